@@ -1,0 +1,32 @@
+//! `cargo xtask <command>`: the project's command line.
+
+mod reference;
+mod verify_spec;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  codegen [--check] [--spec F --out D]   generate the SDK crate from the spec
+  verify-spec [--reference F] [--spec F] check the spec against the vendor's API reference";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("verify-spec") => verify_spec::run(&args[1..]),
+        Some("codegen") => Err("codegen: not yet".to_string()),
+        Some("-h" | "--help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! `cargo xtask verify-spec`: proves that every operation of the vendor's API reference is in
+//! `spec/trustx.yaml` with the same permission, deprecation, beta flag, response statuses and
+//! error codes per status, and that the spec has no operation the reference lacks.
+//!
+//! Operations are matched by method + path with every `{...}` segment normalized to `{}`
+//! (the spec unifies path parameter names per path).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use crate::reference::{self, normalize_path, RefOperation, Reference};
+
+const USAGE: &str = "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE]
+
+Checks spec/trustx.yaml against the vendor's API reference text
+(default ../shared/seed/trustx-api-reference.txt relative to the workspace root).
+Exits non-zero on any discrepancy.";
+
+const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// One operation of the spec, reduced to what is compared.
+#[derive(Debug, Clone)]
+struct SpecOperation {
+    method: String,
+    path: String,
+    permission: Option<String>,
+    deprecated: bool,
+    beta: bool,
+    /// Status key → error codes (`x-error-codes`).
+    responses: BTreeMap<String, BTreeSet<u32>>,
+    /// Malformed extension values and the like.
+    problems: Vec<String>,
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+struct Options {
+    reference: PathBuf,
+    spec: PathBuf,
+}
+
+fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
+    let root = workspace_root();
+    let mut opts = Options {
+        reference: root.join("../shared/seed/trustx-api-reference.txt"),
+        spec: root.join("spec/trustx.yaml"),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<PathBuf, String> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("{name} needs a file argument\n\n{USAGE}"))
+        };
+        match name {
+            "--reference" => opts.reference = value(name)?,
+            "--spec" => opts.spec = value(name)?,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
+        }
+    }
+    Ok(Some(opts))
+}
+
+/// Entry point of `cargo xtask verify-spec [--reference FILE] [--spec FILE]`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let Some(opts) = parse_args(args)? else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(&opts.reference)
+        .map_err(|e| format!("cannot read the reference {}: {e}", opts.reference.display()))?;
+    let spec_text = std::fs::read_to_string(&opts.spec)
+        .map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
+    let spec: Value = serde_yaml::from_str(&spec_text)
+        .map_err(|e| format!("cannot parse the spec {} as YAML: {e}", opts.spec.display()))?;
+
+    let reference = reference::parse(&text);
+    let spec_ops = spec_operations(&spec)?;
+    let report = compare(&reference, &spec_ops);
+
+    println!("verify-spec");
+    println!("  reference: {}", opts.reference.display());
+    println!("  spec:      {}", opts.spec.display());
+    print!("{}", report.text);
+    if report.discrepancies == 0 {
+        println!("OK: the spec matches the reference.");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} discrepanc{} between the spec and the reference",
+            report.discrepancies,
+            if report.discrepancies == 1 { "y" } else { "ies" }
+        ))
+    }
+}
+
+fn key(method: &str, path: &str) -> (String, String) {
+    (method.to_ascii_uppercase(), normalize_path(path))
+}
+
+/// Follows a local `$ref` (`#/components/responses/X`) to its target.
+fn resolve<'a>(root: &'a Value, mut v: &'a Value) -> Result<&'a Value, String> {
+    for _ in 0..16 {
+        let Some(r) = v.get("$ref") else {
+            return Ok(v);
+        };
+        let r = r
+            .as_str()
+            .ok_or_else(|| "`$ref` is not a string".to_string())?;
+        let pointer = r
+            .strip_prefix("#/")
+            .ok_or_else(|| format!("`$ref: {r}` is not a local reference"))?;
+        let mut target = root;
+        for part in pointer.split('/') {
+            let part = part.replace("~1", "/").replace("~0", "~");
+            target = target
+                .get(part.as_str())
+                .ok_or_else(|| format!("`$ref: {r}` does not resolve"))?;
+        }
+        v = target;
+    }
+    Err("`$ref` chain too long (cycle?)".to_string())
+}
+
+fn value_key(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => serde_yaml::to_string(other)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "?".to_string()),
+    }
+}
+
+fn as_code(v: &Value) -> Option<u32> {
+    v.as_u64().and_then(|n| u32::try_from(n).ok())
+}
+
+fn flag(op: &Value, name: &str, problems: &mut Vec<String>) -> bool {
+    match op.get(name) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            problems.push(format!("`{name}` is not a boolean: {}", value_key(other)));
+            false
+        }
+    }
+}
+
+fn spec_operations(spec: &Value) -> Result<Vec<SpecOperation>, String> {
+    let paths = spec
+        .get("paths")
+        .ok_or_else(|| "the spec has no `paths`".to_string())?
+        .as_mapping()
+        .ok_or_else(|| "the spec's `paths` is not a mapping".to_string())?;
+    let mut ops = Vec::new();
+    for (path, item) in paths {
+        let path = value_key(path);
+        let item = resolve(spec, item).map_err(|e| format!("paths.{path}: {e}"))?;
+        let Some(item) = item.as_mapping() else {
+            return Err(format!("paths.{path} is not a mapping"));
+        };
+        for (method, op) in item {
+            let method = value_key(method);
+            if !HTTP_METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let mut problems = Vec::new();
+            let permission = match op.get("x-permission") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(other) => {
+                    problems.push(format!("`x-permission` is not a string: {}", value_key(other)));
+                    None
+                }
+            };
+            let deprecated = flag(op, "deprecated", &mut problems);
+            let beta = flag(op, "x-beta", &mut problems);
+            let mut responses = BTreeMap::new();
+            match op.get("responses").map(Value::as_mapping) {
+                None => problems.push("no `responses`".to_string()),
+                Some(None) => problems.push("`responses` is not a mapping".to_string()),
+                Some(Some(map)) => {
+                    for (status, resp) in map {
+                        let status = value_key(status);
+                        let mut codes = BTreeSet::new();
+                        match resolve(spec, resp) {
+                            Err(e) => problems.push(format!("response {status}: {e}")),
+                            Ok(resp) => match resp.get("x-error-codes") {
+                                None | Some(Value::Null) => {}
+                                Some(Value::Sequence(items)) => {
+                                    for item in items {
+                                        let code = as_code(item)
+                                            .or_else(|| item.get("code").and_then(as_code));
+                                        match code {
+                                            Some(c) => {
+                                                if !codes.insert(c) {
+                                                    problems.push(format!(
+                                                        "response {status}: `x-error-codes` repeats {c}"
+                                                    ));
+                                                }
+                                            }
+                                            None => problems.push(format!(
+                                                "response {status}: `x-error-codes` item is neither an integer nor {{code: integer}}: {}",
+                                                value_key(item)
+                                            )),
+                                        }
+                                    }
+                                }
+                                Some(other) => problems.push(format!(
+                                    "response {status}: `x-error-codes` is not a list: {}",
+                                    value_key(other)
+                                )),
+                            },
+                        }
+                        responses.insert(status, codes);
+                    }
+                }
+            }
+            ops.push(SpecOperation {
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                permission,
+                deprecated,
+                beta,
+                responses,
+                problems,
+            });
+        }
+    }
+    Ok(ops)
+}
+
+struct Report {
+    text: String,
+    discrepancies: usize,
+}
+
+fn fmt_codes(codes: &BTreeSet<u32>) -> String {
+    let v: Vec<String> = codes.iter().map(u32::to_string).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn fmt_opt(p: Option<&str>) -> String {
+    p.map_or_else(|| "none".to_string(), |p| format!("`{p}`"))
+}
+
+/// Differences between one reference operation and its spec counterpart.
+fn differences(r: &RefOperation, s: &SpecOperation, figures: &mut Figures) -> Vec<String> {
+    let mut diffs = Vec::new();
+    if r.permission.is_some() || s.permission.is_some() {
+        figures.permissions_compared += 1;
+    }
+    if r.permission != s.permission {
+        diffs.push(format!(
+            "permission: reference {}, spec {}",
+            fmt_opt(r.permission.as_deref()),
+            fmt_opt(s.permission.as_deref())
+        ));
+    }
+    if r.deprecated != s.deprecated {
+        diffs.push(format!(
+            "deprecated: reference {}, spec {}",
+            r.deprecated, s.deprecated
+        ));
+    }
+    if r.beta != s.beta {
+        diffs.push(format!("beta: reference {}, spec {}", r.beta, s.beta));
+    }
+    let ref_statuses: BTreeSet<&str> = r.responses.iter().map(|x| x.status.as_str()).collect();
+    let spec_statuses: BTreeSet<&str> = s.responses.keys().map(String::as_str).collect();
+    let missing: Vec<&str> = ref_statuses.difference(&spec_statuses).copied().collect();
+    let extra: Vec<&str> = spec_statuses.difference(&ref_statuses).copied().collect();
+    if !missing.is_empty() {
+        diffs.push(format!("responses missing in spec: {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        diffs.push(format!("responses not in reference: {}", extra.join(", ")));
+    }
+    for resp in &r.responses {
+        if !resp.codes.is_empty() {
+            figures.lists_compared += 1;
+            figures.codes_compared += resp.codes.len();
+        }
+        let Some(spec_codes) = s.responses.get(&resp.status) else {
+            continue;
+        };
+        if &resp.codes != spec_codes {
+            let missing: BTreeSet<u32> = resp.codes.difference(spec_codes).copied().collect();
+            let extra: BTreeSet<u32> = spec_codes.difference(&resp.codes).copied().collect();
+            let mut d = format!("response {} error codes:", resp.status);
+            if !missing.is_empty() {
+                let _ = write!(d, " missing in spec {}", fmt_codes(&missing));
+            }
+            if !extra.is_empty() {
+                let _ = write!(d, " not in reference {}", fmt_codes(&extra));
+            }
+            diffs.push(d);
+        }
+    }
+    diffs.extend(s.problems.iter().map(|p| format!("spec: {p}")));
+    diffs
+}
+
+#[derive(Default)]
+struct Figures {
+    permissions_compared: usize,
+    lists_compared: usize,
+    codes_compared: usize,
+}
+
+fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
+    let mut out = String::new();
+    let mut discrepancies = 0usize;
+    let mut lines: Vec<String> = Vec::new();
+    let t = reference.totals();
+
+    // Reference: index by normalized key, reporting collisions.
+    let mut ref_by_key: BTreeMap<(String, String), &RefOperation> = BTreeMap::new();
+    for op in &reference.operations {
+        let k = key(&op.method, &op.path);
+        if let Some(prev) = ref_by_key.insert(k, op) {
+            discrepancies += 1;
+            lines.push(format!(
+                "{} {}: reference operations of lines {} (`{}`) and {} (`{}`) normalize to the same method + path",
+                op.method, op.path, prev.line, prev.path, op.line, op.path
+            ));
+        }
+    }
+    let mut spec_by_key: BTreeMap<(String, String), &SpecOperation> = BTreeMap::new();
+    for op in spec_ops {
+        let k = key(&op.method, &op.path);
+        if let Some(prev) = spec_by_key.insert(k, op) {
+            discrepancies += 1;
+            lines.push(format!(
+                "{} {}: spec paths `{}` and `{}` normalize to the same method + path",
+                op.method, op.path, prev.path, op.path
+            ));
+        }
+    }
+
+    let mut figures = Figures::default();
+    let (mut matched, mut missing, mut mismatched) = (0usize, 0usize, 0usize);
+    let (mut deprecated_ok, mut beta_ok) = (0usize, 0usize);
+    for op in &reference.operations {
+        let k = key(&op.method, &op.path);
+        let Some(s) = spec_by_key.get(&k) else {
+            missing += 1;
+            discrepancies += 1;
+            lines.push(format!(
+                "{} {}: missing in spec (reference line {}, `{}`)",
+                op.method, op.path, op.line, op.title
+            ));
+            continue;
+        };
+        let diffs = differences(op, s, &mut figures);
+        if op.deprecated && s.deprecated {
+            deprecated_ok += 1;
+        }
+        if op.beta && s.beta {
+            beta_ok += 1;
+        }
+        if diffs.is_empty() {
+            matched += 1;
+        } else {
+            mismatched += 1;
+            discrepancies += diffs.len();
+            for d in diffs {
+                lines.push(format!("{} {}: {d}", op.method, s.path));
+            }
+        }
+    }
+    let mut not_in_reference = 0usize;
+    for (k, s) in &spec_by_key {
+        if !ref_by_key.contains_key(k) {
+            not_in_reference += 1;
+            discrepancies += 1;
+            lines.push(format!("{} {}: in spec but not in reference", s.method, s.path));
+        }
+    }
+
+    let _ = writeln!(out, "reference (parsed):");
+    let _ = writeln!(out, "  operations:                       {}", t.operations);
+    let _ = writeln!(out, "  with permissions:                 {}", t.with_permission);
+    let _ = writeln!(out, "  deprecated:                       {}", t.deprecated);
+    let _ = writeln!(out, "  beta:                             {}", t.beta);
+    let _ = writeln!(out, "  response statuses:                {}", t.responses);
+    let _ = writeln!(out, "  response lists with error codes:  {}", t.responses_with_codes);
+    let _ = writeln!(out, "  listed codes:                     {}", t.listed_codes);
+    let _ = writeln!(out, "spec operations:                    {}", spec_ops.len());
+    let _ = writeln!(out, "comparison:");
+    let _ = writeln!(out, "  operations in reference:          {}", t.operations);
+    let _ = writeln!(out, "  matched (identical):              {matched}");
+    let _ = writeln!(out, "  missing in spec:                  {missing}");
+    let _ = writeln!(out, "  mismatched:                       {mismatched}");
+    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference}");
+    let _ = writeln!(out, "  permissions compared:             {}", figures.permissions_compared);
+    let _ = writeln!(out, "  deprecated, agreeing:             {deprecated_ok} of {}", t.deprecated);
+    let _ = writeln!(out, "  beta, agreeing:                   {beta_ok} of {}", t.beta);
+    let _ = writeln!(out, "  response lists with error codes:  {} compared", figures.lists_compared);
+    let _ = writeln!(out, "  codes compared:                   {}", figures.codes_compared);
+
+    let notes: Vec<String> = reference
+        .warnings
+        .iter()
+        .cloned()
+        .chain(reference.operations.iter().flat_map(|op| {
+            op.notes
+                .iter()
+                .map(move |n| format!("{} {} (line {}): {n}", op.method, op.path, op.line))
+        }))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(out, "reference notes ({}, informational):", notes.len());
+        for n in notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(out, "discrepancies ({discrepancies}):");
+        for l in lines {
+            let _ = writeln!(out, "  - {l}");
+        }
+    }
+    Report {
+        text: out,
+        discrepancies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REF: &str = "\
+Fetch a gadget
+
+API Permissions: TNT#{tenantid}#Gadgets:getGadget
+
+GET /api/gadgets/{gadgetId}
+Responses
+200
+
+OK
+
+404
+
+Not Found (Error Code 5 - GADGET_NOT_FOUND)
+
+Response
+
+Remove a gadget.Deprecated
+
+API Permissions: SYS#Gadgets:removeGadget
+
+DELETE /api/gadgets/{id}
+Responses
+204
+
+No Content
+
+Response
+";
+
+    fn run_compare(spec: &str) -> Report {
+        let reference = reference::parse(REF);
+        let spec: Value = serde_yaml::from_str(spec).expect("test spec parses");
+        let ops = spec_operations(&spec).expect("spec operations");
+        compare(&reference, &ops)
+    }
+
+    #[test]
+    fn identical_spec_passes() {
+        let report = run_compare(
+            r#"
+paths:
+  /api/gadgets/{gid}:
+    get:
+      x-permission: "TNT#{tenantid}#Gadgets:getGadget"
+      responses:
+        "200": {description: OK}
+        404:
+          $ref: '#/components/responses/NotFound'
+    delete:
+      x-permission: "SYS#Gadgets:removeGadget"
+      deprecated: true
+      responses:
+        "204": {description: No Content}
+components:
+  responses:
+    NotFound:
+      description: Not found
+      x-error-codes: [{code: 5, description: GADGET_NOT_FOUND}]
+"#,
+        );
+        assert_eq!(report.discrepancies, 0, "{}", report.text);
+        assert!(report.text.contains("matched (identical):              2"));
+    }
+
+    #[test]
+    fn differences_are_reported() {
+        let report = run_compare(
+            r#"
+paths:
+  /api/gadgets/{gid}:
+    get:
+      x-permission: "TNT#{tenantid}#Gadgets:other"
+      x-beta: true
+      responses:
+        "200": {description: OK}
+        "404": {description: NF, x-error-codes: [5, 6]}
+        "500": {description: boom}
+  /api/extra:
+    post:
+      responses:
+        "200": {description: OK}
+"#,
+        );
+        let t = &report.text;
+        assert!(t.contains("GET /api/gadgets/{gid}: permission"), "{t}");
+        assert!(t.contains("beta: reference false, spec true"), "{t}");
+        assert!(t.contains("response 404 error codes: not in reference [6]"), "{t}");
+        assert!(t.contains("responses not in reference: 500"), "{t}");
+        assert!(t.contains("DELETE /api/gadgets/{id}: missing in spec"), "{t}");
+        assert!(t.contains("POST /api/extra: in spec but not in reference"), "{t}");
+        assert_eq!(report.discrepancies, 6, "{t}");
+    }
+}
