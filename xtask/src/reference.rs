@@ -101,7 +101,9 @@ impl Reference {
     }
 }
 
-const METHODS: [&str; 8] = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"];
+const METHODS: [&str; 8] = [
+    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+];
 const PERMISSION_PREFIX: &str = "API Permissions:";
 
 /// `METHOD /path` → (method, path).
@@ -283,7 +285,8 @@ fn operation_from_header(
         if let Some(value) = t.strip_prefix(PERMISSION_PREFIX) {
             let value = value.trim();
             if value.is_empty() {
-                op.notes.push(format!("line {n}: empty `{PERMISSION_PREFIX}` line"));
+                op.notes
+                    .push(format!("line {n}: empty `{PERMISSION_PREFIX}` line"));
             } else if let Some(previous) = &op.permission {
                 op.notes.push(format!(
                     "line {n}: second `{PERMISSION_PREFIX}` line `{value}` (kept `{previous}`)"
@@ -392,7 +395,8 @@ pub fn parse(text: &str) -> Reference {
                 } else if let Some((_, all)) = response.as_mut() {
                     all.extend(codes_in_line(t));
                 } else if !matches!(t, "" | "Responses" | "Copy") {
-                    op.notes.push(format!("line {n}: text before the first status: `{t}`"));
+                    op.notes
+                        .push(format!("line {n}: text before the first status: `{t}`"));
                 }
             }
         }
@@ -547,8 +551,14 @@ Removes it. This was deprecated in prose but the marker above counts.
 
         let a = &r.operations[0];
         assert_eq!(a.title, "Fetch a gadget");
-        assert_eq!((a.method.as_str(), a.path.as_str()), ("GET", "/api/gadgets/{gadgetId}"));
-        assert_eq!(a.permission.as_deref(), Some("TNT#{tenantid}#Gadgets:getGadget"));
+        assert_eq!(
+            (a.method.as_str(), a.path.as_str()),
+            ("GET", "/api/gadgets/{gadgetId}")
+        );
+        assert_eq!(
+            a.permission.as_deref(),
+            Some("TNT#{tenantid}#Gadgets:getGadget")
+        );
         assert!(!a.deprecated && !a.beta);
         let statuses: Vec<&str> = a.responses.iter().map(|r| r.status.as_str()).collect();
         assert_eq!(statuses, ["200", "404"]);
@@ -572,7 +582,10 @@ Removes it. This was deprecated in prose but the marker above counts.
             (t.operations, t.with_permission, t.deprecated, t.beta),
             (3, 2, 1, 1)
         );
-        assert_eq!((t.responses, t.responses_with_codes, t.listed_codes), (5, 2, 4));
+        assert_eq!(
+            (t.responses, t.responses_with_codes, t.listed_codes),
+            (5, 2, 4)
+        );
     }
 
     #[test]
@@ -581,6 +594,9 @@ Removes it. This was deprecated in prose but the marker above counts.
         let r = parse(text);
         assert_eq!(r.operations.len(), 1);
         assert_eq!(r.operations[0].prose_permissions, vec!["TNT#{tenant}#S:a"]);
-        assert!(r.operations[0].notes.iter().any(|n| n.contains("prose names")));
+        assert!(r.operations[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("prose names")));
     }
 }

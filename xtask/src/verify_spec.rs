@@ -19,7 +19,9 @@ Checks spec/trustx.yaml against the vendor's API reference text
 (default ../shared/seed/trustx-api-reference.txt relative to the workspace root).
 Exits non-zero on any discrepancy.";
 
-const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// One operation of the spec, reduced to what is compared.
 #[derive(Debug, Clone)]
@@ -82,8 +84,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let Some(opts) = parse_args(args)? else {
         return Ok(());
     };
-    let text = std::fs::read_to_string(&opts.reference)
-        .map_err(|e| format!("cannot read the reference {}: {e}", opts.reference.display()))?;
+    let text = std::fs::read_to_string(&opts.reference).map_err(|e| {
+        format!(
+            "cannot read the reference {}: {e}",
+            opts.reference.display()
+        )
+    })?;
     let spec_text = std::fs::read_to_string(&opts.spec)
         .map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
     let spec: Value = serde_yaml::from_str(&spec_text)
@@ -104,7 +110,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Err(format!(
             "{} discrepanc{} between the spec and the reference",
             report.discrepancies,
-            if report.discrepancies == 1 { "y" } else { "ies" }
+            if report.discrepancies == 1 {
+                "y"
+            } else {
+                "ies"
+            }
         ))
     }
 }
@@ -186,7 +196,10 @@ fn spec_operations(spec: &Value) -> Result<Vec<SpecOperation>, String> {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(other) => {
-                    problems.push(format!("`x-permission` is not a string: {}", value_key(other)));
+                    problems.push(format!(
+                        "`x-permission` is not a string: {}",
+                        value_key(other)
+                    ));
                     None
                 }
             };
@@ -391,30 +404,72 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
         if !ref_by_key.contains_key(k) {
             not_in_reference += 1;
             discrepancies += 1;
-            lines.push(format!("{} {}: in spec but not in reference", s.method, s.path));
+            lines.push(format!(
+                "{} {}: in spec but not in reference",
+                s.method, s.path
+            ));
         }
     }
 
     let _ = writeln!(out, "reference (parsed):");
     let _ = writeln!(out, "  operations:                       {}", t.operations);
-    let _ = writeln!(out, "  with permissions:                 {}", t.with_permission);
+    let _ = writeln!(
+        out,
+        "  with permissions:                 {}",
+        t.with_permission
+    );
     let _ = writeln!(out, "  deprecated:                       {}", t.deprecated);
     let _ = writeln!(out, "  beta:                             {}", t.beta);
     let _ = writeln!(out, "  response statuses:                {}", t.responses);
-    let _ = writeln!(out, "  response lists with error codes:  {}", t.responses_with_codes);
-    let _ = writeln!(out, "  listed codes:                     {}", t.listed_codes);
-    let _ = writeln!(out, "spec operations:                    {}", spec_ops.len());
+    let _ = writeln!(
+        out,
+        "  response lists with error codes:  {}",
+        t.responses_with_codes
+    );
+    let _ = writeln!(
+        out,
+        "  listed codes:                     {}",
+        t.listed_codes
+    );
+    let _ = writeln!(
+        out,
+        "spec operations:                    {}",
+        spec_ops.len()
+    );
     let _ = writeln!(out, "comparison:");
     let _ = writeln!(out, "  operations in reference:          {}", t.operations);
     let _ = writeln!(out, "  matched (identical):              {matched}");
     let _ = writeln!(out, "  missing in spec:                  {missing}");
     let _ = writeln!(out, "  mismatched:                       {mismatched}");
-    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference}");
-    let _ = writeln!(out, "  permissions compared:             {}", figures.permissions_compared);
-    let _ = writeln!(out, "  deprecated, agreeing:             {deprecated_ok} of {}", t.deprecated);
-    let _ = writeln!(out, "  beta, agreeing:                   {beta_ok} of {}", t.beta);
-    let _ = writeln!(out, "  response lists with error codes:  {} compared", figures.lists_compared);
-    let _ = writeln!(out, "  codes compared:                   {}", figures.codes_compared);
+    let _ = writeln!(
+        out,
+        "  spec operations not in reference: {not_in_reference}"
+    );
+    let _ = writeln!(
+        out,
+        "  permissions compared:             {}",
+        figures.permissions_compared
+    );
+    let _ = writeln!(
+        out,
+        "  deprecated, agreeing:             {deprecated_ok} of {}",
+        t.deprecated
+    );
+    let _ = writeln!(
+        out,
+        "  beta, agreeing:                   {beta_ok} of {}",
+        t.beta
+    );
+    let _ = writeln!(
+        out,
+        "  response lists with error codes:  {} compared",
+        figures.lists_compared
+    );
+    let _ = writeln!(
+        out,
+        "  codes compared:                   {}",
+        figures.codes_compared
+    );
 
     let notes: Vec<String> = reference
         .warnings
@@ -535,10 +590,19 @@ paths:
         let t = &report.text;
         assert!(t.contains("GET /api/gadgets/{gid}: permission"), "{t}");
         assert!(t.contains("beta: reference false, spec true"), "{t}");
-        assert!(t.contains("response 404 error codes: not in reference [6]"), "{t}");
+        assert!(
+            t.contains("response 404 error codes: not in reference [6]"),
+            "{t}"
+        );
         assert!(t.contains("responses not in reference: 500"), "{t}");
-        assert!(t.contains("DELETE /api/gadgets/{id}: missing in spec"), "{t}");
-        assert!(t.contains("POST /api/extra: in spec but not in reference"), "{t}");
+        assert!(
+            t.contains("DELETE /api/gadgets/{id}: missing in spec"),
+            "{t}"
+        );
+        assert!(
+            t.contains("POST /api/extra: in spec but not in reference"),
+            "{t}"
+        );
         assert_eq!(report.discrepancies, 6, "{t}");
     }
 }
