@@ -13,11 +13,14 @@ use serde_yaml::Value;
 
 use crate::reference::{self, normalize_path, RefOperation, Reference};
 
-const USAGE: &str = "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE]
+const USAGE: &str =
+    "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE] [--list-reference]
 
 Checks spec/trustx.yaml against the vendor's API reference text
 (default ../shared/seed/trustx-api-reference.txt relative to the workspace root).
-Exits non-zero on any discrepancy.";
+Exits non-zero on any discrepancy.
+
+--list-reference  print the operations parsed from the reference (one per line) and exit";
 
 const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -45,6 +48,7 @@ fn workspace_root() -> PathBuf {
 struct Options {
     reference: PathBuf,
     spec: PathBuf,
+    list_reference: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
@@ -52,6 +56,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut opts = Options {
         reference: root.join("../shared/seed/trustx-api-reference.txt"),
         spec: root.join("spec/trustx.yaml"),
+        list_reference: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -69,6 +74,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         match name {
             "--reference" => opts.reference = value(name)?,
             "--spec" => opts.spec = value(name)?,
+            "--list-reference" => opts.list_reference = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -90,6 +96,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             opts.reference.display()
         )
     })?;
+    if opts.list_reference {
+        print!("{}", list_reference(&reference::parse(&text)));
+        return Ok(());
+    }
     let spec_text = std::fs::read_to_string(&opts.spec)
         .map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
     let spec: Value = serde_yaml::from_str(&spec_text)
@@ -117,6 +127,47 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
         ))
     }
+}
+
+/// One line per parsed operation: `METHOD path | permission | flags | status[codes] ...`.
+fn list_reference(reference: &Reference) -> String {
+    let mut out = String::new();
+    for op in &reference.operations {
+        let flags = match (op.deprecated, op.beta) {
+            (true, true) => "deprecated,beta",
+            (true, false) => "deprecated",
+            (false, true) => "beta",
+            (false, false) => "-",
+        };
+        let statuses: Vec<String> = op
+            .responses
+            .iter()
+            .map(|r| {
+                if r.codes.is_empty() {
+                    r.status.clone()
+                } else {
+                    format!("{}{}", r.status, fmt_codes(&r.codes))
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} {} | {} | {} | {} | {}",
+            op.method,
+            op.path,
+            op.permission.as_deref().unwrap_or("-"),
+            flags,
+            statuses.join(" "),
+            op.title
+        );
+    }
+    let t = reference.totals();
+    let _ = writeln!(
+        out,
+        "{} operations, {} with permissions, {} deprecated, {} beta, {} response lists with error codes, {} listed codes",
+        t.operations, t.with_permission, t.deprecated, t.beta, t.responses_with_codes, t.listed_codes
+    );
+    out
 }
 
 fn key(method: &str, path: &str) -> (String, String) {
