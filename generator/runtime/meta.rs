@@ -1,0 +1,99 @@
+//! Static description of one API operation, emitted by the generator as a `const`.
+
+use crate::runtime::permission::Permission;
+
+/// An HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `PUT`
+    Put,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+    /// `HEAD`
+    Head,
+    /// `PATCH`
+    Patch,
+    /// `TRACE`
+    Trace,
+}
+
+impl HttpMethod {
+    /// The method name as sent on the wire, e.g. `"GET"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Trace => "TRACE",
+        }
+    }
+
+    /// Whether the method is idempotent and therefore retried by default
+    /// (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`).
+    pub const fn is_idempotent(self) -> bool {
+        !matches!(self, HttpMethod::Post | HttpMethod::Patch)
+    }
+
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+            HttpMethod::Options => reqwest::Method::OPTIONS,
+            HttpMethod::Head => reqwest::Method::HEAD,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Trace => reqwest::Method::TRACE,
+        }
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an operation authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// No credentials are sent.
+    None,
+    /// The API key is sent in the `X-API-Key` header (the token issue operation).
+    ApiKey,
+    /// A bearer token (JWT) is sent in the `Authorization` header.
+    Bearer,
+}
+
+/// Everything the runtime needs to know about one operation.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationMeta {
+    /// The OpenAPI `operationId`, e.g. `"getWatchlist"`.
+    pub operation_id: &'static str,
+    /// The operation's tag, e.g. `"watchlist-manager"`; selects the error code table.
+    pub service: &'static str,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path with `{name}` placeholders, e.g. `"/api/watchlist-manager/watchlists/{watchlistId}"`.
+    pub path_template: &'static str,
+    /// A one-line summary of the operation.
+    pub summary: &'static str,
+    /// The permission the caller's token needs, when documented.
+    pub permission: Option<Permission>,
+    /// How the operation authenticates.
+    pub auth: AuthKind,
+    /// Whether the operation is deprecated.
+    pub deprecated: bool,
+    /// Whether the operation is marked beta.
+    pub beta: bool,
+}

@@ -1,0 +1,477 @@
+//! Building and sending one operation's request: parameters, body, credentials, retries,
+//! the permission preflight and the `trustx.request` tracing span.
+
+use std::fmt::Display;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use tracing::Instrument as _;
+
+use crate::runtime::client::{Client, USER_AGENT};
+use crate::runtime::error::{Error, HttpError};
+use crate::runtime::meta::{AuthKind, OperationMeta};
+use crate::runtime::path;
+use crate::runtime::permission;
+use crate::runtime::response::Response;
+use crate::runtime::retry::retryable_status;
+use crate::runtime::secret::{sensitive_header, BearerToken};
+
+/// Extra query parameters and headers from the caller, applied after the generated ones
+/// (a header given here replaces a generated header of the same name), and an optional
+/// per-request timeout.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    timeout: Option<Duration>,
+}
+
+impl RequestOptions {
+    /// No extra parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a query parameter (repeat the name to send it several times).
+    pub fn add_query(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.query.push((name.into(), value.into()));
+    }
+
+    /// Adds a header (repeat the name to send several values).
+    pub fn add_header(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.headers.push((name.into(), value.into()));
+    }
+
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// Builder form of [`add_query`](Self::add_query).
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.add_query(name, value);
+        self
+    }
+
+    /// Builder form of [`add_header`](Self::add_header).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.add_header(name, value);
+        self
+    }
+
+    /// Builder form of [`set_timeout`](Self::set_timeout).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.set_timeout(timeout);
+        self
+    }
+
+    /// Whether no extra parameter, header or timeout is set.
+    pub fn is_empty(&self) -> bool {
+        self.query.is_empty() && self.headers.is_empty() && self.timeout.is_none()
+    }
+}
+
+/// One operation's request, filled in by generated code and sent with [`send`](Self::send).
+///
+/// Encoding problems are remembered and reported by `send` as [`Error::Encode`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    client: Client,
+    meta: &'static OperationMeta,
+    path_params: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Option<(Bytes, HeaderValue)>,
+    options: RequestOptions,
+    error: Option<Error>,
+}
+
+/// Renders a serialized parameter value as strings: strings as-is, numbers and booleans as
+/// text, arrays one string per element, `null` none, objects as JSON text.
+fn param_values<T: Serialize + ?Sized>(value: &T) -> Result<Vec<String>, serde_json::Error> {
+    fn scalar(v: serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Null => {}
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Bool(b) => out.push(b.to_string()),
+            serde_json::Value::Number(n) => out.push(n.to_string()),
+            other => out.push(other.to_string()),
+        }
+    }
+    let mut out = Vec::new();
+    match serde_json::to_value(value)? {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                scalar(item, &mut out);
+            }
+        }
+        other => scalar(other, &mut out),
+    }
+    Ok(out)
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, meta: &'static OperationMeta) -> Self {
+        RequestBuilder {
+            client,
+            meta,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            options: RequestOptions::default(),
+            error: None,
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        if self.error.is_none() {
+            self.error = Some(Error::encode(message));
+        }
+    }
+
+    /// Sets a path parameter; the value is percent-encoded as exactly one path segment.
+    /// Empty, `.` and `..` values are rejected.
+    pub fn path_param(mut self, name: &str, value: &dyn Display) -> Self {
+        let raw = value.to_string();
+        match path::encode_segment(&raw) {
+            Ok(encoded) => self.path_params.push((name.to_owned(), encoded)),
+            Err(why) => self.fail(format!("path parameter `{name}` {why}")),
+        }
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`; arrays repeat the key, `null` is skipped,
+    /// objects are sent as JSON text.
+    pub fn query<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
+        if let Some(value) = value {
+            match param_values(value) {
+                Ok(values) => {
+                    for v in values {
+                        self.query.push((name.to_owned(), v));
+                    }
+                }
+                Err(e) => self.fail(format!("query parameter `{name}`: {e}")),
+            }
+        }
+        self
+    }
+
+    /// Adds a header when `value` is `Some`; arrays send one header line per element.
+    pub fn header<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
+        let Some(value) = value else { return self };
+        let header_name = match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(n) => n,
+            Err(_) => {
+                self.fail(format!("`{name}` is not a valid header name"));
+                return self;
+            }
+        };
+        match param_values(value) {
+            Ok(values) => {
+                for v in values {
+                    match HeaderValue::from_str(&v) {
+                        Ok(hv) => {
+                            self.headers.append(header_name.clone(), hv);
+                        }
+                        Err(_) => self.fail(format!("header `{name}` has an invalid value")),
+                    }
+                }
+            }
+            Err(e) => self.fail(format!("header `{name}`: {e}")),
+        }
+        self
+    }
+
+    /// Sets a JSON request body (`Content-Type: application/json`).
+    pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some((
+                    Bytes::from(bytes),
+                    HeaderValue::from_static("application/json"),
+                ))
+            }
+            Err(e) => self.fail(format!("request body: {e}")),
+        }
+        self
+    }
+
+    /// Sets a raw request body with its content type.
+    pub fn bytes_body(mut self, body: Bytes, content_type: &str) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(ct) => self.body = Some((body, ct)),
+            Err(_) => self.fail(format!("`{content_type}` is not a valid content type")),
+        }
+        self
+    }
+
+    /// Sets the `Accept` header.
+    pub fn accept(mut self, media_type: &str) -> Self {
+        match HeaderValue::from_str(media_type) {
+            Ok(v) => {
+                self.headers.insert(reqwest::header::ACCEPT, v);
+            }
+            Err(_) => self.fail(format!("`{media_type}` is not a valid media type")),
+        }
+        self
+    }
+
+    /// Applies the caller's extra query parameters, headers and timeout.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request, retrying per the client's [`RetryPolicy`](crate::runtime::RetryPolicy).
+    ///
+    /// Statuses below 400 (including redirects, which are never followed) are `Ok`;
+    /// statuses >= 400 are [`Error::Http`].
+    pub async fn send(self) -> Result<Response, Error> {
+        let meta = self.meta;
+        let span = tracing::info_span!(
+            "trustx.request",
+            operation_id = meta.operation_id,
+            method = meta.method.as_str(),
+            path_template = meta.path_template,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+        );
+        self.send_inner().instrument(span).await
+    }
+
+    fn build_url(&self) -> Result<reqwest::Url, Error> {
+        let params: Vec<(&str, String)> = self
+            .path_params
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        let rendered = path::render(self.meta.path_template, &params)
+            .map_err(|name| Error::encode(format!("path parameter `{name}` is missing")))?;
+        let mut url = String::with_capacity(self.client.inner.base_url.len() + rendered.len() + 64);
+        url.push_str(&self.client.inner.base_url);
+        url.push_str(&rendered);
+        let mut sep = '?';
+        for (name, value) in self.query.iter().chain(self.options.query.iter()) {
+            url.push(sep);
+            sep = '&';
+            url.push_str(&path::encode_component(name));
+            url.push('=');
+            url.push_str(&path::encode_component(value));
+        }
+        reqwest::Url::parse(&url).map_err(|e| Error::encode(format!("invalid request URL: {e}")))
+    }
+
+    fn build_headers(&mut self) -> Result<HeaderMap, Error> {
+        let mut headers = std::mem::take(&mut self.headers);
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            HeaderValue::from_static(USER_AGENT),
+        );
+        if let Some((_, ct)) = &self.body {
+            headers.insert(reqwest::header::CONTENT_TYPE, ct.clone());
+        }
+        let mut extra = HeaderMap::new();
+        for (name, value) in &self.options.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::encode(format!("`{name}` is not a valid header name")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| Error::encode(format!("header `{name}` has an invalid value")))?;
+            extra.append(name, value);
+        }
+        for name in extra.keys() {
+            headers.remove(name);
+        }
+        for (name, value) in extra.iter() {
+            headers.append(name.clone(), value.clone());
+        }
+        Ok(headers)
+    }
+
+    fn check_permission(&self, token: &BearerToken) -> Result<(), Error> {
+        let inner = &self.client.inner;
+        let (Some(required), Some(tenant)) = (self.meta.permission, inner.tenant.as_deref()) else {
+            return Ok(());
+        };
+        let Some(granted) = permission::granted_permissions(token.expose_secret()) else {
+            return Ok(());
+        };
+        let required = required.for_tenant(tenant);
+        if granted.iter().any(|g| permission::grants(g, &required)) {
+            Ok(())
+        } else {
+            Err(Error::PermissionDenied {
+                required,
+                operation_id: self.meta.operation_id,
+            })
+        }
+    }
+
+    async fn send_inner(mut self) -> Result<Response, Error> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        let meta = self.meta;
+        let client = self.client.clone();
+        let inner = &client.inner;
+        let url = self.build_url()?;
+        let headers = self.build_headers()?;
+        let timeout = self.options.timeout.unwrap_or(inner.request_timeout);
+        let method = meta.method.to_reqwest();
+        let idempotent = meta.method.is_idempotent();
+        let policy = &inner.retry;
+        let span = tracing::Span::current();
+
+        let mut attempt: u32 = 0;
+        let mut retries: u32 = 0;
+        let mut refreshed_after_401 = false;
+        let mut token: Option<BearerToken> = None;
+        let mut checked_permission = false;
+
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let can_retry = retries + 1 < policy.attempts();
+
+            // Credentials.
+            let mut auth: Option<(HeaderName, HeaderValue)> = None;
+            match meta.auth {
+                AuthKind::None => {}
+                AuthKind::ApiKey => {
+                    let key = inner.api_key.as_ref().ok_or_else(|| {
+                        Error::config(format!(
+                            "`{}` needs an API key: use `ClientBuilder::api_key`",
+                            meta.operation_id
+                        ))
+                    })?;
+                    let value = sensitive_header(key.expose_secret())
+                        .ok_or_else(|| Error::config("the API key is not a valid header value"))?;
+                    auth = Some((HeaderName::from_static("x-api-key"), value));
+                }
+                AuthKind::Bearer => {
+                    if token.is_none() {
+                        match inner.tokens.token().await {
+                            Ok(t) => token = t,
+                            Err(e) if can_retry && e.is_retryable() => {
+                                retries += 1;
+                                let delay = policy.backoff(retries, None);
+                                tracing::debug!(
+                                    attempt,
+                                    delay_ms = delay.as_millis() as u64,
+                                    reason = "token issue failed",
+                                    "retrying"
+                                );
+                                tokio::time::sleep(delay).await;
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    if let Some(t) = &token {
+                        if inner.permission_preflight && !checked_permission {
+                            self.check_permission(t)?;
+                            checked_permission = true;
+                        }
+                        let value = sensitive_header(&format!("Bearer {}", t.expose_secret()))
+                            .ok_or_else(|| Error::auth("the token is not a valid header value"))?;
+                        auth = Some((reqwest::header::AUTHORIZATION, value));
+                    }
+                }
+            }
+
+            let mut request = inner
+                .http
+                .request(method.clone(), url.clone())
+                .headers(headers.clone())
+                .timeout(timeout);
+            if let Some((name, value)) = auth {
+                request = request.header(name, value);
+            }
+            if let Some((body, _)) = &self.body {
+                request = request.body(body.clone());
+            }
+
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = Error::from_reqwest(e);
+                    let retryable = match &err {
+                        Error::Transport { source } if source.is_connect() => true,
+                        Error::Transport { .. } | Error::Timeout { .. } => {
+                            policy.allows(idempotent)
+                        }
+                        _ => false,
+                    };
+                    if retryable && can_retry {
+                        retries += 1;
+                        let delay = policy.backoff(retries, None);
+                        tracing::debug!(
+                            attempt,
+                            delay_ms = delay.as_millis() as u64,
+                            reason = if err.is_timeout() {
+                                "timeout"
+                            } else {
+                                "connection error"
+                            },
+                            "retrying"
+                        );
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+
+            let status = response.status().as_u16();
+            span.record("status", status);
+
+            if status == 401
+                && meta.auth == AuthKind::Bearer
+                && !refreshed_after_401
+                && inner.tokens.is_refreshable()
+            {
+                if let Some(rejected) = token.take() {
+                    refreshed_after_401 = true;
+                    drop(response);
+                    match inner.tokens.refresh(&rejected).await? {
+                        Some(fresh) => {
+                            tracing::debug!(attempt, "refreshed the token after 401, retrying");
+                            token = Some(fresh);
+                            continue;
+                        }
+                        None => return Err(Error::auth("the token could not be refreshed")),
+                    }
+                }
+            }
+
+            if status >= 400 {
+                if retryable_status(status) && policy.allows(idempotent) && can_retry {
+                    retries += 1;
+                    let delay = policy.backoff(retries, Some(response.headers()));
+                    tracing::debug!(
+                        attempt,
+                        status,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    drop(response);
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                let headers = response.headers().clone();
+                let body = response.bytes().await.unwrap_or_default();
+                return Err(Error::Http(Box::new(HttpError::new(
+                    meta.operation_id,
+                    meta.service,
+                    status,
+                    headers,
+                    body,
+                ))));
+            }
+
+            return Ok(Response::new(response, meta));
+        }
+    }
+}
