@@ -176,7 +176,7 @@ impl ApiKeyTokens {
                 .map_err(|e| auth_error(Error::from_reqwest(e)))?;
             if status >= 300 {
                 return Err(auth_error(Error::Http(Box::new(HttpError::new(
-                    "issueApiKeyToken",
+                    "issueToken",
                     "arthr",
                     status,
                     headers,

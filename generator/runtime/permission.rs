@@ -24,9 +24,10 @@ pub struct Permission {
     pub service: &'static str,
     /// The action part, e.g. `"addProcessToken"`.
     pub action: &'static str,
-    /// The permission as documented, with a `{tenant}` placeholder for tenant permissions,
-    /// e.g. `"TNT#{tenant}#ProcessManager:addProcessToken"`. May be empty, in which case it is
-    /// derived from `scope`, `service` and `action`.
+    /// The permission as documented, with a tenant placeholder for tenant permissions,
+    /// e.g. `"TNT#{tenantid}#ProcessManager:addProcessToken"` (`{tenantid}`, `{tenantId}`,
+    /// `{tenant_id}` and `{tenant}` are recognised, ignoring case). May be empty, in which case
+    /// it is derived from `scope`, `service` and `action`.
     pub template: &'static str,
 }
 
@@ -56,15 +57,42 @@ impl Permission {
                 PermissionScope::System => format!("SYS#{}:{}", self.service, self.action),
             }
         } else {
-            self.template.replace("{tenant}", tenant)
+            replace_tenant(self.template, tenant)
         }
     }
 }
 
 impl std::fmt::Display for Permission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.for_tenant("{tenant}"))
+        if self.template.is_empty() {
+            f.write_str(&self.for_tenant("{tenant}"))
+        } else {
+            f.write_str(self.template)
+        }
     }
+}
+
+/// Replaces every tenant placeholder (`{tenant}`, `{tenantid}`, `{tenant_id}`, any case).
+fn replace_tenant(template: &str, tenant: &str) -> String {
+    let mut out = String::with_capacity(template.len() + tenant.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        out.push_str(&rest[..start]);
+        if ["tenant", "tenantid", "tenant_id"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+        {
+            out.push_str(tenant);
+        } else {
+            out.push_str(&rest[start..start + end + 2]);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether `granted` (possibly ending in `*`) grants `required`.
@@ -147,5 +175,11 @@ mod tests {
         );
         let p = Permission::new(PermissionScope::Tenant, "X", "y", "TNT#{tenant}#X:y");
         assert_eq!(p.for_tenant("acme"), "TNT#acme#X:y");
+        let p = Permission::new(PermissionScope::Tenant, "A", "l", "TNT#{tenantid}#A:l");
+        assert_eq!(p.for_tenant("acme"), "TNT#acme#A:l");
+        let p = Permission::new(PermissionScope::Tenant, "A", "l", "TNT#{tenantId}#A:{x}");
+        assert_eq!(p.for_tenant("acme"), "TNT#acme#A:{x}");
+        let p = Permission::new(PermissionScope::System, "W", "a", "SYS#W:a");
+        assert_eq!(p.for_tenant("acme"), "SYS#W:a");
     }
 }
