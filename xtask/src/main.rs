@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's command line.
 
+mod codegen;
 mod reference;
 mod verify_spec;
 
@@ -15,7 +16,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("verify-spec") => verify_spec::run(&args[1..]),
-        Some("codegen") => Err("codegen: not yet".to_string()),
+        Some("codegen") => codegen::run(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             Ok(())

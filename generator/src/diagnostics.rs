@@ -1,0 +1,104 @@
+//! Diagnostics: what went wrong (or looks suspicious) in a spec, where, and what to do about it.
+
+use std::fmt;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Generation goes on; the output may not be what the author meant.
+    Warning,
+    /// Generation stops; nothing is written.
+    Error,
+}
+
+/// One finding about the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Warning or error.
+    pub severity: Severity,
+    /// Where: a JSON pointer into the document (`#/paths/~1pets/get`) or `file:line:column`.
+    pub location: String,
+    /// What is wrong, and what to do about it.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error at `location`.
+    pub fn error(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Error, location: location.into(), message: message.into() }
+    }
+
+    /// A warning at `location`.
+    pub fn warning(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, location: location.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{level}: {}: {}", self.location, self.message)
+    }
+}
+
+/// A set of diagnostics, reported together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Adds one.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Only the warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter().filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// Only the errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter().filter(|d| d.severity == Severity::Error)
+    }
+
+    /// A single error as a set.
+    pub fn single(d: Diagnostic) -> Self {
+        Self(vec![d])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{d}")?;
+        }
+        let errors = self.errors().count();
+        let warnings = self.warnings().count();
+        write!(f, "{errors} error(s), {warnings} warning(s)")
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Escapes one JSON-pointer token (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Builds a pointer from tokens: `pointer(&["paths", "/pets", "get"])` is `#/paths/~1pets/get`.
+pub fn pointer(tokens: &[&str]) -> String {
+    let mut out = String::from("#");
+    for t in tokens {
+        out.push('/');
+        out.push_str(&escape_token(t));
+    }
+    out
+}

@@ -1,0 +1,71 @@
+//! Spec prose → rustdoc that builds cleanly under `-D warnings`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Makes spec text safe as Markdown in rustdoc: no accidental code blocks, links, HTML or doctests.
+pub fn sanitize(text: &str) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let line = line.replace('\\', "\\\\").replace('[', "\\[").replace(']', "\\]");
+        let line = line.replace('<', "&lt;").replace('>', "&gt;").replace("```", "'''");
+        out.push(wrap_urls(&line));
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+/// `http://x` → `<http://x>` so rustdoc does not flag bare URLs.
+fn wrap_urls(line: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.starts_with("http://") || word.starts_with("https://") {
+            let trimmed = word.trim_end_matches(['.', ',', ';', ')']);
+            out.push('<');
+            out.push_str(trimmed);
+            out.push('>');
+            out.push_str(&word[trimmed.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// `#[doc = " line"]` attributes for already-safe Markdown.
+pub fn doc(markdown: &str) -> TokenStream {
+    let lines = markdown.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// Inner `#![doc]` attributes for a module.
+pub fn inner_doc(markdown: &str) -> TokenStream {
+    let lines = markdown.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote! { #( #![doc = #lines] )* }
+}
+
+/// Inline code span, safe for any content.
+pub fn code(text: &str) -> String {
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitizes() {
+        assert_eq!(sanitize("    indented <b>x</b> [link]"), "indented &lt;b&gt;x&lt;/b&gt; \\[link\\]");
+        assert_eq!(sanitize("see https://a.b/c."), "see <https://a.b/c>.");
+    }
+}

@@ -1,0 +1,637 @@
+//! Operations → `src/operations/<service>.rs` (client, request builders, response enums) and
+//! `src/operations/mod.rs` (client accessors and the table of all operations).
+
+use super::docs::{code, doc, inner_doc, sanitize};
+use super::types::{describe, ident, rust_type};
+use crate::model::{
+    Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, Response, Scope, Service, TypeRef,
+};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `(path, tokens)` for every operations file.
+pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
+    let mut out = Vec::new();
+    for s in &api.services {
+        out.push((format!("src/operations/{}.rs", s.module), service_file(api, s)));
+    }
+    out.push(("src/operations/mod.rs".into(), mod_file(api)));
+    out
+}
+
+fn mod_file(api: &Api) -> TokenStream {
+    let header = inner_doc(
+        "Operations, one module per service, and the table of every operation's metadata.\n\n\
+         Start from [`crate::Client`]: `client.<service>().<operation>(required args).<optional setters>.send().await`.",
+    );
+    let mods = api.services.iter().map(|s| {
+        let m = ident(&s.module);
+        let d = doc(&format!("Operations of the {} service.", code(&s.tag)));
+        quote!(#d pub mod #m;)
+    });
+    let accessors = api.services.iter().map(|s| {
+        let m = ident(&s.module);
+        let c = ident(&s.client_name);
+        let mut text = format!("Operations of the {} service.", code(&s.tag));
+        if let Some(d) = &s.description {
+            text.push_str(&format!("\n\n{}", sanitize(d)));
+        }
+        let d = doc(&text);
+        quote! {
+            #d
+            pub fn #m(&self) -> #m::#c {
+                #m::#c::new(self.clone())
+            }
+        }
+    });
+    let metas = api.services.iter().flat_map(|s| {
+        let m = ident(&s.module);
+        s.operations.iter().map(move |op| {
+            let b = ident(&op.builder_name);
+            quote!(#m::#b::META)
+        })
+    });
+    let count = api.services.iter().map(|s| s.operations.len()).sum::<usize>();
+    let table_doc = doc(&format!(
+        "Metadata of all {count} operations, in spec order: what a tool needs to compute the permissions an integration requires."
+    ));
+    let find_doc = doc("The metadata of the operation with this `operationId`.");
+    let perms_doc = doc(
+        "The distinct permissions the given operations require, in table order. Unknown ids and operations without a documented permission add nothing.",
+    );
+    quote! {
+        #header
+        #![allow(deprecated)]
+        #(#mods)*
+
+        impl crate::runtime::Client {
+            #(#accessors)*
+        }
+
+        #table_doc
+        pub const OPERATIONS: &[&crate::runtime::OperationMeta] = &[#(#metas),*];
+
+        #find_doc
+        pub fn find(operation_id: &str) -> Option<&'static crate::runtime::OperationMeta> {
+            OPERATIONS.iter().copied().find(|m| m.operation_id == operation_id)
+        }
+
+        #perms_doc
+        pub fn required_permissions(operation_ids: &[&str]) -> Vec<crate::runtime::Permission> {
+            let mut out: Vec<crate::runtime::Permission> = Vec::new();
+            for meta in OPERATIONS {
+                if !operation_ids.contains(&meta.operation_id) {
+                    continue;
+                }
+                if let Some(p) = meta.permission {
+                    if !out.iter().any(|q| q.template == p.template) {
+                        out.push(p);
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+fn service_file(api: &Api, s: &Service) -> TokenStream {
+    let mut text = format!("Operations of the {} service.", code(&s.tag));
+    if let Some(d) = &s.description {
+        text.push_str(&format!("\n\n{}", sanitize(d)));
+    }
+    let header = inner_doc(&text);
+    let client = ident(&s.client_name);
+    let registry = api.error_registries.iter().find(|r| r.tag == s.tag);
+    let methods = s.operations.iter().map(|op| client_method(api, s, op, registry));
+    let builders = s.operations.iter().map(|op| builder(api, s, op, registry));
+    let client_doc = doc(&format!(
+        "Client for the {} service: one method per operation. Get one with `client.{}()`.",
+        code(&s.tag),
+        s.module
+    ));
+    quote! {
+        #header
+        #![allow(deprecated)]
+        #client_doc
+        #[derive(Debug, Clone)]
+        pub struct #client {
+            client: crate::runtime::Client,
+        }
+
+        impl #client {
+            pub(crate) fn new(client: crate::runtime::Client) -> Self {
+                Self { client }
+            }
+            #(#methods)*
+        }
+
+        #(#builders)*
+    }
+}
+
+/// The rustdoc shared by the client method and the builder.
+fn operation_doc(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> String {
+    let mut parts = Vec::new();
+    parts.push(match &op.summary {
+        Some(t) if !t.trim().is_empty() => sanitize(t),
+        _ => format!("The {} operation.", code(&op.operation_id)),
+    });
+    if let Some(d) = &op.description {
+        let d = sanitize(d);
+        if !d.is_empty() && Some(&d) != parts.first() {
+            parts.push(d);
+        }
+    }
+    let mut facts = vec![format!("- **HTTP:** {}", code(&format!("{} {}", op.method, op.path)))];
+    facts.push(format!("- **Operation id:** {}", code(&op.operation_id)));
+    match &op.permission {
+        Some(p) => {
+            let def = api.permissions.iter().find(|d| &d.permission == p);
+            let link = def
+                .map(|d| format!(" ([`{m}::{c}`](crate::permissions::{m}::{c}))", m = d.module, c = d.const_name))
+                .unwrap_or_default();
+            facts.push(format!("- **Permission:** {}{link}", code(&p.template)));
+        }
+        None => facts.push("- **Permission:** none documented".into()),
+    }
+    facts.push(format!(
+        "- **Auth:** {}",
+        match op.auth {
+            Auth::None => "none",
+            Auth::ApiKey => "API key (`X-API-Key` header)",
+            Auth::Bearer => "bearer token",
+        }
+    ));
+    if op.deprecated {
+        facts.push("- **Deprecated** in the API reference.".into());
+    }
+    if op.beta {
+        facts.push("- **Beta** in the API reference.".into());
+    }
+    parts.push(facts.join("\n"));
+    let mut responses = vec!["# Responses".to_string(), String::new()];
+    for r in &op.responses {
+        let mut line = format!("- {}: {}", code(&r.status_key), sanitize(&r.description).replace('\n', " "));
+        if let Some(b) = &r.body {
+            if r.is_success() {
+                line.push_str(&format!(" ({})", body_desc(&b.kind, &b.media_type)));
+            }
+        }
+        if !r.error_codes.is_empty() {
+            let codes: Vec<String> = r
+                .error_codes
+                .iter()
+                .map(|(c, desc)| {
+                    let def = registry.and_then(|reg| reg.codes.iter().find(|d| d.code == *c).map(|d| (reg, d)));
+                    let name = match def {
+                        Some((reg, d)) => {
+                            format!("[`{}`](crate::error_codes::{}::{})", d.variant, reg.enum_name, d.variant)
+                        }
+                        None => "code".into(),
+                    };
+                    match desc {
+                        Some(desc) => format!("{name} ({c}: {})", sanitize(desc).replace('\n', " ")),
+                        None => format!("{name} ({c})"),
+                    }
+                })
+                .collect();
+            line.push_str(&format!(". Error codes: {}", codes.join(", ")));
+        }
+        responses.push(line);
+    }
+    if s.error_enum.is_some() && op.responses.iter().any(|r| !r.error_codes.is_empty()) {
+        responses.push(String::new());
+        responses.push("A documented code is available as `err.error_code()` on the returned error.".into());
+    }
+    parts.push(responses.join("\n"));
+    parts.join("\n\n")
+}
+
+fn body_desc(kind: &BodyKind, media: &str) -> String {
+    match kind {
+        BodyKind::Json(t) => describe(t),
+        BodyKind::Binary => format!("bytes, {}", code(media)),
+        BodyKind::Text => "text".into(),
+    }
+}
+
+fn required_args(op: &Operation) -> Vec<&Param> {
+    op.params.iter().filter(|p| p.required).collect()
+}
+
+fn is_stringy(t: &TypeRef) -> bool {
+    matches!(t, TypeRef::String)
+}
+
+fn arg_type(p: &Param) -> TokenStream {
+    if is_stringy(&p.ty) {
+        quote!(impl Into<String>)
+    } else {
+        rust_type(&p.ty)
+    }
+}
+
+fn arg_value(p: &Param) -> TokenStream {
+    let n = ident(&p.rust_name);
+    if is_stringy(&p.ty) {
+        quote!(#n.into())
+    } else {
+        quote!(#n)
+    }
+}
+
+fn body_arg(op: &Operation) -> Option<(TokenStream, TokenStream)> {
+    let b = op.body.as_ref().filter(|b| b.required)?;
+    Some(match &b.kind {
+        BodyKind::Json(t) => {
+            let t = rust_type(t);
+            (quote!(body: #t), quote!(body))
+        }
+        BodyKind::Binary => (quote!(body: impl Into<bytes::Bytes>), quote!(body.into())),
+        BodyKind::Text => (quote!(body: impl Into<String>), quote!(body.into())),
+    })
+}
+
+fn body_storage(op: &Operation) -> Option<TokenStream> {
+    let b = op.body.as_ref()?;
+    Some(match &b.kind {
+        BodyKind::Json(t) => rust_type(t),
+        BodyKind::Binary => quote!(bytes::Bytes),
+        BodyKind::Text => quote!(String),
+    })
+}
+
+fn client_method(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> TokenStream {
+    let f = ident(&op.fn_name);
+    let b = ident(&op.builder_name);
+    let req = required_args(op);
+    let mut args: Vec<TokenStream> = req
+        .iter()
+        .map(|p| {
+            let n = ident(&p.rust_name);
+            let t = arg_type(p);
+            quote!(#n: #t)
+        })
+        .collect();
+    let mut values: Vec<TokenStream> = req.iter().map(|p| arg_value(p)).collect();
+    if let Some((a, v)) = body_arg(op) {
+        args.push(a);
+        values.push(v);
+    }
+    let mut text = operation_doc(api, s, op, registry);
+    text.push_str(&format!("\n\nReturns a [`{}`] request: set optional parameters, then `.send().await`.", op.builder_name));
+    let docs = doc(&text);
+    let dep = if op.deprecated {
+        quote!(#[deprecated(note = "deprecated in the TrustX API reference")])
+    } else {
+        quote!()
+    };
+    let allow = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+    quote! {
+        #docs
+        #dep
+        #allow
+        pub fn #f(&self, #(#args),*) -> #b {
+            #b::new(self.client.clone(), #(#values),*)
+        }
+    }
+}
+
+fn method_tokens(m: &str) -> TokenStream {
+    let v = ident(&match m {
+        "GET" => "Get",
+        "PUT" => "Put",
+        "POST" => "Post",
+        "DELETE" => "Delete",
+        "OPTIONS" => "Options",
+        "HEAD" => "Head",
+        "PATCH" => "Patch",
+        _ => "Trace",
+    }
+    .to_string());
+    quote!(crate::runtime::HttpMethod::#v)
+}
+
+fn meta_tokens(s: &Service, op: &Operation) -> TokenStream {
+    let id = &op.operation_id;
+    let service = &s.tag;
+    let method = method_tokens(&op.method);
+    let path = &op.path;
+    let summary = op.summary.clone().unwrap_or_default();
+    let permission = match &op.permission {
+        Some(p) => {
+            let scope = match p.scope {
+                Scope::Tenant => quote!(crate::runtime::PermissionScope::Tenant),
+                Scope::System => quote!(crate::runtime::PermissionScope::System),
+            };
+            let (svc, action, template) = (&p.service, &p.action, &p.template);
+            quote!(Some(crate::runtime::Permission { scope: #scope, service: #svc, action: #action, template: #template }))
+        }
+        None => quote!(None),
+    };
+    let auth = match op.auth {
+        Auth::None => quote!(crate::runtime::AuthKind::None),
+        Auth::ApiKey => quote!(crate::runtime::AuthKind::ApiKey),
+        Auth::Bearer => quote!(crate::runtime::AuthKind::Bearer),
+    };
+    let (deprecated, beta) = (op.deprecated, op.beta);
+    quote! {
+        &crate::runtime::OperationMeta {
+            operation_id: #id,
+            service: #service,
+            method: #method,
+            path_template: #path,
+            summary: #summary,
+            permission: #permission,
+            auth: #auth,
+            deprecated: #deprecated,
+            beta: #beta,
+        }
+    }
+}
+
+/// The Rust type a response body decodes to, and the expression that decodes it from `response`.
+fn decode(body: Option<&crate::model::ResponseBody>) -> (TokenStream, TokenStream) {
+    match body.map(|b| &b.kind) {
+        Some(BodyKind::Json(t)) => {
+            let t = rust_type(t);
+            (t.clone(), quote!(response.json::<#t>().await?))
+        }
+        Some(BodyKind::Binary) => (quote!(crate::runtime::ByteStream), quote!(response.into_byte_stream())),
+        Some(BodyKind::Text) => (quote!(String), quote!(response.text().await?)),
+        None => (quote!(crate::runtime::EmptyResponse), quote!(response.into_empty())),
+    }
+}
+
+fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> TokenStream {
+    let b = ident(&op.builder_name);
+    let meta = meta_tokens(s, op);
+    let req = required_args(op);
+    let fields = op.params.iter().map(|p| {
+        let n = ident(&p.rust_name);
+        let t = rust_type(&p.ty);
+        if p.required {
+            quote!(#n: #t,)
+        } else {
+            quote!(#n: Option<#t>,)
+        }
+    });
+    let body_field = body_storage(op).map(|t| {
+        if op.body.as_ref().is_some_and(|b| b.required) {
+            quote!(body: #t,)
+        } else {
+            quote!(body: Option<#t>,)
+        }
+    });
+    let mut new_args: Vec<TokenStream> = req
+        .iter()
+        .map(|p| {
+            let n = ident(&p.rust_name);
+            let t = rust_type(&p.ty);
+            quote!(#n: #t)
+        })
+        .collect();
+    let mut inits: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let n = ident(&p.rust_name);
+            if p.required {
+                quote!(#n)
+            } else {
+                quote!(#n: None)
+            }
+        })
+        .collect();
+    if let Some(t) = body_storage(op) {
+        if op.body.as_ref().is_some_and(|b| b.required) {
+            new_args.push(quote!(body: #t));
+            inits.push(quote!(body));
+        } else {
+            inits.push(quote!(body: None));
+        }
+    }
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
+        let n = ident(&p.rust_name);
+        let mut text = match &p.description {
+            Some(d) if !d.trim().is_empty() => sanitize(d),
+            _ => format!("Sets the {} parameter.", code(&p.wire_name)),
+        };
+        let loc = match p.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        };
+        text.push_str(&format!("\n\nThe {} {loc} parameter ({}).", code(&p.wire_name), describe(&p.ty)));
+        if let Some(d) = &p.default {
+            text.push_str(&format!(" Server default: {}.", code(d)));
+        }
+        let d = doc(&text);
+        let dep = if p.deprecated { quote!(#[deprecated(note = "deprecated in the API spec")]) } else { quote!() };
+        if is_stringy(&p.ty) {
+            quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.#n = Some(value.into()); self } }
+        } else {
+            let t = rust_type(&p.ty);
+            quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.#n = Some(value); self } }
+        }
+    });
+    let body_setter = match (&op.body, body_storage(op)) {
+        (Some(body), Some(t)) if !body.required => {
+            let d = doc(&format!(
+                "Sets the optional request body ({}).",
+                match &body.kind {
+                    BodyKind::Json(t) => describe(t),
+                    BodyKind::Binary => format!("bytes, sent as {}", code(&body.media_type)),
+                    BodyKind::Text => "text".into(),
+                }
+            ));
+            quote! { #d pub fn body(mut self, value: #t) -> Self { self.body = Some(value); self } }
+        }
+        _ => quote!(),
+    };
+    let wire = op.params.iter().map(|p| {
+        let n = ident(&p.rust_name);
+        let w = &p.wire_name;
+        match (p.location, p.required) {
+            (ParamLocation::Path, _) => quote!(.path_param(#w, &self.#n)),
+            (ParamLocation::Query, true) => quote!(.query(#w, Some(&self.#n))),
+            (ParamLocation::Query, false) => quote!(.query(#w, self.#n.as_ref())),
+            (ParamLocation::Header, true) => quote!(.header(#w, Some(&self.#n))),
+            (ParamLocation::Header, false) => quote!(.header(#w, self.#n.as_ref())),
+        }
+    });
+    let body_wire = match &op.body {
+        None => quote!(),
+        Some(body) => {
+            let mt = &body.media_type;
+            let send_one = match &body.kind {
+                BodyKind::Json(_) => quote!(request.json_body(body)),
+                BodyKind::Binary => quote!(request.bytes_body(body.clone(), #mt)),
+                BodyKind::Text => quote!(request.bytes_body(bytes::Bytes::from(body.clone()), #mt)),
+            };
+            if body.required {
+                quote! { let body = &self.body; let request = #send_one; }
+            } else {
+                quote! { let request = match &self.body { Some(body) => #send_one, None => request }; }
+            }
+        }
+    };
+    let success: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
+    let accept = success
+        .iter()
+        .find_map(|r| r.body.as_ref().map(|b| b.media_type.clone()))
+        .map(|mt| quote!(let request = request.accept(#mt);))
+        .unwrap_or_default();
+    let (ret, matching, extra) = response_handling(op, &success);
+    let pagination = op.pagination.as_ref().map(|p| {
+        let page = ident(&p.page_param);
+        let item = rust_type(&p.item);
+        let wide = op.params.iter().any(|q| q.rust_name == p.page_param && q.ty == TypeRef::I64);
+        let (first, set) = if wide {
+            (quote!(self.#page.and_then(|p| i32::try_from(p).ok()).unwrap_or(0)), quote!(Some(i64::from(page))))
+        } else {
+            (quote!(self.#page.unwrap_or(0)), quote!(Some(page)))
+        };
+        let d = doc(&format!(
+            "Streams every item across pages, starting at the `{}` set on this request (or 0), until the last page.\n\n\
+             Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.",
+            p.page_param
+        ));
+        let d2 = doc("Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).");
+        quote! {
+            #d
+            pub fn into_stream(self) -> crate::runtime::PageStream<#item> {
+                self.stream(None)
+            }
+            #d2
+            pub fn into_stream_capped(self, max_items: usize) -> crate::runtime::PageStream<#item> {
+                self.stream(Some(max_items))
+            }
+            fn stream(self, max_items: Option<usize>) -> crate::runtime::PageStream<#item> {
+                let first = #first;
+                crate::runtime::paginate(first, max_items, move |page| {
+                    let mut request = self.clone();
+                    request.#page = #set;
+                    async move { request.send().await }
+                })
+            }
+        }
+    });
+    let mut text = operation_doc(api, s, op, registry);
+    text.push_str(&format!("\n\nCreated by `{}()` on the service client.", op.fn_name));
+    let docs = doc(&text);
+    let meta_doc = doc("This operation's metadata: id, method, path template, permission, deprecation.");
+    let query_doc = doc("Adds a query parameter the spec does not declare (sent after the declared ones).");
+    let header_doc = doc("Adds a request header the spec does not declare.");
+    let send_doc = doc("Sends the request; retries, authentication and error decoding are handled by the client.");
+    quote! {
+        #docs
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until `.send().await`"]
+        pub struct #b {
+            client: crate::runtime::Client,
+            #(#fields)*
+            #body_field
+            options: crate::runtime::RequestOptions,
+        }
+
+        impl #b {
+            #meta_doc
+            pub const META: &'static crate::runtime::OperationMeta = #meta;
+
+            #[allow(clippy::too_many_arguments)]
+            fn new(client: crate::runtime::Client, #(#new_args),*) -> Self {
+                Self { client, #(#inits,)* options: crate::runtime::RequestOptions::default() }
+            }
+
+            #(#setters)*
+            #body_setter
+
+            #query_doc
+            pub fn query_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.options.add_query(name, value);
+                self
+            }
+
+            #header_doc
+            pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.options.add_header(name, value);
+                self
+            }
+
+            #send_doc
+            pub async fn send(self) -> Result<#ret, crate::runtime::Error> {
+                let request = self.client.request(Self::META) #(#wire)*;
+                #body_wire
+                #accept
+                let response = request.options(self.options).send().await?;
+                #matching
+            }
+
+            #pagination
+        }
+
+        #extra
+    }
+}
+
+/// Return type, the `match` on the status, and any response enum to declare.
+fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, TokenStream, TokenStream) {
+    match (success, &op.response_enum) {
+        ([], _) => (
+            quote!(crate::runtime::EmptyResponse),
+            quote!(Ok(response.into_empty())),
+            quote!(),
+        ),
+        ([one], _) => {
+            let (ty, expr) = decode(one.body.as_ref());
+            let range = match one.status {
+                Some(s) if s >= 300 => quote!(300..=399),
+                _ => quote!(200..=299),
+            };
+            (
+                ty,
+                quote! {
+                    match response.status() {
+                        #range => Ok(#expr),
+                        _ => Err(response.unexpected().await),
+                    }
+                },
+                quote!(),
+            )
+        }
+        (many, Some(name)) => {
+            let e = ident(name);
+            let variants = many.iter().map(|r| {
+                let v = ident(&r.variant);
+                let (ty, _) = decode(r.body.as_ref());
+                let d = doc(&format!("{}: {}", code(&r.status_key), sanitize(&r.description).replace('\n', " ")));
+                quote!(#d #v(#ty),)
+            });
+            let arms = many.iter().filter_map(|r| {
+                let v = ident(&r.variant);
+                let (_, expr) = decode(r.body.as_ref());
+                let status = r.status?;
+                Some(quote!(#status => Ok(#e::#v(#expr)),))
+            });
+            let d = doc(&format!("The documented success responses of `{}`.", op.operation_id));
+            (
+                quote!(#e),
+                quote! {
+                    match response.status() {
+                        #(#arms)*
+                        _ => Err(response.unexpected().await),
+                    }
+                },
+                quote! {
+                    #d
+                    #[derive(Debug)]
+                    pub enum #e {
+                        #(#variants)*
+                    }
+                },
+            )
+        }
+        (_, None) => (quote!(crate::runtime::EmptyResponse), quote!(Ok(response.into_empty())), quote!()),
+    }
+}

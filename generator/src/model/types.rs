@@ -1,0 +1,562 @@
+//! Schemas → model types: named component schemas and hoisted inline ones, with cycles boxed.
+
+use super::naming::{field_name, type_name, variant_name, NameScope};
+use super::{Field, TypeDef, TypeKind, TypeRef};
+use crate::diagnostics::{pointer, Diagnostic, Diagnostics};
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
+    VariantOrUnknownOrEmpty,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// Builds model types; owns the type namespace of `crate::models`.
+pub struct TypeBuilder<'a> {
+    spec: &'a OpenAPI,
+    names: NameScope,
+    components: BTreeMap<String, String>,
+    defs: Vec<TypeDef>,
+}
+
+/// The merged view of an object schema (through `allOf`).
+struct ObjectParts<'a> {
+    properties: IndexMap<String, &'a ReferenceOr<Box<Schema>>>,
+    required: BTreeSet<String>,
+    additional: Option<&'a AdditionalProperties>,
+}
+
+impl<'a> TypeBuilder<'a> {
+    /// Reserves a Rust name for every component schema, so references resolve in any order.
+    pub fn new(spec: &'a OpenAPI) -> Self {
+        let mut names = NameScope::default();
+        let mut components = BTreeMap::new();
+        if let Some(c) = &spec.components {
+            for key in c.schemas.keys() {
+                components.insert(key.clone(), names.claim(type_name(key)));
+            }
+        }
+        Self { spec, names, components, defs: Vec::new() }
+    }
+
+    /// Builds a type for every component schema.
+    pub fn build_components(&mut self, diags: &mut Diagnostics) {
+        let Some(c) = &self.spec.components else { return };
+        for (key, schema) in &c.schemas {
+            let Some(name) = self.components.get(key).cloned() else { continue };
+            let ptr = pointer(&["components", "schemas", key]);
+            let (kind, description, deprecated) = match schema {
+                ReferenceOr::Reference { reference } => {
+                    if reference.strip_prefix(SCHEMA_PREFIX) == Some(key.as_str()) {
+                        diags.push(Diagnostic::error(
+                            &ptr,
+                            "this schema is only a reference to itself; give it a real definition",
+                        ));
+                        continue;
+                    }
+                    (TypeKind::Alias(self.reference(reference, &ptr, diags)), None, false)
+                }
+                ReferenceOr::Item(s) => (
+                    self.kind_for(&name, s, &ptr, diags),
+                    s.schema_data.description.clone(),
+                    s.schema_data.deprecated,
+                ),
+            };
+            self.defs.push(TypeDef { name, spec_name: key.clone(), description, deprecated, pointer: ptr, kind });
+        }
+    }
+
+    /// All types, with recursive fields boxed.
+    pub fn finish(mut self) -> Vec<TypeDef> {
+        box_cycles(&mut self.defs);
+        self.defs
+    }
+
+    /// The item type when `ty` is a Spring page (directly or through a named alias).
+    pub fn page_item(&self, ty: &TypeRef) -> Option<TypeRef> {
+        match ty {
+            TypeRef::Page(item) => Some((**item).clone()),
+            TypeRef::Named(n) => self.defs.iter().find(|d| &d.name == n).and_then(|d| match &d.kind {
+                TypeKind::Alias(inner) if inner != ty => self.page_item(inner),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The type for a schema in some context; inline objects, enums and unions are hoisted under
+    /// `context` (made unique).
+    pub fn type_ref(
+        &mut self,
+        schema: &'a ReferenceOr<Schema>,
+        context: &str,
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> TypeRef {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, ptr, diags),
+            ReferenceOr::Item(s) => self.inline(s, context, ptr, diags),
+        }
+    }
+
+    fn boxed_ref(
+        &mut self,
+        schema: &'a ReferenceOr<Box<Schema>>,
+        context: &str,
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> TypeRef {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, ptr, diags),
+            ReferenceOr::Item(s) => self.inline(s, context, ptr, diags),
+        }
+    }
+
+    fn reference(&mut self, reference: &str, ptr: &str, diags: &mut Diagnostics) -> TypeRef {
+        match reference.strip_prefix(SCHEMA_PREFIX).and_then(|k| self.components.get(k)) {
+            Some(name) => TypeRef::Named(name.clone()),
+            None => {
+                diags.push(Diagnostic::error(
+                    ptr,
+                    format!("`$ref: {reference}` does not resolve; point it at an entry of #/components/schemas"),
+                ));
+                TypeRef::Json
+            }
+        }
+    }
+
+    fn resolve(&self, reference: &str) -> Option<&'a Schema> {
+        let key = reference.strip_prefix(SCHEMA_PREFIX)?;
+        let mut schema = self.spec.components.as_ref()?.schemas.get(key)?;
+        for _ in 0..32 {
+            match schema {
+                ReferenceOr::Item(s) => return Some(s),
+                ReferenceOr::Reference { reference } => {
+                    let key = reference.strip_prefix(SCHEMA_PREFIX)?;
+                    schema = self.spec.components.as_ref()?.schemas.get(key)?;
+                }
+            }
+        }
+        None
+    }
+
+    fn hoist(&mut self, context: &str, s: &Schema, ptr: &str, kind: TypeKind) -> TypeRef {
+        let name = self.names.claim(type_name(context));
+        self.defs.push(TypeDef {
+            name: name.clone(),
+            spec_name: context.to_string(),
+            description: s.schema_data.description.clone(),
+            deprecated: s.schema_data.deprecated,
+            pointer: ptr.to_string(),
+            kind,
+        });
+        TypeRef::Named(name)
+    }
+
+    fn inline(&mut self, s: &'a Schema, context: &str, ptr: &str, diags: &mut Diagnostics) -> TypeRef {
+        match &s.schema_kind {
+            SchemaKind::Type(Type::String(st)) if !st.enumeration.is_empty() => {
+                let kind = enum_kind(&st.enumeration);
+                self.hoist(context, s, ptr, kind)
+            }
+            SchemaKind::Type(t) => self.primitive(t, context, ptr, diags).unwrap_or_else(|| {
+                let kind = self.kind_for(context, s, ptr, diags);
+                match kind {
+                    TypeKind::Alias(t) => t,
+                    kind => self.hoist(context, s, ptr, kind),
+                }
+            }),
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
+                Some(ReferenceOr::Reference { reference }) => self.reference(reference, ptr, diags),
+                _ => self.hoist_kind(context, s, ptr, diags),
+            },
+            SchemaKind::Not { .. } => {
+                diags.push(Diagnostic::warning(ptr, "`not` schemas are not supported; typed as any JSON value"));
+                TypeRef::Json
+            }
+            _ => self.hoist_kind(context, s, ptr, diags),
+        }
+    }
+
+    fn hoist_kind(&mut self, context: &str, s: &'a Schema, ptr: &str, diags: &mut Diagnostics) -> TypeRef {
+        match self.kind_for(context, s, ptr, diags) {
+            TypeKind::Alias(t) => t,
+            kind => self.hoist(context, s, ptr, kind),
+        }
+    }
+
+    /// Primitive and container types that need no named type; `None` for objects with properties.
+    fn primitive(&mut self, t: &'a Type, context: &str, ptr: &str, diags: &mut Diagnostics) -> Option<TypeRef> {
+        Some(match t {
+            Type::String(st) => match &st.format {
+                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+                _ => TypeRef::String,
+            },
+            Type::Integer(it) => match &it.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+                _ => TypeRef::I64,
+            },
+            Type::Number(nt) => match &nt.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+                _ => TypeRef::F64,
+            },
+            Type::Boolean(_) => TypeRef::Bool,
+            Type::Array(at) => {
+                let item_ptr = format!("{ptr}/items");
+                let item = match &at.items {
+                    Some(items) => self.boxed_ref(items, &format!("{context}Item"), &item_ptr, diags),
+                    None => TypeRef::Json,
+                };
+                TypeRef::Vec(Box::new(item))
+            }
+            Type::Object(ot) => {
+                if !ot.properties.is_empty() {
+                    return None;
+                }
+                match &ot.additional_properties {
+                    Some(AdditionalProperties::Schema(v)) => {
+                        let vptr = format!("{ptr}/additionalProperties");
+                        let value = self.boxed_value(v, &format!("{context}Value"), &vptr, diags);
+                        if value == TypeRef::Json {
+                            TypeRef::JsonObject
+                        } else {
+                            TypeRef::Map(Box::new(value))
+                        }
+                    }
+                    _ => TypeRef::JsonObject,
+                }
+            }
+        })
+    }
+
+    fn boxed_value(
+        &mut self,
+        v: &'a ReferenceOr<Schema>,
+        context: &str,
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> TypeRef {
+        match v {
+            ReferenceOr::Item(s) if is_empty_schema(s) => TypeRef::Json,
+            other => self.type_ref(other, context, ptr, diags),
+        }
+    }
+
+    /// The kind of a named type for schema `s`.
+    fn kind_for(&mut self, name: &str, s: &'a Schema, ptr: &str, diags: &mut Diagnostics) -> TypeKind {
+        match &s.schema_kind {
+            SchemaKind::Type(Type::String(st)) if !st.enumeration.is_empty() => enum_kind(&st.enumeration),
+            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => {
+                if let SchemaKind::AllOf { all_of } = &s.schema_kind {
+                    if let [ReferenceOr::Reference { reference }] = all_of.as_slice() {
+                        return TypeKind::Alias(self.reference(reference, ptr, diags));
+                    }
+                }
+                let mut parts = ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
+                self.collect_object(s, ptr, &mut parts, diags, 0);
+                if parts.properties.is_empty() && !matches!(s.schema_kind, SchemaKind::AllOf { .. }) {
+                    if let SchemaKind::Type(t) = &s.schema_kind {
+                        if let Some(prim) = self.primitive(t, name, ptr, diags) {
+                            return TypeKind::Alias(prim);
+                        }
+                    }
+                }
+                self.struct_kind(name, parts, ptr, diags)
+            }
+            SchemaKind::Type(t) => match self.primitive(t, name, ptr, diags) {
+                Some(p) => TypeKind::Alias(p),
+                None => TypeKind::Alias(TypeRef::JsonObject),
+            },
+            SchemaKind::OneOf { one_of } => self.union_kind(name, s, one_of, ptr, "oneOf", diags),
+            SchemaKind::AnyOf { any_of } => self.union_kind(name, s, any_of, ptr, "anyOf", diags),
+            SchemaKind::Not { .. } => {
+                diags.push(Diagnostic::warning(ptr, "`not` schemas are not supported; typed as any JSON value"));
+                TypeKind::Alias(TypeRef::Json)
+            }
+            SchemaKind::Any(any) => {
+                if !any.properties.is_empty() || !any.all_of.is_empty() {
+                    let mut parts =
+                        ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
+                    self.collect_object(s, ptr, &mut parts, diags, 0);
+                    self.struct_kind(name, parts, ptr, diags)
+                } else if !any.one_of.is_empty() {
+                    self.union_kind(name, s, &any.one_of, ptr, "oneOf", diags)
+                } else if !any.any_of.is_empty() {
+                    self.union_kind(name, s, &any.any_of, ptr, "anyOf", diags)
+                } else if let Some(items) = &any.items {
+                    let item = self.boxed_ref(items, &format!("{name}Item"), &format!("{ptr}/items"), diags);
+                    TypeKind::Alias(TypeRef::Vec(Box::new(item)))
+                } else if any.typ.as_deref() == Some("object") || any.additional_properties.is_some() {
+                    TypeKind::Alias(TypeRef::JsonObject)
+                } else {
+                    TypeKind::Alias(TypeRef::Json)
+                }
+            }
+        }
+    }
+
+    /// Gathers properties through `allOf` (references followed), later members overriding earlier ones.
+    fn collect_object(
+        &self,
+        s: &'a Schema,
+        ptr: &str,
+        parts: &mut ObjectParts<'a>,
+        diags: &mut Diagnostics,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            diags.push(Diagnostic::error(ptr, "`allOf` nests more than 32 levels (a cycle?); simplify it"));
+            return;
+        }
+        match &s.schema_kind {
+            SchemaKind::Type(Type::Object(ot)) => {
+                for (k, v) in &ot.properties {
+                    parts.properties.insert(k.clone(), v);
+                }
+                parts.required.extend(ot.required.iter().cloned());
+                if ot.additional_properties.is_some() {
+                    parts.additional = ot.additional_properties.as_ref();
+                }
+            }
+            SchemaKind::AllOf { all_of } => {
+                for (i, member) in all_of.iter().enumerate() {
+                    let mptr = format!("{ptr}/allOf/{i}");
+                    match member {
+                        ReferenceOr::Reference { reference } => match self.resolve(reference) {
+                            Some(target) => self.collect_object(target, &mptr, parts, diags, depth + 1),
+                            None => diags.push(Diagnostic::error(
+                                &mptr,
+                                format!("`$ref: {reference}` does not resolve to a schema"),
+                            )),
+                        },
+                        ReferenceOr::Item(m) => self.collect_object(m, &mptr, parts, diags, depth + 1),
+                    }
+                }
+            }
+            SchemaKind::Any(any) => {
+                for (k, v) in &any.properties {
+                    parts.properties.insert(k.clone(), v);
+                }
+                parts.required.extend(any.required.iter().cloned());
+                for (i, member) in any.all_of.iter().enumerate() {
+                    let mptr = format!("{ptr}/allOf/{i}");
+                    match member {
+                        ReferenceOr::Reference { reference } => {
+                            if let Some(target) = self.resolve(reference) {
+                                self.collect_object(target, &mptr, parts, diags, depth + 1);
+                            }
+                        }
+                        ReferenceOr::Item(m) => self.collect_object(m, &mptr, parts, diags, depth + 1),
+                    }
+                }
+            }
+            _ => diags.push(Diagnostic::warning(
+                ptr,
+                "an `allOf` member that is not an object contributes no fields; it is ignored",
+            )),
+        }
+    }
+
+    fn struct_kind(&mut self, name: &str, parts: ObjectParts<'a>, ptr: &str, diags: &mut Diagnostics) -> TypeKind {
+        let mut scope = NameScope::with_reserved(&["additional_properties"]);
+        let mut fields = Vec::new();
+        for (wire, prop) in &parts.properties {
+            let fptr = format!("{ptr}/properties/{}", crate::diagnostics::escape_token(wire));
+            let context = format!("{name}{}", type_name(wire));
+            let (ty, nullable, description, deprecated) = match prop {
+                ReferenceOr::Reference { reference } => (self.reference(reference, &fptr, diags), false, None, false),
+                ReferenceOr::Item(s) => {
+                    let ty = match &s.schema_kind {
+                        // `allOf: [$ref]` next to `nullable`/`description` is the 3.0 way to annotate a reference.
+                        SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
+                            Some(ReferenceOr::Reference { reference }) => self.reference(reference, &fptr, diags),
+                            _ => self.inline(s, &context, &fptr, diags),
+                        },
+                        _ if is_empty_schema(s) => TypeRef::Json,
+                        _ => self.inline(s, &context, &fptr, diags),
+                    };
+                    (ty, s.schema_data.nullable, s.schema_data.description.clone(), s.schema_data.deprecated)
+                }
+            };
+            fields.push(Field {
+                wire_name: wire.clone(),
+                rust_name: scope.claim(field_name(wire)),
+                ty,
+                required: parts.required.contains(wire),
+                nullable,
+                boxed: false,
+                description,
+                deprecated,
+            });
+        }
+        for req in &parts.required {
+            if !parts.properties.contains_key(req) {
+                diags.push(Diagnostic::warning(
+                    ptr,
+                    format!("`required` names `{req}`, which is not a property; it is ignored"),
+                ));
+            }
+        }
+        let additional = match parts.additional {
+            Some(AdditionalProperties::Schema(v)) => {
+                self.boxed_value(v, &format!("{name}Value"), &format!("{ptr}/additionalProperties"), diags)
+            }
+            _ => TypeRef::Json,
+        };
+        let content = fields.iter().find(|f| f.wire_name == "content");
+        let last = fields.iter().any(|f| f.wire_name == "last" && f.ty == TypeRef::Bool);
+        if let (Some(Field { ty: TypeRef::Vec(item), .. }), true) = (content, last) {
+            return TypeKind::Alias(TypeRef::Page(item.clone()));
+        }
+        TypeKind::Struct { fields, additional }
+    }
+
+    fn union_kind(
+        &mut self,
+        name: &str,
+        s: &'a Schema,
+        members: &'a [ReferenceOr<Schema>],
+        ptr: &str,
+        keyword: &str,
+        diags: &mut Diagnostics,
+    ) -> TypeKind {
+        let mut scope = NameScope::with_reserved(&["Unknown"]);
+        if let Some(d) = &s.schema_data.discriminator {
+            let mut variants = Vec::new();
+            let mut tags: BTreeMap<String, String> = BTreeMap::new();
+            for (value, target) in &d.mapping {
+                tags.insert(target.clone(), value.clone());
+            }
+            for (i, m) in members.iter().enumerate() {
+                let mptr = format!("{ptr}/{keyword}/{i}");
+                match m {
+                    ReferenceOr::Reference { reference } => {
+                        let key = reference.strip_prefix(SCHEMA_PREFIX).unwrap_or(reference).to_string();
+                        let tag = tags.get(reference).cloned().unwrap_or_else(|| key.clone());
+                        let ty = self.reference(reference, &mptr, diags);
+                        variants.push((tag, scope.claim(variant_name(&key)), ty));
+                    }
+                    ReferenceOr::Item(_) => diags.push(Diagnostic::error(
+                        &mptr,
+                        "with a discriminator every member must be a `$ref`; move this schema to #/components/schemas",
+                    )),
+                }
+            }
+            return TypeKind::Tagged { property: d.property_name.clone(), variants };
+        }
+        let mut variants = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            let mptr = format!("{ptr}/{keyword}/{i}");
+            let ty = self.type_ref(m, &format!("{name}Variant{i}"), &mptr, diags);
+            let vname = match &ty {
+                TypeRef::Named(n) => n.clone(),
+                other => variant_for_primitive(other, i),
+            };
+            variants.push((scope.claim(vname), ty));
+        }
+        TypeKind::Untagged { variants }
+    }
+}
+
+fn enum_kind(values: &[Option<String>]) -> TypeKind {
+    let mut scope = NameScope::with_reserved(&["Unknown"]);
+    let mut out = Vec::new();
+    for v in values.iter().flatten() {
+        let mut name = variant_name(v);
+        if name == "Unknown" {
+            name = "UnknownValue".into();
+        }
+        out.push((v.clone(), scope.claim(name)));
+    }
+    TypeKind::Enum { values: out }
+}
+
+fn variant_for_primitive(t: &TypeRef, i: usize) -> String {
+    match t {
+        TypeRef::String => "String".into(),
+        TypeRef::Bool => "Bool".into(),
+        TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+        TypeRef::F32 | TypeRef::F64 => "Number".into(),
+        TypeRef::Vec(_) => "List".into(),
+        TypeRef::Map(_) | TypeRef::JsonObject => "Object".into(),
+        _ => format!("Variant{i}"),
+    }
+}
+
+/// `{}` or a schema with only annotations: any JSON value.
+fn is_empty_schema(s: &Schema) -> bool {
+    match &s.schema_kind {
+        SchemaKind::Any(a) => {
+            a.typ.is_none()
+                && a.properties.is_empty()
+                && a.items.is_none()
+                && a.all_of.is_empty()
+                && a.one_of.is_empty()
+                && a.any_of.is_empty()
+                && a.enumeration.is_empty()
+                && a.additional_properties.is_none()
+        }
+        _ => false,
+    }
+}
+
+/// Marks struct fields that close a by-value cycle as boxed.
+fn box_cycles(defs: &mut [TypeDef]) {
+    let index: BTreeMap<String, usize> = defs.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
+    let edges: Vec<Vec<usize>> = defs
+        .iter()
+        .map(|d| {
+            let mut out = Vec::new();
+            let mut push = |t: &TypeRef| {
+                if let TypeRef::Named(n) = t {
+                    if let Some(&j) = index.get(n) {
+                        out.push(j);
+                    }
+                }
+            };
+            match &d.kind {
+                TypeKind::Struct { fields, .. } => fields.iter().for_each(|f| push(&f.ty)),
+                TypeKind::Alias(t) => push(t),
+                TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| push(&v.2)),
+                TypeKind::Untagged { variants } => variants.iter().for_each(|v| push(&v.1)),
+                TypeKind::Enum { .. } => {}
+            }
+            out
+        })
+        .collect();
+    let reaches = |from: usize, to: usize| -> bool {
+        let mut seen = vec![false; edges.len()];
+        let mut stack = vec![from];
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if std::mem::replace(&mut seen[n], true) {
+                continue;
+            }
+            stack.extend(edges[n].iter().copied());
+        }
+        false
+    };
+    for i in 0..defs.len() {
+        let mut to_box = Vec::new();
+        if let TypeKind::Struct { fields, .. } = &defs[i].kind {
+            for (fi, f) in fields.iter().enumerate() {
+                if let TypeRef::Named(n) = &f.ty {
+                    if index.get(n).is_some_and(|&j| reaches(j, i)) {
+                        to_box.push(fi);
+                    }
+                }
+            }
+        }
+        if let TypeKind::Struct { fields, .. } = &mut defs[i].kind {
+            for fi in to_box {
+                if let Some(f) = fields.get_mut(fi) {
+                    f.boxed = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `cargo xtask codegen`: spec → `generated/` (or any `--spec`/`--out`), and `--check` for drift.
+
+use similar::TextDiff;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use trustx_codegen::write::{drift, write_all, Drift};
+use trustx_codegen::{generate, Options};
+
+struct Args {
+    check: bool,
+    spec: PathBuf,
+    out: PathBuf,
+    crate_name: Option<String>,
+    quiet: bool,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let root = workspace_root();
+    let mut parsed = Args {
+        check: false,
+        spec: root.join("spec/trustx.yaml"),
+        out: root.join("generated"),
+        crate_name: None,
+        quiet: false,
+    };
+    let mut custom_spec = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        match a.as_str() {
+            "--check" => parsed.check = true,
+            "--quiet" | "-q" => parsed.quiet = true,
+            "--spec" => {
+                parsed.spec = PathBuf::from(value("--spec")?);
+                custom_spec = true;
+            }
+            "--out" => parsed.out = PathBuf::from(value("--out")?),
+            "--crate-name" => parsed.crate_name = Some(value("--crate-name")?),
+            other => return Err(format!("codegen: unknown argument `{other}`")),
+        }
+    }
+    if !custom_spec && parsed.crate_name.is_none() {
+        parsed.crate_name = Some("trustx".into());
+    }
+    Ok(parsed)
+}
+
+/// How the spec is named in headers: relative to the workspace when inside it, else its file name.
+fn label(spec: &Path) -> String {
+    let root = workspace_root();
+    let abs = spec.canonicalize().unwrap_or_else(|_| spec.to_path_buf());
+    let root = root.canonicalize().unwrap_or(root);
+    match abs.strip_prefix(&root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => spec.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "spec".into()),
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let args = parse(args)?;
+    let started = Instant::now();
+    let bytes = std::fs::read(&args.spec).map_err(|e| format!("cannot read {}: {e}", args.spec.display()))?;
+    let options =
+        Options { crate_name: args.crate_name.clone(), crate_version: "0.1.0".into(), spec_label: label(&args.spec) };
+    let generated = generate(&bytes, &options).map_err(|d| format!("{} is not usable:\n{d}", args.spec.display()))?;
+    for w in generated.warnings.warnings() {
+        eprintln!("{w}");
+    }
+    let rendered = started.elapsed();
+    if args.check {
+        let drifts = drift(&args.out, &generated.files).map_err(|e| format!("cannot read {}: {e}", args.out.display()))?;
+        if drifts.is_empty() {
+            if !args.quiet {
+                println!("{} is up to date ({} files).", args.out.display(), generated.files.len());
+            }
+            return Ok(());
+        }
+        for d in &drifts {
+            print_drift(d);
+        }
+        return Err(format!(
+            "{} is stale: {} file(s) differ from what the generator writes. Run `cargo xtask codegen` and commit the result.",
+            args.out.display(),
+            drifts.len()
+        ));
+    }
+    let summary = write_all(&args.out, &generated.files).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    if !args.quiet {
+        let lines: usize = generated.files.values().map(|s| s.lines().count()).sum();
+        println!(
+            "{}: {} files ({} lines); {} written, {} removed, {} unchanged; rendered in {} ms, total {} ms",
+            args.out.display(),
+            generated.files.len(),
+            lines,
+            summary.written.len(),
+            summary.removed.len(),
+            summary.unchanged,
+            rendered.as_millis(),
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(())
+}
+
+fn print_drift(d: &Drift) {
+    match d {
+        Drift::Edited { path, on_disk, expected } => {
+            println!("edited: {path}");
+            let diff = TextDiff::from_lines(on_disk.as_str(), expected.as_str());
+            print!("{}", diff.unified_diff().context_radius(3).header(&format!("a/{path} (on disk)"), &format!("b/{path} (generated)")));
+        }
+        Drift::Missing { path } => println!("missing: {path} (the generator writes it; it is not on disk)"),
+        Drift::Stray { path } => println!("stray: {path} (on disk; the generator does not write it)"),
+    }
+}
