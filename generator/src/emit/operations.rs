@@ -298,7 +298,7 @@ fn client_method(api: &Api, s: &Service, op: &Operation, registry: Option<&Error
 }
 
 fn method_tokens(m: &str) -> TokenStream {
-    let v = ident(&match m {
+    let v = ident(match m {
         "GET" => "Get",
         "PUT" => "Put",
         "POST" => "Post",
@@ -307,8 +307,7 @@ fn method_tokens(m: &str) -> TokenStream {
         "HEAD" => "Head",
         "PATCH" => "Patch",
         _ => "Trace",
-    }
-    .to_string());
+    });
     quote!(crate::runtime::HttpMethod::#v)
 }
 

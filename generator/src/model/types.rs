@@ -540,22 +540,29 @@ fn box_cycles(defs: &mut [TypeDef]) {
         }
         false
     };
-    for i in 0..defs.len() {
-        let mut to_box = Vec::new();
-        if let TypeKind::Struct { fields, .. } = &defs[i].kind {
-            for (fi, f) in fields.iter().enumerate() {
-                if let TypeRef::Named(n) = &f.ty {
-                    if index.get(n).is_some_and(|&j| reaches(j, i)) {
-                        to_box.push(fi);
-                    }
-                }
-            }
-        }
-        if let TypeKind::Struct { fields, .. } = &mut defs[i].kind {
-            for fi in to_box {
-                if let Some(f) = fields.get_mut(fi) {
-                    f.boxed = true;
-                }
+    let to_box: Vec<(usize, usize)> = defs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| {
+            let fields: &[Field] = match &d.kind {
+                TypeKind::Struct { fields, .. } => fields,
+                _ => &[],
+            };
+            fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| match &f.ty {
+                    TypeRef::Named(n) => index.get(n).is_some_and(|&j| reaches(j, i)),
+                    _ => false,
+                })
+                .map(move |(fi, _)| (i, fi))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (i, fi) in to_box {
+        if let Some(TypeKind::Struct { fields, .. }) = defs.get_mut(i).map(|d| &mut d.kind) {
+            if let Some(f) = fields.get_mut(fi) {
+                f.boxed = true;
             }
         }
     }
