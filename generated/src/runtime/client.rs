@@ -265,9 +265,11 @@ impl ClientBuilder {
 
     /// Checks the bearer token's permission claims before sending and fails with
     /// [`Error::PermissionDenied`] when the operation's permission is missing. Needs the tenant.
-    /// The JWT payload is decoded without verifying it; see the crate docs for the claims read
-    /// (`permissions`, `perms`, `authorities`, then `scope`/`scp`). Tokens listing none of these
-    /// claims are not checked.
+    /// The JWT payload is decoded without verifying its signature; the granted permissions are
+    /// read from the first present claim of `permissions`, `perms`, `authorities` (arrays of
+    /// strings, or a space-separated string), `scope` and `scp` (space-separated string or
+    /// array). A granted permission ending in `*` matches by prefix. Tokens listing none of
+    /// these claims are not checked.
     pub fn permission_preflight(mut self, enabled: bool) -> Self {
         self.permission_preflight = enabled;
         self
@@ -412,8 +414,30 @@ mod tests {
     }
 
     #[test]
-    fn client_is_send_sync() {
-        fn assert_send_sync<T: Send + Sync + Clone>() {}
-        assert_send_sync::<Client>();
+    fn public_types_are_send_and_sync() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        fn send<T: Send + 'static>() {}
+        send_sync::<Client>();
+        send_sync::<Error>();
+        send_sync::<crate::runtime::Response>();
+        send::<crate::runtime::ByteStream>();
+        send::<crate::runtime::PageStream<String>>();
+        fn send_future<F: std::future::Future + Send>(_: F) {}
+        static META: OperationMeta = OperationMeta {
+            operation_id: "op",
+            service: "svc",
+            method: crate::runtime::HttpMethod::Get,
+            path_template: "/x",
+            summary: "",
+            permission: None,
+            auth: crate::runtime::AuthKind::None,
+            deprecated: false,
+            beta: false,
+        };
+        let client = Client::builder()
+            .base_url("https://x.example")
+            .build()
+            .unwrap();
+        send_future(client.request(&META).send());
     }
 }

@@ -75,6 +75,15 @@ mod tests {
     }
 
     #[test]
+    fn url_parser_normalises_encoded_dot_segments() {
+        // Why `.` and `..` are rejected rather than sent as `%2E`/`%2E%2E`.
+        let url = reqwest::Url::parse("http://h/a/%2E%2E/b").unwrap();
+        assert_eq!(url.path(), "/b");
+        let url = reqwest::Url::parse("http://h/a/b%2F..%2Fc").unwrap();
+        assert_eq!(url.path(), "/a/b%2F..%2Fc");
+    }
+
+    #[test]
     fn renders_template() {
         let p = [("id", "a%2Fb".to_owned()), ("x", "1".to_owned())];
         assert_eq!(render("/api/w/{id}/e/{x}", &p).unwrap(), "/api/w/a%2Fb/e/1");
