@@ -18,7 +18,7 @@
 //!     .region(Region::Gum)
 //!     .api_key(ApiKey::new(std::env::var("TRUSTX_API_KEY").unwrap_or_default()))
 //!     .build()?;
-//! let response = client.arthr().issue_token().send().await?;
+//! let response = client.arthr().list_tenant_api_keys().send().await?;
 //! # Ok(())
 //! # }
 //! ```

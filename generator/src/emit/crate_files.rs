@@ -19,13 +19,19 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
     if let Some(d) = &api.description {
         text.push_str(&format!("\n\n{}", sanitize(d)));
     }
-    let first = api.services.first().and_then(|s| s.operations.first().map(|o| (s, o)));
-    let example = match first {
-        Some((s, o)) if o.params.iter().all(|p| !p.required) && o.body.as_ref().is_none_or(|b| !b.required) => {
-            format!("let response = client.{}().{}().send().await?;\n", s.module, o.fn_name)
-        }
-        _ => String::new(),
-    };
+    // The first current (not deprecated) operation that needs no arguments makes the example call.
+    let example = api
+        .services
+        .iter()
+        .flat_map(|s| s.operations.iter().map(move |o| (s, o)))
+        .find(|(_, o)| {
+            !o.deprecated
+                && o.auth != crate::model::Auth::ApiKey
+                && o.params.iter().all(|p| !p.required)
+                && o.body.as_ref().is_none_or(|b| !b.required)
+        })
+        .map(|(s, o)| format!("let response = client.{}().{}().send().await?;\n", s.module, o.fn_name))
+        .unwrap_or_default();
     text.push_str(&format!(
         "\n\n## Quick start\n\n```no_run\n# async fn run() -> Result<(), {krate}::Error> {{\n\
          use {krate}::{{ApiKey, Client, Region}};\n\n\
