@@ -1,0 +1,122 @@
+//! The generator never panics on input: mangled versions of the real spec (lines deleted,
+//! duplicated, truncated, bytes flipped) either generate or fail with located diagnostics.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use trustx_codegen::{build_model, generate, Options};
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn spec() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/trustx.yaml")).expect("spec/trustx.yaml is readable")
+}
+
+fn mutate(rng: &mut Rng, original: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(original);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    match rng.below(5) {
+        0 => {
+            // Delete a run of lines.
+            let start = rng.below(lines.len());
+            let len = 1 + rng.below(8);
+            lines.drain(start..(start + len).min(lines.len()));
+        }
+        1 => {
+            // Duplicate a line elsewhere (duplicate keys, misplaced mappings).
+            let from = rng.below(lines.len());
+            let to = rng.below(lines.len());
+            let line = lines[from].clone();
+            lines.insert(to, line);
+        }
+        2 => {
+            // Re-indent a line.
+            let at = rng.below(lines.len());
+            let trimmed = lines[at].trim_start().to_string();
+            lines[at] = format!("{}{}", " ".repeat(rng.below(12)), trimmed);
+        }
+        3 => {
+            // Truncate the document.
+            let keep = rng.below(lines.len());
+            lines.truncate(keep);
+        }
+        _ => {
+            // Replace a `$ref` target or a value with nonsense.
+            let at = rng.below(lines.len());
+            if let Some((key, _)) = lines[at].split_once(':') {
+                lines[at] = format!("{key}: \"#/components/schemas/Nope{}\"", rng.below(100));
+            }
+        }
+    }
+    let mut out = lines.join("\n").into_bytes();
+    if rng.below(4) == 0 && !out.is_empty() {
+        let at = rng.below(out.len());
+        out[at] = (rng.next() & 0xff) as u8;
+    }
+    out
+}
+
+#[test]
+fn mangled_specs_never_panic() {
+    let original = spec();
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let (mut ok, mut failed) = (0, 0);
+    for round in 0..150 {
+        let input = mutate(&mut rng, &original);
+        let result = catch_unwind(AssertUnwindSafe(|| build_model(&input, "mangled.yaml")));
+        match result {
+            Err(_) => panic!("the generator panicked on mutation round {round}"),
+            Ok(Ok(_)) => ok += 1,
+            Ok(Err(diags)) => {
+                failed += 1;
+                assert!(diags.has_errors(), "round {round}: Err without an error diagnostic");
+                for d in diags.errors() {
+                    assert!(
+                        d.location.contains('#') || d.location.contains("mangled.yaml"),
+                        "round {round}: diagnostic without a location: {d}"
+                    );
+                }
+            }
+        }
+    }
+    // Both outcomes must occur, or the mutations are not exercising anything.
+    assert!(ok > 0 && failed > 0, "ok {ok}, failed {failed}");
+}
+
+#[test]
+fn mangled_specs_that_model_also_emit_without_panic() {
+    let original = spec();
+    let mut rng = Rng(0xfeed_0042_dead_beef);
+    let options = Options { crate_name: Some("trustx".into()), crate_version: "0.1.0".into(), spec_label: "m.yaml".into() };
+    let mut emitted = 0;
+    for round in 0..40 {
+        let input = mutate(&mut rng, &original);
+        if build_model(&input, "m.yaml").is_err() {
+            continue;
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| generate(&input, &options)));
+        match result {
+            Err(_) => panic!("emit panicked on mutation round {round}"),
+            Ok(Ok(g)) => {
+                assert!(g.files.contains_key("src/lib.rs"));
+                emitted += 1;
+            }
+            Ok(Err(d)) => assert!(d.has_errors()),
+        }
+        if emitted >= 8 {
+            break;
+        }
+    }
+    assert!(emitted > 0, "no mutation got as far as emitting");
+}
