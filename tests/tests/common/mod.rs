@@ -1,0 +1,99 @@
+//! Shared helpers of the end-to-end tests: a client pointed at a wiremock server, token mocks.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use trustx::{ApiKey, Client, ClientBuilder, RetryPolicy};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const API_KEY: &str = "sk-test-SECRETKEY-0123456789";
+pub const TOKEN_PATH: &str = "/api/arthr/apiKeys/issue";
+
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Fast retries for tests.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy::new().base_delay(ms(1)).max_delay(ms(20))
+}
+
+/// A client builder for the mock server, authenticating with [`API_KEY`].
+pub fn builder(server: &MockServer) -> ClientBuilder {
+    Client::builder()
+        .base_url(server.uri())
+        .allow_insecure_http(true)
+        .api_key(ApiKey::new(API_KEY))
+        .retry_policy(fast_retry())
+        .timeout(Duration::from_secs(5))
+}
+
+pub fn client(server: &MockServer) -> Client {
+    builder(server).build().expect("client builds")
+}
+
+/// A JWT-looking token (unsigned) carrying `claims`.
+pub fn jwt(claims: serde_json::Value) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        b64.encode(claims.to_string()),
+        b64.encode("signature")
+    )
+}
+
+/// Mounts the token issue endpoint returning `token` with `ttl` seconds.
+pub async fn mount_token(server: &MockServer, token: &str, ttl: u64) {
+    token_mock(token, ttl).mount(server).await;
+}
+
+pub fn token_mock(token: &str, ttl: u64) -> Mock {
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(header("X-API-Key", API_KEY))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "token": token, "ttl": ttl })),
+        )
+}
+
+/// The requests the server received on `p`.
+pub async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == p)
+        .collect()
+}
+
+pub async fn token_issues(server: &MockServer) -> usize {
+    requests_to(server, TOKEN_PATH).await.len()
+}
+
+pub fn header_of<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
+    r.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `GET /api/watchlist-manager/watchlists/{id}` through the generated operation.
+#[allow(deprecated)]
+pub async fn get_watchlist(
+    client: &Client,
+    id: &str,
+) -> Result<trustx::models::Watchlist, trustx::Error> {
+    client.watchlist_manager().get_watchlist_v2(id).send().await
+}
+
+/// `POST /api/watchlist-manager/watchlists` through the generated operation.
+#[allow(deprecated)]
+pub async fn create_watchlist(client: &Client) -> Result<trustx::models::Watchlist, trustx::Error> {
+    let body = trustx::models::WatchlistRequest {
+        name: Some("PEP".into()),
+        ..Default::default()
+    };
+    client.watchlist_manager().create_watchlist_v2(body).send().await
+}
