@@ -43,7 +43,7 @@ impl From<String> for FaceWatchlistType {
 }
 impl std::str::FromStr for FaceWatchlistType {
     type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, std::convert::Infallible> {
         Ok(Self::from(value))
     }
 }

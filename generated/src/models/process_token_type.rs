@@ -55,7 +55,7 @@ impl From<String> for ProcessTokenType {
 }
 impl std::str::FromStr for ProcessTokenType {
     type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, std::convert::Infallible> {
         Ok(Self::from(value))
     }
 }

@@ -232,7 +232,7 @@ fn enum_tokens(def: &TypeDef, values: &[(String, String)]) -> TokenStream {
         }
         impl std::str::FromStr for #name {
             type Err = std::convert::Infallible;
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
+            fn from_str(value: &str) -> Result<Self, std::convert::Infallible> {
                 Ok(Self::from(value))
             }
         }
@@ -270,7 +270,7 @@ fn tagged_tokens(def: &TypeDef, property: &str, variants: &[(String, String, Typ
     let de_arms = variants.iter().map(|(tag, v, t)| {
         let v = ident(v);
         let t = rust_type(t);
-        quote!(Some(#tag) => <#t>::deserialize(value).map(Self::#v).map_err(serde::de::Error::custom),)
+        quote!(Some(#tag) => <#t as serde::Deserialize>::deserialize(value).map(Self::#v).map_err(serde::de::Error::custom),)
     });
     let ser_arms = variants.iter().map(|(tag, v, _)| {
         let v = ident(v);
@@ -300,8 +300,7 @@ fn tagged_tokens(def: &TypeDef, property: &str, variants: &[(String, String, Typ
         }
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                use serde::Deserialize as _;
-                let value = serde_json::Value::deserialize(deserializer)?;
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                 let tag = value.get(#property).and_then(serde_json::Value::as_str).map(str::to_owned);
                 match tag.as_deref() {
                     #(#de_arms)*
