@@ -19,13 +19,19 @@ pub struct LoadedSpec {
 pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> {
     let sha256 = hex(&Sha256::digest(bytes));
     let fail = |msg: String| Diagnostics::single(Diagnostic::error(label.to_string(), msg));
-    if bytes.contains(&0) {
-        return Err(fail("the file contains NUL bytes: it is binary, not a YAML or JSON OpenAPI document".into()));
+    // These have no YAML position, so point at the offending byte (or the start) as `file:line:column`.
+    let at_byte = |offset: usize, msg: String| {
+        let (line, column) = line_column(bytes, offset);
+        Diagnostics::single(Diagnostic::error(format!("{label}:{line}:{column}"), msg))
+    };
+    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        return Err(at_byte(nul, "the file contains NUL bytes: it is binary, not a YAML or JSON OpenAPI document".into()));
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| fail(format!("the file is not UTF-8 text ({e}); save the spec as UTF-8 YAML or JSON")))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        at_byte(e.valid_up_to(), format!("the file is not UTF-8 text ({e}); save the spec as UTF-8 YAML or JSON"))
+    })?;
     if text.trim().is_empty() {
-        return Err(fail("the file is empty; expected an OpenAPI 3.0 document".into()));
+        return Err(at_byte(0, "the file is empty; expected an OpenAPI 3.0 document".into()));
     }
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(label, &e))?;
     let map = match &value {
@@ -69,6 +75,14 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> 
         ))
     })?;
     Ok(LoadedSpec { openapi, label: label.to_string(), sha256 })
+}
+
+/// 1-based line and column (in bytes) of `offset`.
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
 }
 
 fn yaml_error(label: &str, e: &serde_yaml::Error) -> Diagnostics {
