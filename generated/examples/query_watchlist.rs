@@ -1,0 +1,101 @@
+//! Queries a watchlist and prints the matches as JSON.
+//!
+//! Shows: an operation with a path parameter and an open JSON body, and reading a documented
+//! error code from a failure (`WatchlistNotFound`).
+//!
+//! Run it with:
+//!
+//! ```sh
+//! TRUSTX_API_KEY=... TRUSTX_TENANT=acme TRUSTX_REGION=fir \
+//!     cargo run -p trustx --example query_watchlist -- <watchlist-id> '{"value": "X1234567"}'
+//! ```
+
+use std::process::ExitCode;
+
+use trustx::error_codes::WatchlistManagerErrorCode;
+use trustx::{ApiKey, Client, ErrorCode, Region};
+
+/// Builds a client from `TRUSTX_BASE_URL` or `TRUSTX_TENANT` + `TRUSTX_REGION`, and `TRUSTX_API_KEY`.
+fn client_from_env() -> Result<Client, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let api_key = var("TRUSTX_API_KEY").ok_or("TRUSTX_API_KEY is not set")?;
+    let mut builder = Client::builder().api_key(ApiKey::new(api_key));
+    if let Some(tenant) = var("TRUSTX_TENANT") {
+        builder = builder.tenant(tenant);
+    }
+    if let Some(base_url) = var("TRUSTX_BASE_URL") {
+        // Plain http only for a local test server; production is always https.
+        let insecure = base_url.starts_with("http://");
+        builder = builder.base_url(base_url).allow_insecure_http(insecure);
+    } else {
+        let tenant = var("TRUSTX_TENANT");
+        let region = var("TRUSTX_REGION");
+        let (Some(_), Some(region)) = (tenant, region) else {
+            return Err(
+                "set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into(),
+            );
+        };
+        let region: Region = region.parse().map_err(|e| format!("TRUSTX_REGION: {e}"))?;
+        builder = builder.region(region);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+const USAGE_ENV: &str = "environment:
+  TRUSTX_API_KEY    the tenant API key (required)
+  TRUSTX_TENANT     the tenant name, e.g. acme
+  TRUSTX_REGION     the region: fir, gum or oak
+  TRUSTX_BASE_URL   instead of tenant + region, e.g. http://127.0.0.1:8080 for a local mock";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let usage = || {
+        eprintln!(
+            "usage: cargo run -p trustx --example query_watchlist -- <watchlist-id> <query-json-object>\n{USAGE_ENV}"
+        );
+        ExitCode::from(2)
+    };
+    let mut args = std::env::args().skip(1);
+    let (Some(watchlist_id), Some(query)) = (args.next(), args.next()) else {
+        return usage();
+    };
+    let query: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&query) {
+        Ok(query) => query,
+        Err(err) => {
+            eprintln!("the query must be a JSON object: {err}");
+            return usage();
+        }
+    };
+    let client = match client_from_env() {
+        Ok(client) => client,
+        Err(message) => {
+            eprintln!("error: {message}\n{USAGE_ENV}");
+            return ExitCode::from(2);
+        }
+    };
+
+    #[allow(deprecated)] // queryWatchlistV2 is marked deprecated in the API reference.
+    let result = client
+        .watchlist_manager()
+        .query_watchlist_v2(&watchlist_id, query)
+        .send()
+        .await;
+    match result {
+        Ok(matches) => {
+            let shown =
+                serde_json::to_string_pretty(&matches).unwrap_or_else(|_| format!("{matches:?}"));
+            println!("{shown}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            if let Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)) =
+                err.error_code()
+            {
+                eprintln!("there is no watchlist {watchlist_id:?}");
+            } else {
+                eprintln!("the query failed: {err}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
