@@ -39,7 +39,12 @@ async fn retry_after_503_is_honoured_and_capped_then_succeeds() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist()).with_priority(2).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(WL_PATH))
+        .respond_with(ok_watchlist())
+        .with_priority(2)
+        .mount(&server)
+        .await;
     // Base delay 1 ms: a wait of >= 150 ms comes from Retry-After, capped by max_delay (150 ms).
     let client = builder(&server)
         .retry_policy(RetryPolicy::new().base_delay(ms(1)).max_delay(ms(150)))
@@ -83,7 +88,10 @@ async fn post_is_retried_when_opted_in() {
         .respond_with(ResponseTemplate::new(502))
         .mount(&server)
         .await;
-    let client = builder(&server).retry_policy(fast_retry().retry_non_idempotent(true)).build().unwrap();
+    let client = builder(&server)
+        .retry_policy(fast_retry().retry_non_idempotent(true))
+        .build()
+        .unwrap();
     let err = create_watchlist(&client).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert_eq!(requests_to(&server, CREATE_PATH).await.len(), 3);
@@ -97,7 +105,10 @@ async fn retries_give_up_after_the_configured_attempts() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let client = builder(&server).retry_policy(fast_retry().max_attempts(4)).build().unwrap();
+    let client = builder(&server)
+        .retry_policy(fast_retry().max_attempts(4))
+        .build()
+        .unwrap();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert!(matches!(err, Error::Http(_)), "{err:?}");
     assert_eq!(err.status(), Some(503));
@@ -105,8 +116,15 @@ async fn retries_give_up_after_the_configured_attempts() {
 
     // RetryPolicy::none sends once.
     let server = server_with_token().await;
-    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ResponseTemplate::new(429)).mount(&server).await;
-    let client = builder(&server).retry_policy(RetryPolicy::none()).build().unwrap();
+    Mock::given(method("GET"))
+        .and(path(WL_PATH))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
     assert_eq!(requests_to(&server, WL_PATH).await.len(), 1);
@@ -115,7 +133,11 @@ async fn retries_give_up_after_the_configured_attempts() {
 #[tokio::test]
 async fn not_found_is_not_retried() {
     let server = server_with_token().await;
-    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(WL_PATH))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
     let client = client(&server);
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert_eq!(err.status(), Some(404));
@@ -131,7 +153,11 @@ async fn a_timeout_surfaces_as_a_timeout_error() {
         .respond_with(ok_watchlist().set_delay(ms(600)))
         .mount(&server)
         .await;
-    let client = builder(&server).timeout(ms(100)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client = builder(&server)
+        .timeout(ms(100))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let started = Instant::now();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
@@ -165,7 +191,11 @@ async fn timeouts_are_retried_for_get_only() {
 #[tokio::test]
 async fn connection_errors_are_transport_errors() {
     // Bind and drop a listener to get a port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .allow_insecure_http(true)
@@ -176,7 +206,10 @@ async fn connection_errors_are_transport_errors() {
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert!(!err.to_string().contains("127.0.0.1"), "URL stripped: {err}");
+    assert!(
+        !err.to_string().contains("127.0.0.1"),
+        "URL stripped: {err}"
+    );
 }
 
 #[tokio::test]
@@ -207,7 +240,10 @@ async fn documented_error_code_is_typed() {
     assert!(shown.contains("404"), "{shown}");
     assert!(shown.contains("WatchlistNotFound (20)"), "{shown}");
     assert!(shown.contains("Watchlist w1 not found"), "{shown}");
-    assert!(!shown.contains("traceId"), "no full body in Display: {shown}");
+    assert!(
+        !shown.contains("traceId"),
+        "no full body in Display: {shown}"
+    );
 }
 
 #[tokio::test]
@@ -220,7 +256,10 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/watchlist-manager/watchlists/unknown"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"code": 999, "message": "new"})))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(serde_json::json!({"code": 999, "message": "new"})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -230,21 +269,32 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
         .await;
     Mock::given(method("POST"))
         .and(path(CSV_PATH))
-        .respond_with(ResponseTemplate::new(409).set_body_json(serde_json::json!({"code": 7, "message": "m"})))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .set_body_json(serde_json::json!({"code": 7, "message": "m"})),
+        )
         .mount(&server)
         .await;
-    let client = builder(&server).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client = builder(&server)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
 
     let err = get_watchlist(&client, "str").await.unwrap_err();
     assert_eq!(err.code(), Some(20));
-    assert_eq!(err.error_code().map(|c| c.name()), Some("WatchlistNotFound"));
+    assert_eq!(
+        err.error_code().map(|c| c.name()),
+        Some("WatchlistNotFound")
+    );
 
     // An unknown code is kept, as a number and as `Unknown`.
     let err = get_watchlist(&client, "unknown").await.unwrap_err();
     assert_eq!(err.code(), Some(999));
     assert_eq!(
         err.error_code(),
-        Some(&ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999)))
+        Some(&ErrorCode::WatchlistManager(
+            WatchlistManagerErrorCode::Unknown(999)
+        ))
     );
     assert_eq!(err.message(), Some("new"));
     assert!(err.to_string().contains("new"), "{err}");
@@ -260,7 +310,12 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
     assert!(!err.to_string().contains("<html>"));
 
     // A service without documented codes: the number is kept, untyped.
-    let err = client.process_manager().export_process_instances_to_csv().send().await.unwrap_err();
+    let err = client
+        .process_manager()
+        .export_process_instances_to_csv()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(409));
     assert_eq!(err.code(), Some(7));
     assert_eq!(err.error_code(), None);
@@ -313,7 +368,10 @@ async fn undocumented_status_is_unexpected() {
 #[tokio::test]
 async fn hostile_path_values_stay_in_their_segment() {
     let server = server_with_token().await;
-    Mock::given(method("GET")).respond_with(ok_watchlist()).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ok_watchlist())
+        .mount(&server)
+        .await;
     let client = client(&server);
     let cases = [
         ("a/../b", "/api/watchlist-manager/watchlists/a%2F..%2Fb"),
@@ -347,7 +405,11 @@ async fn hostile_path_values_stay_in_their_segment() {
         let err = get_watchlist(&client, value).await.unwrap_err();
         assert!(matches!(err, Error::Encode { .. }), "{value:?}: {err:?}");
     }
-    assert_eq!(server.received_requests().await.unwrap().len(), before, "nothing sent");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        before,
+        "nothing sent"
+    );
 }
 
 #[tokio::test]
@@ -355,7 +417,10 @@ async fn query_parameters_and_extra_options() {
     let server = server_with_token().await;
     Mock::given(method("GET"))
         .and(path(CREATE_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"content": [], "last": true})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"content": [], "last": true})),
+        )
         .mount(&server)
         .await;
     let client = client(&server);
@@ -370,7 +435,11 @@ async fn query_parameters_and_extra_options() {
     let r = requests_to(&server, CREATE_PATH).await.pop().unwrap();
     assert_eq!(r.url.query(), Some("page=2&sort=name%2Casc&sort=id%2Cdesc"));
 
-    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(WL_PATH))
+        .respond_with(ok_watchlist())
+        .mount(&server)
+        .await;
     client
         .watchlist_manager()
         .get_watchlist_v2("w1")
@@ -389,7 +458,9 @@ async fn query_parameters_and_extra_options() {
 }
 
 fn binary_data() -> Vec<u8> {
-    (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
+    (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
 }
 
 #[tokio::test]
@@ -403,7 +474,12 @@ async fn binary_download_is_byte_for_byte() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let image = || client.watchlist_manager().get_watchlist_member_image("wl-1", "m-1").send();
+    let image = || {
+        client
+            .watchlist_manager()
+            .get_watchlist_member_image("wl-1", "m-1")
+            .send()
+    };
     let stream = image().await.unwrap();
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.content_type(), Some("image/jpeg"));
@@ -452,7 +528,10 @@ async fn csv_export_is_byte_for_byte() {
     assert_eq!(got.as_ref(), csv.as_slice());
     let r = requests_to(&server, CSV_PATH).await.pop().unwrap();
     assert_eq!(header_of(&r, "accept"), Some("text/csv"));
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&r.body).unwrap(), serde_json::json!({"status": "ACTIVE"}));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&r.body).unwrap(),
+        serde_json::json!({"status": "ACTIVE"})
+    );
 }
 
 #[tokio::test]
@@ -471,7 +550,12 @@ async fn redirect_yields_its_location_and_no_second_request() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let resp = client.process_manager().create_process_instance_and_redirect("pt-1").send().await.unwrap();
+    let resp = client
+        .process_manager()
+        .create_process_instance_and_redirect("pt-1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status, 307);
     assert_eq!(resp.location(), Some(target.as_str()));
     let calls = requests_to(&server, REDIRECT_PATH).await;
@@ -488,6 +572,9 @@ async fn redirect_yields_its_location_and_no_second_request() {
 
 #[tokio::test]
 async fn plain_http_needs_an_opt_in() {
-    let err = Client::builder().base_url("http://127.0.0.1:9").build().unwrap_err();
+    let err = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }

@@ -95,5 +95,9 @@ pub async fn create_watchlist(client: &Client) -> Result<trustx::models::Watchli
         name: Some("PEP".into()),
         ..Default::default()
     };
-    client.watchlist_manager().create_watchlist_v2(body).send().await
+    client
+        .watchlist_manager()
+        .create_watchlist_v2(body)
+        .send()
+        .await
 }
