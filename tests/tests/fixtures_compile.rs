@@ -1,5 +1,5 @@
 //! Every feature fixture (`tests/fixtures/features/*.yaml`) generates a crate that compiles and is
-//! clippy-clean (`-D warnings`).
+//! clippy-clean (`-D warnings`); some get a small integration test of their models (`BEHAVIOUR`).
 //!
 //! The crates are written (as `cargo xtask codegen --out` would) to `target/fixture-crates/<name>`,
 //! with a `[workspace]` manifest listing them all, so one `cargo clippy` builds them together. The
@@ -47,6 +47,11 @@ fn write_fixture_workspace() -> PathBuf {
         trustx_codegen::write::write_all(&root.join(name), &generated.files)
             .unwrap_or_else(|e| panic!("cannot write the {name} crate: {e}"));
     }
+    for (name, test) in BEHAVIOUR {
+        let dir = root.join(name).join("tests");
+        std::fs::create_dir_all(&dir).expect("create a fixture crate's tests/");
+        std::fs::write(dir.join("behaviour.rs"), test).expect("write a behaviour test");
+    }
     let members: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
     let manifest = format!(
         "# Written by tests/tests/fixtures_compile.rs.\n[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
@@ -58,9 +63,140 @@ fn write_fixture_workspace() -> PathBuf {
     root
 }
 
+/// Integration tests written into some fixture crates (`tests/behaviour.rs`) after generation: they
+/// check the generated models behave, not only compile. (`write_all` treats them as stray and
+/// removes them on the next generation; they are written again right after.)
+const BEHAVIOUR: &[(&str, &str)] = &[
+    (
+        "nullable",
+        r#"
+use fixture_nullable::models::Thing;
+use serde_json::json;
+
+#[test]
+fn required_and_optional_with_and_without_nullable() {
+    // Required, not nullable: a missing value is an error.
+    assert!(serde_json::from_value::<Thing>(json!({"requiredNullable": null})).is_err());
+    // Required + nullable: null is a value (None) and is written back as null.
+    let t: Thing = serde_json::from_value(json!({"requiredPlain": "a", "requiredNullable": null})).unwrap();
+    assert_eq!(t.required_nullable, None);
+    assert_eq!(t.optional_plain, None);
+    assert_eq!(t.optional_nullable, None);
+    assert_eq!(serde_json::to_value(&t).unwrap(), json!({"requiredPlain": "a", "requiredNullable": null}));
+    // Optional: absent stays absent; optional + nullable: absent, null and a value are three states.
+    let t: Thing = serde_json::from_value(json!({
+        "requiredPlain": "a", "requiredNullable": "b", "optionalPlain": 5, "optionalNullable": null
+    }))
+    .unwrap();
+    assert_eq!(t.required_nullable.as_deref(), Some("b"));
+    assert_eq!(t.optional_plain, Some(5));
+    assert_eq!(t.optional_nullable, Some(None));
+    assert_eq!(
+        serde_json::to_value(&t).unwrap(),
+        json!({"requiredPlain": "a", "requiredNullable": "b", "optionalPlain": 5, "optionalNullable": null})
+    );
+    let t: Thing = serde_json::from_value(json!({
+        "requiredPlain": "a", "requiredNullable": null, "optionalNullable": "2026-04-27T10:00:00Z"
+    }))
+    .unwrap();
+    assert!(matches!(t.optional_nullable, Some(Some(_))));
+    let built = Thing::new("a".into(), None);
+    assert_eq!(serde_json::to_value(&built).unwrap(), json!({"requiredPlain": "a", "requiredNullable": null}));
+}
+"#,
+    ),
+    (
+        "enum",
+        r#"
+use fixture_enum::models::Color;
+use serde_json::json;
+
+#[test]
+fn known_and_unknown_values() {
+    for (wire, color) in [("RED", Color::Red), ("dark-blue", Color::DarkBlue), ("snake_case_value", Color::SnakeCaseValue)] {
+        assert_eq!(serde_json::from_value::<Color>(json!(wire)).unwrap(), color);
+        assert_eq!(serde_json::to_value(&color).unwrap(), json!(wire));
+    }
+    let unknown: Color = serde_json::from_value(json!("ULTRAVIOLET")).unwrap();
+    assert_eq!(unknown, Color::Unknown("ULTRAVIOLET".into()));
+    assert_eq!(serde_json::to_value(&unknown).unwrap(), json!("ULTRAVIOLET"));
+    assert_eq!(unknown.to_string(), "ULTRAVIOLET");
+}
+"#,
+    ),
+    (
+        "one_of_discriminator",
+        r#"
+use fixture_one_of_discriminator::models::{Circle, Shape};
+use serde_json::json;
+
+#[test]
+fn picks_the_variant_by_the_discriminator() {
+    let circle = json!({"kind": "circle", "radius": 1.5});
+    let shape: Shape = serde_json::from_value(circle.clone()).unwrap();
+    assert!(matches!(&shape, Shape::Circle(c) if c.radius == 1.5));
+    assert_eq!(serde_json::to_value(&shape).unwrap(), circle);
+    let square: Shape = serde_json::from_value(json!({"kind": "square", "side": 2.0})).unwrap();
+    assert!(matches!(square, Shape::Square(_)));
+    // An unknown tag is kept as it is.
+    let hexagon = json!({"kind": "hexagon", "sides": 6});
+    let shape: Shape = serde_json::from_value(hexagon.clone()).unwrap();
+    assert!(matches!(shape, Shape::Unknown(_)));
+    assert_eq!(serde_json::to_value(&shape).unwrap(), hexagon);
+    // The tag is written even when the payload's own field was left empty.
+    let made = Shape::Circle(Circle::new(String::new(), 2.0));
+    assert_eq!(serde_json::to_value(&made).unwrap()["radius"], json!(2.0));
+    // A known tag with a broken payload is an error, not Unknown.
+    assert!(serde_json::from_value::<Shape>(json!({"kind": "circle", "radius": "big"})).is_err());
+}
+"#,
+    ),
+    (
+        "one_of_untagged",
+        r#"
+use fixture_one_of_untagged::models::Value;
+use serde_json::json;
+
+#[test]
+fn first_variant_that_parses_wins() {
+    assert_eq!(serde_json::from_value::<Value>(json!(5)).unwrap(), Value::Integer(5));
+    assert_eq!(serde_json::from_value::<Value>(json!("x")).unwrap(), Value::String("x".into()));
+    let point = json!({"x": 1.0, "y": 2.0, "label": "p"});
+    let v: Value = serde_json::from_value(point.clone()).unwrap();
+    assert!(matches!(v, Value::Point(_)));
+    assert_eq!(serde_json::to_value(&v).unwrap(), point);
+    let other: Value = serde_json::from_value(json!([1, 2])).unwrap();
+    assert_eq!(other, Value::Unknown(json!([1, 2])));
+}
+"#,
+    ),
+    (
+        "recursion",
+        r#"
+use fixture_recursion::models::{ListNode, TreeNode};
+use serde_json::json;
+
+#[test]
+fn recursive_types_round_trip() {
+    let tree = json!({"value": "root", "children": [
+        {"value": "a", "children": [{"value": "a1"}]},
+        {"value": "b", "parent": {"value": "root"}}
+    ]});
+    let node: TreeNode = serde_json::from_value(tree.clone()).unwrap();
+    assert_eq!(node.children.as_ref().map(Vec::len), Some(2));
+    assert_eq!(serde_json::to_value(&node).unwrap(), tree);
+    let list = json!({"value": 1, "next": {"value": 2, "next": {"value": 3, "next": null}}});
+    let head: ListNode = serde_json::from_value(list.clone()).unwrap();
+    assert_eq!(head.next.as_ref().and_then(|n| n.next.as_ref()).map(|n| n.value), Some(3));
+    assert_eq!(serde_json::to_value(&head).unwrap(), list);
+}
+"#,
+    ),
+];
+
 #[test]
 #[ignore = "slow: builds the fixture crates; run in CI with --ignored"]
-fn all_feature_fixtures_compile_clippy_clean() {
+fn all_feature_fixtures_compile_clippy_clean_and_behave() {
     let root = write_fixture_workspace();
     let output = Command::new(env!("CARGO"))
         .args(["clippy", "--quiet", "--keep-going", "--workspace", "--all-targets", "--", "-D", "warnings"])
@@ -72,4 +208,21 @@ fn all_feature_fixtures_compile_clippy_clean() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the fixture crates in {} do not build clippy-clean:\n{stderr}", root.display());
     assert!(!stderr.contains("warning:"), "warnings while building the fixture crates:\n{stderr}");
+
+    let mut test = Command::new(env!("CARGO"));
+    test.args(["test", "--quiet", "--test", "behaviour"]).current_dir(&root);
+    for (name, _) in BEHAVIOUR {
+        test.arg("--package").arg(format!("fixture-{}", name.replace('_', "-")));
+    }
+    let output = test
+        .env("CARGO_TARGET_DIR", workspace().join("target/fixtures"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo test");
+    assert!(
+        output.status.success(),
+        "the fixture crates' behaviour tests fail:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
