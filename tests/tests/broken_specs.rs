@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 use trustx_codegen::{generate, Options};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// One broken fixture: its file, where the diagnostic must point (`{file}` stands for the label the
@@ -21,11 +24,31 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { file: "empty.yaml", location: "{file}:1:1", message: "the file is empty" },
-    Case { file: "invalid_yaml.yaml", location: "{file}:10:16", message: "invalid YAML/JSON" },
-    Case { file: "swagger2.yaml", location: "{file}: #/swagger", message: "Swagger 2.0 document; convert it to OpenAPI 3.0" },
-    Case { file: "openapi_3_1.yaml", location: "{file}: #/openapi", message: "OpenAPI version `3.1.0` is not supported" },
-    Case { file: "openapi_2_5.yaml", location: "{file}: #/openapi", message: "OpenAPI version `2.5` is not supported" },
+    Case {
+        file: "empty.yaml",
+        location: "{file}:1:1",
+        message: "the file is empty",
+    },
+    Case {
+        file: "invalid_yaml.yaml",
+        location: "{file}:10:16",
+        message: "invalid YAML/JSON",
+    },
+    Case {
+        file: "swagger2.yaml",
+        location: "{file}: #/swagger",
+        message: "Swagger 2.0 document; convert it to OpenAPI 3.0",
+    },
+    Case {
+        file: "openapi_3_1.yaml",
+        location: "{file}: #/openapi",
+        message: "OpenAPI version `3.1.0` is not supported",
+    },
+    Case {
+        file: "openapi_2_5.yaml",
+        location: "{file}: #/openapi",
+        message: "OpenAPI version `2.5` is not supported",
+    },
     Case {
         file: "dangling_ref.yaml",
         location: "#/paths/~1pets/get/responses/200/content/application~1json/schema/$ref",
@@ -46,11 +69,18 @@ const CASES: &[Case] = &[
         location: "#/components/schemas/Loop",
         message: "only a reference to itself",
     },
-    Case { file: "garbage.bin", location: "{file}:1:1", message: "NUL bytes: it is binary" },
+    Case {
+        file: "garbage.bin",
+        location: "{file}:1:1",
+        message: "NUL bytes: it is binary",
+    },
 ];
 
 fn case(file: &str) -> &'static Case {
-    CASES.iter().find(|c| c.file == file).unwrap_or_else(|| panic!("no case for {file}"))
+    CASES
+        .iter()
+        .find(|c| c.file == file)
+        .unwrap_or_else(|| panic!("no case for {file}"))
 }
 
 fn fixture_path(file: &str) -> PathBuf {
@@ -60,21 +90,40 @@ fn fixture_path(file: &str) -> PathBuf {
 /// The library rejects the fixture with the expected location and message.
 fn check_library(c: &Case) {
     let bytes = std::fs::read(fixture_path(c.file)).expect("read fixture");
-    let options = Options { crate_name: Some("fixture".into()), crate_version: "0.1.0".into(), spec_label: c.file.into() };
+    let options = Options {
+        crate_name: Some("fixture".into()),
+        crate_version: "0.1.0".into(),
+        spec_label: c.file.into(),
+    };
     let diags = match generate(&bytes, &options) {
         Ok(_) => panic!("{} generated, but it is broken", c.file),
         Err(d) => d,
     };
-    assert!(diags.has_errors(), "{}: Err without an error diagnostic: {diags:?}", c.file);
+    assert!(
+        diags.has_errors(),
+        "{}: Err without an error diagnostic: {diags:?}",
+        c.file
+    );
     let shown = diags.to_string();
     let location = c.location.replace("{file}", c.file);
     assert!(
-        diags.errors().any(|d| d.location.contains(&location.replace(&format!("{}: ", c.file), ""))),
+        diags.errors().any(|d| d
+            .location
+            .contains(&location.replace(&format!("{}: ", c.file), ""))),
         "{}: no error located at {location}:\n{shown}",
         c.file
     );
-    assert!(shown.contains(&location), "{}: diagnostics do not name {location}:\n{shown}", c.file);
-    assert!(shown.contains(c.message), "{}: diagnostics do not say `{}`:\n{shown}", c.file, c.message);
+    assert!(
+        shown.contains(&location),
+        "{}: diagnostics do not name {location}:\n{shown}",
+        c.file
+    );
+    assert!(
+        shown.contains(c.message),
+        "{}: diagnostics do not say `{}`:\n{shown}",
+        c.file,
+        c.message
+    );
 }
 
 /// `target/debug/xtask`, built once per test binary (the same build `cargo xtask` runs).
@@ -87,9 +136,17 @@ fn xtask() -> &'static Path {
             .status()
             .expect("run cargo build -p xtask");
         assert!(status.success(), "cargo build -p xtask failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-        let target = if target.is_absolute() { target } else { workspace().join(target) };
-        let exe = target.join("debug").join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target"));
+        let target = if target.is_absolute() {
+            target
+        } else {
+            workspace().join(target)
+        };
+        let exe = target
+            .join("debug")
+            .join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
         assert!(exe.is_file(), "no xtask binary at {}", exe.display());
         exe
     })
@@ -103,10 +160,16 @@ fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         for entry in std::fs::read_dir(&d).expect("read dir") {
             let path = entry.expect("dir entry").path();
             if path.is_dir() {
-                out.insert(path.strip_prefix(dir).expect("inside").to_path_buf(), b"<dir>".to_vec());
+                out.insert(
+                    path.strip_prefix(dir).expect("inside").to_path_buf(),
+                    b"<dir>".to_vec(),
+                );
                 stack.push(path);
             } else {
-                out.insert(path.strip_prefix(dir).expect("inside").to_path_buf(), std::fs::read(&path).expect("read"));
+                out.insert(
+                    path.strip_prefix(dir).expect("inside").to_path_buf(),
+                    std::fs::read(&path).expect("read"),
+                );
             }
         }
     }
@@ -119,7 +182,11 @@ fn check_xtask(c: &Case) {
     let sentinel = out.path().join("sentinel.txt");
     std::fs::write(&sentinel, b"left alone\n\0binary too\xff").expect("write sentinel");
     std::fs::create_dir_all(out.path().join("src")).expect("mkdir src");
-    std::fs::write(out.path().join("src/lib.rs"), "// hand-written, must survive\n").expect("write lib.rs");
+    std::fs::write(
+        out.path().join("src/lib.rs"),
+        "// hand-written, must survive\n",
+    )
+    .expect("write lib.rs");
     let before = snapshot_dir(out.path());
     let spec = fixture_path(c.file);
     let output = Command::new(xtask())
@@ -133,15 +200,43 @@ fn check_xtask(c: &Case) {
         .expect("run xtask");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{}: xtask codegen succeeded on a broken spec:\n{stdout}\n{stderr}", c.file);
-    assert_eq!(output.status.code(), Some(1), "{}: unexpected exit status {:?}:\n{stderr}", c.file, output.status);
-    assert!(!stderr.contains("panicked"), "{}: xtask panicked:\n{stderr}", c.file);
+    assert!(
+        !output.status.success(),
+        "{}: xtask codegen succeeded on a broken spec:\n{stdout}\n{stderr}",
+        c.file
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}: unexpected exit status {:?}:\n{stderr}",
+        c.file,
+        output.status
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "{}: xtask panicked:\n{stderr}",
+        c.file
+    );
     // xtask names a spec inside the workspace by its workspace-relative path.
     let label = format!("tests/fixtures/broken/{}", c.file);
     let location = c.location.replace("{file}", &label);
-    assert!(stderr.contains(&location), "{}: stderr does not name {location}:\n{stderr}", c.file);
-    assert!(stderr.contains(c.message), "{}: stderr does not say `{}`:\n{stderr}", c.file, c.message);
-    assert_eq!(snapshot_dir(out.path()), before, "{}: the output folder changed", c.file);
+    assert!(
+        stderr.contains(&location),
+        "{}: stderr does not name {location}:\n{stderr}",
+        c.file
+    );
+    assert!(
+        stderr.contains(c.message),
+        "{}: stderr does not say `{}`:\n{stderr}",
+        c.file,
+        c.message
+    );
+    assert_eq!(
+        snapshot_dir(out.path()),
+        before,
+        "{}: the output folder changed",
+        c.file
+    );
 }
 
 fn check(file: &str) {
@@ -154,7 +249,12 @@ fn check(file: &str) {
 fn every_broken_fixture_has_a_case() {
     let mut on_disk: Vec<String> = std::fs::read_dir(workspace().join("tests/fixtures/broken"))
         .expect("read tests/fixtures/broken")
-        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     on_disk.sort();
     let mut cases: Vec<String> = CASES.iter().map(|c| c.file.to_string()).collect();
@@ -165,12 +265,17 @@ fn every_broken_fixture_has_a_case() {
 #[test]
 fn garbage_is_binary_with_nul_bytes() {
     let bytes = std::fs::read(fixture_path("garbage.bin")).expect("read garbage.bin");
-    assert!(bytes.contains(&0) && std::str::from_utf8(&bytes).is_err(), "garbage.bin must be binary");
+    assert!(
+        bytes.contains(&0) && std::str::from_utf8(&bytes).is_err(),
+        "garbage.bin must be binary"
+    );
 }
 
 #[test]
 fn empty() {
-    assert!(std::fs::read(fixture_path("empty.yaml")).expect("read").is_empty());
+    assert!(std::fs::read(fixture_path("empty.yaml"))
+        .expect("read")
+        .is_empty());
     check("empty.yaml");
 }
 
