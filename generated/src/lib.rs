@@ -31,6 +31,10 @@
 //! - [`permissions`]: the permission each operation requires, as typed constants.
 //! - [`error_codes`]: documented error codes per service.
 //! - [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).
+//!
+//! ## Cargo features
+//!
+//! One feature per service, all on by default: `arthr`, `process-server`, `process-manager`, `metrics-server`, `userdata-server`, `theme-server`, `watchlist-manager`, `identity-store`. Models, permissions and error codes are always compiled.
 #![deny(missing_docs)]
 #![allow(clippy::large_enum_variant, clippy::too_many_arguments)]
 /// The runtime: client, authentication, retries, errors, pagination, streams.

@@ -266,6 +266,11 @@ impl IssueToken {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -376,6 +381,11 @@ impl ListTenantApiKeys {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKeyPage, crate::runtime::Error> {
         let request = self
@@ -484,6 +494,11 @@ impl CreateTenantApiKey {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
         let request = self.client.request(Self::META);
@@ -558,6 +573,11 @@ impl GetTenantApiKey {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -643,6 +663,11 @@ impl UpdateTenantApiKey {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
         let request = self
@@ -720,6 +745,11 @@ impl DeleteTenantApiKey {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -801,6 +831,11 @@ impl GetTenantOidcSessionBySessionId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -918,6 +953,11 @@ impl ListTenantOidcSessions {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -1029,6 +1069,11 @@ impl GetTenantOidcSessionById {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.

@@ -2498,6 +2498,11 @@ impl GetStoreEventsQueryResults {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -2583,6 +2588,11 @@ impl GetStoreEventsQueryStatus {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -2660,6 +2670,11 @@ impl GetTenantStats {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2743,6 +2758,11 @@ impl StartStoreEventQuery {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2837,6 +2857,11 @@ impl ListUserBiometricVersionsByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -2929,6 +2954,11 @@ impl ListUserBiometricsByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3026,6 +3056,11 @@ impl AddUserBiometricByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
         let request = self
@@ -3120,6 +3155,11 @@ impl ListUserBiometricVersions {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3219,6 +3259,11 @@ impl GetUserBiometricByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
         let request = self
@@ -3312,6 +3357,11 @@ impl UpdateUserBiometricStatusByExtId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3412,6 +3462,11 @@ impl DeleteUserBiometricByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -3496,6 +3551,11 @@ impl ListUserBiometrics {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3591,6 +3651,11 @@ impl AddUserBiometric {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3692,6 +3757,11 @@ impl GetReferenceUserBiometrics {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -3790,6 +3860,11 @@ impl GetUserBiometric {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
         let request = self
@@ -3883,6 +3958,11 @@ impl UpdateUserBiometricStatus {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3981,6 +4061,11 @@ impl DeleteUserBiometric {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -4082,6 +4167,11 @@ impl GetUserBiometricVersionWithTypeAndSubtypeByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
         let request = self
@@ -4174,6 +4264,11 @@ impl RecordUserBiometricAuthenticationFailureByExtId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -4276,6 +4371,11 @@ impl GetUserBiometricWithTypeAndSubtype {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
         let request = self
@@ -4370,6 +4470,11 @@ impl DeleteUserBiometricWithTypeAndSubtype {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -4472,6 +4577,11 @@ impl GetReferenceUserBiometricsByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -4570,6 +4680,11 @@ impl MatchFaceByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -4663,6 +4778,11 @@ impl RecordUserBiometricAuthenticationFailure {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -4768,6 +4888,11 @@ impl GetUserBiometricVersionDataWithTypeAndSubtype {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -4864,6 +4989,11 @@ impl MatchFace {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -4964,6 +5094,11 @@ impl GetUserBiometricWithTypeAndSubtypeByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
         let request = self
@@ -5058,6 +5193,11 @@ impl DeleteUserBiometricWithTypeAndSubtypeByExtId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -5158,6 +5298,11 @@ impl GetUserBiometricVersionWithTypeAndSubtype {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -5266,6 +5411,11 @@ impl DeregisterUserAppkeyByUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -5367,6 +5517,11 @@ impl DeregisterUserAppkeys {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -5462,6 +5617,11 @@ impl CompleteAppkeyAuthenticationWithSession {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -5549,6 +5709,11 @@ impl ListUserAppkeys {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -5654,6 +5819,11 @@ impl CreateAppkeyAuthenticationForUserByExtId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -5764,6 +5934,11 @@ impl CreateAppkeyAuthentication {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -5864,6 +6039,11 @@ impl GetUserAppkeyRegistrationRecord {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -5961,6 +6141,11 @@ impl UpdateUserAppkeyPreferredDeviceByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6055,6 +6240,11 @@ impl ClearUserAppkeyPreferredDeviceByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -6154,6 +6344,11 @@ impl UpdateUserAppkeyPreferredDevice {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6250,6 +6445,11 @@ impl ClearUserAppkeyPreferredDevice {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6342,6 +6542,11 @@ impl CompleteAppkeyAuthenticationWithSessionId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -6451,6 +6656,11 @@ impl CreateAppkeyAuthenticationForUser {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6555,6 +6765,11 @@ impl DeregisterUserAppkeysByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6650,6 +6865,11 @@ impl CompleteAppkeyRegistrationWithSession {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6741,6 +6961,11 @@ impl ListUserAppkeysByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -6845,6 +7070,11 @@ impl CreateAppkeyRegistration {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -6945,6 +7175,11 @@ impl GetUserAppkeyByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
         let request = self
@@ -7040,6 +7275,11 @@ impl UpdateUserAppkeyStatusByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
         let request = self
@@ -7132,6 +7372,11 @@ impl DeleteUserAppkeyByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -7230,6 +7475,11 @@ impl DeleteUserAppkeyPreferredDevice {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -7323,6 +7573,11 @@ impl DeleteUserAppkeysForDevice {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -7421,6 +7676,11 @@ impl DeleteUserAppkeyPreferredDeviceByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -7516,6 +7776,11 @@ impl GetUserAppkeyRegistrationRecordByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -7608,6 +7873,11 @@ impl GetUserAppkey {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -7705,6 +7975,11 @@ impl UpdateUserAppkeyStatus {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
         let request = self
@@ -7797,6 +8072,11 @@ impl DeleteUserAppkey {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -7902,6 +8182,11 @@ impl CreateAppkeyRegistrationForUserByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -8001,6 +8286,11 @@ impl DeleteAllUserAppkeysForDeviceByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -8108,6 +8398,11 @@ impl DeregisterUserAppkeyByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -8204,6 +8499,11 @@ impl CompleteAppkeyRegistrationWithSessionId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -8311,6 +8611,11 @@ impl CreateAppkeyRegistrationForUser {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -8424,6 +8729,11 @@ impl CreatePasskeyRegistrationForUserByExtId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -8525,6 +8835,11 @@ impl CompletePasskeyRegistrationWithSessionId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -8622,6 +8937,11 @@ impl GetUserPasskeyByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
         let request = self
@@ -8712,6 +9032,11 @@ impl DeleteUserPasskeyByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -8807,6 +9132,11 @@ impl GetUserPasskeyRegistrationRecordByExtUserId {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -8899,6 +9229,11 @@ impl GetUserPasskey {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -8996,6 +9331,11 @@ impl UpdateUserPasskeyStatus {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
         let request = self
@@ -9090,6 +9430,11 @@ impl DeleteUserPasskey {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -9174,6 +9519,11 @@ impl ListUserPasskeys {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -9266,6 +9616,11 @@ impl ListUserPasskeysByExtUserId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.

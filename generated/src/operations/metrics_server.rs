@@ -148,6 +148,11 @@ impl GetAuditQueryStatus {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -231,6 +236,11 @@ impl StartAuditQuery {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -308,6 +318,11 @@ impl GetAuditQueryResult {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.

@@ -5,223 +5,389 @@
 //!
 //! Start from [`crate::Client`]: `client.<service>().<operation>(required args).<optional setters>.send().await`.
 #![allow(deprecated)]
-/// Operations of the `arthr` service.
+/// Operations of the `arthr` service (Cargo feature `arthr`).
+#[cfg(feature = "arthr")]
 pub mod arthr;
-/// Operations of the `process-server` service.
+/// Operations of the `process-server` service (Cargo feature `process-server`).
+#[cfg(feature = "process-server")]
 pub mod process_server;
-/// Operations of the `process-manager` service.
+/// Operations of the `process-manager` service (Cargo feature `process-manager`).
+#[cfg(feature = "process-manager")]
 pub mod process_manager;
-/// Operations of the `metrics-server` service.
+/// Operations of the `metrics-server` service (Cargo feature `metrics-server`).
+#[cfg(feature = "metrics-server")]
 pub mod metrics_server;
-/// Operations of the `userdata-server` service.
+/// Operations of the `userdata-server` service (Cargo feature `userdata-server`).
+#[cfg(feature = "userdata-server")]
 pub mod userdata_server;
-/// Operations of the `theme-server` service.
+/// Operations of the `theme-server` service (Cargo feature `theme-server`).
+#[cfg(feature = "theme-server")]
 pub mod theme_server;
-/// Operations of the `watchlist-manager` service.
+/// Operations of the `watchlist-manager` service (Cargo feature `watchlist-manager`).
+#[cfg(feature = "watchlist-manager")]
 pub mod watchlist_manager;
-/// Operations of the `identity-store` service.
+/// Operations of the `identity-store` service (Cargo feature `identity-store`).
+#[cfg(feature = "identity-store")]
 pub mod identity_store;
 impl crate::runtime::Client {
     /// Operations of the `arthr` service.
     ///
     /// Authentication: issuing bearer tokens, tenant API keys and admin (OIDC) sessions.
+    #[cfg(feature = "arthr")]
     pub fn arthr(&self) -> arthr::ArthrClient {
         arthr::ArthrClient::new(self.clone())
     }
     /// Operations of the `process-server` service.
     ///
     /// Runtime of process instances: starting and continuing them.
+    #[cfg(feature = "process-server")]
     pub fn process_server(&self) -> process_server::ProcessServerClient {
         process_server::ProcessServerClient::new(self.clone())
     }
     /// Operations of the `process-manager` service.
     ///
     /// Process tokens, process instances, process definition tags and cloud secrets.
+    #[cfg(feature = "process-manager")]
     pub fn process_manager(&self) -> process_manager::ProcessManagerClient {
         process_manager::ProcessManagerClient::new(self.clone())
     }
     /// Operations of the `metrics-server` service.
     ///
     /// Asynchronous audit message queries.
+    #[cfg(feature = "metrics-server")]
     pub fn metrics_server(&self) -> metrics_server::MetricsServerClient {
         metrics_server::MetricsServerClient::new(self.clone())
     }
     /// Operations of the `userdata-server` service.
     ///
     /// Data collected by process instances: user data, images, checks and archives.
+    #[cfg(feature = "userdata-server")]
     pub fn userdata_server(&self) -> userdata_server::UserdataServerClient {
         userdata_server::UserdataServerClient::new(self.clone())
     }
     /// Operations of the `theme-server` service.
     ///
     /// Custom pages shown by the end-user UI.
+    #[cfg(feature = "theme-server")]
     pub fn theme_server(&self) -> theme_server::ThemeServerClient {
         theme_server::ThemeServerClient::new(self.clone())
     }
     /// Operations of the `watchlist-manager` service.
     ///
     /// Watchlists, their entries, usage statistics and trend records.
+    #[cfg(feature = "watchlist-manager")]
     pub fn watchlist_manager(&self) -> watchlist_manager::WatchlistManagerClient {
         watchlist_manager::WatchlistManagerClient::new(self.clone())
     }
     /// Operations of the `identity-store` service.
     ///
     /// Identity store users' biometrics, appkeys and passkeys, plus event queries and tenant statistics.
+    #[cfg(feature = "identity-store")]
     pub fn identity_store(&self) -> identity_store::IdentityStoreClient {
         identity_store::IdentityStoreClient::new(self.clone())
     }
 }
-/// Metadata of all 150 operations, in spec order: what a tool needs to compute the permissions an integration requires.
+/// Metadata of all 150 operations (of the services whose Cargo features are on), in spec order: what a tool needs to compute the permissions an integration requires.
 pub const OPERATIONS: &[&crate::runtime::OperationMeta] = &[
+    #[cfg(feature = "arthr")]
     arthr::IssueToken::META,
+    #[cfg(feature = "arthr")]
     arthr::ListTenantApiKeys::META,
+    #[cfg(feature = "arthr")]
     arthr::CreateTenantApiKey::META,
+    #[cfg(feature = "arthr")]
     arthr::GetTenantApiKey::META,
+    #[cfg(feature = "arthr")]
     arthr::UpdateTenantApiKey::META,
+    #[cfg(feature = "arthr")]
     arthr::DeleteTenantApiKey::META,
+    #[cfg(feature = "arthr")]
     arthr::GetTenantOidcSessionBySessionId::META,
+    #[cfg(feature = "arthr")]
     arthr::ListTenantOidcSessions::META,
+    #[cfg(feature = "arthr")]
     arthr::GetTenantOidcSessionById::META,
+    #[cfg(feature = "process-server")]
     process_server::ContinueProcess::META,
+    #[cfg(feature = "process-server")]
     process_server::StartProcess::META,
+    #[cfg(feature = "process-manager")]
     process_manager::GetProcessToken::META,
+    #[cfg(feature = "process-manager")]
     process_manager::InvalidateProcessToken::META,
+    #[cfg(feature = "process-manager")]
     process_manager::DeleteProcessToken::META,
+    #[cfg(feature = "process-manager")]
     process_manager::ListProcessTokens::META,
+    #[cfg(feature = "process-manager")]
     process_manager::CreateProcessToken::META,
+    #[cfg(feature = "process-manager")]
     process_manager::ListProcessDefinitionTags::META,
+    #[cfg(feature = "process-manager")]
     process_manager::DeleteTagFromProcessDefinition::META,
+    #[cfg(feature = "process-manager")]
     process_manager::TagProcessDefinition::META,
+    #[cfg(feature = "process-manager")]
     process_manager::GetProcessInstance::META,
+    #[cfg(feature = "process-manager")]
     process_manager::DeleteProcessInstance::META,
+    #[cfg(feature = "process-manager")]
     process_manager::ListProcessInstances::META,
+    #[cfg(feature = "process-manager")]
     process_manager::CreateProcessInstanceAndRedirect::META,
+    #[cfg(feature = "process-manager")]
     process_manager::ExportProcessInstancesToCsv::META,
+    #[cfg(feature = "process-manager")]
     process_manager::GetProcessInstancesByIds::META,
+    #[cfg(feature = "process-manager")]
     process_manager::GetProcessInstanceWithParameters::META,
+    #[cfg(feature = "process-manager")]
     process_manager::CreateProcessInstance::META,
+    #[cfg(feature = "process-manager")]
     process_manager::SearchProcessInstances::META,
+    #[cfg(feature = "process-manager")]
     process_manager::ListCloudSecrets::META,
+    #[cfg(feature = "process-manager")]
     process_manager::AddCloudSecret::META,
+    #[cfg(feature = "process-manager")]
     process_manager::GetCloudSecret::META,
+    #[cfg(feature = "process-manager")]
     process_manager::UpdateCloudSecret::META,
+    #[cfg(feature = "process-manager")]
     process_manager::DeleteCloudSecret::META,
+    #[cfg(feature = "metrics-server")]
     metrics_server::GetAuditQueryStatus::META,
+    #[cfg(feature = "metrics-server")]
     metrics_server::StartAuditQuery::META,
+    #[cfg(feature = "metrics-server")]
     metrics_server::GetAuditQueryResult::META,
+    #[cfg(feature = "userdata-server")]
     userdata_server::GetChecksByKey::META,
+    #[cfg(feature = "userdata-server")]
     userdata_server::GetProcessInstanceImages::META,
+    #[cfg(feature = "userdata-server")]
     userdata_server::GetProcessInstanceUserData::META,
+    #[cfg(feature = "userdata-server")]
     userdata_server::GetProcessInstanceUserDataArchive::META,
+    #[cfg(feature = "theme-server")]
     theme_server::ListCustomPages::META,
+    #[cfg(feature = "theme-server")]
     theme_server::CreateCustomPage::META,
+    #[cfg(feature = "theme-server")]
     theme_server::GetCustomPageByNameAndVersion::META,
+    #[cfg(feature = "theme-server")]
     theme_server::CreateCustomPagePreview::META,
+    #[cfg(feature = "theme-server")]
     theme_server::ChangeCustomPageStatus::META,
+    #[cfg(feature = "theme-server")]
     theme_server::DeleteCustomPageArchive::META,
+    #[cfg(feature = "theme-server")]
     theme_server::GetCustomPage::META,
+    #[cfg(feature = "theme-server")]
     theme_server::UpdateCustomPage::META,
+    #[cfg(feature = "theme-server")]
     theme_server::DeleteCustomPage::META,
+    #[cfg(feature = "theme-server")]
     theme_server::GetCustomPageVersions::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlistV2::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::UpdateWatchlistV2::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::DeleteWatchlistV2::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetLargestWatchlists::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlistUsage::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::ListWatchlistsV2::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::CreateWatchlistV2::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlistV2Usage::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::QueryWatchlistV2::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::ListTrendRecords::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::AddTrendRecord::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::DeleteTrendsByProcessInstanceId::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::ListTrendProcessInstances::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetTrendRecord::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetTrendStatistics::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::ListWatchlistMembers::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::CreateWatchlistMember::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlistMember::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::DeleteWatchlistMember::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlistMemberImage::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::ListWatchLists::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::CreateWatchlist::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlist::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::UpdateWatchlist::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::DeleteWatchlist::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::GetWatchlistEntry::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::DeleteWatchlistEntry::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::ListWatchlistEntries::META,
+    #[cfg(feature = "watchlist-manager")]
     watchlist_manager::CreateWatchlistEntry::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetStoreEventsQueryResults::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetStoreEventsQueryStatus::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetTenantStats::META,
+    #[cfg(feature = "identity-store")]
     identity_store::StartStoreEventQuery::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserBiometricVersionsByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserBiometricsByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::AddUserBiometricByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserBiometricVersions::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometricByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserBiometricStatusByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserBiometricByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserBiometrics::META,
+    #[cfg(feature = "identity-store")]
     identity_store::AddUserBiometric::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetReferenceUserBiometrics::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometric::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserBiometricStatus::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserBiometric::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometricVersionWithTypeAndSubtypeByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::RecordUserBiometricAuthenticationFailureByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometricWithTypeAndSubtype::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserBiometricWithTypeAndSubtype::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetReferenceUserBiometricsByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::MatchFaceByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::RecordUserBiometricAuthenticationFailure::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometricVersionDataWithTypeAndSubtype::META,
+    #[cfg(feature = "identity-store")]
     identity_store::MatchFace::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometricWithTypeAndSubtypeByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserBiometricWithTypeAndSubtypeByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserBiometricVersionWithTypeAndSubtype::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeregisterUserAppkeyByUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeregisterUserAppkeys::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CompleteAppkeyAuthenticationWithSession::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserAppkeys::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreateAppkeyAuthenticationForUserByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreateAppkeyAuthentication::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserAppkeyRegistrationRecord::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserAppkeyPreferredDeviceByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ClearUserAppkeyPreferredDeviceByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserAppkeyPreferredDevice::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ClearUserAppkeyPreferredDevice::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CompleteAppkeyAuthenticationWithSessionId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreateAppkeyAuthenticationForUser::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeregisterUserAppkeysByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CompleteAppkeyRegistrationWithSession::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserAppkeysByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreateAppkeyRegistration::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserAppkeyByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserAppkeyStatusByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserAppkeyByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserAppkeyPreferredDevice::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserAppkeysForDevice::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserAppkeyPreferredDeviceByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserAppkeyRegistrationRecordByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserAppkey::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserAppkeyStatus::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserAppkey::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreateAppkeyRegistrationForUserByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteAllUserAppkeysForDeviceByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeregisterUserAppkeyByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CompleteAppkeyRegistrationWithSessionId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreateAppkeyRegistrationForUser::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CreatePasskeyRegistrationForUserByExtId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::CompletePasskeyRegistrationWithSessionId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserPasskeyByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserPasskeyByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserPasskeyRegistrationRecordByExtUserId::META,
+    #[cfg(feature = "identity-store")]
     identity_store::GetUserPasskey::META,
+    #[cfg(feature = "identity-store")]
     identity_store::UpdateUserPasskeyStatus::META,
+    #[cfg(feature = "identity-store")]
     identity_store::DeleteUserPasskey::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserPasskeys::META,
+    #[cfg(feature = "identity-store")]
     identity_store::ListUserPasskeysByExtUserId::META,
 ];
 /// The metadata of the operation with this `operationId`.

@@ -352,6 +352,11 @@ impl ListCustomPages {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -466,6 +471,11 @@ impl CreateCustomPage {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         let request = self.client.request(Self::META);
@@ -542,6 +552,11 @@ impl GetCustomPageByNameAndVersion {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -623,6 +638,11 @@ impl CreateCustomPagePreview {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -709,6 +729,11 @@ impl ChangeCustomPageStatus {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         let request = self
@@ -787,6 +812,11 @@ impl DeleteCustomPageArchive {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -863,6 +893,11 @@ impl GetCustomPage {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -948,6 +983,11 @@ impl UpdateCustomPage {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         let request = self
@@ -1025,6 +1065,11 @@ impl DeleteCustomPage {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -1130,6 +1175,11 @@ impl GetCustomPageVersions {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.

@@ -921,6 +921,11 @@ impl GetWatchlistV2 {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
         let request = self
@@ -1011,6 +1016,11 @@ impl UpdateWatchlistV2 {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
         let request = self
@@ -1095,6 +1105,11 @@ impl DeleteWatchlistV2 {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -1189,6 +1204,11 @@ impl GetLargestWatchlists {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -1273,6 +1293,11 @@ impl GetWatchlistUsage {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -1404,6 +1429,11 @@ impl ListWatchlistsV2 {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -1525,6 +1555,11 @@ impl CreateWatchlistV2 {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
         let request = self.client.request(Self::META);
@@ -1604,6 +1639,11 @@ impl GetWatchlistV2Usage {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -1693,6 +1733,11 @@ impl QueryWatchlistV2 {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -1819,6 +1864,11 @@ impl ListTrendRecords {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -1908,6 +1958,11 @@ impl AddTrendRecord {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -1991,6 +2046,11 @@ impl DeleteTrendsByProcessInstanceId {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2103,6 +2163,11 @@ impl ListTrendProcessInstances {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -2191,6 +2256,11 @@ impl GetTrendRecord {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2284,6 +2354,11 @@ impl GetTrendStatistics {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2391,6 +2466,11 @@ impl ListWatchlistMembers {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2515,6 +2595,11 @@ impl CreateWatchlistMember {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -2604,6 +2689,11 @@ impl GetWatchlistMember {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2696,6 +2786,11 @@ impl DeleteWatchlistMember {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -2783,6 +2878,11 @@ impl GetWatchlistMemberImage {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -2892,6 +2992,11 @@ impl ListWatchLists {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3012,6 +3117,11 @@ impl CreateWatchlist {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -3092,6 +3202,11 @@ impl GetWatchlist {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3183,6 +3298,11 @@ impl UpdateWatchlist {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -3266,6 +3386,11 @@ impl DeleteWatchlist {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3359,6 +3484,11 @@ impl GetWatchlistEntry {
         self.options.add_header(name, value);
         self
     }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(
         self,
@@ -3450,6 +3580,11 @@ impl DeleteWatchlistEntry {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3563,6 +3698,11 @@ impl ListWatchlistEntries {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
@@ -3688,6 +3828,11 @@ impl CreateWatchlistEntry {
     /// Adds a request header the spec does not declare.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_header(name, value);
+        self
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
         self
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.

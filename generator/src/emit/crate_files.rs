@@ -44,7 +44,10 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
          - [`models`]: request and response types.\n\
          - [`permissions`]: the permission each operation requires, as typed constants.\n\
          - [`error_codes`]: documented error codes per service.\n\
-         - [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).",
+         - [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).\n\n\
+         ## Cargo features\n\n\
+         One feature per service, all on by default: {features}. Models, permissions and error codes are always compiled.",
+        features = api.services.iter().map(|s| format!("`{}`", s.feature)).collect::<Vec<_>>().join(", "),
         krate = opts.crate_name.replace('-', "_"),
     ));
     let docs = inner_doc(&text);
@@ -83,7 +86,7 @@ pub fn cargo_toml(api: &Api, opts: &EmitOptions) -> String {
 name = "{name}"
 version = "{version}"
 edition = "2021"
-rust-version = "1.80"
+rust-version = "1.82"
 description = "Rust SDK for {title}, generated from its OpenAPI document."
 license = "Apache-2.0"
 publish = false
@@ -104,7 +107,14 @@ tracing = "0.1"
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
+[features]
+# One feature per service: turn default features off and pick services to compile less.
+default = [{defaults}]
+{features}
 "#,
+        defaults = api.services.iter().map(|s| format!("\"{}\"", s.feature)).collect::<Vec<_>>().join(", "),
+        features = api.services.iter().map(|s| format!("{} = []\n", s.feature)).collect::<String>(),
         name = opts.crate_name,
         version = opts.crate_version,
         title = api.title.replace('"', "'"),

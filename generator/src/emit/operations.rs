@@ -26,8 +26,9 @@ fn mod_file(api: &Api) -> TokenStream {
     );
     let mods = api.services.iter().map(|s| {
         let m = ident(&s.module);
-        let d = doc(&format!("Operations of the {} service.", code(&s.tag)));
-        quote!(#d pub mod #m;)
+        let f = &s.feature;
+        let d = doc(&format!("Operations of the {} service (Cargo feature {}).", code(&s.tag), code(f)));
+        quote!(#d #[cfg(feature = #f)] pub mod #m;)
     });
     let accessors = api.services.iter().map(|s| {
         let m = ident(&s.module);
@@ -37,8 +38,10 @@ fn mod_file(api: &Api) -> TokenStream {
             text.push_str(&format!("\n\n{}", sanitize(d)));
         }
         let d = doc(&text);
+        let f = &s.feature;
         quote! {
             #d
+            #[cfg(feature = #f)]
             pub fn #m(&self) -> #m::#c {
                 #m::#c::new(self.clone())
             }
@@ -46,14 +49,15 @@ fn mod_file(api: &Api) -> TokenStream {
     });
     let metas = api.services.iter().flat_map(|s| {
         let m = ident(&s.module);
+        let f = &s.feature;
         s.operations.iter().map(move |op| {
             let b = ident(&op.builder_name);
-            quote!(#m::#b::META)
+            quote!(#[cfg(feature = #f)] #m::#b::META)
         })
     });
     let count = api.services.iter().map(|s| s.operations.len()).sum::<usize>();
     let table_doc = doc(&format!(
-        "Metadata of all {count} operations, in spec order: what a tool needs to compute the permissions an integration requires."
+        "Metadata of all {count} operations (of the services whose Cargo features are on), in spec order: what a tool needs to compute the permissions an integration requires."
     ));
     let find_doc = doc("The metadata of the operation with this `operationId`.");
     let perms_doc = doc(
@@ -522,6 +526,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     let meta_doc = doc("This operation's metadata: id, method, path template, permission, deprecation.");
     let query_doc = doc("Adds a query parameter the spec does not declare (sent after the declared ones).");
     let header_doc = doc("Adds a request header the spec does not declare.");
+    let timeout_doc = doc("Sets the timeout of each attempt of this request, overriding the client's.");
     let send_doc = doc("Sends the request; retries, authentication and error decoding are handled by the client.");
     quote! {
         #docs
@@ -555,6 +560,12 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             #header_doc
             pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
                 self.options.add_header(name, value);
+                self
+            }
+
+            #timeout_doc
+            pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.options.set_timeout(timeout);
                 self
             }
 

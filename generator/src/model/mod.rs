@@ -49,6 +49,8 @@ pub struct Service {
     pub operations: Vec<Operation>,
     /// Name of the service's error-code enum, when it documents codes.
     pub error_enum: Option<String>,
+    /// Cargo feature that compiles this service's operations (`watchlist-manager`).
+    pub feature: String,
 }
 
 /// How an operation authenticates.

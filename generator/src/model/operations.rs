@@ -78,7 +78,13 @@ pub fn build_services<'a>(
             name_operations(&mut operations);
             let description = spec.tags.iter().find(|t| t.name == tag).and_then(|t| t.description.clone());
             let module = service_names.claim(field_name(&tag));
+            // `default` is Cargo's own feature name; a service called that gets a suffix.
+            let feature = match module.replace('_', "-") {
+                f if f == "default" => "default-service".to_string(),
+                f => f,
+            };
             Service {
+                feature,
                 error_enum: registries.iter().find(|r| r.tag == tag).map(|r| r.enum_name.clone()),
                 client_name: format!("{}Client", type_name(&tag)),
                 module,
@@ -253,7 +259,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 ));
             }
         }
-        let mut scope = NameScope::with_reserved(&["body", "client", "options", "send", "header", "query_param"]);
+        let mut scope = NameScope::with_reserved(&["body", "client", "options", "send", "header", "query_param", "request_timeout", "into_stream", "into_stream_capped", "stream"]);
         let mut out: Vec<Param> = Vec::new();
         let mut ordered: Vec<&(&'a Parameter, String)> = Vec::new();
         for name in &template {
