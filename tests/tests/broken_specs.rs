@@ -5,15 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+mod workspace;
+use workspace::{workspace, xtask};
+
 use trustx_codegen::{generate, Options};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
 
 /// One broken fixture: its file, where the diagnostic must point (`{file}` stands for the label the
 /// spec is known by) and a piece of the message.
@@ -126,31 +122,6 @@ fn check_library(c: &Case) {
     );
 }
 
-/// `target/debug/xtask`, built once per test binary (the same build `cargo xtask` runs).
-fn xtask() -> &'static Path {
-    static XTASK: OnceLock<PathBuf> = OnceLock::new();
-    XTASK.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--package", "xtask"])
-            .current_dir(workspace())
-            .status()
-            .expect("run cargo build -p xtask");
-        assert!(status.success(), "cargo build -p xtask failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace().join("target"));
-        let target = if target.is_absolute() {
-            target
-        } else {
-            workspace().join(target)
-        };
-        let exe = target
-            .join("debug")
-            .join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
-        assert!(exe.is_file(), "no xtask binary at {}", exe.display());
-        exe
-    })
-}
 
 /// Every file under `dir` → its bytes.
 fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

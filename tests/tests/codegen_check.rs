@@ -3,18 +3,14 @@
 //!
 //! Everything runs on a copy of `generated/` in a temp dir; the real folder is only read.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
+mod workspace;
+use workspace::{workspace, xtask};
+
 use trustx_codegen::write::{drift, write_all, Drift};
 use trustx_codegen::{generate, Files, Options};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
 
 /// The files `cargo xtask codegen` writes into `generated/`.
 fn generate_trustx() -> Files {
@@ -199,31 +195,6 @@ fn walk(dir: &Path) -> Vec<String> {
     out
 }
 
-/// `target/debug/xtask`, built once per test binary (the same build `cargo xtask` runs).
-fn xtask() -> &'static Path {
-    static XTASK: OnceLock<PathBuf> = OnceLock::new();
-    XTASK.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--package", "xtask"])
-            .current_dir(workspace())
-            .status()
-            .expect("run cargo build -p xtask");
-        assert!(status.success(), "cargo build -p xtask failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace().join("target"));
-        let target = if target.is_absolute() {
-            target
-        } else {
-            workspace().join(target)
-        };
-        let exe = target
-            .join("debug")
-            .join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
-        assert!(exe.is_file(), "no xtask binary at {}", exe.display());
-        exe
-    })
-}
 
 fn xtask_check(out: &Path) -> std::process::Output {
     Command::new(xtask())
