@@ -18,7 +18,6 @@ pub struct LoadedSpec {
 /// Parses spec bytes (YAML or JSON). `label` names the source in diagnostics and headers.
 pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> {
     let sha256 = hex(&Sha256::digest(bytes));
-    let fail = |msg: String| Diagnostics::single(Diagnostic::error(label.to_string(), msg));
     // These have no YAML position, so point at the offending byte (or the start) as `file:line:column`.
     let at_byte = |offset: usize, msg: String| {
         let (line, column) = line_column(bytes, offset);
@@ -36,7 +35,12 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> 
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(label, &e))?;
     let map = match &value {
         serde_yaml::Value::Mapping(m) => m,
-        _ => return Err(fail("the document's top level is not a mapping; expected `openapi: 3.0.x`, `info` and `paths`".into())),
+        _ => {
+            return Err(Diagnostics::single(Diagnostic::error(
+                format!("{label}:1:1 (#)"),
+                "the document's top level is not a mapping; expected `openapi: 3.0.x`, `info` and `paths`",
+            )))
+        }
     };
     if map.contains_key("swagger") {
         return Err(Diagnostics::single(Diagnostic::error(
@@ -58,7 +62,12 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> 
                 format!("`openapi` must be a version string such as \"3.0.3\", found {}", describe(other)),
             )))
         }
-        None => return Err(fail("missing `openapi` field; expected `openapi: 3.0.3` at the top".into())),
+        None => {
+            return Err(Diagnostics::single(Diagnostic::error(
+                format!("{label}:1:1 (#/openapi)"),
+                "missing `openapi` field; expected `openapi: 3.0.3` at the top",
+            )))
+        }
     }
     let de = serde_yaml::Deserializer::from_str(text);
     let openapi: OpenAPI = serde_path_to_error::deserialize(de).map_err(|e| {

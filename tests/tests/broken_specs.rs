@@ -66,6 +66,16 @@ const CASES: &[Case] = &[
         message: "only a reference to itself",
     },
     Case {
+        file: "not_a_mapping.yaml",
+        location: "{file}:1:1 (#)",
+        message: "top level is not a mapping",
+    },
+    Case {
+        file: "missing_openapi.yaml",
+        location: "{file}:1:1 (#/openapi)",
+        message: "missing `openapi` field",
+    },
+    Case {
         file: "garbage.bin",
         location: "{file}:1:1",
         message: "NUL bytes: it is binary",
@@ -293,4 +303,14 @@ fn self_reference() {
 #[test]
 fn garbage() {
     check("garbage.bin");
+}
+
+#[test]
+fn not_a_mapping() {
+    check("not_a_mapping.yaml");
+}
+
+#[test]
+fn missing_openapi() {
+    check("missing_openapi.yaml");
 }
