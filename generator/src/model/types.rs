@@ -320,42 +320,45 @@ impl<'a> TypeBuilder<'a> {
                     parts.additional = ot.additional_properties.as_ref();
                 }
             }
-            SchemaKind::AllOf { all_of } => {
-                for (i, member) in all_of.iter().enumerate() {
-                    let mptr = format!("{ptr}/allOf/{i}");
-                    match member {
-                        ReferenceOr::Reference { reference } => match self.resolve(reference) {
-                            Some(target) => self.collect_object(target, &mptr, parts, diags, depth + 1),
-                            None => diags.push(Diagnostic::error(
-                                &mptr,
-                                format!("`$ref: {reference}` does not resolve to a schema"),
-                            )),
-                        },
-                        ReferenceOr::Item(m) => self.collect_object(m, &mptr, parts, diags, depth + 1),
-                    }
-                }
-            }
+            SchemaKind::AllOf { all_of } => self.collect_all_of(all_of, ptr, parts, diags, depth),
             SchemaKind::Any(any) => {
                 for (k, v) in &any.properties {
                     parts.properties.insert(k.clone(), v);
                 }
                 parts.required.extend(any.required.iter().cloned());
-                for (i, member) in any.all_of.iter().enumerate() {
-                    let mptr = format!("{ptr}/allOf/{i}");
-                    match member {
-                        ReferenceOr::Reference { reference } => {
-                            if let Some(target) = self.resolve(reference) {
-                                self.collect_object(target, &mptr, parts, diags, depth + 1);
-                            }
-                        }
-                        ReferenceOr::Item(m) => self.collect_object(m, &mptr, parts, diags, depth + 1),
-                    }
+                if any.additional_properties.is_some() {
+                    parts.additional = any.additional_properties.as_ref();
                 }
+                self.collect_all_of(&any.all_of, ptr, parts, diags, depth);
             }
             _ => diags.push(Diagnostic::warning(
                 ptr,
                 "an `allOf` member that is not an object contributes no fields; it is ignored",
             )),
+        }
+    }
+
+    /// Folds each `allOf` member (references followed) into `parts`.
+    fn collect_all_of(
+        &self,
+        members: &'a [ReferenceOr<Schema>],
+        ptr: &str,
+        parts: &mut ObjectParts<'a>,
+        diags: &mut Diagnostics,
+        depth: usize,
+    ) {
+        for (i, member) in members.iter().enumerate() {
+            let mptr = format!("{ptr}/allOf/{i}");
+            match member {
+                ReferenceOr::Reference { reference } => match self.resolve(reference) {
+                    Some(target) => self.collect_object(target, &mptr, parts, diags, depth + 1),
+                    None => diags.push(Diagnostic::error(
+                        &mptr,
+                        format!("`$ref: {reference}` does not resolve to a schema"),
+                    )),
+                },
+                ReferenceOr::Item(m) => self.collect_object(m, &mptr, parts, diags, depth + 1),
+            }
         }
     }
 
