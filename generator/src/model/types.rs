@@ -8,6 +8,7 @@ use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
     VariantOrUnknownOrEmpty,
 };
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -85,31 +86,18 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    /// The type for a schema in some context; inline objects, enums and unions are hoisted under
-    /// `context` (made unique).
-    pub fn type_ref(
+    /// The type for a schema (plain or boxed, as openapiv3 nests them) in some context; inline
+    /// objects, enums and unions are hoisted under `context` (made unique).
+    pub fn type_ref<S: Borrow<Schema>>(
         &mut self,
-        schema: &'a ReferenceOr<Schema>,
+        schema: &'a ReferenceOr<S>,
         context: &str,
         ptr: &str,
         diags: &mut Diagnostics,
     ) -> TypeRef {
         match schema {
             ReferenceOr::Reference { reference } => self.reference(reference, ptr, diags),
-            ReferenceOr::Item(s) => self.inline(s, context, ptr, diags),
-        }
-    }
-
-    fn boxed_ref(
-        &mut self,
-        schema: &'a ReferenceOr<Box<Schema>>,
-        context: &str,
-        ptr: &str,
-        diags: &mut Diagnostics,
-    ) -> TypeRef {
-        match schema {
-            ReferenceOr::Reference { reference } => self.reference(reference, ptr, diags),
-            ReferenceOr::Item(s) => self.inline(s, context, ptr, diags),
+            ReferenceOr::Item(s) => self.inline(s.borrow(), context, ptr, diags),
         }
     }
 
@@ -206,7 +194,7 @@ impl<'a> TypeBuilder<'a> {
             Type::Array(at) => {
                 let item_ptr = format!("{ptr}/items");
                 let item = match &at.items {
-                    Some(items) => self.boxed_ref(items, &format!("{context}Item"), &item_ptr, diags),
+                    Some(items) => self.type_ref(items, &format!("{context}Item"), &item_ptr, diags),
                     None => TypeRef::Json,
                 };
                 TypeRef::Vec(Box::new(item))
@@ -286,7 +274,7 @@ impl<'a> TypeBuilder<'a> {
                 } else if !any.any_of.is_empty() {
                     self.union_kind(name, s, &any.any_of, ptr, "anyOf", diags)
                 } else if let Some(items) = &any.items {
-                    let item = self.boxed_ref(items, &format!("{name}Item"), &format!("{ptr}/items"), diags);
+                    let item = self.type_ref(items, &format!("{name}Item"), &format!("{ptr}/items"), diags);
                     TypeKind::Alias(TypeRef::Vec(Box::new(item)))
                 } else if any.typ.as_deref() == Some("object") || any.additional_properties.is_some() {
                     TypeKind::Alias(TypeRef::JsonObject)
