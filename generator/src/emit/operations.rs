@@ -256,13 +256,44 @@ fn body_arg(op: &Operation) -> Option<(TokenStream, TokenStream)> {
     })
 }
 
-fn body_storage(op: &Operation) -> Option<TokenStream> {
-    let b = op.body.as_ref()?;
-    Some(match &b.kind {
+/// The builder's pieces for the request body: field, constructor argument, initialiser, setter.
+#[derive(Default)]
+struct BodyParts {
+    field: TokenStream,
+    new_arg: Option<TokenStream>,
+    init: Option<TokenStream>,
+    setter: TokenStream,
+}
+
+fn body_parts(op: &Operation) -> BodyParts {
+    let Some(body) = &op.body else { return BodyParts::default() };
+    let t = match &body.kind {
         BodyKind::Json(t) => rust_type(t),
         BodyKind::Binary => quote!(bytes::Bytes),
         BodyKind::Text => quote!(String),
-    })
+    };
+    if body.required {
+        return BodyParts {
+            field: quote!(body: #t,),
+            new_arg: Some(quote!(body: #t)),
+            init: Some(quote!(body)),
+            setter: quote!(),
+        };
+    }
+    let d = doc(&format!(
+        "Sets the optional request body ({}).",
+        match &body.kind {
+            BodyKind::Json(t) => describe(t),
+            BodyKind::Binary => format!("bytes, sent as {}", code(&body.media_type)),
+            BodyKind::Text => "text".into(),
+        }
+    ));
+    BodyParts {
+        field: quote!(body: Option<#t>,),
+        new_arg: None,
+        init: Some(quote!(body: None)),
+        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.body = Some(value); self } },
+    }
 }
 
 fn client_method(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> TokenStream {
@@ -379,13 +410,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             quote!(#n: Option<#t>,)
         }
     });
-    let body_field = body_storage(op).map(|t| {
-        if op.body.as_ref().is_some_and(|b| b.required) {
-            quote!(body: #t,)
-        } else {
-            quote!(body: Option<#t>,)
-        }
-    });
+    let BodyParts { field: body_field, new_arg: body_arg, init: body_init, setter: body_setter } = body_parts(op);
     let mut new_args: Vec<TokenStream> = req
         .iter()
         .map(|p| {
@@ -406,14 +431,8 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             }
         })
         .collect();
-    if let Some(t) = body_storage(op) {
-        if op.body.as_ref().is_some_and(|b| b.required) {
-            new_args.push(quote!(body: #t));
-            inits.push(quote!(body));
-        } else {
-            inits.push(quote!(body: None));
-        }
-    }
+    new_args.extend(body_arg);
+    inits.extend(body_init);
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let n = ident(&p.rust_name);
         let mut text = match &p.description {
@@ -438,20 +457,6 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.#n = Some(value); self } }
         }
     });
-    let body_setter = match (&op.body, body_storage(op)) {
-        (Some(body), Some(t)) if !body.required => {
-            let d = doc(&format!(
-                "Sets the optional request body ({}).",
-                match &body.kind {
-                    BodyKind::Json(t) => describe(t),
-                    BodyKind::Binary => format!("bytes, sent as {}", code(&body.media_type)),
-                    BodyKind::Text => "text".into(),
-                }
-            ));
-            quote! { #d pub fn body(mut self, value: #t) -> Self { self.body = Some(value); self } }
-        }
-        _ => quote!(),
-    };
     let wire = op.params.iter().map(|p| {
         let n = ident(&p.rust_name);
         let w = &p.wire_name;
