@@ -60,10 +60,7 @@ impl TokenSource {
     }
 
     /// A new token after a 401, or `None` when the token cannot be refreshed.
-    pub(crate) async fn refresh(
-        &self,
-        rejected: &BearerToken,
-    ) -> Result<Option<BearerToken>, Error> {
+    pub(crate) async fn refresh(&self, rejected: &BearerToken) -> Result<Option<BearerToken>, Error> {
         match self {
             TokenSource::Provider(p) => p.refresh(rejected).await.map(Some),
             _ => Ok(None),
@@ -92,12 +89,7 @@ pub(crate) struct ApiKeyTokens {
 struct IssuedToken {
     #[serde(alias = "accessToken", alias = "access_token", alias = "jwt")]
     token: String,
-    #[serde(
-        default,
-        alias = "expiresIn",
-        alias = "expires_in",
-        deserialize_with = "lenient_seconds"
-    )]
+    #[serde(default, alias = "expiresIn", alias = "expires_in", deserialize_with = "lenient_seconds")]
     ttl: Option<f64>,
 }
 
@@ -148,11 +140,7 @@ impl ApiKeyTokens {
     }
 
     async fn issue(&self) -> Result<CachedToken, Error> {
-        let span = tracing::debug_span!(
-            "trustx.token_issue",
-            path = TOKEN_ISSUE_PATH,
-            status = tracing::field::Empty
-        );
+        let span = tracing::debug_span!("trustx.token_issue", path = TOKEN_ISSUE_PATH, status = tracing::field::Empty);
         let fut = async {
             let header = sensitive_header(self.key.expose_secret())
                 .ok_or_else(|| Error::config("the API key is not a valid header value"))?;
@@ -170,10 +158,7 @@ impl ApiKeyTokens {
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
             let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| auth_error(Error::from_reqwest(e)))?;
+            let body = response.bytes().await.map_err(|e| auth_error(Error::from_reqwest(e)))?;
             if status >= 300 {
                 return Err(auth_error(Error::Http(Box::new(HttpError::new(
                     "issueToken",
@@ -185,38 +170,24 @@ impl ApiKeyTokens {
             }
             let issued: IssuedToken = match serde_json::from_slice(&body) {
                 Ok(issued) => issued,
-                Err(source) => {
-                    return Err(auth_error(Error::Decode {
-                        status,
-                        body,
-                        source,
-                    }))
-                }
+                Err(source) => return Err(auth_error(Error::Decode { status, body, source })),
             };
             let ttl = issued
                 .ttl
                 .filter(|t| t.is_finite() && *t > 0.0)
                 .map(|t| Duration::from_secs_f64(t.min(1e9)))
                 .unwrap_or(DEFAULT_TTL);
-            let margin = self
-                .refresh_margin
-                .unwrap_or_else(|| (ttl / 10).min(Duration::from_secs(30)));
+            let margin = self.refresh_margin.unwrap_or_else(|| (ttl / 10).min(Duration::from_secs(30)));
             let refresh_at = started + ttl.saturating_sub(margin);
             tracing::debug!(ttl_secs = ttl.as_secs_f64(), "issued a bearer token");
-            Ok(CachedToken {
-                token: BearerToken::new(issued.token),
-                refresh_at,
-            })
+            Ok(CachedToken { token: BearerToken::new(issued.token), refresh_at })
         };
         fut.instrument(span).await
     }
 }
 
 fn auth_error(cause: Error) -> Error {
-    Error::Auth {
-        message: "the API key exchange failed".to_owned(),
-        source: Some(Box::new(cause)),
-    }
+    Error::Auth { message: "the API key exchange failed".to_owned(), source: Some(Box::new(cause)) }
 }
 
 impl TokenProvider for ApiKeyTokens {

@@ -96,11 +96,7 @@ impl Client {
 
     /// A client for `https://{tenant}.{region}.trustx.com` authenticating with an API key.
     pub fn with_api_key(tenant: &str, region: Region, api_key: ApiKey) -> Result<Self, Error> {
-        Client::builder()
-            .tenant(tenant)
-            .region(region)
-            .api_key(api_key)
-            .build()
+        Client::builder().tenant(tenant).region(region).api_key(api_key).build()
     }
 
     /// Starts a request for an operation. Used by generated code.
@@ -280,16 +276,10 @@ impl ClientBuilder {
                 validate_tenant(tenant)?;
                 format!("https://{tenant}.{}.trustx.com", region.as_str())
             }
-            (None, _, _) => {
-                return Err(Error::config(
-                    "set either a tenant and a region, or a base URL",
-                ))
-            }
+            (None, _, _) => return Err(Error::config("set either a tenant and a region, or a base URL")),
         };
         if self.permission_preflight && self.tenant.is_none() {
-            return Err(Error::config(
-                "the permission preflight needs the tenant: call `.tenant(..)`",
-            ));
+            return Err(Error::config("the permission preflight needs the tenant: call `.tenant(..)`"));
         }
         let http = match self.http {
             Some(http) => http,
@@ -334,30 +324,23 @@ impl ClientBuilder {
 fn validate_tenant(tenant: &str) -> Result<(), Error> {
     let ok = !tenant.is_empty()
         && tenant.len() <= 63
-        && tenant
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && tenant.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !tenant.starts_with('-')
         && !tenant.ends_with('-');
     if ok {
         Ok(())
     } else {
-        Err(Error::config(format!(
-            "tenant `{tenant}` is not a valid host label (letters, digits and `-`)"
-        )))
+        Err(Error::config(format!("tenant `{tenant}` is not a valid host label (letters, digits and `-`)")))
     }
 }
 
 fn validate_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::config(format!("invalid base URL `{url}`: {e}")))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| Error::config(format!("invalid base URL `{url}`: {e}")))?;
     match parsed.scheme() {
         "https" => {}
         "http" if allow_http => {}
         "http" => {
-            return Err(Error::config(
-                "plain http:// base URLs need `.allow_insecure_http(true)` (local testing only)",
-            ))
+            return Err(Error::config("plain http:// base URLs need `.allow_insecure_http(true)` (local testing only)"))
         }
         other => return Err(Error::config(format!("unsupported URL scheme `{other}`"))),
     }
@@ -365,9 +348,7 @@ fn validate_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
         return Err(Error::config("the base URL has no host"));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::config(
-            "the base URL must not have a query or a fragment",
-        ));
+        return Err(Error::config("the base URL must not have a query or a fragment"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::config("the base URL must not contain credentials"));
@@ -381,33 +362,14 @@ mod tests {
 
     #[test]
     fn builds_urls() {
-        let c = Client::builder()
-            .tenant("acme")
-            .region(Region::Gum)
-            .build()
-            .unwrap();
+        let c = Client::builder().tenant("acme").region(Region::Gum).build().unwrap();
         assert_eq!(c.base_url(), "https://acme.gum.trustx.com");
-        assert!(Client::builder()
-            .base_url("http://127.0.0.1:1")
-            .build()
-            .is_err());
-        let c = Client::builder()
-            .base_url("http://127.0.0.1:1/prefix/")
-            .allow_insecure_http(true)
-            .build()
-            .unwrap();
+        assert!(Client::builder().base_url("http://127.0.0.1:1").build().is_err());
+        let c = Client::builder().base_url("http://127.0.0.1:1/prefix/").allow_insecure_http(true).build().unwrap();
         assert_eq!(c.base_url(), "http://127.0.0.1:1/prefix");
-        assert!(Client::builder()
-            .tenant("a/b")
-            .region(Region::Fir)
-            .build()
-            .is_err());
+        assert!(Client::builder().tenant("a/b").region(Region::Fir).build().is_err());
         assert!(Client::builder().build().is_err());
-        assert!(Client::builder()
-            .base_url("https://x.example")
-            .permission_preflight(true)
-            .build()
-            .is_err());
+        assert!(Client::builder().base_url("https://x.example").permission_preflight(true).build().is_err());
     }
 
     #[test]
@@ -431,10 +393,7 @@ mod tests {
             deprecated: false,
             beta: false,
         };
-        let client = Client::builder()
-            .base_url("https://x.example")
-            .build()
-            .unwrap();
+        let client = Client::builder().base_url("https://x.example").build().unwrap();
         send_future(client.request(&META).send());
     }
 }

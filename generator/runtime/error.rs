@@ -81,23 +81,16 @@ pub enum Error {
 impl Error {
     /// A configuration error.
     pub fn config(message: impl Into<String>) -> Self {
-        Error::Config {
-            message: message.into(),
-        }
+        Error::Config { message: message.into() }
     }
 
     /// An authentication error without a cause, e.g. for a [`TokenProvider`](crate::runtime::TokenProvider).
     pub fn auth(message: impl Into<String>) -> Self {
-        Error::Auth {
-            message: message.into(),
-            source: None,
-        }
+        Error::Auth { message: message.into(), source: None }
     }
 
     pub(crate) fn encode(message: impl Into<String>) -> Self {
-        Error::Encode {
-            message: message.into(),
-        }
+        Error::Encode { message: message.into() }
     }
 
     /// Maps a reqwest error, removing its URL (which may contain query values).
@@ -115,10 +108,7 @@ impl Error {
     pub fn http_error(&self) -> Option<&HttpError> {
         match self {
             Error::Http(e) | Error::UnexpectedStatus(e) => Some(e),
-            Error::Auth {
-                source: Some(inner),
-                ..
-            } => inner.http_error(),
+            Error::Auth { source: Some(inner), .. } => inner.http_error(),
             _ => None,
         }
     }
@@ -155,10 +145,7 @@ impl Error {
             Error::Transport { source } => source.is_connect(),
             Error::Timeout { .. } => true,
             Error::Http(e) => matches!(e.status, 429 | 502 | 503 | 504),
-            Error::Auth {
-                source: Some(inner),
-                ..
-            } => inner.is_retryable(),
+            Error::Auth { source: Some(inner), .. } => inner.is_retryable(),
             _ => false,
         }
     }
@@ -167,10 +154,7 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::Deadline { .. } => true,
-            Error::Auth {
-                source: Some(inner),
-                ..
-            } => inner.is_timeout(),
+            Error::Auth { source: Some(inner), .. } => inner.is_timeout(),
             _ => false,
         }
     }
@@ -184,23 +168,13 @@ impl fmt::Display for Error {
             Error::Timeout { .. } => f.write_str("request timed out"),
             Error::Http(e) => write!(f, "{e}"),
             Error::UnexpectedStatus(e) => write!(f, "unexpected status: {e}"),
-            Error::Decode {
-                status,
-                body,
-                source,
-            } => write!(
-                f,
-                "could not decode the response body (HTTP {status}, {} bytes): {source}",
-                body.len()
-            ),
+            Error::Decode { status, body, source } => {
+                write!(f, "could not decode the response body (HTTP {status}, {} bytes): {source}", body.len())
+            }
             Error::Encode { message } => write!(f, "could not encode the request: {message}"),
-            Error::PermissionDenied {
-                required,
-                operation_id,
-            } => write!(
-                f,
-                "the token lacks permission `{required}` required by `{operation_id}`"
-            ),
+            Error::PermissionDenied { required, operation_id } => {
+                write!(f, "the token lacks permission `{required}` required by `{operation_id}`")
+            }
             Error::Auth { message, source } => match source {
                 Some(s) => write!(f, "authentication failed: {message}: {s}"),
                 None => write!(f, "authentication failed: {message}"),
@@ -209,14 +183,9 @@ impl fmt::Display for Error {
                 Some(m) => write!(f, "query ended in state {state}: {m}"),
                 None => write!(f, "query ended in state {state}"),
             },
-            Error::Deadline {
-                elapsed,
-                last_state,
-            } => write!(
-                f,
-                "query still {last_state} after {:.1} s, past the deadline",
-                elapsed.as_secs_f64()
-            ),
+            Error::Deadline { elapsed, last_state } => {
+                write!(f, "query still {last_state} after {:.1} s, past the deadline", elapsed.as_secs_f64())
+            }
         }
     }
 }
@@ -226,9 +195,7 @@ impl std::error::Error for Error {
         match self {
             Error::Transport { source } | Error::Timeout { source } => Some(source),
             Error::Decode { source, .. } => Some(source),
-            Error::Auth {
-                source: Some(s), ..
-            } => Some(s.as_ref()),
+            Error::Auth { source: Some(s), .. } => Some(s.as_ref()),
             _ => None,
         }
     }
@@ -279,26 +246,11 @@ pub struct HttpError {
 
 impl HttpError {
     /// Builds the error from a response's parts, parsing the body when it is JSON.
-    pub(crate) fn new(
-        operation_id: &'static str,
-        service: &str,
-        status: u16,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> Self {
+    pub(crate) fn new(operation_id: &'static str, service: &str, status: u16, headers: HeaderMap, body: Bytes) -> Self {
         let api_error = serde_json::from_slice::<ApiErrorBody>(&body).ok();
-        let error_code = api_error
-            .as_ref()
-            .and_then(ApiErrorBody::code_number)
-            .and_then(|code| ErrorCode::lookup(service, code));
-        HttpError {
-            operation_id,
-            status,
-            headers,
-            body,
-            api_error,
-            error_code,
-        }
+        let error_code =
+            api_error.as_ref().and_then(ApiErrorBody::code_number).and_then(|code| ErrorCode::lookup(service, code));
+        HttpError { operation_id, status, headers, body, api_error, error_code }
     }
 
     /// The numeric TrustX error code, when the body has one.
@@ -320,10 +272,7 @@ impl HttpError {
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
-        if let Some(reason) = reqwest::StatusCode::from_u16(self.status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-        {
+        if let Some(reason) = reqwest::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()) {
             write!(f, " {reason}")?;
         }
         write!(f, " from `{}`", self.operation_id)?;

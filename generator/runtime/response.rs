@@ -55,34 +55,20 @@ impl Response {
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         let status = self.status();
         let body = self.bytes().await?;
-        serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            status,
-            body,
-            source,
-        })
+        serde_json::from_slice(&body).map_err(|source| Error::Decode { status, body, source })
     }
 
     /// Streams the body without buffering it.
     pub fn into_byte_stream(self) -> ByteStream {
         let status = self.status();
         let headers = self.inner.headers().clone();
-        let stream = self
-            .inner
-            .bytes_stream()
-            .map(|chunk| chunk.map_err(Error::from_reqwest));
-        ByteStream {
-            status,
-            headers,
-            stream: Box::pin(stream),
-        }
+        let stream = self.inner.bytes_stream().map(|chunk| chunk.map_err(Error::from_reqwest));
+        ByteStream { status, headers, stream: Box::pin(stream) }
     }
 
     /// Discards the body, keeping status and headers.
     pub fn into_empty(self) -> EmptyResponse {
-        EmptyResponse {
-            status: self.status(),
-            headers: self.inner.headers().clone(),
-        }
+        EmptyResponse { status: self.status(), headers: self.inner.headers().clone() }
     }
 
     /// Turns a status the operation does not document into [`Error::UnexpectedStatus`],
@@ -105,9 +91,7 @@ impl Response {
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
 /// A response without a (meaningful) body: its status and headers.
@@ -122,9 +106,7 @@ pub struct EmptyResponse {
 impl EmptyResponse {
     /// The `Location` header (e.g. of a 201 or a redirect), when present.
     pub fn location(&self) -> Option<&str> {
-        self.headers
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
+        self.headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -162,10 +144,7 @@ impl ByteStream {
 
     /// The `Content-Length` header, when present.
     pub fn content_length(&self) -> Option<u64> {
-        self.headers
-            .get(reqwest::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
+        self.headers.get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
     }
 
     /// Reads the rest of the stream into memory.

@@ -39,10 +39,7 @@ impl RetryPolicy {
 
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..Self::default()
-        }
+        RetryPolicy { max_attempts: 1, ..Self::default() }
     }
 
     /// Sets the total number of attempts, including the first (at least 1).
@@ -83,9 +80,7 @@ impl RetryPolicy {
         if let Some(wait) = headers.and_then(retry_after) {
             return wait.min(self.max_delay);
         }
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
+        let exp = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(20));
         let capped = exp.min(self.max_delay);
         // Equal jitter: half fixed, half random.
         let half = capped / 2;
@@ -101,11 +96,7 @@ pub(crate) fn retryable_status(status: u16) -> bool {
 
 /// Parses `Retry-After` as delta seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -116,11 +107,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let target: SystemTime = date.with_timezone(&chrono::Utc).into();
-    Some(
-        target
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    Some(target.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -133,28 +120,20 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
-        );
+        h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         let future = chrono::Utc::now() + chrono::Duration::seconds(100);
         let s = future.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
         h.insert(RETRY_AFTER, HeaderValue::from_str(&s).unwrap());
         let d = retry_after(&h).unwrap();
-        assert!(
-            d > Duration::from_secs(95) && d <= Duration::from_secs(100),
-            "{d:?}"
-        );
+        assert!(d > Duration::from_secs(95) && d <= Duration::from_secs(100), "{d:?}");
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
     }
 
     #[test]
     fn backoff_is_capped() {
-        let p = RetryPolicy::new()
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_millis(300));
+        let p = RetryPolicy::new().base_delay(Duration::from_millis(100)).max_delay(Duration::from_millis(300));
         for retry in 1..40 {
             assert!(p.backoff(retry, None) <= Duration::from_millis(300));
         }

@@ -33,11 +33,7 @@ pub mod double_option {
 mod tests {
     #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Default)]
     struct S {
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "super::double_option"
-        )]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::double_option")]
         x: Option<Option<i32>>,
     }
 

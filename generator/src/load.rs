@@ -24,7 +24,10 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> 
         Diagnostics::single(Diagnostic::error(format!("{label}:{line}:{column}"), msg))
     };
     if let Some(nul) = bytes.iter().position(|b| *b == 0) {
-        return Err(at_byte(nul, "the file contains NUL bytes: it is binary, not a YAML or JSON OpenAPI document".into()));
+        return Err(at_byte(
+            nul,
+            "the file contains NUL bytes: it is binary, not a YAML or JSON OpenAPI document".into(),
+        ));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         at_byte(e.valid_up_to(), format!("the file is not UTF-8 text ({e}); save the spec as UTF-8 YAML or JSON"))

@@ -10,7 +10,6 @@ use workspace::{workspace, xtask};
 
 use trustx_codegen::{generate, Options};
 
-
 /// One broken fixture: its file, where the diagnostic must point (`{file}` stands for the label the
 /// spec is known by) and a piece of the message.
 struct Case {
@@ -20,16 +19,8 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case {
-        file: "empty.yaml",
-        location: "{file}:1:1",
-        message: "the file is empty",
-    },
-    Case {
-        file: "invalid_yaml.yaml",
-        location: "{file}:10:16",
-        message: "invalid YAML/JSON",
-    },
+    Case { file: "empty.yaml", location: "{file}:1:1", message: "the file is empty" },
+    Case { file: "invalid_yaml.yaml", location: "{file}:10:16", message: "invalid YAML/JSON" },
     Case {
         file: "swagger2.yaml",
         location: "{file}: #/swagger",
@@ -40,11 +31,7 @@ const CASES: &[Case] = &[
         location: "{file}: #/openapi",
         message: "OpenAPI version `3.1.0` is not supported",
     },
-    Case {
-        file: "openapi_2_5.yaml",
-        location: "{file}: #/openapi",
-        message: "OpenAPI version `2.5` is not supported",
-    },
+    Case { file: "openapi_2_5.yaml", location: "{file}: #/openapi", message: "OpenAPI version `2.5` is not supported" },
     Case {
         file: "dangling_ref.yaml",
         location: "#/paths/~1pets/get/responses/200/content/application~1json/schema/$ref",
@@ -60,33 +47,14 @@ const CASES: &[Case] = &[
         location: "#/paths/~1animals/get/operationId",
         message: "duplicate operationId `listPets` (also at #/paths/~1pets/get)",
     },
-    Case {
-        file: "self_reference.yaml",
-        location: "#/components/schemas/Loop",
-        message: "only a reference to itself",
-    },
-    Case {
-        file: "not_a_mapping.yaml",
-        location: "{file}:1:1 (#)",
-        message: "top level is not a mapping",
-    },
-    Case {
-        file: "missing_openapi.yaml",
-        location: "{file}:1:1 (#/openapi)",
-        message: "missing `openapi` field",
-    },
-    Case {
-        file: "garbage.bin",
-        location: "{file}:1:1",
-        message: "NUL bytes: it is binary",
-    },
+    Case { file: "self_reference.yaml", location: "#/components/schemas/Loop", message: "only a reference to itself" },
+    Case { file: "not_a_mapping.yaml", location: "{file}:1:1 (#)", message: "top level is not a mapping" },
+    Case { file: "missing_openapi.yaml", location: "{file}:1:1 (#/openapi)", message: "missing `openapi` field" },
+    Case { file: "garbage.bin", location: "{file}:1:1", message: "NUL bytes: it is binary" },
 ];
 
 fn case(file: &str) -> &'static Case {
-    CASES
-        .iter()
-        .find(|c| c.file == file)
-        .unwrap_or_else(|| panic!("no case for {file}"))
+    CASES.iter().find(|c| c.file == file).unwrap_or_else(|| panic!("no case for {file}"))
 }
 
 fn fixture_path(file: &str) -> PathBuf {
@@ -96,42 +64,23 @@ fn fixture_path(file: &str) -> PathBuf {
 /// The library rejects the fixture with the expected location and message.
 fn check_library(c: &Case) {
     let bytes = std::fs::read(fixture_path(c.file)).expect("read fixture");
-    let options = Options {
-        crate_name: Some("fixture".into()),
-        crate_version: "0.1.0".into(),
-        spec_label: c.file.into(),
-    };
+    let options =
+        Options { crate_name: Some("fixture".into()), crate_version: "0.1.0".into(), spec_label: c.file.into() };
     let diags = match generate(&bytes, &options) {
         Ok(_) => panic!("{} generated, but it is broken", c.file),
         Err(d) => d,
     };
-    assert!(
-        diags.has_errors(),
-        "{}: Err without an error diagnostic: {diags:?}",
-        c.file
-    );
+    assert!(diags.has_errors(), "{}: Err without an error diagnostic: {diags:?}", c.file);
     let shown = diags.to_string();
     let location = c.location.replace("{file}", c.file);
     assert!(
-        diags.errors().any(|d| d
-            .location
-            .contains(&location.replace(&format!("{}: ", c.file), ""))),
+        diags.errors().any(|d| d.location.contains(&location.replace(&format!("{}: ", c.file), ""))),
         "{}: no error located at {location}:\n{shown}",
         c.file
     );
-    assert!(
-        shown.contains(&location),
-        "{}: diagnostics do not name {location}:\n{shown}",
-        c.file
-    );
-    assert!(
-        shown.contains(c.message),
-        "{}: diagnostics do not say `{}`:\n{shown}",
-        c.file,
-        c.message
-    );
+    assert!(shown.contains(&location), "{}: diagnostics do not name {location}:\n{shown}", c.file);
+    assert!(shown.contains(c.message), "{}: diagnostics do not say `{}`:\n{shown}", c.file, c.message);
 }
-
 
 /// Every file under `dir` → its bytes.
 fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -141,16 +90,10 @@ fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         for entry in std::fs::read_dir(&d).expect("read dir") {
             let path = entry.expect("dir entry").path();
             if path.is_dir() {
-                out.insert(
-                    path.strip_prefix(dir).expect("inside").to_path_buf(),
-                    b"<dir>".to_vec(),
-                );
+                out.insert(path.strip_prefix(dir).expect("inside").to_path_buf(), b"<dir>".to_vec());
                 stack.push(path);
             } else {
-                out.insert(
-                    path.strip_prefix(dir).expect("inside").to_path_buf(),
-                    std::fs::read(&path).expect("read"),
-                );
+                out.insert(path.strip_prefix(dir).expect("inside").to_path_buf(), std::fs::read(&path).expect("read"));
             }
         }
     }
@@ -163,11 +106,7 @@ fn check_xtask(c: &Case) {
     let sentinel = out.path().join("sentinel.txt");
     std::fs::write(&sentinel, b"left alone\n\0binary too\xff").expect("write sentinel");
     std::fs::create_dir_all(out.path().join("src")).expect("mkdir src");
-    std::fs::write(
-        out.path().join("src/lib.rs"),
-        "// hand-written, must survive\n",
-    )
-    .expect("write lib.rs");
+    std::fs::write(out.path().join("src/lib.rs"), "// hand-written, must survive\n").expect("write lib.rs");
     let before = snapshot_dir(out.path());
     let spec = fixture_path(c.file);
     let output = Command::new(xtask())
@@ -181,43 +120,15 @@ fn check_xtask(c: &Case) {
         .expect("run xtask");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !output.status.success(),
-        "{}: xtask codegen succeeded on a broken spec:\n{stdout}\n{stderr}",
-        c.file
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}: unexpected exit status {:?}:\n{stderr}",
-        c.file,
-        output.status
-    );
-    assert!(
-        !stderr.contains("panicked"),
-        "{}: xtask panicked:\n{stderr}",
-        c.file
-    );
+    assert!(!output.status.success(), "{}: xtask codegen succeeded on a broken spec:\n{stdout}\n{stderr}", c.file);
+    assert_eq!(output.status.code(), Some(1), "{}: unexpected exit status {:?}:\n{stderr}", c.file, output.status);
+    assert!(!stderr.contains("panicked"), "{}: xtask panicked:\n{stderr}", c.file);
     // xtask names a spec inside the workspace by its workspace-relative path.
     let label = format!("tests/fixtures/broken/{}", c.file);
     let location = c.location.replace("{file}", &label);
-    assert!(
-        stderr.contains(&location),
-        "{}: stderr does not name {location}:\n{stderr}",
-        c.file
-    );
-    assert!(
-        stderr.contains(c.message),
-        "{}: stderr does not say `{}`:\n{stderr}",
-        c.file,
-        c.message
-    );
-    assert_eq!(
-        snapshot_dir(out.path()),
-        before,
-        "{}: the output folder changed",
-        c.file
-    );
+    assert!(stderr.contains(&location), "{}: stderr does not name {location}:\n{stderr}", c.file);
+    assert!(stderr.contains(c.message), "{}: stderr does not say `{}`:\n{stderr}", c.file, c.message);
+    assert_eq!(snapshot_dir(out.path()), before, "{}: the output folder changed", c.file);
 }
 
 fn check(file: &str) {
@@ -230,12 +141,7 @@ fn check(file: &str) {
 fn every_broken_fixture_has_a_case() {
     let mut on_disk: Vec<String> = std::fs::read_dir(workspace().join("tests/fixtures/broken"))
         .expect("read tests/fixtures/broken")
-        .map(|e| {
-            e.expect("dir entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
         .collect();
     on_disk.sort();
     let mut cases: Vec<String> = CASES.iter().map(|c| c.file.to_string()).collect();
@@ -246,17 +152,12 @@ fn every_broken_fixture_has_a_case() {
 #[test]
 fn garbage_is_binary_with_nul_bytes() {
     let bytes = std::fs::read(fixture_path("garbage.bin")).expect("read garbage.bin");
-    assert!(
-        bytes.contains(&0) && std::str::from_utf8(&bytes).is_err(),
-        "garbage.bin must be binary"
-    );
+    assert!(bytes.contains(&0) && std::str::from_utf8(&bytes).is_err(), "garbage.bin must be binary");
 }
 
 #[test]
 fn empty() {
-    assert!(std::fs::read(fixture_path("empty.yaml"))
-        .expect("read")
-        .is_empty());
+    assert!(std::fs::read(fixture_path("empty.yaml")).expect("read").is_empty());
     check("empty.yaml");
 }
 

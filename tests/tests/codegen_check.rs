@@ -11,7 +11,6 @@ use workspace::{workspace, xtask};
 use trustx_codegen::write::{drift, write_all, Drift};
 use trustx_codegen::{generate, Files, Options};
 
-
 /// The files `cargo xtask codegen` writes into `generated/`.
 fn generate_trustx() -> Files {
     let bytes = std::fs::read(workspace().join("spec/trustx.yaml")).expect("read spec/trustx.yaml");
@@ -20,9 +19,7 @@ fn generate_trustx() -> Files {
         crate_version: "0.1.0".into(),
         spec_label: "spec/trustx.yaml".into(),
     };
-    generate(&bytes, &options)
-        .unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}"))
-        .files
+    generate(&bytes, &options).unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}")).files
 }
 
 /// Copies `from` into `to`, skipping the unmanaged `examples/` and `target/` at the top.
@@ -84,19 +81,13 @@ fn committed_generated_crate_is_up_to_date() {
 fn drift_is_detected_and_write_all_repairs_it() {
     let dir = copy_of_generated();
     let files = generate_trustx();
-    assert!(
-        files.contains_key(EDITED) && files.contains_key(DELETED) && !files.contains_key(ADDED)
-    );
+    assert!(files.contains_key(EDITED) && files.contains_key(DELETED) && !files.contains_key(ADDED));
 
     edit(dir.path());
     let drifts = drift(dir.path(), &files).expect("drift");
     assert_eq!(drifts.len(), 1, "{drifts:#?}");
     match &drifts[0] {
-        Drift::Edited {
-            path,
-            on_disk,
-            expected,
-        } => {
+        Drift::Edited { path, on_disk, expected } => {
             assert_eq!(path, EDITED);
             assert_eq!(on_disk, &format!("{expected}\n// a hand edit\n"));
             assert_eq!(expected, &files[EDITED]);
@@ -108,16 +99,8 @@ fn drift_is_detected_and_write_all_repairs_it() {
     std::fs::write(dir.path().join(ADDED), "pub struct Mine;\n").expect("add");
     let drifts = drift(dir.path(), &files).expect("drift");
     assert_eq!(drifts.len(), 3, "{drifts:#?}");
-    assert!(
-        matches!(&drifts[0], Drift::Edited { path, .. } if path == EDITED),
-        "{drifts:#?}"
-    );
-    assert_eq!(
-        drifts[1],
-        Drift::Missing {
-            path: DELETED.into()
-        }
-    );
+    assert!(matches!(&drifts[0], Drift::Edited { path, .. } if path == EDITED), "{drifts:#?}");
+    assert_eq!(drifts[1], Drift::Missing { path: DELETED.into() });
     assert_eq!(drifts[2], Drift::Stray { path: ADDED.into() });
 
     // examples/ is not managed: it is never stray and never removed.
@@ -130,30 +113,15 @@ fn drift_is_detected_and_write_all_repairs_it() {
     assert_eq!(summary.removed, [ADDED]);
     assert_eq!(summary.unchanged, files.len() - 2);
     assert!(drift(dir.path(), &files).expect("drift").is_empty());
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join(EDITED)).expect("read"),
-        files[EDITED]
-    );
+    assert_eq!(std::fs::read_to_string(dir.path().join(EDITED)).expect("read"), files[EDITED]);
     assert!(!dir.path().join(ADDED).exists());
-    assert!(
-        dir.path().join("examples/mine.rs").is_file(),
-        "examples/ must be left alone"
-    );
+    assert!(dir.path().join("examples/mine.rs").is_file(), "examples/ must be left alone");
 
     let again = write_all(dir.path(), &files).expect("second write_all");
-    assert!(
-        again.written.is_empty() && again.removed.is_empty(),
-        "{again:?}"
-    );
+    assert!(again.written.is_empty() && again.removed.is_empty(), "{again:?}");
     assert_eq!(again.unchanged, files.len());
-    let leftovers: Vec<_> = walk(dir.path())
-        .into_iter()
-        .filter(|p| p.contains(".codegen-tmp"))
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "staging files left behind: {leftovers:?}"
-    );
+    let leftovers: Vec<_> = walk(dir.path()).into_iter().filter(|p| p.contains(".codegen-tmp")).collect();
+    assert!(leftovers.is_empty(), "staging files left behind: {leftovers:?}");
 }
 
 #[test]
@@ -172,10 +140,7 @@ fn generation_is_deterministic() {
     let b = generate_trustx();
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, contents) in &a {
-        assert!(
-            contents.as_bytes() == b[path].as_bytes(),
-            "{path} differs between two runs"
-        );
+        assert!(contents.as_bytes() == b[path].as_bytes(), "{path} differs between two runs");
     }
 }
 
@@ -195,7 +160,6 @@ fn walk(dir: &Path) -> Vec<String> {
     out
 }
 
-
 fn xtask_check(out: &Path) -> std::process::Output {
     Command::new(xtask())
         .args(["codegen", "--check", "--out"])
@@ -209,32 +173,18 @@ fn xtask_check(out: &Path) -> std::process::Output {
 fn xtask_check_reports_an_edit_as_a_diff() {
     let dir = copy_of_generated();
     let clean = xtask_check(dir.path());
-    assert!(
-        clean.status.success(),
-        "--check fails on an untouched copy:\n{}",
-        String::from_utf8_lossy(&clean.stdout)
-    );
+    assert!(clean.status.success(), "--check fails on an untouched copy:\n{}", String::from_utf8_lossy(&clean.stdout));
 
     edit(dir.path());
     let before = std::fs::read(dir.path().join(EDITED)).expect("read");
     let output = xtask_check(dir.path());
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !output.status.success(),
-        "--check passed with an edited file:\n{stdout}"
-    );
+    assert!(!output.status.success(), "--check passed with an edited file:\n{stdout}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stdout.contains(&format!("edited: {EDITED}")), "{stdout}");
     assert!(stdout.contains("@@"), "no unified diff hunk:\n{stdout}");
-    assert!(
-        stdout.contains("-// a hand edit"),
-        "the diff does not show the edit:\n{stdout}"
-    );
+    assert!(stdout.contains("-// a hand edit"), "the diff does not show the edit:\n{stdout}");
     assert!(stderr.contains("is stale"), "{stderr}");
-    assert_eq!(
-        std::fs::read(dir.path().join(EDITED)).expect("read"),
-        before,
-        "--check must not write"
-    );
+    assert_eq!(std::fs::read(dir.path().join(EDITED)).expect("read"), before, "--check must not write");
 }

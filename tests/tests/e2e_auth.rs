@@ -18,10 +18,7 @@ const CREATE_PATH: &str = "/api/watchlist-manager/watchlists";
 async fn mount_watchlist(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path(WL_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"id": "w1", "name": "PEP"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "w1", "name": "PEP"})))
         .mount(server)
         .await;
 }
@@ -46,15 +43,9 @@ async fn api_key_is_exchanged_for_a_bearer_token() {
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].method.as_str(), "GET");
     assert_eq!(header_of(&calls[0], "authorization"), Some("Bearer tok-1"));
-    assert_eq!(
-        header_of(&calls[0], "x-api-key"),
-        None,
-        "the API key only goes to the issue call"
-    );
+    assert_eq!(header_of(&calls[0], "x-api-key"), None, "the API key only goes to the issue call");
     assert_eq!(header_of(&calls[0], "accept"), Some("application/json"));
-    assert!(header_of(&calls[0], "user-agent")
-        .unwrap()
-        .starts_with("trustx-rust/"));
+    assert!(header_of(&calls[0], "user-agent").unwrap().starts_with("trustx-rust/"));
 }
 
 #[tokio::test]
@@ -69,12 +60,7 @@ async fn many_calls_share_one_token() {
     // Clones share the cache, and so do the service clients.
     let clone = client.clone();
     get_watchlist(&clone, "w1").await.unwrap();
-    clone
-        .watchlist_manager()
-        .get_watchlist_v2("w1")
-        .send()
-        .await
-        .unwrap();
+    clone.watchlist_manager().get_watchlist_v2("w1").send().await.unwrap();
     assert_eq!(token_issues(&server).await, 1);
     assert_eq!(requests_to(&server, WL_PATH).await.len(), 7);
 }
@@ -82,17 +68,10 @@ async fn many_calls_share_one_token() {
 #[tokio::test]
 async fn token_is_refreshed_after_its_ttl() {
     let server = MockServer::start().await;
-    token_mock("tok-1", 1)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    token_mock("tok-1", 1).up_to_n_times(1).with_priority(1).mount(&server).await;
     token_mock("tok-2", 1).with_priority(2).mount(&server).await;
     mount_watchlist(&server).await;
-    let client = builder(&server)
-        .token_refresh_margin(Duration::ZERO)
-        .build()
-        .unwrap();
+    let client = builder(&server).token_refresh_margin(Duration::ZERO).build().unwrap();
 
     get_watchlist(&client, "w1").await.unwrap();
     get_watchlist(&client, "w1").await.unwrap();
@@ -111,10 +90,7 @@ async fn refresh_margin_refreshes_early() {
     mount_token(&server, "tok-1", 2).await;
     mount_watchlist(&server).await;
     // A margin of 2 s on a 2 s ttl: every call needs a fresh token.
-    let client = builder(&server)
-        .token_refresh_margin(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let client = builder(&server).token_refresh_margin(Duration::from_secs(2)).build().unwrap();
     get_watchlist(&client, "w1").await.unwrap();
     get_watchlist(&client, "w1").await.unwrap();
     assert_eq!(token_issues(&server).await, 2);
@@ -123,21 +99,12 @@ async fn refresh_margin_refreshes_early() {
 #[tokio::test]
 async fn a_401_refreshes_the_token_once_and_retries() {
     let server = MockServer::start().await;
-    token_mock("stale", 3600)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    token_mock("fresh", 3600)
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    token_mock("stale", 3600).up_to_n_times(1).with_priority(1).mount(&server).await;
+    token_mock("fresh", 3600).with_priority(2).mount(&server).await;
     Mock::given(method("GET"))
         .and(path(WL_PATH))
         .and(header("authorization", "Bearer stale"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "expired"})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "expired"})))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -161,11 +128,7 @@ async fn a_401_refreshes_the_token_once_and_retries() {
 async fn a_persistent_401_is_returned_after_one_refresh() {
     let server = MockServer::start().await;
     mount_token(&server, "tok", 3600).await;
-    Mock::given(method("POST"))
-        .and(path(CREATE_PATH))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path(CREATE_PATH)).respond_with(ResponseTemplate::new(401)).mount(&server).await;
     let client = client(&server);
     let err = create_watchlist(&client).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
@@ -201,11 +164,7 @@ async fn concurrent_calls_cause_a_single_token_issue() {
 #[tokio::test]
 async fn concurrent_401s_cause_a_single_refresh() {
     let server = MockServer::start().await;
-    token_mock("stale", 3600)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    token_mock("stale", 3600).up_to_n_times(1).with_priority(1).mount(&server).await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(
@@ -230,10 +189,7 @@ async fn concurrent_401s_cause_a_single_refresh() {
         .await;
     let client = client(&server);
     // Get the stale token cached first (w0 is not mounted: a plain 404).
-    assert_eq!(
-        get_watchlist(&client, "w0").await.unwrap_err().status(),
-        Some(404)
-    );
+    assert_eq!(get_watchlist(&client, "w0").await.unwrap_err().status(), Some(404));
     assert_eq!(token_issues(&server).await, 1);
     let calls = (0..20).map(|_| {
         let c = client.clone();
@@ -256,10 +212,7 @@ async fn failed_token_issue_is_an_auth_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(serde_json::json!({"code": 3, "message": "bad key"})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"code": 3, "message": "bad key"})))
         .mount(&server)
         .await;
     let client = client(&server);
@@ -269,10 +222,7 @@ async fn failed_token_issue_is_an_auth_error() {
     assert_eq!(err.message(), Some("bad key"));
     assert!(requests_to(&server, WL_PATH).await.is_empty());
     let shown = err.to_string();
-    assert!(
-        !shown.contains(API_KEY) && shown.contains("bad key"),
-        "{shown}"
-    );
+    assert!(!shown.contains(API_KEY) && shown.contains("bad key"), "{shown}");
 }
 
 #[tokio::test]
@@ -287,10 +237,7 @@ async fn fixed_bearer_token_is_sent() {
         .unwrap();
     get_watchlist(&client, "w1").await.unwrap();
     let calls = requests_to(&server, WL_PATH).await;
-    assert_eq!(
-        header_of(&calls[0], "authorization"),
-        Some("Bearer fixed-tok")
-    );
+    assert_eq!(header_of(&calls[0], "authorization"), Some("Bearer fixed-tok"));
     assert_eq!(token_issues(&server).await, 0);
 }
 
@@ -351,22 +298,13 @@ async fn issue_token_operation_sends_the_key_not_a_bearer() {
 #[tokio::test]
 async fn permission_preflight_fails_before_sending() {
     let server = MockServer::start().await;
-    let token = jwt(
-        serde_json::json!({"sub": "x", "permissions": ["TNT#acme#WatchlistManager:listWatchlistsV2"]}),
-    );
+    let token = jwt(serde_json::json!({"sub": "x", "permissions": ["TNT#acme#WatchlistManager:listWatchlistsV2"]}));
     mount_token(&server, &token, 3600).await;
     mount_watchlist(&server).await;
-    let client = builder(&server)
-        .tenant("acme")
-        .permission_preflight(true)
-        .build()
-        .unwrap();
+    let client = builder(&server).tenant("acme").permission_preflight(true).build().unwrap();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     match &err {
-        Error::PermissionDenied {
-            required,
-            operation_id,
-        } => {
+        Error::PermissionDenied { required, operation_id } => {
             assert_eq!(required, "TNT#acme#WatchlistManager:getWatchlistV2");
             assert_eq!(*operation_id, "getWatchlistV2");
         }
@@ -381,22 +319,14 @@ async fn permission_preflight_accepts_wildcards() {
     let token = jwt(serde_json::json!({"permissions": ["TNT#acme#WatchlistManager*"]}));
     mount_token(&server, &token, 3600).await;
     mount_watchlist(&server).await;
-    let client = builder(&server)
-        .tenant("acme")
-        .permission_preflight(true)
-        .build()
-        .unwrap();
+    let client = builder(&server).tenant("acme").permission_preflight(true).build().unwrap();
     get_watchlist(&client, "w1").await.unwrap();
     assert_eq!(requests_to(&server, WL_PATH).await.len(), 1);
     // A token without permission claims is not checked.
     let server2 = MockServer::start().await;
     mount_token(&server2, &jwt(serde_json::json!({"sub": "x"})), 3600).await;
     mount_watchlist(&server2).await;
-    let client2 = builder(&server2)
-        .tenant("acme")
-        .permission_preflight(true)
-        .build()
-        .unwrap();
+    let client2 = builder(&server2).tenant("acme").permission_preflight(true).build().unwrap();
     get_watchlist(&client2, "w1").await.unwrap();
     assert_eq!(requests_to(&server2, WL_PATH).await.len(), 1);
 }

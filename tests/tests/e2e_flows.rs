@@ -20,17 +20,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const LIST_PATH: &str = "/api/watchlist-manager/watchlists";
 
 /// Mounts three pages of a Spring Data page envelope on `p`, with items built by `item`.
-async fn mount_pages(
-    server: &MockServer,
-    p: &str,
-    with_last: bool,
-    item: fn(&str) -> serde_json::Value,
-) {
-    let pages = [
-        (0, vec!["a", "b"], false),
-        (1, vec!["c", "d"], false),
-        (2, vec!["e"], true),
-    ];
+async fn mount_pages(server: &MockServer, p: &str, with_last: bool, item: fn(&str) -> serde_json::Value) {
+    let pages = [(0, vec!["a", "b"], false), (1, vec!["c", "d"], false), (2, vec!["e"], true)];
     for (n, ids, last) in pages {
         let content: Vec<_> = ids.iter().map(|id| item(id)).collect();
         let mut body = serde_json::json!({
@@ -55,9 +46,7 @@ fn with_id(id: &str) -> serde_json::Value {
 }
 
 fn queries(reqs: &[wiremock::Request]) -> Vec<String> {
-    reqs.iter()
-        .map(|r| r.url.query().unwrap_or_default().to_owned())
-        .collect()
+    reqs.iter().map(|r| r.url.query().unwrap_or_default().to_owned()).collect()
 }
 
 #[tokio::test]
@@ -66,24 +55,15 @@ async fn list_spanning_three_pages_streams_every_item_once_in_order() {
     mount_token(&server, "tok", 3600).await;
     mount_pages(&server, LIST_PATH, true, with_id).await;
     let client = client(&server);
-    let mut stream = client
-        .watchlist_manager()
-        .list_watchlists_v2()
-        .size(2)
-        .into_stream();
+    let mut stream = client.watchlist_manager().list_watchlists_v2().size(2).into_stream();
     let mut ids = Vec::new();
     while let Some(item) = stream.next().await {
         ids.push(item.unwrap().id.unwrap());
     }
     assert_eq!(ids, ["a", "b", "c", "d", "e"]);
     let reqs = requests_to(&server, LIST_PATH).await;
-    assert_eq!(
-        queries(&reqs),
-        ["page=0&size=2", "page=1&size=2", "page=2&size=2"]
-    );
-    assert!(reqs
-        .iter()
-        .all(|r| header_of(r, "authorization") == Some("Bearer tok")));
+    assert_eq!(queries(&reqs), ["page=0&size=2", "page=1&size=2", "page=2&size=2"]);
+    assert!(reqs.iter().all(|r| header_of(r, "authorization") == Some("Bearer tok")));
 }
 
 #[tokio::test]
@@ -97,41 +77,20 @@ async fn api_keys_and_process_instances_stream_across_pages() {
         |id| serde_json::json!({"id": id, "name": format!("key {id}"), "status": "ACTIVE"}),
     )
     .await;
-    mount_pages(
-        &server,
-        "/api/process-manager/processInstances",
-        false,
-        with_id,
-    )
-    .await;
+    mount_pages(&server, "/api/process-manager/processInstances", false, with_id).await;
     let client = client(&server);
 
-    let keys: Vec<_> = client
-        .arthr()
-        .list_tenant_api_keys()
-        .size(2)
-        .into_stream()
-        .collect()
-        .await;
+    let keys: Vec<_> = client.arthr().list_tenant_api_keys().size(2).into_stream().collect().await;
     let names: Vec<_> = keys.into_iter().map(|k| k.unwrap().name.unwrap()).collect();
     assert_eq!(names, ["key a", "key b", "key c", "key d", "key e"]);
 
     // Without `last`, `totalPages` ends the stream.
-    let instances = client
-        .process_manager()
-        .list_process_instances()
-        .size(2)
-        .into_stream()
-        .collect_all()
-        .await
-        .unwrap();
+    let instances =
+        client.process_manager().list_process_instances().size(2).into_stream().collect_all().await.unwrap();
     let ids: Vec<_> = instances.iter().map(|p| p.id.as_deref().unwrap()).collect();
     assert_eq!(ids, ["a", "b", "c", "d", "e"]);
     let reqs = requests_to(&server, "/api/process-manager/processInstances").await;
-    assert_eq!(
-        queries(&reqs),
-        ["page=0&size=2", "page=1&size=2", "page=2&size=2"]
-    );
+    assert_eq!(queries(&reqs), ["page=0&size=2", "page=1&size=2", "page=2&size=2"]);
 }
 
 #[tokio::test]
@@ -140,26 +99,17 @@ async fn capped_stream_stops_after_max_items() {
     mount_token(&server, "tok", 3600).await;
     Mock::given(method("GET"))
         .and(path(LIST_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            serde_json::json!({"content": [{"id": "x"}, {"id": "y"}], "last": false, "number": 0}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"content": [{"id": "x"}, {"id": "y"}], "last": false, "number": 0})),
+        )
         .mount(&server)
         .await;
     let client = client(&server);
-    let some = client
-        .watchlist_manager()
-        .list_watchlists_v2()
-        .size(2)
-        .into_stream_capped(3)
-        .collect_all()
-        .await
-        .unwrap();
+    let some =
+        client.watchlist_manager().list_watchlists_v2().size(2).into_stream_capped(3).collect_all().await.unwrap();
     assert_eq!(some.len(), 3, "stops after max_items");
-    assert_eq!(
-        requests_to(&server, LIST_PATH).await.len(),
-        2,
-        "no page beyond the cap"
-    );
+    assert_eq!(requests_to(&server, LIST_PATH).await.len(), 2, "no page beyond the cap");
 }
 
 #[tokio::test]
@@ -169,9 +119,10 @@ async fn pagination_ends_after_an_error() {
     Mock::given(method("GET"))
         .and(path(LIST_PATH))
         .and(query_param("page", "0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            serde_json::json!({"content": [{"id": "a"}], "last": false, "number": 0}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"content": [{"id": "a"}], "last": false, "number": 0})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -180,17 +131,8 @@ async fn pagination_ends_after_an_error() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&server)
         .await;
-    let client = builder(&server)
-        .retry_policy(trustx::RetryPolicy::none())
-        .build()
-        .unwrap();
-    let items: Vec<_> = client
-        .watchlist_manager()
-        .list_watchlists_v2()
-        .size(1)
-        .into_stream()
-        .collect()
-        .await;
+    let client = builder(&server).retry_policy(trustx::RetryPolicy::none()).build().unwrap();
+    let items: Vec<_> = client.watchlist_manager().list_watchlists_v2().size(1).into_stream().collect().await;
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].as_ref().unwrap().id.as_deref(), Some("a"));
     assert_eq!(items[1].as_ref().unwrap_err().status(), Some(500));
@@ -210,9 +152,7 @@ async fn mount_audit_query(server: &MockServer, final_state: serde_json::Value) 
     mount_token(server, "tok", 3600).await;
     Mock::given(method("POST"))
         .and(path(format!("{AUDIT}/start")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(serde_json::json!({"executionId": "q1"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"executionId": "q1"})))
         .expect(1)
         .mount(server)
         .await;
@@ -220,9 +160,7 @@ async fn mount_audit_query(server: &MockServer, final_state: serde_json::Value) 
     for (state, priority) in [("QUEUED", 1), ("RUNNING", 2)] {
         Mock::given(method("GET"))
             .and(path(status.as_str()))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": state})),
-            )
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": state})))
             .up_to_n_times(1)
             .with_priority(priority)
             .mount(server)
@@ -244,10 +182,7 @@ async fn mount_audit_query(server: &MockServer, final_state: serde_json::Value) 
         .await;
     Mock::given(method("GET"))
         .and(path(results.as_str()))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"items": [1, 2], "nextToken": "t2"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"items": [1, 2], "nextToken": "t2"})))
         .with_priority(2)
         .mount(server)
         .await;
@@ -256,23 +191,12 @@ async fn mount_audit_query(server: &MockServer, final_state: serde_json::Value) 
 async fn start_audit(client: &Client) -> Result<String, Error> {
     let mut body = serde_json::Map::new();
     body.insert("query".into(), "SELECT 1".into());
-    let started = client
-        .metrics_server()
-        .start_audit_query(body)
-        .send()
-        .await?;
-    Ok(started["executionId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
+    let started = client.metrics_server().start_audit_query(body).send().await?;
+    Ok(started["executionId"].as_str().unwrap_or_default().to_owned())
 }
 
 async fn audit_status(client: &Client, id: String) -> Result<QueryStatus, Error> {
-    let status = client
-        .metrics_server()
-        .get_audit_query_status(id)
-        .send()
-        .await?;
+    let status = client.metrics_server().get_audit_query_status(id).send().await?;
     Ok(QueryStatus::from_json(&serde_json::Value::Object(status)))
 }
 
@@ -284,15 +208,8 @@ async fn audit_results(client: &Client, id: String) -> Result<Vec<serde_json::Va
         }
         async move {
             let page = request.send().await?;
-            let items = page
-                .get("items")
-                .and_then(|v| v.as_array())
-                .cloned()
-                .unwrap_or_default();
-            let next = page
-                .get("nextToken")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
+            let items = page.get("items").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+            let next = page.get("nextToken").and_then(|v| v.as_str()).map(str::to_owned);
             Ok((items, next))
         }
     })
@@ -312,14 +229,7 @@ async fn long_running_query_is_polled_to_succeeded_and_results_collected() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        rows,
-        vec![
-            serde_json::json!(1),
-            serde_json::json!(2),
-            serde_json::json!(3)
-        ]
-    );
+    assert_eq!(rows, vec![serde_json::json!(1), serde_json::json!(2), serde_json::json!(3)]);
     let start = requests_to(&server, &format!("{AUDIT}/start")).await;
     assert_eq!(start.len(), 1);
     assert_eq!(start[0].method.as_str(), "POST");
@@ -327,12 +237,7 @@ async fn long_running_query_is_polled_to_succeeded_and_results_collected() {
         serde_json::from_slice::<serde_json::Value>(&start[0].body).unwrap(),
         serde_json::json!({"query": "SELECT 1"})
     );
-    assert_eq!(
-        requests_to(&server, &format!("{AUDIT}/q1/status"))
-            .await
-            .len(),
-        3
-    );
+    assert_eq!(requests_to(&server, &format!("{AUDIT}/q1/status")).await.len(), 3);
     let results = requests_to(&server, &format!("{AUDIT}/q1/result")).await;
     assert_eq!(queries(&results), ["", "nextToken=t2"]);
 }
@@ -340,11 +245,7 @@ async fn long_running_query_is_polled_to_succeeded_and_results_collected() {
 #[tokio::test]
 async fn failed_long_running_query_is_an_error() {
     let server = MockServer::start().await;
-    mount_audit_query(
-        &server,
-        serde_json::json!({"state": "FAILED", "message": "syntax error"}),
-    )
-    .await;
+    mount_audit_query(&server, serde_json::json!({"state": "FAILED", "message": "syntax error"})).await;
     let client = client(&server);
     let err = run_query(
         || start_audit(&client),
@@ -362,9 +263,7 @@ async fn failed_long_running_query_is_an_error() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("syntax error"), "{err}");
-    assert!(requests_to(&server, &format!("{AUDIT}/q1/result"))
-        .await
-        .is_empty());
+    assert!(requests_to(&server, &format!("{AUDIT}/q1/result")).await.is_empty());
 }
 
 #[tokio::test]
@@ -372,10 +271,7 @@ async fn long_running_query_past_its_deadline() {
     let server = MockServer::start().await;
     mount_audit_query(&server, serde_json::json!({"status": "RUNNING"})).await;
     let client = client(&server);
-    let options = PollOptions {
-        deadline: Some(Duration::from_millis(150)),
-        ..poll_fast()
-    };
+    let options = PollOptions { deadline: Some(Duration::from_millis(150)), ..poll_fast() };
     let err = run_query(
         || start_audit(&client),
         |id| audit_status(&client, id),
@@ -389,9 +285,7 @@ async fn long_running_query_past_its_deadline() {
 }
 
 /// The identity-store event query: typed status (`QueryExecutionState`) converted for `run_query`.
-async fn run_event_query(
-    client: &Client,
-) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+async fn run_event_query(client: &Client) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
     let store = client.identity_store();
     run_query(
         || store.start_store_event_query(serde_json::Map::new()).send(),
@@ -431,8 +325,7 @@ async fn mount_event_query(server: &MockServer, final_state: &str) {
     Mock::given(method("GET"))
         .and(path("/api/identity-store/events/queries/ex-1/result"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"events": [{"type": "USER_CREATED"}]})),
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"events": [{"type": "USER_CREATED"}]})),
         )
         .mount(server)
         .await;
@@ -444,31 +337,13 @@ async fn identity_store_event_query_succeeds_or_fails() {
     mount_event_query(&server, "SUCCEEDED").await;
     let results = run_event_query(&client(&server)).await.unwrap();
     assert_eq!(results["events"][0]["type"], "USER_CREATED");
-    assert_eq!(
-        requests_to(&server, "/api/identity-store/events/queries/ex-1/status")
-            .await
-            .len(),
-        2
-    );
+    assert_eq!(requests_to(&server, "/api/identity-store/events/queries/ex-1/status").await.len(), 2);
 
     let server = MockServer::start().await;
     mount_event_query(&server, "FAILED").await;
     let err = run_event_query(&client(&server)).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::QueryFailed {
-                state: QueryState::Failed,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        requests_to(&server, "/api/identity-store/events/queries/ex-1/result")
-            .await
-            .is_empty()
-    );
+    assert!(matches!(err, Error::QueryFailed { state: QueryState::Failed, .. }), "{err:?}");
+    assert!(requests_to(&server, "/api/identity-store/events/queries/ex-1/result").await.is_empty());
 }
 
 #[tokio::test]
@@ -493,21 +368,10 @@ async fn unknown_fields_and_enum_values_survive_a_round_trip() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let token = client
-        .process_manager()
-        .get_process_token("pt-1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        token.status,
-        Some(ProcessTokenStatus::Unknown("SUSPENDED".into()))
-    );
+    let token = client.process_manager().get_process_token("pt-1").send().await.unwrap();
+    assert_eq!(token.status, Some(ProcessTokenStatus::Unknown("SUSPENDED".into())));
     assert!(token.status.as_ref().unwrap().is_unknown());
-    assert_eq!(
-        token.type_,
-        Some(ProcessTokenType::Unknown("SINGLE_USE_FOREVER".into()))
-    );
+    assert_eq!(token.type_, Some(ProcessTokenType::Unknown("SINGLE_USE_FOREVER".into())));
     assert_eq!(token.additional_properties["anotherOne"], "kept");
     assert_eq!(token.additional_properties.len(), 2);
     let back = serde_json::to_value(&token).unwrap();
@@ -515,8 +379,7 @@ async fn unknown_fields_and_enum_values_survive_a_round_trip() {
 
     // Known values still decode to their variants.
     let known: trustx::models::ProcessToken =
-        serde_json::from_value(serde_json::json!({"status": "ACTIVE", "type": "UNLIMITED"}))
-            .unwrap();
+        serde_json::from_value(serde_json::json!({"status": "ACTIVE", "type": "UNLIMITED"})).unwrap();
     assert_eq!(known.status, Some(ProcessTokenStatus::Active));
     assert_eq!(known.type_, Some(ProcessTokenType::Unlimited));
 }
@@ -563,29 +426,17 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
         .await;
     Mock::given(method("GET"))
         .and(path(LIST_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"content": [], "last": true})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"content": [], "last": true})))
         .mount(&server)
         .await;
     let client = client(&server);
     let err = get_watchlist(&client, "w1").await.unwrap_err();
-    client
-        .watchlist_manager()
-        .list_watchlists_v2()
-        .sort(vec!["QUERY-VALUE-SECRET".to_owned()])
-        .send()
-        .await
-        .unwrap();
+    client.watchlist_manager().list_watchlists_v2().sort(vec!["QUERY-VALUE-SECRET".to_owned()]).send().await.unwrap();
     let issued = client.arthr().issue_token().send().await.unwrap();
     assert_eq!(issued.token, TOKEN, "the token did go over the wire");
     // The token really was sent as a bearer: the secret is in the traffic, not in the logs.
     let calls = requests_to(&server, "/api/watchlist-manager/watchlists/w1").await;
-    assert_eq!(
-        header_of(&calls[0], "authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
-    );
+    assert_eq!(header_of(&calls[0], "authorization"), Some(format!("Bearer {TOKEN}").as_str()));
 
     let debug = format!(
         "{client:?} {err:?} {err} {:?} {:?} {:?} {:?} {:?}",
@@ -604,10 +455,6 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
     assert!(!logs.contains("BODY-SHOULD-NOT-BE-LOGGED"), "{logs}");
     assert!(!logs.contains("QUERY-VALUE-SECRET"), "{logs}");
     assert!(logs.contains("trustx.request"), "{logs}");
-    assert!(
-        logs.contains("operation_id=\"getWatchlistV2\"")
-            || logs.contains("operation_id=getWatchlistV2"),
-        "{logs}"
-    );
+    assert!(logs.contains("operation_id=\"getWatchlistV2\"") || logs.contains("operation_id=getWatchlistV2"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
 }

@@ -39,17 +39,10 @@ async fn retry_after_503_is_honoured_and_capped_then_succeeds() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ok_watchlist())
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist()).with_priority(2).mount(&server).await;
     // Base delay 1 ms: a wait of >= 150 ms comes from Retry-After, capped by max_delay (150 ms).
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::new().base_delay(ms(1)).max_delay(ms(150)))
-        .build()
-        .unwrap();
+    let client =
+        builder(&server).retry_policy(RetryPolicy::new().base_delay(ms(1)).max_delay(ms(150))).build().unwrap();
     let started = Instant::now();
     let wl = get_watchlist(&client, "w1").await.unwrap();
     let elapsed = started.elapsed();
@@ -83,15 +76,8 @@ async fn post_is_not_retried() {
 #[tokio::test]
 async fn post_is_retried_when_opted_in() {
     let server = server_with_token().await;
-    Mock::given(method("POST"))
-        .and(path(CREATE_PATH))
-        .respond_with(ResponseTemplate::new(502))
-        .mount(&server)
-        .await;
-    let client = builder(&server)
-        .retry_policy(fast_retry().retry_non_idempotent(true))
-        .build()
-        .unwrap();
+    Mock::given(method("POST")).and(path(CREATE_PATH)).respond_with(ResponseTemplate::new(502)).mount(&server).await;
+    let client = builder(&server).retry_policy(fast_retry().retry_non_idempotent(true)).build().unwrap();
     let err = create_watchlist(&client).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert_eq!(requests_to(&server, CREATE_PATH).await.len(), 3);
@@ -100,15 +86,8 @@ async fn post_is_retried_when_opted_in() {
 #[tokio::test]
 async fn retries_give_up_after_the_configured_attempts() {
     let server = server_with_token().await;
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
-    let client = builder(&server)
-        .retry_policy(fast_retry().max_attempts(4))
-        .build()
-        .unwrap();
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ResponseTemplate::new(503)).mount(&server).await;
+    let client = builder(&server).retry_policy(fast_retry().max_attempts(4)).build().unwrap();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert!(matches!(err, Error::Http(_)), "{err:?}");
     assert_eq!(err.status(), Some(503));
@@ -116,15 +95,8 @@ async fn retries_give_up_after_the_configured_attempts() {
 
     // RetryPolicy::none sends once.
     let server = server_with_token().await;
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ResponseTemplate::new(429))
-        .mount(&server)
-        .await;
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ResponseTemplate::new(429)).mount(&server).await;
+    let client = builder(&server).retry_policy(RetryPolicy::none()).build().unwrap();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
     assert_eq!(requests_to(&server, WL_PATH).await.len(), 1);
@@ -133,11 +105,7 @@ async fn retries_give_up_after_the_configured_attempts() {
 #[tokio::test]
 async fn not_found_is_not_retried() {
     let server = server_with_token().await;
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ResponseTemplate::new(404)).mount(&server).await;
     let client = client(&server);
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert_eq!(err.status(), Some(404));
@@ -148,16 +116,8 @@ async fn not_found_is_not_retried() {
 #[tokio::test]
 async fn a_timeout_surfaces_as_a_timeout_error() {
     let server = server_with_token().await;
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ok_watchlist().set_delay(ms(600)))
-        .mount(&server)
-        .await;
-    let client = builder(&server)
-        .timeout(ms(100))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist().set_delay(ms(600))).mount(&server).await;
+    let client = builder(&server).timeout(ms(100)).retry_policy(RetryPolicy::none()).build().unwrap();
     let started = Instant::now();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
@@ -169,11 +129,7 @@ async fn a_timeout_surfaces_as_a_timeout_error() {
 #[tokio::test]
 async fn timeouts_are_retried_for_get_only() {
     let server = server_with_token().await;
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ok_watchlist().set_delay(ms(400)))
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist().set_delay(ms(400))).mount(&server).await;
     Mock::given(method("POST"))
         .and(path(CREATE_PATH))
         .respond_with(ok_watchlist().set_delay(ms(400)))
@@ -191,11 +147,7 @@ async fn timeouts_are_retried_for_get_only() {
 #[tokio::test]
 async fn connection_errors_are_transport_errors() {
     // Bind and drop a listener to get a port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .allow_insecure_http(true)
@@ -206,10 +158,7 @@ async fn connection_errors_are_transport_errors() {
     let err = get_watchlist(&client, "w1").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert!(
-        !err.to_string().contains("127.0.0.1"),
-        "URL stripped: {err}"
-    );
+    assert!(!err.to_string().contains("127.0.0.1"), "URL stripped: {err}");
 }
 
 #[tokio::test]
@@ -217,9 +166,10 @@ async fn documented_error_code_is_typed() {
     let server = server_with_token().await;
     Mock::given(method("GET"))
         .and(path(WL_PATH))
-        .respond_with(ResponseTemplate::new(404).set_body_json(
-            serde_json::json!({"code": 20, "message": "Watchlist w1 not found", "traceId": "abc"}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(serde_json::json!({"code": 20, "message": "Watchlist w1 not found", "traceId": "abc"})),
+        )
         .mount(&server)
         .await;
     let client = client(&server);
@@ -228,9 +178,7 @@ async fn documented_error_code_is_typed() {
     assert_eq!(err.code(), Some(20));
     assert_eq!(
         err.error_code(),
-        Some(&trustx::ErrorCode::WatchlistManager(
-            trustx::error_codes::WatchlistManagerErrorCode::WatchlistNotFound
-        ))
+        Some(&trustx::ErrorCode::WatchlistManager(trustx::error_codes::WatchlistManagerErrorCode::WatchlistNotFound))
     );
     assert_eq!(err.message(), Some("Watchlist w1 not found"));
     let http = err.http_error().unwrap();
@@ -240,10 +188,7 @@ async fn documented_error_code_is_typed() {
     assert!(shown.contains("404"), "{shown}");
     assert!(shown.contains("WatchlistNotFound (20)"), "{shown}");
     assert!(shown.contains("Watchlist w1 not found"), "{shown}");
-    assert!(
-        !shown.contains("traceId"),
-        "no full body in Display: {shown}"
-    );
+    assert!(!shown.contains("traceId"), "no full body in Display: {shown}");
 }
 
 #[tokio::test]
@@ -256,10 +201,7 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/watchlist-manager/watchlists/unknown"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(serde_json::json!({"code": 999, "message": "new"})),
-        )
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"code": 999, "message": "new"})))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -269,33 +211,19 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
         .await;
     Mock::given(method("POST"))
         .and(path(CSV_PATH))
-        .respond_with(
-            ResponseTemplate::new(409)
-                .set_body_json(serde_json::json!({"code": 7, "message": "m"})),
-        )
+        .respond_with(ResponseTemplate::new(409).set_body_json(serde_json::json!({"code": 7, "message": "m"})))
         .mount(&server)
         .await;
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&server).retry_policy(RetryPolicy::none()).build().unwrap();
 
     let err = get_watchlist(&client, "str").await.unwrap_err();
     assert_eq!(err.code(), Some(20));
-    assert_eq!(
-        err.error_code().map(|c| c.name()),
-        Some("WatchlistNotFound")
-    );
+    assert_eq!(err.error_code().map(|c| c.name()), Some("WatchlistNotFound"));
 
     // An unknown code is kept, as a number and as `Unknown`.
     let err = get_watchlist(&client, "unknown").await.unwrap_err();
     assert_eq!(err.code(), Some(999));
-    assert_eq!(
-        err.error_code(),
-        Some(&ErrorCode::WatchlistManager(
-            WatchlistManagerErrorCode::Unknown(999)
-        ))
-    );
+    assert_eq!(err.error_code(), Some(&ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999))));
     assert_eq!(err.message(), Some("new"));
     assert!(err.to_string().contains("new"), "{err}");
     assert!(err.to_string().contains("999"), "{err}");
@@ -310,12 +238,7 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
     assert!(!err.to_string().contains("<html>"));
 
     // A service without documented codes: the number is kept, untyped.
-    let err = client
-        .process_manager()
-        .export_process_instances_to_csv()
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.process_manager().export_process_instances_to_csv().send().await.unwrap_err();
     assert_eq!(err.status(), Some(409));
     assert_eq!(err.code(), Some(7));
     assert_eq!(err.error_code(), None);
@@ -349,12 +272,7 @@ async fn undocumented_status_is_unexpected() {
         .respond_with(ResponseTemplate::new(200).set_body_string("no redirect"))
         .mount(&server)
         .await;
-    let err = client(&server)
-        .process_manager()
-        .create_process_instance_and_redirect("pt-1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = client(&server).process_manager().create_process_instance_and_redirect("pt-1").send().await.unwrap_err();
     match &err {
         Error::UnexpectedStatus(e) => {
             assert_eq!(e.status, 200);
@@ -368,10 +286,7 @@ async fn undocumented_status_is_unexpected() {
 #[tokio::test]
 async fn hostile_path_values_stay_in_their_segment() {
     let server = server_with_token().await;
-    Mock::given(method("GET"))
-        .respond_with(ok_watchlist())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).respond_with(ok_watchlist()).mount(&server).await;
     let client = client(&server);
     let cases = [
         ("a/../b", "/api/watchlist-manager/watchlists/a%2F..%2Fb"),
@@ -389,12 +304,7 @@ async fn hostile_path_values_stay_in_their_segment() {
         assert_eq!(last.url.fragment(), None, "value {value:?}");
     }
     // Two path parameters: each stays in its own segment.
-    client
-        .watchlist_manager()
-        .get_watchlist_member_image("a/b", "c?d")
-        .send()
-        .await
-        .unwrap();
+    client.watchlist_manager().get_watchlist_member_image("a/b", "c?d").send().await.unwrap();
     let all = server.received_requests().await.unwrap();
     assert_eq!(
         all.last().unwrap().url.path(),
@@ -405,11 +315,7 @@ async fn hostile_path_values_stay_in_their_segment() {
         let err = get_watchlist(&client, value).await.unwrap_err();
         assert!(matches!(err, Error::Encode { .. }), "{value:?}: {err:?}");
     }
-    assert_eq!(
-        server.received_requests().await.unwrap().len(),
-        before,
-        "nothing sent"
-    );
+    assert_eq!(server.received_requests().await.unwrap().len(), before, "nothing sent");
 }
 
 #[tokio::test]
@@ -417,10 +323,7 @@ async fn query_parameters_and_extra_options() {
     let server = server_with_token().await;
     Mock::given(method("GET"))
         .and(path(CREATE_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"content": [], "last": true})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"content": [], "last": true})))
         .mount(&server)
         .await;
     let client = client(&server);
@@ -435,11 +338,7 @@ async fn query_parameters_and_extra_options() {
     let r = requests_to(&server, CREATE_PATH).await.pop().unwrap();
     assert_eq!(r.url.query(), Some("page=2&sort=name%2Casc&sort=id%2Cdesc"));
 
-    Mock::given(method("GET"))
-        .and(path(WL_PATH))
-        .respond_with(ok_watchlist())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist()).mount(&server).await;
     client
         .watchlist_manager()
         .get_watchlist_v2("w1")
@@ -458,9 +357,7 @@ async fn query_parameters_and_extra_options() {
 }
 
 fn binary_data() -> Vec<u8> {
-    (0..300_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect()
+    (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
 }
 
 #[tokio::test]
@@ -474,12 +371,7 @@ async fn binary_download_is_byte_for_byte() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let image = || {
-        client
-            .watchlist_manager()
-            .get_watchlist_member_image("wl-1", "m-1")
-            .send()
-    };
+    let image = || client.watchlist_manager().get_watchlist_member_image("wl-1", "m-1").send();
     let stream = image().await.unwrap();
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.content_type(), Some("image/jpeg"));
@@ -528,10 +420,7 @@ async fn csv_export_is_byte_for_byte() {
     assert_eq!(got.as_ref(), csv.as_slice());
     let r = requests_to(&server, CSV_PATH).await.pop().unwrap();
     assert_eq!(header_of(&r, "accept"), Some("text/csv"));
-    assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&r.body).unwrap(),
-        serde_json::json!({"status": "ACTIVE"})
-    );
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&r.body).unwrap(), serde_json::json!({"status": "ACTIVE"}));
 }
 
 #[tokio::test]
@@ -550,12 +439,7 @@ async fn redirect_yields_its_location_and_no_second_request() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let resp = client
-        .process_manager()
-        .create_process_instance_and_redirect("pt-1")
-        .send()
-        .await
-        .unwrap();
+    let resp = client.process_manager().create_process_instance_and_redirect("pt-1").send().await.unwrap();
     assert_eq!(resp.status, 307);
     assert_eq!(resp.location(), Some(target.as_str()));
     let calls = requests_to(&server, REDIRECT_PATH).await;
@@ -563,18 +447,12 @@ async fn redirect_yields_its_location_and_no_second_request() {
     assert_eq!(calls[0].method.as_str(), "POST");
     assert_eq!(calls[0].url.query(), Some("pt=pt-1"));
     let all = server.received_requests().await.unwrap();
-    assert!(
-        all.iter().all(|r| !r.url.path().starts_with("/elsewhere")),
-        "the redirect was followed"
-    );
+    assert!(all.iter().all(|r| !r.url.path().starts_with("/elsewhere")), "the redirect was followed");
     assert_eq!(all.len(), 2, "one token issue, one call, nothing else");
 }
 
 #[tokio::test]
 async fn plain_http_needs_an_opt_in() {
-    let err = Client::builder()
-        .base_url("http://127.0.0.1:9")
-        .build()
-        .unwrap_err();
+    let err = Client::builder().base_url("http://127.0.0.1:9").build().unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }

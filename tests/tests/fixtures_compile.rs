@@ -13,10 +13,7 @@ use std::process::Command;
 use trustx_codegen::{generate, Options};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// Fixture names (file stems), sorted.
@@ -37,21 +34,16 @@ fn write_fixture_workspace() -> PathBuf {
     let root = workspace().join("target/fixture-crates");
     std::fs::create_dir_all(&root).expect("create target/fixture-crates");
     let names = fixtures();
-    assert!(
-        names.len() >= 16,
-        "expected all feature fixtures, found {names:?}"
-    );
+    assert!(names.len() >= 16, "expected all feature fixtures, found {names:?}");
     for name in &names {
         let file = format!("{name}.yaml");
-        let bytes = std::fs::read(workspace().join("tests/fixtures/features").join(&file))
-            .expect("read fixture");
+        let bytes = std::fs::read(workspace().join("tests/fixtures/features").join(&file)).expect("read fixture");
         let options = Options {
             crate_name: Some(format!("fixture-{}", name.replace('_', "-"))),
             crate_version: "0.1.0".into(),
             spec_label: file.clone(),
         };
-        let generated =
-            generate(&bytes, &options).unwrap_or_else(|d| panic!("{file} does not generate:\n{d}"));
+        let generated = generate(&bytes, &options).unwrap_or_else(|d| panic!("{file} does not generate:\n{d}"));
         trustx_codegen::write::write_all(&root.join(name), &generated.files)
             .unwrap_or_else(|e| panic!("cannot write the {name} crate: {e}"));
     }
@@ -65,8 +57,7 @@ fn write_fixture_workspace() -> PathBuf {
         "# Written by tests/tests/fixtures_compile.rs.\n[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
         members.join(", ")
     );
-    std::fs::write(root.join("Cargo.toml"), manifest)
-        .expect("write the fixture workspace manifest");
+    std::fs::write(root.join("Cargo.toml"), manifest).expect("write the fixture workspace manifest");
     // Reuse the main workspace's lock file so the fixture crates build against the same (cached) versions.
     let _ = std::fs::copy(workspace().join("Cargo.lock"), root.join("Cargo.lock"));
     root
@@ -208,38 +199,20 @@ fn recursive_types_round_trip() {
 fn all_feature_fixtures_compile_clippy_clean_and_behave() {
     let root = write_fixture_workspace();
     let output = Command::new(env!("CARGO"))
-        .args([
-            "clippy",
-            "--quiet",
-            "--keep-going",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ])
+        .args(["clippy", "--quiet", "--keep-going", "--workspace", "--all-targets", "--", "-D", "warnings"])
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", workspace().join("target/fixtures"))
         .env_remove("RUSTFLAGS")
         .output()
         .expect("run cargo clippy");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the fixture crates in {} do not build clippy-clean:\n{stderr}",
-        root.display()
-    );
-    assert!(
-        !stderr.contains("warning:"),
-        "warnings while building the fixture crates:\n{stderr}"
-    );
+    assert!(output.status.success(), "the fixture crates in {} do not build clippy-clean:\n{stderr}", root.display());
+    assert!(!stderr.contains("warning:"), "warnings while building the fixture crates:\n{stderr}");
 
     let mut test = Command::new(env!("CARGO"));
-    test.args(["test", "--quiet", "--test", "behaviour"])
-        .current_dir(&root);
+    test.args(["test", "--quiet", "--test", "behaviour"]).current_dir(&root);
     for (name, _) in BEHAVIOUR {
-        test.arg("--package")
-            .arg(format!("fixture-{}", name.replace('_', "-")));
+        test.arg("--package").arg(format!("fixture-{}", name.replace('_', "-")));
     }
     let output = test
         .env("CARGO_TARGET_DIR", workspace().join("target/fixtures"))

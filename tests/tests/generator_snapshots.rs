@@ -18,16 +18,11 @@ use trustx_codegen::model::{Api, TypeKind, TypeRef};
 use trustx_codegen::{build_model, generate, Generated, Options};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
-    let path = workspace()
-        .join("tests/fixtures/features")
-        .join(format!("{name}.yaml"));
+    let path = workspace().join("tests/fixtures/features").join(format!("{name}.yaml"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
@@ -38,11 +33,7 @@ struct ModelSnapshot<'a> {
 }
 
 fn options(label: &str) -> Options {
-    Options {
-        crate_name: Some("fixture".into()),
-        crate_version: "0.1.0".into(),
-        spec_label: label.into(),
-    }
+    Options { crate_name: Some("fixture".into()), crate_version: "0.1.0".into(), spec_label: label.into() }
 }
 
 fn generate_fixture(name: &str) -> Generated {
@@ -73,22 +64,10 @@ fn snapshot_fixture(name: &str) -> (Api, Vec<String>, Generated) {
         Err(d) => panic!("fixture {label} has no model:\n{d}"),
     };
     let warnings: Vec<String> = warnings.0.iter().map(ToString::to_string).collect();
-    insta::assert_yaml_snapshot!(
-        format!("model__{name}"),
-        ModelSnapshot {
-            warnings: warnings.clone(),
-            api: &api
-        }
-    );
+    insta::assert_yaml_snapshot!(format!("model__{name}"), ModelSnapshot { warnings: warnings.clone(), api: &api });
     let generated = generate_fixture(name);
-    assert!(
-        generated.files.contains_key("src/lib.rs"),
-        "{name}: no src/lib.rs"
-    );
-    assert!(
-        generated.files.contains_key("Cargo.toml"),
-        "{name}: no Cargo.toml"
-    );
+    assert!(generated.files.contains_key("src/lib.rs"), "{name}: no src/lib.rs");
+    assert!(generated.files.contains_key("Cargo.toml"), "{name}: no Cargo.toml");
     insta::assert_snapshot!(format!("code__{name}"), code_snapshot(&generated));
     (api, warnings, generated)
 }
@@ -96,29 +75,21 @@ fn snapshot_fixture(name: &str) -> (Api, Vec<String>, Generated) {
 fn type_def<'a>(api: &'a Api, name: &str) -> &'a TypeKind {
     match api.types.iter().find(|t| t.name == name) {
         Some(t) => &t.kind,
-        None => panic!(
-            "no type {name}; types: {:?}",
-            api.types.iter().map(|t| &t.name).collect::<Vec<_>>()
-        ),
+        None => panic!("no type {name}; types: {:?}", api.types.iter().map(|t| &t.name).collect::<Vec<_>>()),
     }
 }
 
 fn file<'a>(generated: &'a Generated, path: &str) -> &'a str {
     match generated.files.get(path) {
         Some(f) => f,
-        None => panic!(
-            "no file {path}; files: {:?}",
-            generated.files.keys().collect::<Vec<_>>()
-        ),
+        None => panic!("no file {path}; files: {:?}", generated.files.keys().collect::<Vec<_>>()),
     }
 }
 
 #[test]
 fn enum_fixture() {
     let (api, _, generated) = snapshot_fixture("enum");
-    let TypeKind::Enum { values } = type_def(&api, "Color") else {
-        panic!("Color is not an enum")
-    };
+    let TypeKind::Enum { values } = type_def(&api, "Color") else { panic!("Color is not an enum") };
     assert_eq!(values.len(), 4);
     assert!(file(&generated, "src/models/color.rs").contains("Unknown(String)"));
 }
@@ -126,13 +97,9 @@ fn enum_fixture() {
 #[test]
 fn nullable_fixture() {
     let (api, _, generated) = snapshot_fixture("nullable");
-    let TypeKind::Struct { fields, .. } = type_def(&api, "Thing") else {
-        panic!("Thing is not a struct")
-    };
-    let flags: Vec<(&str, bool, bool)> = fields
-        .iter()
-        .map(|f| (f.wire_name.as_str(), f.required, f.nullable))
-        .collect();
+    let TypeKind::Struct { fields, .. } = type_def(&api, "Thing") else { panic!("Thing is not a struct") };
+    let flags: Vec<(&str, bool, bool)> =
+        fields.iter().map(|f| (f.wire_name.as_str(), f.required, f.nullable)).collect();
     assert_eq!(
         flags,
         [
@@ -148,25 +115,17 @@ fn nullable_fixture() {
 #[test]
 fn all_of_fixture() {
     let (api, _, _) = snapshot_fixture("all_of");
-    let TypeKind::Struct { fields, .. } = type_def(&api, "Dog") else {
-        panic!("Dog is not a struct")
-    };
+    let TypeKind::Struct { fields, .. } = type_def(&api, "Dog") else { panic!("Dog is not a struct") };
     let names: Vec<&str> = fields.iter().map(|f| f.wire_name.as_str()).collect();
     assert_eq!(names, ["name", "age", "breed", "goodBoy"]);
-    let required: Vec<&str> = fields
-        .iter()
-        .filter(|f| f.required)
-        .map(|f| f.wire_name.as_str())
-        .collect();
+    let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.wire_name.as_str()).collect();
     assert_eq!(required, ["name", "breed"]);
 }
 
 #[test]
 fn one_of_discriminator_fixture() {
     let (api, _, _) = snapshot_fixture("one_of_discriminator");
-    let TypeKind::Tagged { property, variants } = type_def(&api, "Shape") else {
-        panic!("Shape is not tagged")
-    };
+    let TypeKind::Tagged { property, variants } = type_def(&api, "Shape") else { panic!("Shape is not tagged") };
     assert_eq!(property, "kind");
     let tags: Vec<&str> = variants.iter().map(|v| v.0.as_str()).collect();
     assert_eq!(tags, ["circle", "square"]);
@@ -175,9 +134,7 @@ fn one_of_discriminator_fixture() {
 #[test]
 fn one_of_untagged_fixture() {
     let (api, _, _) = snapshot_fixture("one_of_untagged");
-    let TypeKind::Untagged { variants } = type_def(&api, "Value") else {
-        panic!("Value is not untagged")
-    };
+    let TypeKind::Untagged { variants } = type_def(&api, "Value") else { panic!("Value is not untagged") };
     assert_eq!(variants.len(), 3);
     assert_eq!(variants[2].1, TypeRef::Named("Point".into()));
 }
@@ -186,13 +143,8 @@ fn one_of_untagged_fixture() {
 fn recursion_fixture() {
     let (api, _, _) = snapshot_fixture("recursion");
     for (ty, field) in [("TreeNode", "parent"), ("ListNode", "next")] {
-        let TypeKind::Struct { fields, .. } = type_def(&api, ty) else {
-            panic!("{ty} is not a struct")
-        };
-        let f = fields
-            .iter()
-            .find(|f| f.wire_name == field)
-            .expect("field present");
+        let TypeKind::Struct { fields, .. } = type_def(&api, ty) else { panic!("{ty} is not a struct") };
+        let f = fields.iter().find(|f| f.wire_name == field).expect("field present");
         assert!(f.boxed, "{ty}.{field} must be boxed to break the cycle");
     }
 }
@@ -200,21 +152,11 @@ fn recursion_fixture() {
 #[test]
 fn arrays_maps_fixture() {
     let (api, _, _) = snapshot_fixture("arrays_maps");
-    let TypeKind::Struct { fields, .. } = type_def(&api, "Bag") else {
-        panic!("Bag is not a struct")
-    };
-    let ty = |n: &str| {
-        fields
-            .iter()
-            .find(|f| f.wire_name == n)
-            .map(|f| f.ty.clone())
-    };
+    let TypeKind::Struct { fields, .. } = type_def(&api, "Bag") else { panic!("Bag is not a struct") };
+    let ty = |n: &str| fields.iter().find(|f| f.wire_name == n).map(|f| f.ty.clone());
     assert_eq!(ty("items"), Some(TypeRef::Vec(Box::new(TypeRef::String))));
     assert_eq!(ty("labels"), Some(TypeRef::Map(Box::new(TypeRef::String))));
-    assert_eq!(
-        ty("matrix"),
-        Some(TypeRef::Vec(Box::new(TypeRef::Vec(Box::new(TypeRef::F64)))))
-    );
+    assert_eq!(ty("matrix"), Some(TypeRef::Vec(Box::new(TypeRef::Vec(Box::new(TypeRef::F64))))));
 }
 
 #[test]
@@ -234,16 +176,8 @@ fn multi_status_fixture() {
     let (api, _, _) = snapshot_fixture("multi_status");
     let op = &api.services[0].operations[0];
     assert_eq!(op.operation_id, "submitJob");
-    assert!(
-        op.response_enum.is_some(),
-        "three success statuses need a response enum"
-    );
-    let statuses: Vec<Option<u16>> = op
-        .responses
-        .iter()
-        .filter(|r| r.is_success())
-        .map(|r| r.status)
-        .collect();
+    assert!(op.response_enum.is_some(), "three success statuses need a response enum");
+    let statuses: Vec<Option<u16>> = op.responses.iter().filter(|r| r.is_success()).map(|r| r.status).collect();
     assert_eq!(statuses, [Some(200), Some(201), Some(202)]);
 }
 
@@ -252,14 +186,8 @@ fn deprecated_fixture() {
     let (api, _, _) = snapshot_fixture("deprecated");
     let ops = &api.services[0].operations;
     assert!(ops[0].deprecated && !ops[1].deprecated);
-    assert!(ops[1]
-        .params
-        .iter()
-        .any(|p| p.wire_name == "filter" && p.deprecated));
-    assert!(api
-        .types
-        .iter()
-        .any(|t| t.name == "OldWidget" && t.deprecated));
+    assert!(ops[1].params.iter().any(|p| p.wire_name == "filter" && p.deprecated));
+    assert!(api.types.iter().any(|t| t.name == "OldWidget" && t.deprecated));
 }
 
 #[test]
@@ -268,21 +196,14 @@ fn keywords_fixture() {
     let op = &api.services[0].operations[0];
     let names: Vec<&str> = op.params.iter().map(|p| p.rust_name.as_str()).collect();
     for kw in ["type", "ref", "self", "match", "async", "crate"] {
-        assert!(
-            !names.contains(&kw),
-            "parameter `{kw}` is a Rust keyword and must be renamed: {names:?}"
-        );
+        assert!(!names.contains(&kw), "parameter `{kw}` is a Rust keyword and must be renamed: {names:?}");
     }
 }
 
 #[test]
 fn query_arrays_fixture() {
     let (api, _, _) = snapshot_fixture("query_arrays");
-    let ids = api.services[0].operations[0]
-        .params
-        .iter()
-        .find(|p| p.wire_name == "ids")
-        .expect("ids");
+    let ids = api.services[0].operations[0].params.iter().find(|p| p.wire_name == "ids").expect("ids");
     assert_eq!(ids.ty, TypeRef::Vec(Box::new(TypeRef::String)));
     assert!(ids.required);
 }
@@ -290,40 +211,16 @@ fn query_arrays_fixture() {
 #[test]
 fn missing_operation_ids_fixture() {
     let (api, warnings, _) = snapshot_fixture("missing_operation_ids");
-    let ids: Vec<&str> = api
-        .services
-        .iter()
-        .flat_map(|s| &s.operations)
-        .map(|o| o.operation_id.as_str())
-        .collect();
-    assert_eq!(
-        ids,
-        [
-            "getPets",
-            "postPets",
-            "getPetsByPetIdToys",
-            "deletePetsByPetIdToysByToyId"
-        ]
-    );
-    assert_eq!(
-        warnings
-            .iter()
-            .filter(|w| w.contains("no `operationId`"))
-            .count(),
-        4,
-        "{warnings:#?}"
-    );
+    let ids: Vec<&str> = api.services.iter().flat_map(|s| &s.operations).map(|o| o.operation_id.as_str()).collect();
+    assert_eq!(ids, ["getPets", "postPets", "getPetsByPetIdToys", "deletePetsByPetIdToysByToyId"]);
+    assert_eq!(warnings.iter().filter(|w| w.contains("no `operationId`")).count(), 4, "{warnings:#?}");
 }
 
 #[test]
 fn pagination_fixture() {
     let (api, _, _) = snapshot_fixture("pagination");
     let ops = &api.services[0].operations;
-    let paginated: Vec<&str> = ops
-        .iter()
-        .filter(|o| o.pagination.is_some())
-        .map(|o| o.operation_id.as_str())
-        .collect();
+    let paginated: Vec<&str> = ops.iter().filter(|o| o.pagination.is_some()).map(|o| o.operation_id.as_str()).collect();
     assert!(paginated.contains(&"listUsers"), "{paginated:?}");
     assert!(!paginated.contains(&"allUsersOnePage"), "{paginated:?}");
 }
@@ -331,18 +228,11 @@ fn pagination_fixture() {
 #[test]
 fn permissions_fixture() {
     let (api, _, generated) = snapshot_fixture("permissions");
-    let perms: Vec<&str> = api
-        .permissions
-        .iter()
-        .map(|p| p.permission.template.as_str())
-        .collect();
+    let perms: Vec<&str> = api.permissions.iter().map(|p| p.permission.template.as_str()).collect();
     assert_eq!(perms.len(), 3, "{perms:?}");
     let reg = &api.error_registries[0];
     assert_eq!(reg.tag, "watchlist-manager");
-    assert_eq!(
-        reg.codes.iter().map(|c| c.code).collect::<Vec<_>>(),
-        [1, 9, 20, 31]
-    );
+    assert_eq!(reg.codes.iter().map(|c| c.code).collect::<Vec<_>>(), [1, 9, 20, 31]);
     assert!(file(&generated, "src/permissions.rs").contains("SYS#WatchlistManager:addTrendRecord"));
     assert!(file(&generated, "src/error_codes/watchlist_manager.rs").contains("WatchlistNotFound"));
 }
@@ -356,22 +246,15 @@ fn trustx_permissions_and_error_codes() {
         crate_version: "0.1.0".into(),
         spec_label: "spec/trustx.yaml".into(),
     };
-    let generated = generate(&bytes, &options)
-        .unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}"));
+    let generated = generate(&bytes, &options).unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}"));
     for (snapshot, path) in [
         ("trustx__permissions", "src/permissions.rs"),
         ("trustx__error_codes_mod", "src/error_codes/mod.rs"),
-        (
-            "trustx__error_codes_watchlist_manager",
-            "src/error_codes/watchlist_manager.rs",
-        ),
+        ("trustx__error_codes_watchlist_manager", "src/error_codes/watchlist_manager.rs"),
     ] {
         let contents = file(&generated, path);
         let (first, rest) = contents.split_once('\n').expect("a header line");
-        assert!(
-            first.starts_with("// @generated by trustx-codegen") && first.contains("sha256"),
-            "{first}"
-        );
+        assert!(first.starts_with("// @generated by trustx-codegen") && first.contains("sha256"), "{first}");
         insta::assert_snapshot!(
             snapshot,
             format!("// @generated (header line with the spec's sha256 stripped)\n{rest}")

@@ -8,19 +8,12 @@ use trustx::models::{ApiKey, ApiKeyPage, ApiKeyStatus, FaceWatchlist, IssuedToke
 
 #[test]
 fn unknown_enum_value_round_trips() {
-    let status: ApiKeyStatus =
-        serde_json::from_value(json!("SOMETHING_NEW")).expect("any string parses");
+    let status: ApiKeyStatus = serde_json::from_value(json!("SOMETHING_NEW")).expect("any string parses");
     assert_eq!(status, ApiKeyStatus::Unknown("SOMETHING_NEW".into()));
     assert!(status.is_unknown());
     assert_eq!(status.as_str(), "SOMETHING_NEW");
-    assert_eq!(
-        serde_json::to_value(&status).expect("serialize"),
-        json!("SOMETHING_NEW")
-    );
-    assert_eq!(
-        "SOMETHING_NEW".parse::<ApiKeyStatus>(),
-        Ok(ApiKeyStatus::Unknown("SOMETHING_NEW".into()))
-    );
+    assert_eq!(serde_json::to_value(&status).expect("serialize"), json!("SOMETHING_NEW"));
+    assert_eq!("SOMETHING_NEW".parse::<ApiKeyStatus>(), Ok(ApiKeyStatus::Unknown("SOMETHING_NEW".into())));
 }
 
 #[test]
@@ -29,15 +22,9 @@ fn known_enum_values_round_trip() {
         assert!(!known.is_unknown());
         let wire = serde_json::to_value(known).expect("serialize");
         assert_eq!(wire, json!(known.as_str()));
-        assert_eq!(
-            &serde_json::from_value::<ApiKeyStatus>(wire).expect("parse"),
-            known
-        );
+        assert_eq!(&serde_json::from_value::<ApiKeyStatus>(wire).expect("parse"), known);
     }
-    assert_eq!(
-        serde_json::from_value::<ApiKeyStatus>(json!("ACTIVE")).expect("parse"),
-        ApiKeyStatus::Active
-    );
+    assert_eq!(serde_json::from_value::<ApiKeyStatus>(json!("ACTIVE")).expect("parse"), ApiKeyStatus::Active);
     // Wire values are case-sensitive: anything else is kept, not guessed.
     assert_eq!(
         serde_json::from_value::<ApiKeyStatus>(json!("active")).expect("parse"),
@@ -60,16 +47,8 @@ fn unknown_fields_round_trip_through_a_struct() {
     let mut key: ApiKey = serde_json::from_value(input.clone()).expect("parse ApiKey");
     assert_eq!(key.id.as_deref(), Some("key-1"));
     assert_eq!(key.status, Some(ApiKeyStatus::Blocked));
-    assert_eq!(
-        key.additional_properties.len(),
-        2,
-        "{:?}",
-        key.additional_properties
-    );
-    assert_eq!(
-        key.additional_properties["futureField"]["nested"]["deep"][2],
-        json!({"x": null})
-    );
+    assert_eq!(key.additional_properties.len(), 2, "{:?}", key.additional_properties);
+    assert_eq!(key.additional_properties["futureField"]["nested"]["deep"][2], json!({"x": null}));
 
     key.name = Some("renamed".into());
     let out = serde_json::to_value(&key).expect("serialize ApiKey");
@@ -80,16 +59,11 @@ fn unknown_fields_round_trip_through_a_struct() {
 
 #[test]
 fn required_field_missing_is_an_error() {
-    let err =
-        serde_json::from_value::<IssuedToken>(json!({"ttl": 3600})).expect_err("token is required");
+    let err = serde_json::from_value::<IssuedToken>(json!({"ttl": 3600})).expect_err("token is required");
     assert!(err.to_string().contains("token"), "{err}");
-    let ok: IssuedToken =
-        serde_json::from_value(json!({"token": "t", "ttl": 3600})).expect("parse");
+    let ok: IssuedToken = serde_json::from_value(json!({"token": "t", "ttl": 3600})).expect("parse");
     assert_eq!((ok.token.as_str(), ok.ttl), ("t", 3600));
-    assert_eq!(
-        serde_json::to_value(&ok).expect("serialize"),
-        json!({"token": "t", "ttl": 3600})
-    );
+    assert_eq!(serde_json::to_value(&ok).expect("serialize"), json!({"token": "t", "ttl": 3600}));
 }
 
 #[test]
@@ -104,25 +78,14 @@ fn optional_nullable_field_keeps_absent_null_and_value_apart() {
     // FaceWatchlist.numMembers is optional and nullable: Option<Option<i32>>.
     let absent: FaceWatchlist = serde_json::from_value(json!({"id": "w"})).expect("parse");
     assert_eq!(absent.num_members, None);
-    let null: FaceWatchlist =
-        serde_json::from_value(json!({"id": "w", "numMembers": null})).expect("parse");
+    let null: FaceWatchlist = serde_json::from_value(json!({"id": "w", "numMembers": null})).expect("parse");
     assert_eq!(null.num_members, Some(None));
-    let value: FaceWatchlist =
-        serde_json::from_value(json!({"id": "w", "numMembers": 7})).expect("parse");
+    let value: FaceWatchlist = serde_json::from_value(json!({"id": "w", "numMembers": 7})).expect("parse");
     assert_eq!(value.num_members, Some(Some(7)));
 
-    assert_eq!(
-        serde_json::to_value(&absent).expect("serialize"),
-        json!({"id": "w"})
-    );
-    assert_eq!(
-        serde_json::to_value(&null).expect("serialize"),
-        json!({"id": "w", "numMembers": null})
-    );
-    assert_eq!(
-        serde_json::to_value(&value).expect("serialize"),
-        json!({"id": "w", "numMembers": 7})
-    );
+    assert_eq!(serde_json::to_value(&absent).expect("serialize"), json!({"id": "w"}));
+    assert_eq!(serde_json::to_value(&null).expect("serialize"), json!({"id": "w", "numMembers": null}));
+    assert_eq!(serde_json::to_value(&value).expect("serialize"), json!({"id": "w", "numMembers": 7}));
 }
 
 #[test]
@@ -141,16 +104,10 @@ fn page_keeps_extra_fields_and_typed_content() {
     });
     let page: ApiKeyPage = serde_json::from_value(input.clone()).expect("parse page");
     assert_eq!(page.content.len(), 2);
-    assert_eq!(
-        page.content[1].status,
-        Some(ApiKeyStatus::Unknown("NEW_STATUS".into()))
-    );
+    assert_eq!(page.content[1].status, Some(ApiKeyStatus::Unknown("NEW_STATUS".into())));
     assert_eq!(page.last, Some(true));
     assert!(!page.has_next());
-    assert_eq!(
-        page.extra.get("vendorExtension"),
-        Some(&json!({"cursor": "abc"}))
-    );
+    assert_eq!(page.extra.get("vendorExtension"), Some(&json!({"cursor": "abc"})));
     let out: Value = serde_json::to_value(&page).expect("serialize page");
     assert_eq!(out, input);
 }
@@ -158,11 +115,9 @@ fn page_keeps_extra_fields_and_typed_content() {
 #[test]
 fn page_that_is_not_last_has_next_unless_empty() {
     let page: ApiKeyPage =
-        serde_json::from_value(json!({"content": [{"id": "k"}], "last": false, "number": 0}))
-            .expect("parse");
+        serde_json::from_value(json!({"content": [{"id": "k"}], "last": false, "number": 0})).expect("parse");
     assert!(page.has_next());
     // An empty page ends the iteration even when the server claims more follow.
-    let empty: ApiKeyPage =
-        serde_json::from_value(json!({"content": [], "last": false})).expect("parse");
+    let empty: ApiKeyPage = serde_json::from_value(json!({"content": [], "last": false})).expect("parse");
     assert!(!empty.has_next());
 }

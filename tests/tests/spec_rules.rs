@@ -144,7 +144,9 @@ fn permissions_present_except_the_documented_three() {
                 match v.as_str() {
                     None => problems.push(format!("{p}: x-permission is not a string")),
                     Some(s) if !(s.starts_with("TNT#") || s.starts_with("SYS#")) || !s.contains(':') => {
-                        problems.push(format!("{p}: `{s}` does not look like `TNT#{{tenant}}#Service:action` or `SYS#Service:action`"))
+                        problems.push(format!(
+                            "{p}: `{s}` does not look like `TNT#{{tenant}}#Service:action` or `SYS#Service:action`"
+                        ))
                     }
                     Some(_) => {}
                 }
@@ -180,7 +182,9 @@ fn error_codes_are_defined_in_the_service_registry() {
                 _ => problems.push(format!("{p}: code key must be a quoted integer string, found {code:?}")),
             }
             let name = str_field(def, "name").unwrap_or("");
-            if !name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            if !name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                || !name.chars().all(|c| c.is_ascii_alphanumeric())
+            {
                 problems.push(format!("{p}/name: `{name}` is not UpperCamelCase"));
             }
             if str_field(def, "description").is_none() {
@@ -191,7 +195,11 @@ fn error_codes_are_defined_in_the_service_registry() {
     let mut lists = 0;
     let mut listed = 0;
     for o in operations(&doc) {
-        let tag = get(o.op, "tags").and_then(Value::as_sequence).and_then(|t| t.first()).and_then(Value::as_str).unwrap_or("");
+        let tag = get(o.op, "tags")
+            .and_then(Value::as_sequence)
+            .and_then(|t| t.first())
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let Some(responses) = get(o.op, "responses").and_then(Value::as_mapping) else { continue };
         for (status, resp) in responses {
             let status = status.as_str().map(str::to_string).unwrap_or_else(|| format!("{:?}", status));

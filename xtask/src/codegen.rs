@@ -73,7 +73,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let rendered = started.elapsed();
     if args.check {
-        let drifts = drift(&args.out, &generated.files).map_err(|e| format!("cannot read {}: {e}", args.out.display()))?;
+        let drifts =
+            drift(&args.out, &generated.files).map_err(|e| format!("cannot read {}: {e}", args.out.display()))?;
         if drifts.is_empty() {
             if !args.quiet {
                 println!("{} is up to date ({} files).", args.out.display(), generated.files.len());
@@ -89,7 +90,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             drifts.len()
         ));
     }
-    let summary = write_all(&args.out, &generated.files).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    let summary =
+        write_all(&args.out, &generated.files).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     if !args.quiet {
         let lines: usize = generated.files.values().map(|s| s.lines().count()).sum();
         println!(
@@ -112,7 +114,12 @@ fn print_drift(d: &Drift) {
         Drift::Edited { path, on_disk, expected } => {
             println!("edited: {path}");
             let diff = TextDiff::from_lines(on_disk.as_str(), expected.as_str());
-            print!("{}", diff.unified_diff().context_radius(3).header(&format!("a/{path} (on disk)"), &format!("b/{path} (generated)")));
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{path} (on disk)"), &format!("b/{path} (generated)"))
+            );
         }
         Drift::Missing { path } => println!("missing: {path} (the generator writes it; it is not on disk)"),
         Drift::Stray { path } => println!("stray: {path} (on disk; the generator does not write it)"),

@@ -81,10 +81,7 @@ pub struct Totals {
 
 impl Reference {
     pub fn totals(&self) -> Totals {
-        let mut t = Totals {
-            operations: self.operations.len(),
-            ..Totals::default()
-        };
+        let mut t = Totals { operations: self.operations.len(), ..Totals::default() };
         for op in &self.operations {
             t.with_permission += usize::from(op.permission.is_some());
             t.deprecated += usize::from(op.deprecated);
@@ -101,9 +98,7 @@ impl Reference {
     }
 }
 
-const METHODS: [&str; 8] = [
-    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
-];
+const METHODS: [&str; 8] = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"];
 const PERMISSION_PREFIX: &str = "API Permissions:";
 
 /// `METHOD /path` → (method, path).
@@ -230,11 +225,7 @@ fn operation_from_header(
             lines = &lines[i + 1..];
         }
     }
-    let content: Vec<(usize, &str)> = lines
-        .iter()
-        .copied()
-        .filter(|(_, t)| !t.is_empty() && *t != "Copy")
-        .collect();
+    let content: Vec<(usize, &str)> = lines.iter().copied().filter(|(_, t)| !t.is_empty() && *t != "Copy").collect();
     let is_marker = |t: &str| matches!(strip_bullet(t), "Deprecated" | "Beta");
     // The title is the first line, unless a marker line follows a later line: then that line
     // is the title and what precedes it is a section heading ("User Appkey Management").
@@ -244,10 +235,7 @@ fn operation_from_header(
     };
     if title_idx > 0 {
         let headings: Vec<&str> = content[..title_idx].iter().map(|(_, t)| *t).collect();
-        op.notes.push(format!(
-            "took `{}` as a section heading, not the title",
-            headings.join(" / ")
-        ));
+        op.notes.push(format!("took `{}` as a section heading, not the title", headings.join(" / ")));
     }
     let Some(((_, first), rest)) = content[title_idx..].split_first() else {
         op.notes.push("no title before the METHOD line".to_string());
@@ -276,21 +264,16 @@ fn operation_from_header(
             // Markers directly follow the title (possibly after another marker).
             let only_markers_before = rest[..idx].iter().all(|(_, p)| is_marker(p));
             if !only_markers_before {
-                op.notes.push(format!(
-                    "line {n}: `{t}` marker not directly after the title"
-                ));
+                op.notes.push(format!("line {n}: `{t}` marker not directly after the title"));
             }
             continue;
         }
         if let Some(value) = t.strip_prefix(PERMISSION_PREFIX) {
             let value = value.trim();
             if value.is_empty() {
-                op.notes
-                    .push(format!("line {n}: empty `{PERMISSION_PREFIX}` line"));
+                op.notes.push(format!("line {n}: empty `{PERMISSION_PREFIX}` line"));
             } else if let Some(previous) = &op.permission {
-                op.notes.push(format!(
-                    "line {n}: second `{PERMISSION_PREFIX}` line `{value}` (kept `{previous}`)"
-                ));
+                op.notes.push(format!("line {n}: second `{PERMISSION_PREFIX}` line `{value}` (kept `{previous}`)"));
             } else {
                 op.permission = Some(value.to_string());
             }
@@ -302,9 +285,7 @@ fn operation_from_header(
         if op.permission.as_deref() != Some(prose.as_str()) {
             op.notes.push(format!(
                 "prose names permission `{prose}` but `{PERMISSION_PREFIX}` says {}",
-                op.permission
-                    .as_deref()
-                    .map_or_else(|| "nothing".to_string(), |p| format!("`{p}`"))
+                op.permission.as_deref().map_or_else(|| "nothing".to_string(), |p| format!("`{p}`"))
             ));
         }
     }
@@ -321,10 +302,7 @@ fn finish_response(op: &mut RefOperation, resp: Option<(RefResponse, Vec<u32>)>)
     }
     r.codes = seen;
     if !r.duplicate_codes.is_empty() {
-        op.notes.push(format!(
-            "status {} lists code(s) {:?} more than once",
-            r.status, r.duplicate_codes
-        ));
+        op.notes.push(format!("status {} lists code(s) {:?} more than once", r.status, r.duplicate_codes));
     }
     if op.responses.iter().any(|x| x.status == r.status) {
         op.notes.push(format!("status {} listed twice", r.status));
@@ -395,23 +373,18 @@ pub fn parse(text: &str) -> Reference {
                 } else if let Some((_, all)) = response.as_mut() {
                     all.extend(codes_in_line(t));
                 } else if !matches!(t, "" | "Responses" | "Copy") {
-                    op.notes
-                        .push(format!("line {n}: text before the first status: `{t}`"));
+                    op.notes.push(format!("line {n}: text before the first status: `{t}`"));
                 }
             }
         }
     }
     if let Some(mut op) = current.take() {
         finish_response(&mut op, response.take());
-        reference
-            .warnings
-            .push(format!("block of line {} not ended by `Response`", op.line));
+        reference.warnings.push(format!("block of line {} not ended by `Response`", op.line));
         reference.operations.push(op);
     }
-    let leftover: Vec<&(usize, &str)> = header
-        .iter()
-        .filter(|(_, t)| !matches!(*t, "" | "Copy" | "Response" | "Responses"))
-        .collect();
+    let leftover: Vec<&(usize, &str)> =
+        header.iter().filter(|(_, t)| !matches!(*t, "" | "Copy" | "Response" | "Responses")).collect();
     if let Some((n, t)) = leftover.first() {
         reference.warnings.push(format!(
             "line {n}: {} line(s) of trailing text after the last operation, from `{t}`",
@@ -425,13 +398,7 @@ pub fn parse(text: &str) -> Reference {
 /// to spec operations (the spec unifies parameter names per path).
 pub fn normalize_path(path: &str) -> String {
     path.split('/')
-        .map(|seg| {
-            if seg.starts_with('{') && seg.ends_with('}') {
-                "{}"
-            } else {
-                seg
-            }
-        })
+        .map(|seg| if seg.starts_with('{') && seg.ends_with('}') { "{}" } else { seg })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -442,24 +409,15 @@ mod tests {
 
     #[test]
     fn inline_codes_both_formats() {
-        assert_eq!(
-            codes_in_line("Not Found - Gizmo missing (Error Code 77 - GIZMO_NOT_FOUND)"),
-            vec![77]
-        );
-        assert_eq!(
-            codes_in_line("Bad Request - Error Code 3 (BAD_FIELD), Error Code 140 (TOO_LONG)"),
-            vec![3, 140]
-        );
+        assert_eq!(codes_in_line("Not Found - Gizmo missing (Error Code 77 - GIZMO_NOT_FOUND)"), vec![77]);
+        assert_eq!(codes_in_line("Bad Request - Error Code 3 (BAD_FIELD), Error Code 140 (TOO_LONG)"), vec![3, 140]);
         assert!(codes_in_line("Returns an error code and message.").is_empty());
     }
 
     #[test]
     fn bullet_codes_with_glued_items() {
         assert_eq!(codes_in_line("• 824: Query failed"), vec![824]);
-        assert_eq!(
-            codes_in_line("  • 12: Thing is not active- 3400: Other thing- 7: Third"),
-            vec![12, 3400, 7]
-        );
+        assert_eq!(codes_in_line("  • 12: Thing is not active- 3400: Other thing- 7: Third"), vec![12, 3400, 7]);
         assert!(codes_in_line("• RUNNING: the query is running").is_empty());
         assert!(codes_in_line("• values range 1- 5 inclusive").is_empty());
     }
@@ -551,14 +509,8 @@ Removes it. This was deprecated in prose but the marker above counts.
 
         let a = &r.operations[0];
         assert_eq!(a.title, "Fetch a gadget");
-        assert_eq!(
-            (a.method.as_str(), a.path.as_str()),
-            ("GET", "/api/gadgets/{gadgetId}")
-        );
-        assert_eq!(
-            a.permission.as_deref(),
-            Some("TNT#{tenantid}#Gadgets:getGadget")
-        );
+        assert_eq!((a.method.as_str(), a.path.as_str()), ("GET", "/api/gadgets/{gadgetId}"));
+        assert_eq!(a.permission.as_deref(), Some("TNT#{tenantid}#Gadgets:getGadget"));
         assert!(!a.deprecated && !a.beta);
         let statuses: Vec<&str> = a.responses.iter().map(|r| r.status.as_str()).collect();
         assert_eq!(statuses, ["200", "404"]);
@@ -578,14 +530,8 @@ Removes it. This was deprecated in prose but the marker above counts.
         assert_eq!(c.permission, None);
 
         let t = r.totals();
-        assert_eq!(
-            (t.operations, t.with_permission, t.deprecated, t.beta),
-            (3, 2, 1, 1)
-        );
-        assert_eq!(
-            (t.responses, t.responses_with_codes, t.listed_codes),
-            (5, 2, 4)
-        );
+        assert_eq!((t.operations, t.with_permission, t.deprecated, t.beta), (3, 2, 1, 1));
+        assert_eq!((t.responses, t.responses_with_codes, t.listed_codes), (5, 2, 4));
     }
 
     #[test]
@@ -594,9 +540,6 @@ Removes it. This was deprecated in prose but the marker above counts.
         let r = parse(text);
         assert_eq!(r.operations.len(), 1);
         assert_eq!(r.operations[0].prose_permissions, vec!["TNT#{tenant}#S:a"]);
-        assert!(r.operations[0]
-            .notes
-            .iter()
-            .any(|n| n.contains("prose names")));
+        assert!(r.operations[0].notes.iter().any(|n| n.contains("prose names")));
     }
 }

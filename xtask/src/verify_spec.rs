@@ -13,8 +13,7 @@ use serde_yaml::Value;
 
 use crate::reference::{self, normalize_path, RefOperation, Reference};
 
-const USAGE: &str =
-    "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE] [--list-reference]
+const USAGE: &str = "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE] [--list-reference]
 
 Checks spec/trustx.yaml against the vendor's API reference text
 (default ../shared/seed/trustx-api-reference.txt relative to the workspace root).
@@ -22,9 +21,7 @@ Exits non-zero on any discrepancy.
 
 --list-reference  print the operations parsed from the reference (one per line) and exit";
 
-const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// One operation of the spec, reduced to what is compared.
 #[derive(Debug, Clone)]
@@ -90,12 +87,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let Some(opts) = parse_args(args)? else {
         return Ok(());
     };
-    let text = std::fs::read_to_string(&opts.reference).map_err(|e| {
-        format!(
-            "cannot read the reference {}: {e}",
-            opts.reference.display()
-        )
-    })?;
+    let text = std::fs::read_to_string(&opts.reference)
+        .map_err(|e| format!("cannot read the reference {}: {e}", opts.reference.display()))?;
     if opts.list_reference {
         print!("{}", list_reference(&reference::parse(&text)));
         return Ok(());
@@ -120,11 +113,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Err(format!(
             "{} discrepanc{} between the spec and the reference",
             report.discrepancies,
-            if report.discrepancies == 1 {
-                "y"
-            } else {
-                "ies"
-            }
+            if report.discrepancies == 1 { "y" } else { "ies" }
         ))
     }
 }
@@ -142,13 +131,7 @@ fn list_reference(reference: &Reference) -> String {
         let statuses: Vec<String> = op
             .responses
             .iter()
-            .map(|r| {
-                if r.codes.is_empty() {
-                    r.status.clone()
-                } else {
-                    format!("{}{}", r.status, fmt_codes(&r.codes))
-                }
-            })
+            .map(|r| if r.codes.is_empty() { r.status.clone() } else { format!("{}{}", r.status, fmt_codes(&r.codes)) })
             .collect();
         let _ = writeln!(
             out,
@@ -180,18 +163,12 @@ fn resolve<'a>(root: &'a Value, mut v: &'a Value) -> Result<&'a Value, String> {
         let Some(r) = v.get("$ref") else {
             return Ok(v);
         };
-        let r = r
-            .as_str()
-            .ok_or_else(|| "`$ref` is not a string".to_string())?;
-        let pointer = r
-            .strip_prefix("#/")
-            .ok_or_else(|| format!("`$ref: {r}` is not a local reference"))?;
+        let r = r.as_str().ok_or_else(|| "`$ref` is not a string".to_string())?;
+        let pointer = r.strip_prefix("#/").ok_or_else(|| format!("`$ref: {r}` is not a local reference"))?;
         let mut target = root;
         for part in pointer.split('/') {
             let part = part.replace("~1", "/").replace("~0", "~");
-            target = target
-                .get(part.as_str())
-                .ok_or_else(|| format!("`$ref: {r}` does not resolve"))?;
+            target = target.get(part.as_str()).ok_or_else(|| format!("`$ref: {r}` does not resolve"))?;
         }
         v = target;
     }
@@ -203,9 +180,7 @@ fn value_key(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
-        other => serde_yaml::to_string(other)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_else(|_| "?".to_string()),
+        other => serde_yaml::to_string(other).map(|s| s.trim().to_string()).unwrap_or_else(|_| "?".to_string()),
     }
 }
 
@@ -247,10 +222,7 @@ fn spec_operations(spec: &Value) -> Result<Vec<SpecOperation>, String> {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(other) => {
-                    problems.push(format!(
-                        "`x-permission` is not a string: {}",
-                        value_key(other)
-                    ));
+                    problems.push(format!("`x-permission` is not a string: {}", value_key(other)));
                     None
                 }
             };
@@ -270,8 +242,7 @@ fn spec_operations(spec: &Value) -> Result<Vec<SpecOperation>, String> {
                                 None | Some(Value::Null) => {}
                                 Some(Value::Sequence(items)) => {
                                     for item in items {
-                                        let code = as_code(item)
-                                            .or_else(|| item.get("code").and_then(as_code));
+                                        let code = as_code(item).or_else(|| item.get("code").and_then(as_code));
                                         match code {
                                             Some(c) => {
                                                 if !codes.insert(c) {
@@ -339,10 +310,7 @@ fn differences(r: &RefOperation, s: &SpecOperation, figures: &mut Figures) -> Ve
         ));
     }
     if r.deprecated != s.deprecated {
-        diffs.push(format!(
-            "deprecated: reference {}, spec {}",
-            r.deprecated, s.deprecated
-        ));
+        diffs.push(format!("deprecated: reference {}, spec {}", r.deprecated, s.deprecated));
     }
     if r.beta != s.beta {
         diffs.push(format!("beta: reference {}, spec {}", r.beta, s.beta));
@@ -455,83 +423,40 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
         if !ref_by_key.contains_key(k) {
             not_in_reference += 1;
             discrepancies += 1;
-            lines.push(format!(
-                "{} {}: in spec but not in reference",
-                s.method, s.path
-            ));
+            lines.push(format!("{} {}: in spec but not in reference", s.method, s.path));
         }
     }
 
     let _ = writeln!(out, "reference (parsed):");
     let _ = writeln!(out, "  operations:                       {}", t.operations);
-    let _ = writeln!(
-        out,
-        "  with permissions:                 {}",
-        t.with_permission
-    );
+    let _ = writeln!(out, "  with permissions:                 {}", t.with_permission);
     let _ = writeln!(out, "  deprecated:                       {}", t.deprecated);
     let _ = writeln!(out, "  beta:                             {}", t.beta);
     let _ = writeln!(out, "  response statuses:                {}", t.responses);
-    let _ = writeln!(
-        out,
-        "  response lists with error codes:  {}",
-        t.responses_with_codes
-    );
-    let _ = writeln!(
-        out,
-        "  listed codes:                     {}",
-        t.listed_codes
-    );
-    let _ = writeln!(
-        out,
-        "spec operations:                    {}",
-        spec_ops.len()
-    );
+    let _ = writeln!(out, "  response lists with error codes:  {}", t.responses_with_codes);
+    let _ = writeln!(out, "  listed codes:                     {}", t.listed_codes);
+    let _ = writeln!(out, "spec operations:                    {}", spec_ops.len());
     let _ = writeln!(out, "comparison:");
     let _ = writeln!(out, "  operations in reference:          {}", t.operations);
     let _ = writeln!(out, "  matched (identical):              {matched}");
     let _ = writeln!(out, "  missing in spec:                  {missing}");
     let _ = writeln!(out, "  mismatched:                       {mismatched}");
-    let _ = writeln!(
-        out,
-        "  spec operations not in reference: {not_in_reference}"
-    );
-    let _ = writeln!(
-        out,
-        "  permissions compared:             {}",
-        figures.permissions_compared
-    );
-    let _ = writeln!(
-        out,
-        "  deprecated, agreeing:             {deprecated_ok} of {}",
-        t.deprecated
-    );
-    let _ = writeln!(
-        out,
-        "  beta, agreeing:                   {beta_ok} of {}",
-        t.beta
-    );
-    let _ = writeln!(
-        out,
-        "  response lists with error codes:  {} compared",
-        figures.lists_compared
-    );
-    let _ = writeln!(
-        out,
-        "  codes compared:                   {}",
-        figures.codes_compared
-    );
+    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference}");
+    let _ = writeln!(out, "  permissions compared:             {}", figures.permissions_compared);
+    let _ = writeln!(out, "  deprecated, agreeing:             {deprecated_ok} of {}", t.deprecated);
+    let _ = writeln!(out, "  beta, agreeing:                   {beta_ok} of {}", t.beta);
+    let _ = writeln!(out, "  response lists with error codes:  {} compared", figures.lists_compared);
+    let _ = writeln!(out, "  codes compared:                   {}", figures.codes_compared);
 
-    let notes: Vec<String> = reference
-        .warnings
-        .iter()
-        .cloned()
-        .chain(reference.operations.iter().flat_map(|op| {
-            op.notes
-                .iter()
-                .map(move |n| format!("{} {} (line {}): {n}", op.method, op.path, op.line))
-        }))
-        .collect();
+    let notes: Vec<String> =
+        reference
+            .warnings
+            .iter()
+            .cloned()
+            .chain(reference.operations.iter().flat_map(|op| {
+                op.notes.iter().map(move |n| format!("{} {} (line {}): {n}", op.method, op.path, op.line))
+            }))
+            .collect();
     if !notes.is_empty() {
         let _ = writeln!(out, "reference notes ({}, informational):", notes.len());
         for n in notes {
@@ -544,10 +469,7 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
             let _ = writeln!(out, "  - {l}");
         }
     }
-    Report {
-        text: out,
-        discrepancies,
-    }
+    Report { text: out, discrepancies }
 }
 
 #[cfg(test)]
@@ -641,19 +563,10 @@ paths:
         let t = &report.text;
         assert!(t.contains("GET /api/gadgets/{gid}: permission"), "{t}");
         assert!(t.contains("beta: reference false, spec true"), "{t}");
-        assert!(
-            t.contains("response 404 error codes: not in reference [6]"),
-            "{t}"
-        );
+        assert!(t.contains("response 404 error codes: not in reference [6]"), "{t}");
         assert!(t.contains("responses not in reference: 500"), "{t}");
-        assert!(
-            t.contains("DELETE /api/gadgets/{id}: missing in spec"),
-            "{t}"
-        );
-        assert!(
-            t.contains("POST /api/extra: in spec but not in reference"),
-            "{t}"
-        );
+        assert!(t.contains("DELETE /api/gadgets/{id}: missing in spec"), "{t}");
+        assert!(t.contains("POST /api/extra: in spec but not in reference"), "{t}");
         assert_eq!(report.discrepancies, 6, "{t}");
     }
 }

@@ -40,8 +40,9 @@ impl QueryState {
         match norm.as_str() {
             "QUEUED" | "PENDING" | "SUBMITTED" | "CREATED" => QueryState::Queued,
             "RUNNING" | "INPROGRESS" | "STARTED" => QueryState::Running,
-            "SUCCEEDED" | "SUCCESS" | "SUCCESSFUL" | "COMPLETED" | "COMPLETE" | "DONE"
-            | "FINISHED" => QueryState::Succeeded,
+            "SUCCEEDED" | "SUCCESS" | "SUCCESSFUL" | "COMPLETED" | "COMPLETE" | "DONE" | "FINISHED" => {
+                QueryState::Succeeded
+            }
             "FAILED" | "FAILURE" | "ERROR" => QueryState::Failed,
             "CANCELLED" | "CANCELED" => QueryState::Cancelled,
             _ => QueryState::Unknown(value.trim().to_owned()),
@@ -67,10 +68,7 @@ impl QueryState {
 
     /// Whether the query has ended (`SUCCEEDED`, `FAILED` or `CANCELLED`).
     pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            QueryState::Succeeded | QueryState::Failed | QueryState::Cancelled
-        )
+        matches!(self, QueryState::Succeeded | QueryState::Failed | QueryState::Cancelled)
     }
 
     /// The state name, e.g. `"SUCCEEDED"`.
@@ -127,29 +125,17 @@ impl QueryStatus {
     /// `errorMessage`, `reason` or `stateChangeReason` string field.
     pub fn from_json(value: &serde_json::Value) -> QueryStatus {
         let message = value.as_object().and_then(|map| {
-            [
-                "message",
-                "error",
-                "errorMessage",
-                "reason",
-                "stateChangeReason",
-            ]
-            .iter()
-            .find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
+            ["message", "error", "errorMessage", "reason", "stateChangeReason"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
         });
-        QueryStatus {
-            state: QueryState::from_json(value),
-            message,
-        }
+        QueryStatus { state: QueryState::from_json(value), message }
     }
 }
 
 impl From<QueryState> for QueryStatus {
     fn from(state: QueryState) -> Self {
-        QueryStatus {
-            state,
-            message: None,
-        }
+        QueryStatus { state, message: None }
     }
 }
 
@@ -204,10 +190,7 @@ where
         if let Some(deadline) = options.deadline {
             let elapsed = started.elapsed();
             if elapsed >= deadline {
-                return Err(Error::Deadline {
-                    elapsed,
-                    last_state,
-                });
+                return Err(Error::Deadline { elapsed, last_state });
             }
             tokio::time::sleep(delay.min(deadline - elapsed)).await;
         } else {
@@ -218,10 +201,7 @@ where
         match status.state {
             QueryState::Succeeded => return fetch_results(id).await,
             QueryState::Failed | QueryState::Cancelled => {
-                return Err(Error::QueryFailed {
-                    state: status.state,
-                    message: status.message,
-                })
+                return Err(Error::QueryFailed { state: status.state, message: status.message })
             }
             other => last_state = other,
         }
@@ -258,18 +238,9 @@ mod tests {
     fn parses_leniently() {
         assert_eq!(QueryState::parse("succeeded"), QueryState::Succeeded);
         assert_eq!(QueryState::parse(" CANCELED "), QueryState::Cancelled);
-        assert_eq!(
-            QueryState::from_json(&json!({"status": "RUNNING"})),
-            QueryState::Running
-        );
-        assert_eq!(
-            QueryState::from_json(&json!({"state": {"status": "FAILED"}})),
-            QueryState::Failed
-        );
-        assert_eq!(
-            QueryState::parse("WEIRD"),
-            QueryState::Unknown("WEIRD".into())
-        );
+        assert_eq!(QueryState::from_json(&json!({"status": "RUNNING"})), QueryState::Running);
+        assert_eq!(QueryState::from_json(&json!({"state": {"status": "FAILED"}})), QueryState::Failed);
+        assert_eq!(QueryState::parse("WEIRD"), QueryState::Unknown("WEIRD".into()));
         let s: QueryState = serde_json::from_value(json!("QUEUED")).unwrap();
         assert_eq!(s, QueryState::Queued);
         let st = QueryStatus::from_json(&json!({"status": "FAILED", "message": "bad sql"}));

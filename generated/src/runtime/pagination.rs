@@ -190,12 +190,7 @@ where
     F: FnMut(i32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let state = State {
-        fetch,
-        next_page: Some(first_page),
-        buffer: VecDeque::new(),
-        remaining: max_items,
-    };
+    let state = State { fetch, next_page: Some(first_page), buffer: VecDeque::new(), remaining: max_items };
     let stream = futures_util::stream::unfold(state, |mut state| async move {
         loop {
             if state.remaining == Some(0) {
@@ -229,9 +224,7 @@ where
             }
         }
     });
-    PageStream {
-        inner: Box::pin(stream),
-    }
+    PageStream { inner: Box::pin(stream) }
 }
 
 #[cfg(test)]
@@ -247,10 +240,7 @@ mod tests {
         assert_eq!(page.content, vec![1, 2]);
         assert_eq!(page.total_pages, Some(3));
         assert_eq!(page.pageable.as_ref().unwrap().page_size, Some(2));
-        assert_eq!(
-            page.sort.as_ref().unwrap()[0].property.as_deref(),
-            Some("name")
-        );
+        assert_eq!(page.sort.as_ref().unwrap()[0].property.as_deref(), Some("name"));
         assert_eq!(page.extra.get("custom"), Some(&serde_json::json!(1)));
         assert!(page.has_next());
         let empty: Page<i32> = serde_json::from_str("{}").unwrap();

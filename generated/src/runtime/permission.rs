@@ -42,12 +42,7 @@ impl Permission {
         action: &'static str,
         template: &'static str,
     ) -> Self {
-        Permission {
-            scope,
-            service,
-            action,
-            template,
-        }
+        Permission { scope, service, action, template }
     }
 
     /// Renders the permission for a tenant, e.g. `TNT#acme#ProcessManager:addProcessToken`.
@@ -84,10 +79,7 @@ fn replace_tenant(template: &str, tenant: &str) -> String {
         let Some(end) = after.find('}') else { break };
         let name = &after[..end];
         out.push_str(&rest[..start]);
-        if ["tenant", "tenantid", "tenant_id"]
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name))
-        {
+        if ["tenant", "tenantid", "tenant_id"].iter().any(|n| n.eq_ignore_ascii_case(name)) {
             out.push_str(tenant);
         } else {
             out.push_str(&rest[start..start + end + 2]);
@@ -114,9 +106,7 @@ pub(crate) fn grants(granted: &str, required: &str) -> bool {
 /// which case no preflight check is made.
 pub(crate) fn granted_permissions(jwt: &str) -> Option<Vec<String>> {
     let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let claims = claims.as_object()?;
     for key in ["permissions", "perms", "authorities", "scope", "scp"] {
@@ -128,10 +118,9 @@ pub(crate) fn granted_permissions(jwt: &str) -> Option<Vec<String>> {
                         .filter_map(|v| match v {
                             serde_json::Value::String(s) => Some(s.clone()),
                             // Spring-style `{"authority": "..."}` entries.
-                            serde_json::Value::Object(o) => o
-                                .get("authority")
-                                .and_then(|a| a.as_str())
-                                .map(str::to_owned),
+                            serde_json::Value::Object(o) => {
+                                o.get("authority").and_then(|a| a.as_str()).map(str::to_owned)
+                            }
                             _ => None,
                         })
                         .collect(),
@@ -152,30 +141,16 @@ mod tests {
 
     #[test]
     fn wildcard_matches_by_prefix() {
-        assert!(grants(
-            "TNT#acme#WatchlistManager*",
-            "TNT#acme#WatchlistManager:get"
-        ));
-        assert!(!grants(
-            "TNT#acme#WatchlistManager*",
-            "TNT#other#WatchlistManager:get"
-        ));
+        assert!(grants("TNT#acme#WatchlistManager*", "TNT#acme#WatchlistManager:get"));
+        assert!(!grants("TNT#acme#WatchlistManager*", "TNT#other#WatchlistManager:get"));
         assert!(grants("TNT#acme#A:b", "TNT#acme#A:b"));
         assert!(!grants("TNT#acme#A:b", "TNT#acme#A:bc"));
     }
 
     #[test]
     fn renders_for_tenant() {
-        let p = Permission::new(
-            PermissionScope::Tenant,
-            "ProcessManager",
-            "addProcessToken",
-            "",
-        );
-        assert_eq!(
-            p.for_tenant("acme"),
-            "TNT#acme#ProcessManager:addProcessToken"
-        );
+        let p = Permission::new(PermissionScope::Tenant, "ProcessManager", "addProcessToken", "");
+        assert_eq!(p.for_tenant("acme"), "TNT#acme#ProcessManager:addProcessToken");
         let p = Permission::new(PermissionScope::Tenant, "X", "y", "TNT#{tenant}#X:y");
         assert_eq!(p.for_tenant("acme"), "TNT#acme#X:y");
         let p = Permission::new(PermissionScope::Tenant, "A", "l", "TNT#{tenantid}#A:l");

@@ -191,12 +191,7 @@ impl RequestBuilder {
     /// Sets a JSON request body (`Content-Type: application/json`).
     pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => {
-                self.body = Some((
-                    Bytes::from(bytes),
-                    HeaderValue::from_static("application/json"),
-                ))
-            }
+            Ok(bytes) => self.body = Some((Bytes::from(bytes), HeaderValue::from_static("application/json"))),
             Err(e) => self.fail(format!("request body: {e}")),
         }
         self
@@ -246,11 +241,7 @@ impl RequestBuilder {
     }
 
     fn build_url(&self) -> Result<reqwest::Url, Error> {
-        let params: Vec<(&str, String)> = self
-            .path_params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.clone()))
-            .collect();
+        let params: Vec<(&str, String)> = self.path_params.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
         let rendered = path::render(self.meta.path_template, &params)
             .map_err(|name| Error::encode(format!("path parameter `{name}` is missing")))?;
         let mut url = String::with_capacity(self.client.inner.base_url.len() + rendered.len() + 64);
@@ -269,10 +260,7 @@ impl RequestBuilder {
 
     fn build_headers(&mut self) -> Result<HeaderMap, Error> {
         let mut headers = std::mem::take(&mut self.headers);
-        headers.insert(
-            reqwest::header::USER_AGENT,
-            HeaderValue::from_static(USER_AGENT),
-        );
+        headers.insert(reqwest::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         if let Some((_, ct)) = &self.body {
             headers.insert(reqwest::header::CONTENT_TYPE, ct.clone());
         }
@@ -305,10 +293,7 @@ impl RequestBuilder {
         if granted.iter().any(|g| permission::grants(g, &required)) {
             Ok(())
         } else {
-            Err(Error::PermissionDenied {
-                required,
-                operation_id: self.meta.operation_id,
-            })
+            Err(Error::PermissionDenied { required, operation_id: self.meta.operation_id })
         }
     }
 
@@ -344,10 +329,7 @@ impl RequestBuilder {
                 AuthKind::None => {}
                 AuthKind::ApiKey => {
                     let key = inner.api_key.as_ref().ok_or_else(|| {
-                        Error::config(format!(
-                            "`{}` needs an API key: use `ClientBuilder::api_key`",
-                            meta.operation_id
-                        ))
+                        Error::config(format!("`{}` needs an API key: use `ClientBuilder::api_key`", meta.operation_id))
                     })?;
                     let value = sensitive_header(key.expose_secret())
                         .ok_or_else(|| Error::config("the API key is not a valid header value"))?;
@@ -384,11 +366,7 @@ impl RequestBuilder {
                 }
             }
 
-            let mut request = inner
-                .http
-                .request(method.clone(), url.clone())
-                .headers(headers.clone())
-                .timeout(timeout);
+            let mut request = inner.http.request(method.clone(), url.clone()).headers(headers.clone()).timeout(timeout);
             if let Some((name, value)) = auth {
                 request = request.header(name, value);
             }
@@ -402,9 +380,7 @@ impl RequestBuilder {
                     let err = Error::from_reqwest(e);
                     let retryable = match &err {
                         Error::Transport { source } if source.is_connect() => true,
-                        Error::Transport { .. } | Error::Timeout { .. } => {
-                            policy.allows(idempotent)
-                        }
+                        Error::Transport { .. } | Error::Timeout { .. } => policy.allows(idempotent),
                         _ => false,
                     };
                     if retryable && can_retry {
@@ -413,11 +389,7 @@ impl RequestBuilder {
                         tracing::debug!(
                             attempt,
                             delay_ms = delay.as_millis() as u64,
-                            reason = if err.is_timeout() {
-                                "timeout"
-                            } else {
-                                "connection error"
-                            },
+                            reason = if err.is_timeout() { "timeout" } else { "connection error" },
                             "retrying"
                         );
                         tokio::time::sleep(delay).await;
@@ -430,11 +402,7 @@ impl RequestBuilder {
             let status = response.status().as_u16();
             span.record("status", status);
 
-            if status == 401
-                && meta.auth == AuthKind::Bearer
-                && !refreshed_after_401
-                && inner.tokens.is_refreshable()
-            {
+            if status == 401 && meta.auth == AuthKind::Bearer && !refreshed_after_401 && inner.tokens.is_refreshable() {
                 if let Some(rejected) = token.take() {
                     refreshed_after_401 = true;
                     drop(response);
@@ -453,12 +421,7 @@ impl RequestBuilder {
                 if retryable_status(status) && policy.allows(idempotent) && can_retry {
                     retries += 1;
                     let delay = policy.backoff(retries, Some(response.headers()));
-                    tracing::debug!(
-                        attempt,
-                        status,
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying"
-                    );
+                    tracing::debug!(attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
                     drop(response);
                     tokio::time::sleep(delay).await;
                     continue;

@@ -146,8 +146,9 @@ fn mod_file(api: &Api) -> TokenStream {
         quote! { match service { #(#lookup)* _ => None } }
     };
     let d = doc("A documented error code of some service.");
-    let lookup_doc =
-        doc("The typed code for `code` from the service tagged `service`; `None` when that service documents no codes.");
+    let lookup_doc = doc(
+        "The typed code for `code` from the service tagged `service`; `None` when that service documents no codes.",
+    );
     let code_doc = doc("The numeric code.");
     let name_doc = doc("The documented name.");
     let desc_doc = doc("What the code means.");

@@ -314,13 +314,13 @@ fn client_method(api: &Api, s: &Service, op: &Operation, registry: Option<&Error
         values.push(v);
     }
     let mut text = operation_doc(api, s, op, registry);
-    text.push_str(&format!("\n\nReturns a [`{}`] request: set optional parameters, then `.send().await`.", op.builder_name));
+    text.push_str(&format!(
+        "\n\nReturns a [`{}`] request: set optional parameters, then `.send().await`.",
+        op.builder_name
+    ));
     let docs = doc(&text);
-    let dep = if op.deprecated {
-        quote!(#[deprecated(note = "deprecated in the TrustX API reference")])
-    } else {
-        quote!()
-    };
+    let dep =
+        if op.deprecated { quote!(#[deprecated(note = "deprecated in the TrustX API reference")]) } else { quote!() };
     let allow = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
     quote! {
         #docs
@@ -593,11 +593,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
 /// Return type, the `match` on the status, and any response enum to declare.
 fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, TokenStream, TokenStream) {
     match (success, &op.response_enum) {
-        ([], _) => (
-            quote!(crate::runtime::EmptyResponse),
-            quote!(Ok(response.into_empty())),
-            quote!(),
-        ),
+        ([], _) => (quote!(crate::runtime::EmptyResponse), quote!(Ok(response.into_empty())), quote!()),
         ([one], _) => {
             let (ty, expr) = decode(one.body.as_ref());
             let range = match one.status {

@@ -46,12 +46,8 @@ pub fn file(api: &Api) -> TokenStream {
         all.push(quote!(#m::#c));
     }
     let mods = modules.into_iter().map(|(m, items)| {
-        let service = api
-            .permissions
-            .iter()
-            .find(|d| d.module == m)
-            .map(|d| d.permission.service.clone())
-            .unwrap_or_default();
+        let service =
+            api.permissions.iter().find(|d| d.module == m).map(|d| d.permission.service.clone()).unwrap_or_default();
         let d = doc(&format!("Permissions checked by the {} service.", code(&service)));
         let m = ident(m);
         quote! { #d pub mod #m { #(#items)* } }

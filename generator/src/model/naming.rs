@@ -12,9 +12,35 @@ const KEYWORDS: &[&str] = &[
 
 /// Type names that would shadow prelude items used by generated code.
 const RESERVED_TYPES: &[&str] = &[
-    "Option", "Result", "Vec", "String", "Box", "Some", "None", "Ok", "Err", "Self", "Clone", "Copy", "Default",
-    "Debug", "Eq", "PartialEq", "Ord", "PartialOrd", "Hash", "Send", "Sync", "Sized", "Drop", "Fn", "Iterator",
-    "ToString", "ToOwned", "Into", "From",
+    "Option",
+    "Result",
+    "Vec",
+    "String",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Self",
+    "Clone",
+    "Copy",
+    "Default",
+    "Debug",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "Send",
+    "Sync",
+    "Sized",
+    "Drop",
+    "Fn",
+    "Iterator",
+    "ToString",
+    "ToOwned",
+    "Into",
+    "From",
 ];
 
 /// Keeps only characters that can appear in an identifier, splitting words on the rest.

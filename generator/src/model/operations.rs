@@ -32,7 +32,10 @@ pub fn build_services<'a>(
         let item = match item {
             ReferenceOr::Item(i) => i,
             ReferenceOr::Reference { .. } => {
-                diags.push(Diagnostic::error(&pptr, "path items given by `$ref` are not supported; inline the path item"));
+                diags.push(Diagnostic::error(
+                    &pptr,
+                    "path items given by `$ref` are not supported; inline the path item",
+                ));
                 continue;
             }
         };
@@ -259,7 +262,18 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 ));
             }
         }
-        let mut scope = NameScope::with_reserved(&["body", "client", "options", "send", "header", "query_param", "request_timeout", "into_stream", "into_stream_capped", "stream"]);
+        let mut scope = NameScope::with_reserved(&[
+            "body",
+            "client",
+            "options",
+            "send",
+            "header",
+            "query_param",
+            "request_timeout",
+            "into_stream",
+            "into_stream_capped",
+            "stream",
+        ]);
         let mut out: Vec<Param> = Vec::new();
         let mut ordered: Vec<&(&'a Parameter, String)> = Vec::new();
         for name in &template {
@@ -379,8 +393,8 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             return Some((mt.clone(), kind));
         }
         let (mt, media) = content.first()?;
-        let textual = mt.starts_with("text/plain")
-            && !matches!(&media.schema, Some(ReferenceOr::Item(s)) if is_binary(s));
+        let textual =
+            mt.starts_with("text/plain") && !matches!(&media.schema, Some(ReferenceOr::Item(s)) if is_binary(s));
         Some((mt.clone(), if textual { BodyKind::Text } else { BodyKind::Binary }))
     }
 
@@ -416,7 +430,9 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 .map(|(media_type, kind)| ResponseBody { media_type, kind })
         } else {
             // Error bodies are decoded by the runtime's error type, not per operation.
-            resp.content.first().map(|(mt, _)| ResponseBody { media_type: mt.clone(), kind: BodyKind::Json(TypeRef::Json) })
+            resp.content
+                .first()
+                .map(|(mt, _)| ResponseBody { media_type: mt.clone(), kind: BodyKind::Json(TypeRef::Json) })
         };
         let error_codes = self.error_codes(resp, &ptr);
         Some(Response {

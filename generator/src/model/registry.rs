@@ -42,7 +42,10 @@ pub fn error_registries(spec: &OpenAPI, diags: &mut Diagnostics) -> Vec<ErrorReg
     for (tag, codes) in services {
         let sptr = pointer(&["components", "x-error-codes", tag]);
         let Some(codes) = codes.as_object() else {
-            diags.push(Diagnostic::error(&sptr, "must map each code (as a string key, e.g. \"20\") to {name, description}"));
+            diags.push(Diagnostic::error(
+                &sptr,
+                "must map each code (as a string key, e.g. \"20\") to {name, description}",
+            ));
             continue;
         };
         let mut parsed: BTreeMap<i64, (String, String)> = BTreeMap::new();
@@ -113,7 +116,10 @@ mod tests {
     #[test]
     fn parses_both_scopes() {
         let p = parse_permission("TNT#{tenantid}#ArthrServer:listTenantApiKeys");
-        assert_eq!(p.as_ref().map(|p| (p.scope, p.service.as_str(), p.action.as_str())), Some((Scope::Tenant, "ArthrServer", "listTenantApiKeys")));
+        assert_eq!(
+            p.as_ref().map(|p| (p.scope, p.service.as_str(), p.action.as_str())),
+            Some((Scope::Tenant, "ArthrServer", "listTenantApiKeys"))
+        );
         let p = parse_permission("SYS#WatchlistManager:addTrendRecord");
         assert_eq!(p.map(|p| p.scope), Some(Scope::System));
         assert!(parse_permission("TNT#acme#X:y").is_none());

@@ -58,11 +58,9 @@ impl<'a> TypeBuilder<'a> {
                     }
                     (TypeKind::Alias(self.reference(reference, &ptr, diags)), None, false)
                 }
-                ReferenceOr::Item(s) => (
-                    self.kind_for(&name, s, &ptr, diags),
-                    s.schema_data.description.clone(),
-                    s.schema_data.deprecated,
-                ),
+                ReferenceOr::Item(s) => {
+                    (self.kind_for(&name, s, &ptr, diags), s.schema_data.description.clone(), s.schema_data.deprecated)
+                }
             };
             self.defs.push(TypeDef { name, spec_name: key.clone(), description, deprecated, pointer: ptr, kind });
         }
@@ -242,7 +240,8 @@ impl<'a> TypeBuilder<'a> {
                         return TypeKind::Alias(self.reference(reference, ptr, diags));
                     }
                 }
-                let mut parts = ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
+                let mut parts =
+                    ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
                 self.collect_object(s, ptr, &mut parts, diags, 0);
                 if parts.properties.is_empty() && !matches!(s.schema_kind, SchemaKind::AllOf { .. }) {
                     if let SchemaKind::Type(t) = &s.schema_kind {
@@ -340,10 +339,8 @@ impl<'a> TypeBuilder<'a> {
             match member {
                 ReferenceOr::Reference { reference } => match self.resolve(reference) {
                     Some(target) => self.collect_object(target, &mptr, parts, diags, depth + 1),
-                    None => diags.push(Diagnostic::error(
-                        &mptr,
-                        format!("`$ref: {reference}` does not resolve to a schema"),
-                    )),
+                    None => diags
+                        .push(Diagnostic::error(&mptr, format!("`$ref: {reference}` does not resolve to a schema"))),
                 },
                 ReferenceOr::Item(m) => self.collect_object(m, &mptr, parts, diags, depth + 1),
             }

@@ -54,21 +54,12 @@ pub fn token_mock(token: &str, ttl: u64) -> Mock {
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .and(header("X-API-Key", API_KEY))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({ "token": token, "ttl": ttl })),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({ "token": token, "ttl": ttl })))
 }
 
 /// The requests the server received on `p`.
 pub async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == p)
-        .collect()
+    server.received_requests().await.unwrap_or_default().into_iter().filter(|r| r.url.path() == p).collect()
 }
 
 pub async fn token_issues(server: &MockServer) -> usize {
@@ -81,23 +72,13 @@ pub fn header_of<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
 
 /// `GET /api/watchlist-manager/watchlists/{id}` through the generated operation.
 #[allow(deprecated)]
-pub async fn get_watchlist(
-    client: &Client,
-    id: &str,
-) -> Result<trustx::models::Watchlist, trustx::Error> {
+pub async fn get_watchlist(client: &Client, id: &str) -> Result<trustx::models::Watchlist, trustx::Error> {
     client.watchlist_manager().get_watchlist_v2(id).send().await
 }
 
 /// `POST /api/watchlist-manager/watchlists` through the generated operation.
 #[allow(deprecated)]
 pub async fn create_watchlist(client: &Client) -> Result<trustx::models::Watchlist, trustx::Error> {
-    let body = trustx::models::WatchlistRequest {
-        name: Some("PEP".into()),
-        ..Default::default()
-    };
-    client
-        .watchlist_manager()
-        .create_watchlist_v2(body)
-        .send()
-        .await
+    let body = trustx::models::WatchlistRequest { name: Some("PEP".into()), ..Default::default() };
+    client.watchlist_manager().create_watchlist_v2(body).send().await
 }
