@@ -1,4 +1,4 @@
-//! The one error type of the SDK, and the HTTP error with the parsed TrustX error body.
+//! The one error type of the SDK, and the HTTP error with the parsed error body.
 
 use std::fmt;
 use std::time::Duration;
@@ -6,8 +6,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
-use crate::error_codes::ErrorCode;
-use crate::runtime::long_running::QueryState;
+use super::api::ErrorBodyFields;
+use super::error_code::ErrorCodeInfo;
+use super::long_running::QueryState;
+use super::meta::OperationMeta;
 
 /// Every failure of an SDK call.
 #[derive(Debug)]
@@ -84,7 +86,7 @@ impl Error {
         Error::Config { message: message.into() }
     }
 
-    /// An authentication error without a cause, e.g. for a [`TokenProvider`](crate::runtime::TokenProvider).
+    /// An authentication error without a cause, e.g. for a [`TokenProvider`](super::TokenProvider).
     pub fn auth(message: impl Into<String>) -> Self {
         Error::Auth { message: message.into(), source: None }
     }
@@ -121,17 +123,18 @@ impl Error {
         }
     }
 
-    /// The numeric TrustX error code from the error body, when present.
+    /// The numeric error code from the error body, when present.
     pub fn code(&self) -> Option<i64> {
         self.http_error().and_then(HttpError::code)
     }
 
-    /// The typed error code, when the operation's service documents it.
-    pub fn error_code(&self) -> Option<&ErrorCode> {
-        self.http_error().and_then(|e| e.error_code.as_ref())
+    /// The documented error code (name and description), when the operation's service documents
+    /// the code in the body.
+    pub fn error_code_info(&self) -> Option<&'static ErrorCodeInfo> {
+        self.http_error().and_then(|e| e.error_code)
     }
 
-    /// The error message from the TrustX error body, when present.
+    /// The error message from the error body, when present.
     pub fn message(&self) -> Option<&str> {
         match self {
             Error::QueryFailed { message, .. } => message.as_deref(),
@@ -201,71 +204,74 @@ impl std::error::Error for Error {
     }
 }
 
-/// The TrustX error body, e.g. `{"code": 20, "message": "Watchlist not found"}`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ApiErrorBody {
-    /// The error code: an integer, sometimes a numeric string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<serde_json::Value>,
-    /// The human-readable message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Any other fields.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl ApiErrorBody {
-    /// The code as an integer, parsed from a JSON integer or a numeric string.
-    pub fn code_number(&self) -> Option<i64> {
-        match self.code.as_ref()? {
-            serde_json::Value::Number(n) => n.as_i64(),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-}
-
 /// An HTTP response with an error status (or an undocumented status), with its body kept.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct HttpError {
     /// The operation that failed.
-    pub operation_id: &'static str,
+    pub operation: &'static OperationMeta,
     /// The HTTP status.
     pub status: u16,
     /// The response headers.
     pub headers: HeaderMap,
     /// The raw response body.
     pub body: Bytes,
-    /// The parsed TrustX error body, when the body is a JSON object.
-    pub api_error: Option<ApiErrorBody>,
-    /// The typed error code, when the operation's service documents the code.
-    pub error_code: Option<ErrorCode>,
+    /// The error code from the body, when it has one (an integer or a numeric string).
+    pub code: Option<i64>,
+    /// The error message from the body, when it has one.
+    pub message: Option<String>,
+    /// The documented error code, when the operation's service documents `code`.
+    pub error_code: Option<&'static ErrorCodeInfo>,
 }
 
 impl HttpError {
-    /// Builds the error from a response's parts, parsing the body when it is JSON.
-    pub(crate) fn new(operation_id: &'static str, service: &str, status: u16, headers: HeaderMap, body: Bytes) -> Self {
-        let api_error = serde_json::from_slice::<ApiErrorBody>(&body).ok();
-        let error_code =
-            api_error.as_ref().and_then(ApiErrorBody::code_number).and_then(|code| ErrorCode::lookup(service, code));
-        HttpError { operation_id, status, headers, body, api_error, error_code }
+    /// Builds the error from a response's parts, reading the code and message from the body
+    /// when it is a JSON object with the API's error-body fields.
+    pub(crate) fn new(
+        operation: &'static OperationMeta,
+        fields: ErrorBodyFields,
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        let object = match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        let field = |name: Option<&str>| name.and_then(|n| object.as_ref()?.get(n));
+        let code = field(fields.code).and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        let message = field(fields.message).and_then(|v| v.as_str()).map(str::to_owned);
+        let error_code = code.and_then(|c| operation.error_codes?.lookup(c));
+        HttpError { operation, status, headers, body, code, message, error_code }
     }
 
-    /// The numeric TrustX error code, when the body has one.
+    /// The id of the operation that failed.
+    pub fn operation_id(&self) -> &'static str {
+        self.operation.operation_id
+    }
+
+    /// The numeric error code, when the body has one.
     pub fn code(&self) -> Option<i64> {
-        self.api_error.as_ref().and_then(ApiErrorBody::code_number)
+        self.code
     }
 
     /// The error message from the body, when present.
     pub fn message(&self) -> Option<&str> {
-        self.api_error.as_ref().and_then(|b| b.message.as_deref())
+        self.message.as_deref()
     }
 
     /// The raw body as text (lossy UTF-8).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Decodes the body as JSON into `T` (e.g. the API's generated error model).
+    pub fn body_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
     }
 }
 
@@ -275,9 +281,9 @@ impl fmt::Display for HttpError {
         if let Some(reason) = reqwest::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()) {
             write!(f, " {reason}")?;
         }
-        write!(f, " from `{}`", self.operation_id)?;
-        match (&self.error_code, self.code()) {
-            (Some(typed), _) => write!(f, ": {} ({})", typed.name(), typed.code())?,
+        write!(f, " from `{}`", self.operation.operation_id)?;
+        match (self.error_code, self.code) {
+            (Some(known), _) => write!(f, ": {} ({})", known.name, known.code)?,
             (None, Some(code)) => write!(f, ": code {code}")?,
             (None, None) => {}
         }

@@ -47,7 +47,7 @@ macro_rules! secret_type {
 }
 
 secret_type! {
-    /// A TrustX API key, exchanged for a bearer token (JWT) by the client.
+    /// An API key; exchanged for bearer tokens when the API describes a token exchange.
     ApiKey
 }
 

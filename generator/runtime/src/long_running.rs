@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::runtime::error::Error;
+use super::error::Error;
 
 /// The state of a long-running query.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,4 +1,4 @@
-//! Path templates and percent-encoding of path segments and query components.
+//! Percent-encoding of path segments and query components.
 //!
 //! A path parameter always stays one segment: every byte except the unreserved characters
 //! `A-Z a-z 0-9 - . _ ~` is percent-encoded, so `/`, `?`, `#`, `%` and spaces cannot change
@@ -24,30 +24,6 @@ pub(crate) fn encode_segment(value: &str) -> Result<String, &'static str> {
         "." | ".." => Err("must not be `.` or `..`"),
         _ => Ok(encode_component(value)),
     }
-}
-
-/// Replaces `{name}` placeholders in `template` with the already encoded values.
-///
-/// Returns the name of the first placeholder without a value as the error.
-pub(crate) fn render(template: &str, params: &[(&str, String)]) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let name = &after[..end];
-        match params.iter().find(|(n, _)| *n == name) {
-            Some((_, value)) => out.push_str(value),
-            None => return Err(name.to_owned()),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 #[cfg(test)]

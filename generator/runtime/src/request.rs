@@ -1,22 +1,23 @@
 //! Building and sending one operation's request: parameters, body, credentials, retries,
-//! the permission preflight and the `trustx.request` tracing span.
+//! the permission preflight and the `sdk.request` tracing span.
 
 use std::fmt::Display;
 use std::time::Duration;
+
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use tracing::Instrument as _;
 
-use crate::runtime::client::{Client, USER_AGENT};
-use crate::runtime::error::{Error, HttpError};
-use crate::runtime::meta::{AuthKind, OperationMeta};
-use crate::runtime::path;
-use crate::runtime::permission;
-use crate::runtime::response::Response;
-use crate::runtime::retry::retryable_status;
-use crate::runtime::secret::{sensitive_header, BearerToken};
+use super::client::Client;
+use super::error::{Error, HttpError};
+use super::meta::{AuthKind, OperationMeta, PathPart};
+use super::path;
+use super::permission;
+use super::response::Response;
+use super::retry::retryable_status;
+use super::secret::{sensitive_header, BearerToken};
 
 /// Extra query parameters and headers from the caller, applied after the generated ones
 /// (a header given here replaces a generated header of the same name), and an optional
@@ -80,7 +81,8 @@ impl RequestOptions {
 pub struct RequestBuilder {
     client: Client,
     meta: &'static OperationMeta,
-    path_params: Vec<(String, String)>,
+    /// Encoded path parameter values, in the order of the path's parameters.
+    path_values: Vec<String>,
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Option<(Bytes, HeaderValue)>,
@@ -117,7 +119,7 @@ impl RequestBuilder {
         RequestBuilder {
             client,
             meta,
-            path_params: Vec::new(),
+            path_values: Vec::new(),
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: None,
@@ -132,13 +134,26 @@ impl RequestBuilder {
         }
     }
 
-    /// Sets a path parameter; the value is percent-encoded as exactly one path segment.
-    /// Empty, `.` and `..` values are rejected.
-    pub fn path_param(mut self, name: &str, value: &dyn Display) -> Self {
+    /// Sets the next path parameter (in the order of the path template); the value is
+    /// percent-encoded so that it stays within its place. Empty, `.` and `..` values are rejected.
+    pub fn path_param(mut self, value: &dyn Display) -> Self {
         let raw = value.to_string();
         match path::encode_segment(&raw) {
-            Ok(encoded) => self.path_params.push((name.to_owned(), encoded)),
-            Err(why) => self.fail(format!("path parameter `{name}` {why}")),
+            Ok(encoded) => self.path_values.push(encoded),
+            Err(why) => {
+                let name = self
+                    .meta
+                    .path
+                    .iter()
+                    .filter_map(|p| match p {
+                        PathPart::Param(name) => Some(*name),
+                        PathPart::Literal(_) => None,
+                    })
+                    .nth(self.path_values.len())
+                    .unwrap_or("?");
+                self.fail(format!("path parameter `{name}` {why}"));
+                self.path_values.push(String::new());
+            }
         }
         self
     }
@@ -220,14 +235,14 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends the request, retrying per the client's [`RetryPolicy`](crate::runtime::RetryPolicy).
+    /// Sends the request, retrying per the client's [`RetryPolicy`](super::RetryPolicy).
     ///
     /// Statuses below 400 (including redirects, which are never followed) are `Ok`;
     /// statuses >= 400 are [`Error::Http`].
     pub async fn send(self) -> Result<Response, Error> {
         let meta = self.meta;
         let span = tracing::info_span!(
-            "trustx.request",
+            "sdk.request",
             operation_id = meta.operation_id,
             method = meta.method.as_str(),
             path_template = meta.path_template,
@@ -238,12 +253,19 @@ impl RequestBuilder {
     }
 
     fn build_url(&self) -> Result<reqwest::Url, Error> {
-        let params: Vec<(&str, String)> = self.path_params.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-        let rendered = path::render(self.meta.path_template, &params)
-            .map_err(|name| Error::encode(format!("path parameter `{name}` is missing")))?;
-        let mut url = String::with_capacity(self.client.inner.base_url.len() + rendered.len() + 64);
-        url.push_str(&self.client.inner.base_url);
-        url.push_str(&rendered);
+        let base = &self.client.inner.base_url;
+        let mut url = String::with_capacity(base.len() + self.meta.path_template.len() + 64);
+        url.push_str(base);
+        let mut values = self.path_values.iter();
+        for part in self.meta.path {
+            match part {
+                PathPart::Literal(text) => url.push_str(text),
+                PathPart::Param(name) => match values.next() {
+                    Some(value) => url.push_str(value),
+                    None => return Err(Error::encode(format!("path parameter `{name}` is missing"))),
+                },
+            }
+        }
         let mut sep = '?';
         for (name, value) in self.query.iter().chain(self.options.query.iter()) {
             url.push(sep);
@@ -257,7 +279,7 @@ impl RequestBuilder {
 
     fn build_headers(&mut self) -> Result<HeaderMap, Error> {
         let mut headers = std::mem::take(&mut self.headers);
-        headers.insert(reqwest::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        headers.insert(reqwest::header::USER_AGENT, self.client.inner.user_agent.clone());
         if let Some((_, ct)) = &self.body {
             headers.insert(reqwest::header::CONTENT_TYPE, ct.clone());
         }
@@ -279,14 +301,14 @@ impl RequestBuilder {
     }
 
     fn check_permission(&self, token: &BearerToken) -> Result<(), Error> {
-        let inner = &self.client.inner;
-        let (Some(required), Some(tenant)) = (self.meta.permission, inner.tenant.as_deref()) else {
+        let Some(required) = self.meta.permission else {
             return Ok(());
         };
         let Some(granted) = permission::granted_permissions(token.expose_secret()) else {
             return Ok(());
         };
-        let required = required.for_tenant(tenant);
+        let required = required.render(|name| self.client.server_variable(name));
+
         if granted.iter().any(|g| permission::grants(g, &required)) {
             Ok(())
         } else {
@@ -324,17 +346,19 @@ impl RequestBuilder {
             let mut auth: Option<(HeaderName, HeaderValue)> = None;
             match meta.auth {
                 AuthKind::None => {}
-                AuthKind::ApiKey => {
+                AuthKind::ApiKey { header } => {
                     let key = inner.api_key.as_ref().ok_or_else(|| {
                         Error::config(format!("`{}` needs an API key: use `ClientBuilder::api_key`", meta.operation_id))
                     })?;
                     let value = sensitive_header(key.expose_secret())
                         .ok_or_else(|| Error::config("the API key is not a valid header value"))?;
-                    auth = Some((HeaderName::from_static("x-api-key"), value));
+                    let name = HeaderName::from_bytes(header.as_bytes())
+                        .map_err(|_| Error::config(format!("`{header}` is not a valid header name")))?;
+                    auth = Some((name, value));
                 }
                 AuthKind::Bearer => {
                     if token.is_none() {
-                        match inner.tokens.token().await {
+                        match inner.tokens.token(&client).await {
                             Ok(t) => token = t,
                             Err(e) if can_retry && e.is_retryable() => {
                                 retries += 1;
@@ -403,7 +427,7 @@ impl RequestBuilder {
                 if let Some(rejected) = token.take() {
                     refreshed_after_401 = true;
                     drop(response);
-                    match inner.tokens.refresh(&rejected).await? {
+                    match inner.tokens.refresh(&client, &rejected).await? {
                         Some(fresh) => {
                             tracing::debug!(attempt, "refreshed the token after 401, retrying");
                             token = Some(fresh);
@@ -425,16 +449,10 @@ impl RequestBuilder {
                 }
                 let headers = response.headers().clone();
                 let body = response.bytes().await.unwrap_or_default();
-                return Err(Error::Http(Box::new(HttpError::new(
-                    meta.operation_id,
-                    meta.service,
-                    status,
-                    headers,
-                    body,
-                ))));
+                return Err(Error::Http(Box::new(HttpError::new(meta, inner.api.error_body, status, headers, body))));
             }
 
-            return Ok(Response::new(response, meta));
+            return Ok(Response::new(response, meta, inner.api.error_body));
         }
     }
 }

@@ -9,20 +9,22 @@ use futures_util::StreamExt as _;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::runtime::error::{Error, HttpError};
-use crate::runtime::meta::OperationMeta;
+use super::api::ErrorBodyFields;
+use super::error::{Error, HttpError};
+use super::meta::OperationMeta;
 
 /// A response with a status below 400, as returned by
-/// [`RequestBuilder::send`](crate::runtime::RequestBuilder::send).
+/// [`RequestBuilder::send`](super::RequestBuilder::send).
 #[derive(Debug)]
 pub struct Response {
     inner: reqwest::Response,
     meta: &'static OperationMeta,
+    error_body: ErrorBodyFields,
 }
 
 impl Response {
-    pub(crate) fn new(inner: reqwest::Response, meta: &'static OperationMeta) -> Self {
-        Response { inner, meta }
+    pub(crate) fn new(inner: reqwest::Response, meta: &'static OperationMeta, error_body: ErrorBodyFields) -> Self {
+        Response { inner, meta, error_body }
     }
 
     /// The HTTP status.
@@ -78,13 +80,7 @@ impl Response {
         let headers = self.inner.headers().clone();
         let meta = self.meta;
         match self.inner.bytes().await {
-            Ok(body) => Error::UnexpectedStatus(Box::new(HttpError::new(
-                meta.operation_id,
-                meta.service,
-                status,
-                headers,
-                body,
-            ))),
+            Ok(body) => Error::UnexpectedStatus(Box::new(HttpError::new(meta, self.error_body, status, headers, body))),
             Err(e) => Error::from_reqwest(e),
         }
     }

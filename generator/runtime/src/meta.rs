@@ -1,6 +1,7 @@
 //! Static description of one API operation, emitted by the generator as a `const`.
 
-use crate::runtime::permission::Permission;
+use super::error_code::ErrorCodeTable;
+use super::permission::Permission;
 
 /// An HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,29 +70,45 @@ impl std::fmt::Display for HttpMethod {
 pub enum AuthKind {
     /// No credentials are sent.
     None,
-    /// The API key is sent in the `X-API-Key` header (the token issue operation).
-    ApiKey,
-    /// A bearer token (JWT) is sent in the `Authorization` header.
+    /// The client's API key is sent in this header.
+    ApiKey {
+        /// The header name, e.g. `"X-API-Key"`.
+        header: &'static str,
+    },
+    /// A bearer token is sent in the `Authorization` header.
     Bearer,
 }
 
-/// Everything the runtime needs to know about one operation.
+/// One piece of a path template, as split by the generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// Literal text, sent as written.
+    Literal(&'static str),
+    /// The next path parameter value, percent-encoded so that it cannot leave its place.
+    Param(&'static str),
+}
+
+/// Everything the runtime needs to know about one operation: the one fact sheet per operation.
 #[derive(Debug, Clone, Copy)]
 pub struct OperationMeta {
     /// The OpenAPI `operationId`, e.g. `"getWatchlist"`.
     pub operation_id: &'static str,
-    /// The operation's tag, e.g. `"watchlist-manager"`; selects the error code table.
+    /// The operation's service (tag).
     pub service: &'static str,
     /// The HTTP method.
     pub method: HttpMethod,
-    /// The path with `{name}` placeholders, e.g. `"/api/watchlist-manager/watchlists/{watchlistId}"`.
+    /// The path with `{name}` placeholders, as written in the document (for docs and tracing).
     pub path_template: &'static str,
+    /// The same path, split into literals and parameters in order.
+    pub path: &'static [PathPart],
     /// A one-line summary of the operation.
     pub summary: &'static str,
     /// The permission the caller's token needs, when documented.
-    pub permission: Option<Permission>,
+    pub permission: Option<&'static Permission>,
     /// How the operation authenticates.
     pub auth: AuthKind,
+    /// The error codes its service documents.
+    pub error_codes: Option<&'static ErrorCodeTable>,
     /// Whether the operation is deprecated.
     pub deprecated: bool,
     /// Whether the operation is marked beta.

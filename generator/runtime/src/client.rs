@@ -1,0 +1,442 @@
+//! The client and its builder: base URL (from the API's server template or given), credentials,
+//! timeouts, retries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::api::ApiDescription;
+use super::auth::{ExchangedTokens, TokenProvider, TokenSource};
+use super::error::Error;
+use super::meta::OperationMeta;
+use super::request::RequestBuilder;
+use super::retry::RetryPolicy;
+use super::secret::{ApiKey, BearerToken};
+
+/// The default connect timeout (10 s).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default timeout of one request attempt, including reading the body (60 s).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(crate) struct ClientInner {
+    pub(crate) api: &'static ApiDescription,
+    pub(crate) http: reqwest::Client,
+    /// Without a trailing slash.
+    pub(crate) base_url: String,
+    /// Server variable values given to the builder (name as in the template, value).
+    pub(crate) variables: Vec<(&'static str, String)>,
+    pub(crate) user_agent: reqwest::header::HeaderValue,
+    pub(crate) api_key: Option<ApiKey>,
+    pub(crate) tokens: TokenSource,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) request_timeout: Duration,
+    pub(crate) permission_preflight: bool,
+}
+
+/// An API client. Cheap to clone; clones share the connection pool and token cache.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base_url", &self.inner.base_url).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts a request for an operation. Used by generated code.
+    pub fn request(&self, meta: &'static OperationMeta) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), meta)
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The value of a server variable given to the builder, by its name in the template
+    /// (e.g. `"tenantId"`) or its setter name (e.g. `"tenant"`).
+    pub fn server_variable(&self, name: &str) -> Option<&str> {
+        variable_value(self.inner.api, &self.inner.variables, name)
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The API this client talks to.
+    pub fn api(&self) -> &'static ApiDescription {
+        self.inner.api
+    }
+}
+
+/// Looks a variable up by template name or setter name, ignoring case and `_`/`-`.
+fn variable_value<'a>(api: &ApiDescription, values: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').collect::<String>().to_ascii_lowercase();
+    let wanted = norm(name);
+    let variables = api.server.map(|s| s.variables).unwrap_or_default();
+    values.iter().find_map(|(var, value)| {
+        let setter = variables.iter().find(|v| v.name == *var).map(|v| v.setter).unwrap_or(var);
+        (norm(var) == wanted || norm(setter) == wanted).then_some(value.as_str())
+    })
+}
+
+enum Credentials {
+    None,
+    ApiKey(ApiKey),
+    Bearer(BearerToken),
+    Provider(Arc<dyn TokenProvider>),
+}
+
+/// Builds a [`Client`].
+///
+/// The base URL comes from the API's server template and its variables (generated setters such
+/// as `.region(..)` set them), or from [`base_url`](ClientBuilder::base_url).
+pub struct ClientBuilder {
+    api: &'static ApiDescription,
+    variables: Vec<(&'static str, String)>,
+    base_url: Option<String>,
+    allow_insecure_http: bool,
+    credentials: Credentials,
+    refresh_margin: Option<Duration>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    permission_preflight: bool,
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api", &self.api.name)
+            .field("variables", &self.variables)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Starts building a client for an API. Generated crates call this from `Client::builder()`.
+    pub fn new(api: &'static ApiDescription) -> Self {
+        ClientBuilder {
+            api,
+            variables: Vec::new(),
+            base_url: None,
+            allow_insecure_http: false,
+            credentials: Credentials::None,
+            refresh_margin: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            http: None,
+            retry: RetryPolicy::default(),
+            permission_preflight: false,
+            error: None,
+        }
+    }
+
+    /// Sets a variable of the server template by its name in the template (generated setters call
+    /// this). The value must be a host label or path segment: letters, digits and `-`.
+    pub fn server_variable(mut self, name: &str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        let known = self.api.server.and_then(|s| s.variables.iter().find(|v| v.name == name));
+        match known {
+            Some(var) => {
+                self.variables.retain(|(n, _)| *n != var.name);
+                self.variables.push((var.name, value));
+            }
+            None if self.error.is_none() => {
+                self.error = Some(Error::config(format!("the server URL has no variable `{name}`")));
+            }
+            None => {}
+        }
+        self
+    }
+
+    /// An explicit base URL (e.g. a proxy or a local test server); overrides the server template.
+    /// Must be `https://` unless [`allow_insecure_http`](Self::allow_insecure_http) is set.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Allows a plain `http://` base URL (for local testing only).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Authenticates with an API key: sent as is by operations that take it, and exchanged for
+    /// bearer tokens (cached and refreshed) when the API describes a token exchange.
+    pub fn api_key(mut self, key: ApiKey) -> Self {
+        self.credentials = Credentials::ApiKey(key);
+        self
+    }
+
+    /// Authenticates with a fixed bearer token (not refreshed).
+    pub fn bearer_token(mut self, token: BearerToken) -> Self {
+        self.credentials = Credentials::Bearer(token);
+        self
+    }
+
+    /// Authenticates with tokens from a custom provider.
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.credentials = Credentials::Provider(Arc::new(provider));
+        self
+    }
+
+    /// How long before its expiry a token from the API key exchange is refreshed.
+    /// Defaults to a tenth of its lifetime, at most 30 s.
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = Some(margin);
+        self
+    }
+
+    /// The connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The timeout of one request attempt, including reading the body (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Uses a preconfigured `reqwest::Client`. It must not follow redirects
+    /// (build it with `redirect(reqwest::redirect::Policy::none())`): the SDK returns 3xx
+    /// responses to the caller, and following them could send credentials elsewhere.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Checks the bearer token's permission claims before sending and fails with
+    /// [`Error::PermissionDenied`] when the operation's permission is missing. The permission's
+    /// placeholders are filled from the server variables (matched by name, ignoring case and `_`),
+    /// which must therefore be set, also with a base URL.
+    /// The JWT payload is decoded without verifying its signature; the granted permissions are
+    /// read from the first present claim of `permissions`, `perms`, `authorities` (arrays of
+    /// strings, or a space-separated string), `scope` and `scp` (space-separated string or
+    /// array). A granted permission ending in `*` matches by prefix. Tokens listing none of
+    /// these claims are not checked.
+    pub fn permission_preflight(mut self, enabled: bool) -> Self {
+        self.permission_preflight = enabled;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        for (name, value) in &self.variables {
+            validate_variable(name, value)?;
+        }
+        let base_url = match &self.base_url {
+            Some(url) => validate_base_url(url, self.allow_insecure_http)?,
+            None => render_server(self.api, &self.variables)?,
+        };
+        if self.permission_preflight && self.variables.is_empty() {
+            return Err(Error::config("the permission preflight needs the server variables (e.g. the tenant)"));
+        }
+        let user_agent = reqwest::header::HeaderValue::from_str(&self.api.user_agent())
+            .map_err(|_| Error::config("the crate name is not a valid User-Agent"))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
+        };
+        let (api_key, tokens) = match self.credentials {
+            Credentials::None => (None, TokenSource::None),
+            Credentials::Bearer(t) => (None, TokenSource::Fixed(t)),
+            Credentials::Provider(p) => (None, TokenSource::Provider(p)),
+            Credentials::ApiKey(key) => {
+                let tokens = match self.api.token_exchange {
+                    Some(exchange) => TokenSource::Exchange(Arc::new(ExchangedTokens::new(exchange, self.refresh_margin))),
+                    None => TokenSource::None,
+                };
+                (Some(key), tokens)
+            }
+        };
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                api: self.api,
+                http,
+                base_url,
+                variables: self.variables,
+                user_agent,
+                api_key,
+                tokens,
+                retry: self.retry,
+                request_timeout: self.request_timeout,
+                permission_preflight: self.permission_preflight,
+            }),
+        })
+    }
+}
+
+/// A server variable's value is substituted into the URL as is, so it must not be able to change
+/// the URL's structure.
+fn validate_variable(name: &str, value: &str) -> Result<(), Error> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::config(format!("server variable `{name}`: `{value}` is not a valid host label (letters, digits and `-`)")))
+    }
+}
+
+/// Fills the server template. Unset variables with allowed values take their default; unset free
+/// variables are an error naming their setters.
+fn render_server(api: &ApiDescription, values: &[(&'static str, String)]) -> Result<String, Error> {
+    let Some(server) = api.server else {
+        return Err(Error::config("the API names no server: set a base URL"));
+    };
+    let mut missing = Vec::new();
+    let mut url = server.url.to_owned();
+    for var in server.variables {
+        let value = match values.iter().find(|(n, _)| *n == var.name) {
+            Some((_, v)) => {
+                if !var.allowed.is_empty() && !var.allowed.contains(&v.as_str()) {
+                    return Err(Error::config(format!(
+                        "server variable `{}`: `{v}` is not one of {}",
+                        var.name,
+                        var.allowed.join(", ")
+                    )));
+                }
+                v.as_str()
+            }
+            None if !var.allowed.is_empty() => var.default,
+            None => {
+                missing.push(format!("`.{}(..)`", var.setter));
+                continue;
+            }
+        };
+        url = url.replace(&format!("{{{}}}", var.name), value);
+    }
+    if !missing.is_empty() {
+        return Err(Error::config(format!("set {} or a base URL", missing.join(" and "))));
+    }
+    validate_base_url(&url, false)
+}
+
+fn validate_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| Error::config(format!("invalid base URL `{url}`: {e}")))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => {
+            return Err(Error::config("plain http:// base URLs need `.allow_insecure_http(true)` (local testing only)"))
+        }
+        other => return Err(Error::config(format!("unsupported URL scheme `{other}`"))),
+    }
+    if parsed.host_str().is_none() {
+        return Err(Error::config("the base URL has no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::config("the base URL must not have a query or a fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config("the base URL must not contain credentials"));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::api::{ErrorBodyFields, ServerTemplate, ServerVariable};
+    use super::super::meta::{AuthKind, HttpMethod, PathPart};
+    use super::*;
+
+    pub(crate) static SERVER: ServerTemplate = ServerTemplate {
+        url: "https://{tenantId}.{region}.example.com",
+        variables: &[
+            ServerVariable { name: "tenantId", setter: "tenant", default: "tenant", allowed: &[] },
+            ServerVariable { name: "region", setter: "region", default: "eu", allowed: &["eu", "us"] },
+        ],
+    };
+
+    pub(crate) static API: ApiDescription = ApiDescription {
+        name: "example",
+        version: "1.2.3",
+        env_prefix: "EXAMPLE",
+        server: Some(&SERVER),
+        token_exchange: None,
+        error_body: ErrorBodyFields { code: Some("code"), message: Some("message") },
+    };
+
+    fn builder() -> ClientBuilder {
+        ClientBuilder::new(&API)
+    }
+
+    #[test]
+    fn builds_urls_from_the_server_template() {
+        let c = builder().server_variable("tenantId", "acme").server_variable("region", "us").build().unwrap();
+        assert_eq!(c.base_url(), "https://acme.us.example.com");
+        assert_eq!(c.server_variable("tenant"), Some("acme"));
+        assert_eq!(c.server_variable("TENANT_ID"), Some("acme"));
+        let c = builder().server_variable("tenantId", "acme").build().unwrap();
+        assert_eq!(c.base_url(), "https://acme.eu.example.com", "a variable with allowed values defaults");
+        let err = builder().build().unwrap_err().to_string();
+        assert!(err.contains("`.tenant(..)`"), "{err}");
+        assert!(builder().server_variable("tenantId", "a/b").build().is_err());
+        assert!(builder().server_variable("tenantId", "a").server_variable("region", "mars").build().is_err());
+        assert!(builder().server_variable("nope", "a").build().is_err());
+    }
+
+    #[test]
+    fn builds_explicit_base_urls() {
+        assert!(builder().base_url("http://127.0.0.1:1").build().is_err());
+        let c = builder().base_url("http://127.0.0.1:1/prefix/").allow_insecure_http(true).build().unwrap();
+        assert_eq!(c.base_url(), "http://127.0.0.1:1/prefix");
+        assert!(builder().base_url("https://x.example").permission_preflight(true).build().is_err());
+        assert!(builder().base_url("https://u:p@x.example").build().is_err());
+        assert!(builder().base_url("https://x.example/?q=1").build().is_err());
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        fn send<T: Send + 'static>() {}
+        send_sync::<Client>();
+        send_sync::<Error>();
+        send_sync::<super::super::Response>();
+        send::<super::super::ByteStream>();
+        send::<super::super::PageStream<String>>();
+        fn send_future<F: std::future::Future + Send>(_: F) {}
+        static META: OperationMeta = OperationMeta {
+            operation_id: "op",
+            service: "svc",
+            method: HttpMethod::Get,
+            path_template: "/x",
+            path: &[PathPart::Literal("/x")],
+            summary: "",
+            permission: None,
+            auth: AuthKind::None,
+            error_codes: None,
+            deprecated: false,
+            beta: false,
+        };
+        let client = builder().base_url("https://x.example").build().unwrap();
+        send_future(client.request(&META).send());
+    }
+}

@@ -1,0 +1,37 @@
+//! The runtime of a generated SDK: the HTTP client, authentication, retries, errors, pagination,
+//! streams and long-running queries. Generated operations call into it; it knows nothing of any
+//! one API beyond the [`ApiDescription`] and [`OperationMeta`] the generator emits.
+//!
+//! This folder is a crate of its own (compiled and unit-tested alone) and the generator copies its
+//! files into every generated crate as `src/runtime/`; its modules therefore refer to each other
+//! with `super::` paths only.
+
+pub mod api;
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod error_code;
+pub mod long_running;
+pub mod meta;
+pub mod pagination;
+mod path;
+pub mod permission;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod secret;
+pub mod serde_util;
+
+pub use api::{ApiDescription, ErrorBodyFields, IssuedCredential, ServerTemplate, ServerVariable, TokenExchange};
+pub use auth::{BoxFuture, TokenProvider};
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, HttpError};
+pub use error_code::{ErrorCodeInfo, ErrorCodeTable};
+pub use long_running::{collect_continuation, run_query, PollOptions, QueryState, QueryStatus};
+pub use meta::{AuthKind, HttpMethod, OperationMeta, PathPart};
+pub use pagination::{paginate, PageInfo, PageLike, PageStream};
+pub use permission::Permission;
+pub use request::{RequestBuilder, RequestOptions};
+pub use response::{ByteStream, EmptyResponse, Response};
+pub use retry::RetryPolicy;
+pub use secret::{ApiKey, BearerToken};
