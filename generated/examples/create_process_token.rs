@@ -31,9 +31,7 @@ fn client_from_env() -> Result<Client, String> {
         let tenant = var("TRUSTX_TENANT");
         let region = var("TRUSTX_REGION");
         let (Some(_), Some(region)) = (tenant, region) else {
-            return Err(
-                "set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into(),
-            );
+            return Err("set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into());
         };
         let region: Region = region.parse().map_err(|e| format!("TRUSTX_REGION: {e}"))?;
         builder = builder.region(region);
@@ -56,9 +54,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let name = args
-        .next()
-        .unwrap_or_else(|| format!("{definition} (rust example)"));
+    let name = args.next().unwrap_or_else(|| format!("{definition} (rust example)"));
     let client = match client_from_env() {
         Ok(client) => client,
         Err(message) => {
@@ -69,17 +65,9 @@ async fn main() -> ExitCode {
 
     let mut request = ProcessTokenCreateRequest::new(name, definition, ProcessTokenStatus::Active);
     request.type_ = Some(ProcessTokenType::Unlimited);
-    match client
-        .process_manager()
-        .create_process_token(request)
-        .send()
-        .await
-    {
+    match client.process_manager().create_process_token(request).send().await {
         Ok(token) => {
-            println!(
-                "process token: {}",
-                token.id.as_deref().unwrap_or("(no id)")
-            );
+            println!("process token: {}", token.id.as_deref().unwrap_or("(no id)"));
             match token.start_process_address {
                 Some(address) => println!("start address: {address}"),
                 None => println!("the response carried no start address"),

@@ -31,9 +31,7 @@ fn client_from_env() -> Result<Client, String> {
         let tenant = var("TRUSTX_TENANT");
         let region = var("TRUSTX_REGION");
         let (Some(_), Some(region)) = (tenant, region) else {
-            return Err(
-                "set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into(),
-            );
+            return Err("set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into());
         };
         let region: Region = region.parse().map_err(|e| format!("TRUSTX_REGION: {e}"))?;
         builder = builder.region(region);

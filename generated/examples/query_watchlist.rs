@@ -31,9 +31,7 @@ fn client_from_env() -> Result<Client, String> {
         let tenant = var("TRUSTX_TENANT");
         let region = var("TRUSTX_REGION");
         let (Some(_), Some(region)) = (tenant, region) else {
-            return Err(
-                "set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into(),
-            );
+            return Err("set TRUSTX_BASE_URL, or TRUSTX_TENANT and TRUSTX_REGION (fir, gum or oak)".into());
         };
         let region: Region = region.parse().map_err(|e| format!("TRUSTX_REGION: {e}"))?;
         builder = builder.region(region);
@@ -75,22 +73,15 @@ async fn main() -> ExitCode {
     };
 
     #[allow(deprecated)] // queryWatchlistV2 is marked deprecated in the API reference.
-    let result = client
-        .watchlist_manager()
-        .query_watchlist_v2(&watchlist_id, query)
-        .send()
-        .await;
+    let result = client.watchlist_manager().query_watchlist_v2(&watchlist_id, query).send().await;
     match result {
         Ok(matches) => {
-            let shown =
-                serde_json::to_string_pretty(&matches).unwrap_or_else(|_| format!("{matches:?}"));
+            let shown = serde_json::to_string_pretty(&matches).unwrap_or_else(|_| format!("{matches:?}"));
             println!("{shown}");
             ExitCode::SUCCESS
         }
         Err(err) => {
-            if let Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)) =
-                err.error_code()
-            {
+            if let Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)) = err.error_code() {
                 eprintln!("there is no watchlist {watchlist_id:?}");
             } else {
                 eprintln!("the query failed: {err}");

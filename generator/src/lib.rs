@@ -1,4 +1,4 @@
-//! `trustx-codegen`: reads an OpenAPI 3.0 document and writes a Rust SDK crate.
+//! `sdk-codegen`: reads an OpenAPI 3.0 document and writes a Rust SDK crate.
 //!
 //! The pipeline is one module per stage: [`load`] → [`validate`] → [`model`] → [`emit`] → [`write`].
 //! Every stage reports problems as [`Diagnostics`] (with a JSON pointer or `file:line:column`);

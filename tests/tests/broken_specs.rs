@@ -1,5 +1,5 @@
 //! Broken specs (`tests/fixtures/broken/`) are rejected with a located, helpful diagnostic, both by the
-//! library (`trustx_codegen::generate`) and end to end by `cargo xtask codegen`, which must exit
+//! library (`sdk_codegen::generate`) and end to end by `cargo xtask codegen`, which must exit
 //! non-zero without panicking and leave the output folder exactly as it was.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use std::process::Command;
 mod workspace;
 use workspace::{workspace, xtask};
 
-use trustx_codegen::{generate, Options};
+use sdk_codegen::{generate, Options};
 
 /// One broken fixture: its file, where the diagnostic must point (`{file}` stands for the label the
 /// spec is known by) and a piece of the message.

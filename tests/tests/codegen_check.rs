@@ -8,8 +8,8 @@ use std::process::Command;
 mod workspace;
 use workspace::{workspace, xtask};
 
-use trustx_codegen::write::{drift, write_all, Drift};
-use trustx_codegen::{generate, Files, Options};
+use sdk_codegen::write::{drift, write_all, Drift};
+use sdk_codegen::{generate, Files, Options};
 
 /// The files `cargo xtask codegen` writes into `generated/`.
 fn generate_trustx() -> Files {

@@ -45,7 +45,7 @@ async fn api_key_is_exchanged_for_a_bearer_token() {
     assert_eq!(header_of(&calls[0], "authorization"), Some("Bearer tok-1"));
     assert_eq!(header_of(&calls[0], "x-api-key"), None, "the API key only goes to the issue call");
     assert_eq!(header_of(&calls[0], "accept"), Some("application/json"));
-    assert!(header_of(&calls[0], "user-agent").unwrap().starts_with("trustx-rust/"));
+    assert!(header_of(&calls[0], "user-agent").unwrap().starts_with("trustx/"));
 }
 
 #[tokio::test]

@@ -454,7 +454,8 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
     }
     assert!(!logs.contains("BODY-SHOULD-NOT-BE-LOGGED"), "{logs}");
     assert!(!logs.contains("QUERY-VALUE-SECRET"), "{logs}");
-    assert!(logs.contains("trustx.request"), "{logs}");
+    assert!(logs.contains("sdk.request"), "{logs}");
+    assert!(logs.contains("api=\"trustx\"") || logs.contains("api=trustx"), "{logs}");
     assert!(logs.contains("operation_id=\"getWatchlistV2\"") || logs.contains("operation_id=getWatchlistV2"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
 }

@@ -178,12 +178,14 @@ async fn documented_error_code_is_typed() {
     assert_eq!(err.code(), Some(20));
     assert_eq!(
         err.error_code(),
-        Some(&trustx::ErrorCode::WatchlistManager(trustx::error_codes::WatchlistManagerErrorCode::WatchlistNotFound))
+        Some(trustx::ErrorCode::WatchlistManager(trustx::error_codes::WatchlistManagerErrorCode::WatchlistNotFound))
     );
     assert_eq!(err.message(), Some("Watchlist w1 not found"));
     let http = err.http_error().unwrap();
-    assert_eq!(http.operation_id, "getWatchlistV2");
-    assert_eq!(http.api_error.as_ref().unwrap().extra["traceId"], "abc");
+    assert_eq!(http.operation_id(), "getWatchlistV2");
+    let body: trustx::models::ErrorBody = http.body_json().unwrap();
+    assert_eq!(body.additional_properties["traceId"], "abc");
+    assert_eq!(err.error_code_info().map(|c| c.name), Some("WatchlistNotFound"));
     let shown = err.to_string();
     assert!(shown.contains("404"), "{shown}");
     assert!(shown.contains("WatchlistNotFound (20)"), "{shown}");
@@ -223,7 +225,7 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
     // An unknown code is kept, as a number and as `Unknown`.
     let err = get_watchlist(&client, "unknown").await.unwrap_err();
     assert_eq!(err.code(), Some(999));
-    assert_eq!(err.error_code(), Some(&ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999))));
+    assert_eq!(err.error_code(), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999))));
     assert_eq!(err.message(), Some("new"));
     assert!(err.to_string().contains("new"), "{err}");
     assert!(err.to_string().contains("999"), "{err}");
@@ -232,7 +234,7 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
     let err = get_watchlist(&client, "html").await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     let http = err.http_error().unwrap();
-    assert!(http.api_error.is_none());
+    assert!(http.code.is_none() && http.message.is_none());
     assert_eq!(http.body, Bytes::from_static(b"<html>bad gateway</html>"));
     assert_eq!(err.code(), None);
     assert!(!err.to_string().contains("<html>"));

@@ -8,9 +8,9 @@
 //! Slow (a cold build compiles reqwest & co.), so ignored by default:
 //! `cargo test -p trustx-tests --test fixtures_compile -- --ignored`.
 
+use sdk_codegen::{generate, Options};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use trustx_codegen::{generate, Options};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -44,7 +44,7 @@ fn write_fixture_workspace() -> PathBuf {
             spec_label: file.clone(),
         };
         let generated = generate(&bytes, &options).unwrap_or_else(|d| panic!("{file} does not generate:\n{d}"));
-        trustx_codegen::write::write_all(&root.join(name), &generated.files)
+        sdk_codegen::write::write_all(&root.join(name), &generated.files)
             .unwrap_or_else(|e| panic!("cannot write the {name} crate: {e}"));
     }
     for (name, test) in BEHAVIOUR {

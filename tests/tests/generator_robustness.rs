@@ -1,8 +1,8 @@
 //! The generator never panics on input: mangled versions of the real spec (lines deleted,
 //! duplicated, truncated, bytes flipped) either generate or fail with located diagnostics.
 
+use sdk_codegen::{build_model, generate, Options};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use trustx_codegen::{build_model, generate, Options};
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);

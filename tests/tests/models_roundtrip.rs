@@ -107,7 +107,7 @@ fn page_keeps_extra_fields_and_typed_content() {
     assert_eq!(page.content[1].status, Some(ApiKeyStatus::Unknown("NEW_STATUS".into())));
     assert_eq!(page.last, Some(true));
     assert!(!page.has_next());
-    assert_eq!(page.extra.get("vendorExtension"), Some(&json!({"cursor": "abc"})));
+    assert_eq!(page.additional_properties.get("vendorExtension"), Some(&json!({"cursor": "abc"})));
     let out: Value = serde_json::to_value(&page).expect("serialize page");
     assert_eq!(out, input);
 }

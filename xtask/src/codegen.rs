@@ -1,10 +1,10 @@
 //! `cargo xtask codegen`: spec → `generated/` (or any `--spec`/`--out`), and `--check` for drift.
 
+use sdk_codegen::write::{drift, write_all, Drift};
+use sdk_codegen::{generate, Options};
 use similar::TextDiff;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use trustx_codegen::write::{drift, write_all, Drift};
-use trustx_codegen::{generate, Options};
 
 struct Args {
     check: bool,

@@ -33,7 +33,7 @@ impl ApiDescription {
     }
 }
 
-/// A server URL with `{variable}` placeholders, e.g. `https://{tenantId}.{region}.example.com`.
+/// A server URL with `{variable}` placeholders, e.g. `https://{account}.{zone}.example.com`.
 #[derive(Debug)]
 pub struct ServerTemplate {
     /// The URL template as written in the document.

@@ -94,7 +94,7 @@ enum Credentials {
 /// Builds a [`Client`].
 ///
 /// The base URL comes from the API's server template and its variables (generated setters such
-/// as `.region(..)` set them), or from [`base_url`](ClientBuilder::base_url).
+/// as `.zone(..)` set them), or from [`base_url`](ClientBuilder::base_url).
 pub struct ClientBuilder {
     api: &'static ApiDescription,
     variables: Vec<(&'static str, String)>,
@@ -267,7 +267,9 @@ impl ClientBuilder {
             Credentials::Provider(p) => (None, TokenSource::Provider(p)),
             Credentials::ApiKey(key) => {
                 let tokens = match self.api.token_exchange {
-                    Some(exchange) => TokenSource::Exchange(Arc::new(ExchangedTokens::new(exchange, self.refresh_margin))),
+                    Some(exchange) => {
+                        TokenSource::Exchange(Arc::new(ExchangedTokens::new(exchange, self.refresh_margin)))
+                    }
                     None => TokenSource::None,
                 };
                 (Some(key), tokens)
@@ -301,7 +303,9 @@ fn validate_variable(name: &str, value: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::config(format!("server variable `{name}`: `{value}` is not a valid host label (letters, digits and `-`)")))
+        Err(Error::config(format!(
+            "server variable `{name}`: `{value}` is not a valid host label (letters, digits and `-`)"
+        )))
     }
 }
 
@@ -368,10 +372,10 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) static SERVER: ServerTemplate = ServerTemplate {
-        url: "https://{tenantId}.{region}.example.com",
+        url: "https://{account}.{zone}.example.com",
         variables: &[
-            ServerVariable { name: "tenantId", setter: "tenant", default: "tenant", allowed: &[] },
-            ServerVariable { name: "region", setter: "region", default: "eu", allowed: &["eu", "us"] },
+            ServerVariable { name: "account", setter: "account", default: "acct", allowed: &[] },
+            ServerVariable { name: "zone", setter: "zone", default: "eu", allowed: &["eu", "us"] },
         ],
     };
 
@@ -390,16 +394,16 @@ pub(crate) mod tests {
 
     #[test]
     fn builds_urls_from_the_server_template() {
-        let c = builder().server_variable("tenantId", "acme").server_variable("region", "us").build().unwrap();
+        let c = builder().server_variable("account", "acme").server_variable("zone", "us").build().unwrap();
         assert_eq!(c.base_url(), "https://acme.us.example.com");
-        assert_eq!(c.server_variable("tenant"), Some("acme"));
-        assert_eq!(c.server_variable("TENANT_ID"), Some("acme"));
-        let c = builder().server_variable("tenantId", "acme").build().unwrap();
+        assert_eq!(c.server_variable("ACCOUNT"), Some("acme"));
+        assert_eq!(c.server_variable("acc_ount"), Some("acme"));
+        let c = builder().server_variable("account", "acme").build().unwrap();
         assert_eq!(c.base_url(), "https://acme.eu.example.com", "a variable with allowed values defaults");
         let err = builder().build().unwrap_err().to_string();
-        assert!(err.contains("`.tenant(..)`"), "{err}");
-        assert!(builder().server_variable("tenantId", "a/b").build().is_err());
-        assert!(builder().server_variable("tenantId", "a").server_variable("region", "mars").build().is_err());
+        assert!(err.contains("`.account(..)`"), "{err}");
+        assert!(builder().server_variable("account", "a/b").build().is_err());
+        assert!(builder().server_variable("account", "a").server_variable("zone", "mars").build().is_err());
         assert!(builder().server_variable("nope", "a").build().is_err());
     }
 

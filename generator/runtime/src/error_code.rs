@@ -5,7 +5,7 @@
 pub struct ErrorCodeInfo {
     /// The number.
     pub code: i64,
-    /// The documented name, e.g. `"WatchlistNotFound"`.
+    /// The documented name, e.g. `"OrderNotFound"`.
     pub name: &'static str,
     /// What it means.
     pub description: &'static str,

@@ -1,6 +1,6 @@
 //! The runtime of a generated SDK: the HTTP client, authentication, retries, errors, pagination,
 //! streams and long-running queries. Generated operations call into it; it knows nothing of any
-//! one API beyond the [`ApiDescription`] and [`OperationMeta`] the generator emits.
+//! one API beyond the `ApiDescription` and `OperationMeta` the generator emits.
 //!
 //! This folder is a crate of its own (compiled and unit-tested alone) and the generator copies its
 //! files into every generated crate as `src/runtime/`; its modules therefore refer to each other

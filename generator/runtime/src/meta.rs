@@ -72,7 +72,7 @@ pub enum AuthKind {
     None,
     /// The client's API key is sent in this header.
     ApiKey {
-        /// The header name, e.g. `"X-API-Key"`.
+        /// The header name, e.g. `"X-Api-Token"`.
         header: &'static str,
     },
     /// A bearer token is sent in the `Authorization` header.
@@ -91,7 +91,7 @@ pub enum PathPart {
 /// Everything the runtime needs to know about one operation: the one fact sheet per operation.
 #[derive(Debug, Clone, Copy)]
 pub struct OperationMeta {
-    /// The OpenAPI `operationId`, e.g. `"getWatchlist"`.
+    /// The OpenAPI `operationId`, e.g. `"getOrder"`.
     pub operation_id: &'static str,
     /// The operation's service (tag).
     pub service: &'static str,

@@ -51,12 +51,4 @@ mod tests {
         let url = reqwest::Url::parse("http://h/a/b%2F..%2Fc").unwrap();
         assert_eq!(url.path(), "/a/b%2F..%2Fc");
     }
-
-    #[test]
-    fn renders_template() {
-        let p = [("id", "a%2Fb".to_owned()), ("x", "1".to_owned())];
-        assert_eq!(render("/api/w/{id}/e/{x}", &p).unwrap(), "/api/w/a%2Fb/e/1");
-        assert_eq!(render("/api/w/{missing}", &p).unwrap_err(), "missing");
-        assert_eq!(render("/plain", &p).unwrap(), "/plain");
-    }
 }

@@ -1,6 +1,6 @@
 //! Operation permissions and the optional client-side permission preflight.
 //!
-//! A permission is a string template as the API documents it, e.g. `TNT#{tenant}#Orders:list`;
+//! A permission is a string template as the API documents it, e.g. `org#{tenant}#Orders:list`;
 //! its `{…}` placeholders are filled from the client's server variables (or a tenant). A granted
 //! permission ending in `*` grants every permission it is a prefix of.
 
@@ -9,7 +9,7 @@ use base64::Engine as _;
 /// The permission an operation requires, as documented (with `{…}` placeholders).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Permission {
-    /// The permission as documented, e.g. `"TNT#{tenantid}#Orders:listOrders"`.
+    /// The permission as documented, e.g. `"org#{tenantid}#Orders:listOrders"`.
     pub template: &'static str,
 }
 
@@ -20,7 +20,7 @@ impl Permission {
     }
 
     /// Renders the permission with every `{…}` placeholder replaced by `value`, e.g. the tenant:
-    /// `TNT#{tenantid}#Orders:listOrders` → `TNT#acme#Orders:listOrders`.
+    /// `org#{tenantid}#Orders:listOrders` → `org#acme#Orders:listOrders`.
     pub fn for_tenant(&self, value: &str) -> String {
         self.render(|_| Some(value))
     }
@@ -103,16 +103,16 @@ mod tests {
 
     #[test]
     fn wildcard_matches_by_prefix() {
-        assert!(grants("TNT#acme#Orders*", "TNT#acme#Orders:get"));
-        assert!(!grants("TNT#acme#Orders*", "TNT#other#Orders:get"));
-        assert!(grants("TNT#acme#A:b", "TNT#acme#A:b"));
-        assert!(!grants("TNT#acme#A:b", "TNT#acme#A:bc"));
+        assert!(grants("org#acme#Orders*", "org#acme#Orders:get"));
+        assert!(!grants("org#acme#Orders*", "org#other#Orders:get"));
+        assert!(grants("org#acme#A:b", "org#acme#A:b"));
+        assert!(!grants("org#acme#A:b", "org#acme#A:bc"));
     }
 
     #[test]
     fn renders_placeholders() {
-        assert_eq!(Permission::new("TNT#{tenant}#X:y").for_tenant("acme"), "TNT#acme#X:y");
-        assert_eq!(Permission::new("SYS#W:a").for_tenant("acme"), "SYS#W:a");
+        assert_eq!(Permission::new("org#{tenant}#X:y").for_tenant("acme"), "org#acme#X:y");
+        assert_eq!(Permission::new("sys#W:a").for_tenant("acme"), "sys#W:a");
         let p = Permission::new("org/{org}/repo/{repo}:read");
         assert_eq!(p.render(|n| (n == "org").then_some("acme")), "org/acme/repo/{repo}:read");
         assert_eq!(Permission::new("a{b").for_tenant("x"), "a{b");

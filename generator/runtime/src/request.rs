@@ -4,7 +4,6 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
@@ -243,6 +242,7 @@ impl RequestBuilder {
         let meta = self.meta;
         let span = tracing::info_span!(
             "sdk.request",
+            api = self.client.inner.api.name,
             operation_id = meta.operation_id,
             method = meta.method.as_str(),
             path_template = meta.path_template,
@@ -454,5 +454,58 @@ impl RequestBuilder {
 
             return Ok(Response::new(response, meta, inner.api.error_body));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::client::tests::API;
+    use super::super::meta::HttpMethod;
+    use super::*;
+
+    static META: OperationMeta = OperationMeta {
+        operation_id: "compare",
+        service: "svc",
+        method: HttpMethod::Get,
+        path_template: "/repos/{owner}/compare/{base}...{head}",
+        path: &[
+            PathPart::Literal("/repos/"),
+            PathPart::Param("owner"),
+            PathPart::Literal("/compare/"),
+            PathPart::Param("base"),
+            PathPart::Literal("..."),
+            PathPart::Param("head"),
+        ],
+        summary: "",
+        permission: None,
+        auth: AuthKind::None,
+        error_codes: None,
+        deprecated: false,
+        beta: false,
+    };
+
+    fn client() -> Client {
+        super::super::ClientBuilder::new(&API).base_url("https://h.example/v1/").build().unwrap()
+    }
+
+    #[test]
+    fn fills_the_split_path_in_order_and_encodes_each_value() {
+        let request = client()
+            .request(&META)
+            .path_param(&"a b")
+            .path_param(&"main/x")
+            .path_param(&"v1.0")
+            .query("q", Some(&vec!["x&y", "z"]));
+        let url = request.build_url().unwrap();
+        assert_eq!(url.as_str(), "https://h.example/v1/repos/a%20b/compare/main%2Fx...v1.0?q=x%26y&q=z");
+    }
+
+    #[test]
+    fn rejects_dot_segments_naming_the_parameter() {
+        let request = client().request(&META).path_param(&"o").path_param(&"..").path_param(&"h");
+        let err = request.error.expect("an encode error");
+        assert!(err.to_string().contains("`base`"), "{err}");
+        let missing = client().request(&META).path_param(&"o");
+        assert!(missing.build_url().unwrap_err().to_string().contains("`base` is missing"));
     }
 }

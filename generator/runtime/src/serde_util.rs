@@ -50,3 +50,30 @@ mod tests {
         assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"x":3}"#);
     }
 }
+
+/// `deserialize_with` for fields where `null` means the same as absent: the type's default.
+pub fn null_as_default<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+where
+    T: serde::Deserialize<'de> + Default,
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize as _;
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod null_tests {
+    #[derive(serde::Deserialize)]
+    struct Items {
+        #[serde(default, deserialize_with = "super::null_as_default")]
+        items: Vec<u8>,
+    }
+
+    #[test]
+    fn null_and_absent_read_as_default() {
+        let read = |json: &str| serde_json::from_str::<Items>(json).map(|i| i.items).ok();
+        assert_eq!(read(r#"{"items": null}"#), Some(vec![]));
+        assert_eq!(read("{}"), Some(vec![]));
+        assert_eq!(read(r#"{"items": [1]}"#), Some(vec![1]));
+    }
+}

@@ -1,14 +1,73 @@
 //! The crate's frame: `Cargo.toml`, `README.md` and `src/lib.rs`.
 
 use super::docs::{doc, inner_doc, sanitize};
+use super::types::ident;
 use super::EmitOptions;
-use crate::model::Api;
+use crate::model::{Api, Auth};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// `src/lib.rs`: crate docs, lints, modules and the main re-exports.
+/// The quick-start snippet of the crate docs: a client from the server variables (default values as
+/// examples) and the credential the API uses, then a first call.
+fn quick_start(api: &Api, krate: &str, prefix: &str) -> String {
+    let mut uses = vec!["Client"];
+    let mut chain = String::from("let client = Client::builder()\n");
+    match &api.server {
+        Some(server) if !server.variables.is_empty() => {
+            for v in &server.variables {
+                match &v.choices {
+                    Some((e, values)) => {
+                        let variant = values.iter().find(|(w, _)| *w == v.default).or(values.first());
+                        if let Some((_, variant)) = variant {
+                            chain.push_str(&format!("    .{}({e}::{variant})\n", v.setter));
+                            uses.push(e);
+                        }
+                    }
+                    None => chain.push_str(&format!("    .{}({:?})\n", v.setter, v.default)),
+                }
+            }
+        }
+        Some(_) => {}
+        None => chain.push_str("    .base_url(\"https://api.example.com\")\n"),
+    }
+    let uses_api_key = api.token_exchange.is_some()
+        || api.services.iter().flat_map(|s| &s.operations).any(|o| matches!(o.auth, Auth::ApiKey { .. }));
+    let uses_bearer = api.services.iter().flat_map(|s| &s.operations).any(|o| o.auth == Auth::Bearer);
+    if uses_api_key {
+        uses.push("ApiKey");
+        chain
+            .push_str(&format!("    .api_key(ApiKey::new(std::env::var(\"{prefix}_API_KEY\").unwrap_or_default()))\n"));
+    } else if uses_bearer {
+        uses.push("BearerToken");
+        chain.push_str(&format!(
+            "    .bearer_token(BearerToken::new(std::env::var(\"{prefix}_BEARER_TOKEN\").unwrap_or_default()))\n"
+        ));
+    }
+    chain.push_str("    .build()?;\n");
+    // The first current operation that needs no arguments makes the example call.
+    let example = api
+        .services
+        .iter()
+        .flat_map(|s| s.operations.iter().map(move |o| (s, o)))
+        .find(|(_, o)| {
+            !o.deprecated
+                && !matches!(o.auth, Auth::ApiKey { .. })
+                && o.params.iter().all(|p| !p.required)
+                && o.body.as_ref().is_none_or(|b| !b.required)
+        })
+        .map(|(s, o)| format!("let response = client.{}().{}().send().await?;\n", s.module, o.fn_name))
+        .unwrap_or_default();
+    uses.sort_unstable();
+    let uses = if uses.len() == 1 { uses.join("") } else { format!("{{{}}}", uses.join(", ")) };
+    format!("```no_run\n# async fn run() -> Result<(), {krate}::Error> {{\nuse {krate}::{uses};\n\n{chain}{example}# Ok(())\n# }}\n```")
+}
+
+/// `src/lib.rs`: crate docs, lints, modules and the main re-exports. Modules carry
+/// `#[rustfmt::skip]` so that `cargo fmt` leaves the generator's formatting alone.
 pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
     let ops: usize = api.services.iter().map(|s| s.operations.len()).sum();
+    let krate = opts.crate_name.replace('-', "_");
+    let prefix = super::client::env_prefix(&opts.crate_name);
     let mut text = format!(
         "# {} — Rust SDK\n\nGenerated from the API's OpenAPI document ({} operations in {} services, {} models).",
         sanitize(&api.title),
@@ -19,65 +78,80 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
     if let Some(d) = &api.description {
         text.push_str(&format!("\n\n{}", sanitize(d)));
     }
-    // The first current (not deprecated) operation that needs no arguments makes the example call.
-    let example = api
-        .services
-        .iter()
-        .flat_map(|s| s.operations.iter().map(move |o| (s, o)))
-        .find(|(_, o)| {
-            !o.deprecated
-                && o.auth != crate::model::Auth::ApiKey
-                && o.params.iter().all(|p| !p.required)
-                && o.body.as_ref().is_none_or(|b| !b.required)
-        })
-        .map(|(s, o)| format!("let response = client.{}().{}().send().await?;\n", s.module, o.fn_name))
-        .unwrap_or_default();
+    let has_permissions = !api.permissions.is_empty();
+    let has_codes = !api.error_registries.is_empty();
+    let mut layout = vec![
+        "- [`Client`]: configuration, authentication, retries; `client.<service>()` gives a service's operations.",
+        "- [`operations`]: one module per service; each operation is a request builder with `.send()`.",
+        "- [`models`]: request and response types.",
+    ];
+    if has_permissions {
+        layout.push("- [`permissions`]: the permission each operation requires, as typed constants.");
+    }
+    if has_codes {
+        layout.push("- [`error_codes`]: documented error codes per service; `err.error_code()` gives the typed code.");
+    }
+    layout.push("- [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).");
     text.push_str(&format!(
-        "\n\n## Quick start\n\n```no_run\n# async fn run() -> Result<(), {krate}::Error> {{\n\
-         use {krate}::{{ApiKey, Client, Region}};\n\n\
-         let client = Client::builder()\n    .tenant(\"acme\")\n    .region(Region::Gum)\n    \
-         .api_key(ApiKey::new(std::env::var(\"TRUSTX_API_KEY\").unwrap_or_default()))\n    .build()?;\n\
-         {example}# Ok(())\n# }}\n```\n\n\
-         ## Layout\n\n\
-         - [`Client`]: configuration, authentication, retries; `client.<service>()` gives a service's operations.\n\
-         - [`operations`]: one module per service; each operation is a request builder with `.send()`.\n\
-         - [`models`]: request and response types.\n\
-         - [`permissions`]: the permission each operation requires, as typed constants.\n\
-         - [`error_codes`]: documented error codes per service.\n\
-         - [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).\n\n\
-         ## Cargo features\n\n\
-         One feature per service, all on by default: {features}. Models, permissions and error codes are always compiled.",
-        features = api.services.iter().map(|s| format!("`{}`", s.feature)).collect::<Vec<_>>().join(", "),
-        krate = opts.crate_name.replace('-', "_"),
+        "\n\n## Quick start\n\n{}\n\n## Layout\n\n{}\n\n## Cargo features\n\n\
+         One feature per service, all on by default: {}.",
+        quick_start(api, &krate, &prefix),
+        layout.join("\n"),
+        api.services.iter().map(|s| format!("`{}`", s.feature)).collect::<Vec<_>>().join(", "),
     ));
     let docs = inner_doc(&text);
     let d_models = doc("Request and response types.");
     let d_ops = doc("Operations, grouped by service.");
-    let d_perms = doc("Permissions required by operations.");
-    let d_codes = doc("Documented error codes.");
+    let d_client = doc("The client's entry point and server configuration.");
     let d_rt = doc("The runtime: client, authentication, retries, errors, pagination, streams.");
+    let permissions = if has_permissions {
+        let d = doc("Permissions required by operations.");
+        quote!(#d #[rustfmt::skip] pub mod permissions;)
+    } else {
+        quote!()
+    };
+    let (codes, codes_use) = if has_codes {
+        let d = doc("Documented error codes.");
+        (
+            quote!(#d #[rustfmt::skip] pub mod error_codes;),
+            quote!(
+                pub use error_codes::ErrorCode;
+            ),
+        )
+    } else {
+        (quote!(), quote!())
+    };
+    let enums = api.server.iter().flat_map(|s| &s.variables).filter_map(|v| v.choices.as_ref()).map(|(e, _)| ident(e));
     quote! {
         #docs
         #![deny(missing_docs)]
         #![allow(clippy::large_enum_variant, clippy::too_many_arguments)]
 
         #d_rt
+        #[rustfmt::skip]
         pub mod runtime;
+        #d_client
+        #[rustfmt::skip]
+        pub mod client;
         #d_models
+        #[rustfmt::skip]
         pub mod models;
         #d_ops
+        #[rustfmt::skip]
         pub mod operations;
-        #d_perms
-        pub mod permissions;
-        #d_codes
-        pub mod error_codes;
+        #permissions
+        #codes
 
-        pub use error_codes::ErrorCode;
-        pub use runtime::{
-            ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, Page, Region, RequestOptions, RetryPolicy,
-        };
+        #codes_use
+        #[rustfmt::skip]
+        pub use client::{API, #(#enums),*};
+        #[rustfmt::skip]
+        pub use runtime::{ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, RequestOptions, RetryPolicy};
     }
 }
+
+/// The minimum Rust version of generated crates (that of the runtime and its dependencies).
+pub const RUST_VERSION: &str = "1.82";
 
 /// `Cargo.toml` of the generated crate (the header is added by the caller).
 pub fn cargo_toml(api: &Api, opts: &EmitOptions) -> String {
@@ -86,24 +160,13 @@ pub fn cargo_toml(api: &Api, opts: &EmitOptions) -> String {
 name = "{name}"
 version = "{version}"
 edition = "2021"
-rust-version = "1.82"
+rust-version = "{rust_version}"
 description = "Rust SDK for {title}, generated from its OpenAPI document."
 license = "Apache-2.0"
 publish = false
 
 [dependencies]
-base64 = "0.22"
-bytes = "1"
-chrono = {{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }}
-fastrand = "2"
-futures-core = "0.3"
-futures-util = {{ version = "0.3", default-features = false, features = ["std"] }}
-percent-encoding = "2"
-reqwest = {{ version = "0.12", default-features = false, features = ["json", "stream", "rustls-tls"] }}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-tokio = {{ version = "1", features = ["time", "sync"] }}
-tracing = "0.1"
+{dependencies}
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
@@ -115,6 +178,8 @@ default = [{defaults}]
 "#,
         defaults = api.services.iter().map(|s| format!("\"{}\"", s.feature)).collect::<Vec<_>>().join(", "),
         features = api.services.iter().map(|s| format!("{} = []\n", s.feature)).collect::<String>(),
+        dependencies = super::runtime::dependencies().trim_end(),
+        rust_version = RUST_VERSION,
         name = opts.crate_name,
         version = opts.crate_version,
         title = api.title.replace('"', "'"),
@@ -125,10 +190,14 @@ default = [{defaults}]
 pub fn readme(api: &Api, opts: &EmitOptions) -> String {
     let ops: usize = api.services.iter().map(|s| s.operations.len()).sum();
     let mut s = format!(
-        "<!-- @generated by trustx-codegen from {} (sha256 {}). Do not edit. -->\n\n# `{}`: Rust SDK for {}\n\n\
+        "<!-- @generated by {} from {} (sha256 {}). Do not edit. -->\n\n# `{}`: Rust SDK for {}\n\n\
          Generated from the OpenAPI document by `cargo xtask codegen`; do not edit by hand.\n\n\
          | service | operations |\n|---|---|\n",
-        opts.spec_label, opts.spec_sha256, opts.crate_name, api.title
+        env!("CARGO_PKG_NAME"),
+        opts.spec_label,
+        opts.spec_sha256,
+        opts.crate_name,
+        api.title
     );
     for svc in &api.services {
         s.push_str(&format!("| `{}` | {} |\n", svc.tag, svc.operations.len()));

@@ -50,6 +50,20 @@ pub fn inner_doc(markdown: &str) -> TokenStream {
     quote! { #( #![doc = #lines] )* }
 }
 
+/// The one deprecation attribute, for operations, builders, setters, models and fields alike.
+pub fn deprecated(flag: bool) -> TokenStream {
+    if flag {
+        quote!(#[deprecated(note = "deprecated in the API description")])
+    } else {
+        quote!()
+    }
+}
+
+/// Joins a sentence and a continuation without doubling the full stop (`Not found.` + `. Codes`).
+pub fn end_sentence(text: &str) -> &str {
+    text.trim_end().trim_end_matches('.')
+}
+
 /// Inline code span, safe for any content.
 pub fn code(text: &str) -> String {
     if text.contains('`') {

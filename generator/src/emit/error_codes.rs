@@ -10,7 +10,9 @@ use quote::quote;
 pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let mut out: Vec<(String, TokenStream)> =
         api.error_registries.iter().map(|r| (format!("src/error_codes/{}.rs", r.module), registry_file(r))).collect();
-    out.push(("src/error_codes/mod.rs".into(), mod_file(api)));
+    if !api.error_registries.is_empty() {
+        out.push(("src/error_codes/mod.rs".into(), mod_file(api)));
+    }
     out
 }
 
@@ -50,6 +52,15 @@ fn registry_file(r: &ErrorRegistry) -> TokenStream {
         "Error codes of the {} service, from the `code` of an error body.\n\nUnknown codes are kept in `Unknown`.",
         code(&r.tag)
     ));
+    let table_entries = r.codes.iter().map(|c| {
+        let (n, name, desc) = (c.code, &c.name, &c.description);
+        quote!(crate::runtime::ErrorCodeInfo { code: #n, name: #name, description: #desc },)
+    });
+    let tag = &r.tag;
+    let table_doc = doc(&format!(
+        "The codes of the {} service as data, referenced by the metadata of its operations.",
+        code(&r.tag)
+    ));
     let unknown_doc = doc("A code this version of the SDK does not know.");
     let all_doc = doc("Every documented code, in ascending order.");
     let from_doc = doc("The variant for a numeric code (`Unknown` when not documented).");
@@ -58,6 +69,11 @@ fn registry_file(r: &ErrorRegistry) -> TokenStream {
     let desc_doc = doc("What the code means, as documented (empty for unknown codes).");
     quote! {
         #header
+        #table_doc
+        pub static TABLE: crate::runtime::ErrorCodeTable = crate::runtime::ErrorCodeTable {
+            service: #tag,
+            codes: &[#(#table_entries)*],
+        };
         #d
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -109,12 +125,14 @@ fn registry_file(r: &ErrorRegistry) -> TokenStream {
 fn mod_file(api: &Api) -> TokenStream {
     let header = inner_doc(
         "Error codes, one enum per service that documents them, and [`ErrorCode`] over all of them.\n\n\
-         The runtime fills `ErrorCode` in from an error body's `code` for the service of the failed operation.",
+         `err.error_code()` gives the typed code of a failed call, from the error body's code and the \
+         code table of the failed operation's service.",
     );
     let mods = api.error_registries.iter().map(|r| {
         let m = ident(&r.module);
         let e = ident(&r.enum_name);
-        quote! { mod #m; pub use #m::#e; }
+        let d = doc(&format!("The codes of the {} service.", code(&r.tag)));
+        quote! { #d pub mod #m; pub use #m::#e; }
     });
     let variant_names: Vec<_> = api.error_registries.iter().map(|r| ident(&variant_name(&r.tag))).collect();
     let decls = api.error_registries.iter().zip(&variant_names).map(|(r, v)| {
@@ -123,36 +141,32 @@ fn mod_file(api: &Api) -> TokenStream {
         quote!(#d #v(#e),)
     });
     let lookup = api.error_registries.iter().zip(&variant_names).map(|(r, v)| {
-        let e = ident(&r.enum_name);
-        let tag = &r.tag;
-        quote!(#tag => Some(Self::#v(#e::from_code(code))),)
-    });
-    let services = api.error_registries.iter().zip(&variant_names).map(|(r, v)| {
-        let tag = &r.tag;
-        quote!(Self::#v(_) => #tag,)
+        let (m, e) = (ident(&r.module), ident(&r.enum_name));
+        quote! {
+            if std::ptr::eq(table, &#m::TABLE) {
+                return Some(Self::#v(#e::from_code(code)));
+            }
+        }
     });
     let per = |method: TokenStream| {
         let arms = variant_names.iter().map(move |v| quote!(Self::#v(c) => c.#method(),));
         quote!(#(#arms)*)
     };
+    let services = api.error_registries.iter().zip(&variant_names).map(|(r, v)| {
+        let m = ident(&r.module);
+        quote!(Self::#v(_) => #m::TABLE.service,)
+    });
     let (codes, names, descs) = (per(quote!(code)), per(quote!(name)), per(quote!(description)));
-    let empty = api.error_registries.is_empty();
-    let body = |arms: TokenStream| if empty { quote!(match *self {}) } else { quote!(match self { #arms }) };
-    let (code_body, name_body, desc_body, svc_body) =
-        (body(codes), body(names), body(descs), body(quote!(#(#services)*)));
-    let lookup_body = if empty {
-        quote! { let _ = (service, code); None }
-    } else {
-        quote! { match service { #(#lookup)* _ => None } }
-    };
     let d = doc("A documented error code of some service.");
-    let lookup_doc = doc(
-        "The typed code for `code` from the service tagged `service`; `None` when that service documents no codes.",
-    );
+    let of_table_doc =
+        doc("The typed code for `code` from a service's code table; `None` for a table of another crate.");
     let code_doc = doc("The numeric code.");
     let name_doc = doc("The documented name.");
     let desc_doc = doc("What the code means.");
     let svc_doc = doc("The service (tag) the code belongs to.");
+    let error_doc =
+        doc("The typed error code of a failed call: the error body's code, looked up in the code table of the \
+         failed operation's service. `None` when the body has no code or the service documents none.");
     quote! {
         #header
         #(#mods)*
@@ -163,20 +177,30 @@ fn mod_file(api: &Api) -> TokenStream {
             #(#decls)*
         }
         impl ErrorCode {
-            #lookup_doc
-            pub fn lookup(service: &str, code: i64) -> Option<Self> { #lookup_body }
+            #of_table_doc
+            pub fn of_table(table: &'static crate::runtime::ErrorCodeTable, code: i64) -> Option<Self> {
+                #(#lookup)*
+                None
+            }
             #code_doc
-            pub fn code(&self) -> i64 { #code_body }
+            pub fn code(&self) -> i64 { match self { #codes } }
             #name_doc
-            pub fn name(&self) -> &'static str { #name_body }
+            pub fn name(&self) -> &'static str { match self { #names } }
             #desc_doc
-            pub fn description(&self) -> &'static str { #desc_body }
+            pub fn description(&self) -> &'static str { match self { #descs } }
             #svc_doc
-            pub fn service(&self) -> &'static str { #svc_body }
+            pub fn service(&self) -> &'static str { match self { #(#services)* } }
         }
         impl std::fmt::Display for ErrorCode {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{} ({})", self.name(), self.code())
+            }
+        }
+        impl crate::runtime::Error {
+            #error_doc
+            pub fn error_code(&self) -> Option<ErrorCode> {
+                let http = self.http_error()?;
+                ErrorCode::of_table(http.operation.error_codes?, http.code?)
             }
         }
     }

@@ -1,22 +1,25 @@
 //! Model types → `src/models/*.rs`: one file per type, plus `mod.rs`.
 
-use super::docs::{code, doc, inner_doc, sanitize};
+use super::docs::{code, deprecated, doc, inner_doc, sanitize};
 use super::types::{ident, rust_type};
 use crate::model::field_name as module_name;
-use crate::model::{Api, Field, TypeDef, TypeKind, TypeRef};
+use crate::model::{Api, Field, PageShape, TypeDef, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::BTreeSet;
 
 /// `(path, tokens)` for every models file.
 pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let mut out = Vec::new();
     let mut mods = Vec::new();
     let mut scope = crate::model::NameScope::with_reserved(&["mod"]);
+    let deprecated_types: BTreeSet<&str> = api.types.iter().filter(|t| t.deprecated).map(|t| t.name.as_str()).collect();
     for def in &api.types {
         let module = scope.claim(module_name(&def.name));
         let m = ident(&module);
         mods.push(quote! { mod #m; pub use #m::*; });
-        out.push((format!("src/models/{module}.rs"), type_file(def)));
+        let page = api.page.as_ref().filter(|p| p.spec_name == def.spec_name);
+        out.push((format!("src/models/{module}.rs"), type_file(def, page, &deprecated_types)));
     }
     let header = inner_doc(
         "Models: one type per schema of the spec, named ones and inline ones hoisted out.\n\n\
@@ -36,10 +39,42 @@ fn type_doc(def: &TypeDef) -> String {
     text
 }
 
-fn type_file(def: &TypeDef) -> TokenStream {
+/// Whether a type file names anything deprecated (and so needs `allow(deprecated)`).
+fn mentions_deprecated(def: &TypeDef, deprecated_types: &BTreeSet<&str>) -> bool {
+    fn names<'t>(t: &'t TypeRef, out: &mut Vec<&'t str>) {
+        match t {
+            TypeRef::Named(n) => out.push(n),
+            TypeRef::Vec(i) | TypeRef::Map(i) => names(i, out),
+            TypeRef::Page(p, i) => {
+                out.push(p);
+                names(i, out)
+            }
+            _ => {}
+        }
+    }
+    let mut refs = Vec::new();
+    let mut any_field = false;
+    match &def.kind {
+        TypeKind::Struct { fields, additional } => {
+            for f in fields {
+                any_field |= f.deprecated;
+                names(&f.ty, &mut refs);
+            }
+            names(additional, &mut refs);
+        }
+        TypeKind::Tagged { variants, .. } => variants.iter().for_each(|(_, _, t)| names(t, &mut refs)),
+        TypeKind::Untagged { variants } => variants.iter().for_each(|(_, t)| names(t, &mut refs)),
+        TypeKind::Alias(t) => names(t, &mut refs),
+        TypeKind::Enum { .. } => {}
+    }
+    def.deprecated || any_field || refs.iter().any(|r| deprecated_types.contains(r))
+}
+
+fn type_file(def: &TypeDef, page: Option<&PageShape>, deprecated_types: &BTreeSet<&str>) -> TokenStream {
     let module_doc = inner_doc(&format!("The [`{}`] model.", def.name));
+    let allow = if mentions_deprecated(def, deprecated_types) { quote!(#![allow(deprecated)]) } else { quote!() };
     let body = match &def.kind {
-        TypeKind::Struct { fields, additional } => struct_tokens(def, fields, additional),
+        TypeKind::Struct { fields, additional } => struct_tokens(def, fields, additional, page),
         TypeKind::Enum { values } => enum_tokens(def, values),
         TypeKind::Tagged { property, variants } => tagged_tokens(def, property, variants),
         TypeKind::Untagged { variants } => untagged_tokens(def, variants),
@@ -52,16 +87,8 @@ fn type_file(def: &TypeDef) -> TokenStream {
     };
     quote! {
         #module_doc
-        #![allow(deprecated)]
+        #allow
         #body
-    }
-}
-
-fn deprecated_attr(deprecated: bool) -> TokenStream {
-    if deprecated {
-        quote!(#[deprecated(note = "marked deprecated in the API spec")])
-    } else {
-        quote!()
     }
 }
 
@@ -92,19 +119,35 @@ fn field_doc(f: &Field) -> String {
     text
 }
 
-fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef) -> TokenStream {
+fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Option<&PageShape>) -> TokenStream {
     let name = ident(&def.name);
-    let docs = doc(&type_doc(def));
-    let dep = deprecated_attr(def.deprecated);
+    let mut text = type_doc(def);
+    if page.is_some() {
+        text.push_str("\n\nGeneric over the item type: typed pages are `Page<Item>` (`x-page`). Iterate every item of a list with the request builder's `into_stream()`.");
+    }
+    let docs = doc(&text);
+    // The `x-page` schema is generic over its items.
+    let generics = if page.is_some() { quote!(<T>) } else { quote!() };
+    let bounds = if page.is_some() {
+        quote!(#[serde(bound(deserialize = "T: serde::Deserialize<'de>", serialize = "T: serde::Serialize"))])
+    } else {
+        quote!()
+    };
+    let dep = deprecated(def.deprecated);
     let all_optional = fields.iter().all(|f| !f.required);
     let field_tokens = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let wire = &f.wire_name;
-        let ty = field_type(f);
+        let is_items = page.is_some_and(|p| p.items == f.rust_name);
+        let ty = if is_items { quote!(Vec<T>) } else { field_type(f) };
         let fdoc = doc(&field_doc(f));
-        let fdep = deprecated_attr(f.deprecated);
+        let fdep = deprecated(f.deprecated);
         let rename = if *wire != f.rust_name { quote!(#[serde(rename = #wire)]) } else { quote!() };
         let serde_attr = match (f.required, f.nullable) {
+            // A page's items: absent or `null` reads as no items.
+            _ if is_items => {
+                quote!(#[serde(default, deserialize_with = "crate::runtime::serde_util::null_as_default")])
+            }
             (true, false) => quote!(),
             (true, true) => quote!(#[serde(default)]),
             (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
@@ -144,7 +187,7 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef) -> Token
         let cdoc = doc("Creates a value with the required fields set and every optional field `None`.");
         let allow = if required.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
         quote! {
-            impl #name {
+            impl #generics #name #generics {
                 #cdoc
                 #allow
                 pub fn new(#(#args),*) -> Self {
@@ -154,24 +197,77 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef) -> Token
         }
     };
     let extra_doc = doc("Fields the spec does not list, kept as received so they survive a round trip.");
+    let page_impl = page.map(|p| page_like(p, fields)).unwrap_or_default();
     quote! {
         #docs
         #dep
         #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
-        pub struct #name {
+        #bounds
+        pub struct #name #generics {
             #(#field_tokens)*
             #extra_doc
             #[serde(flatten)]
             pub additional_properties: #extra_ty,
         }
         #constructor
+        #page_impl
+    }
+}
+
+/// `PageLike` for the `x-page` model: where its items, number, last flag and page count are.
+fn page_like(p: &PageShape, fields: &[Field]) -> TokenStream {
+    let name = ident(&p.type_name);
+    let field = |rust: &Option<String>| rust.as_ref().and_then(|r| fields.iter().find(|f| &f.rust_name == r));
+    let optional = |f: &Field| !f.required || f.nullable;
+    let int = |f: Option<&Field>| match f {
+        None => quote!(None),
+        Some(f) => {
+            let n = ident(&f.rust_name);
+            if optional(f) {
+                quote!(self.#n.map(i64::from))
+            } else {
+                quote!(Some(i64::from(self.#n)))
+            }
+        }
+    };
+    let (number, total_pages) = (int(field(&p.number)), int(field(&p.total_pages)));
+    let last = match field(&p.last) {
+        None => quote!(None),
+        Some(f) => {
+            let n = ident(&f.rust_name);
+            if optional(f) {
+                quote!(self.#n)
+            } else {
+                quote!(Some(self.#n))
+            }
+        }
+    };
+    let items = ident(&p.items);
+    let has_next_doc =
+        doc("Whether another page follows this one (see [`PageInfo::has_next`](crate::runtime::PageInfo::has_next)).");
+    quote! {
+        impl<T> #name<T> {
+            #has_next_doc
+            pub fn has_next(&self) -> bool {
+                crate::runtime::PageLike::page_info(self).has_next(self.#items.len())
+            }
+        }
+        impl<T> crate::runtime::PageLike for #name<T> {
+            type Item = T;
+            fn page_info(&self) -> crate::runtime::PageInfo {
+                crate::runtime::PageInfo { number: #number, last: #last, total_pages: #total_pages }
+            }
+            fn into_items(self) -> Vec<T> {
+                self.#items
+            }
+        }
     }
 }
 
 fn enum_tokens(def: &TypeDef, values: &[(String, String)]) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc(&type_doc(def));
-    let dep = deprecated_attr(def.deprecated);
+    let dep = deprecated(def.deprecated);
     let variants = values.iter().map(|(wire, v)| {
         let v = ident(v);
         let d = doc(&code(wire));
@@ -260,7 +356,7 @@ fn tagged_tokens(def: &TypeDef, property: &str, variants: &[(String, String, Typ
     let mut text = type_doc(def);
     text.push_str(&format!("\n\nThe variant is chosen by the {} property.", code(property)));
     let docs = doc(&text);
-    let dep = deprecated_attr(def.deprecated);
+    let dep = deprecated(def.deprecated);
     let decls = variants.iter().map(|(tag, v, t)| {
         let v = ident(v);
         let t = rust_type(t);
@@ -316,7 +412,7 @@ fn untagged_tokens(def: &TypeDef, variants: &[(String, TypeRef)]) -> TokenStream
     let mut text = type_doc(def);
     text.push_str("\n\nThe first variant that parses wins.");
     let docs = doc(&text);
-    let dep = deprecated_attr(def.deprecated);
+    let dep = deprecated(def.deprecated);
     let decls = variants.iter().map(|(v, t)| {
         let d = doc(&format!("The value is a {}.", super::types::describe(t)));
         let v = ident(v);

@@ -1,11 +1,9 @@
 //! Operations → `src/operations/<service>.rs` (client, request builders, response enums) and
 //! `src/operations/mod.rs` (client accessors and the table of all operations).
 
-use super::docs::{code, doc, inner_doc, sanitize};
+use super::docs::{code, deprecated, doc, end_sentence, inner_doc, sanitize};
 use super::types::{describe, ident, rust_type};
-use crate::model::{
-    Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, Response, Scope, Service, TypeRef,
-};
+use crate::model::{Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, Response, Service, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -28,7 +26,12 @@ fn mod_file(api: &Api) -> TokenStream {
         let m = ident(&s.module);
         let f = &s.feature;
         let d = doc(&format!("Operations of the {} service (Cargo feature {}).", code(&s.tag), code(f)));
-        quote!(#d #[cfg(feature = #f)] pub mod #m;)
+        if is_exchange_service(api, s) {
+            // Always compiled: it holds the token exchange the client needs; its other items are gated.
+            quote!(#d pub mod #m;)
+        } else {
+            quote!(#d #[cfg(feature = #f)] pub mod #m;)
+        }
     });
     let accessors = api.services.iter().map(|s| {
         let m = ident(&s.module);
@@ -89,13 +92,18 @@ fn mod_file(api: &Api) -> TokenStream {
                 }
                 if let Some(p) = meta.permission {
                     if !out.iter().any(|q| q.template == p.template) {
-                        out.push(p);
+                        out.push(*p);
                     }
                 }
             }
             out
         }
     }
+}
+
+/// Whether this service holds the token-exchange operation.
+fn is_exchange_service(api: &Api, s: &Service) -> bool {
+    api.token_exchange.as_ref().is_some_and(|t| t.service_module == s.module)
 }
 
 fn service_file(api: &Api, s: &Service) -> TokenStream {
@@ -106,8 +114,20 @@ fn service_file(api: &Api, s: &Service) -> TokenStream {
     let header = inner_doc(&text);
     let client = ident(&s.client_name);
     let registry = api.error_registries.iter().find(|r| r.tag == s.tag);
-    let methods = s.operations.iter().map(|op| client_method(api, s, op, registry));
-    let builders = s.operations.iter().map(|op| builder(api, s, op, registry));
+    let exchange_id = api.token_exchange.as_ref().map(|t| t.operation_id.as_str());
+    // In the always-compiled exchange service, everything but the exchange operation is gated.
+    let gate = |op_id: Option<&str>| {
+        let f = &s.feature;
+        if is_exchange_service(api, s) && (op_id.is_none() || op_id != exchange_id) {
+            quote!(#[cfg(feature = #f)])
+        } else {
+            quote!()
+        }
+    };
+    let client_gate = gate(None);
+    let methods = s.operations.iter().map(client_method);
+    let builders = s.operations.iter().map(|op| builder(api, s, op, registry, gate(Some(&op.operation_id))));
+    let exchange = token_exchange_fn(api, s);
     let client_doc = doc(&format!(
         "Client for the {} service: one method per operation. Get one with `client.{}()`.",
         code(&s.tag),
@@ -117,11 +137,13 @@ fn service_file(api: &Api, s: &Service) -> TokenStream {
         #header
         #![allow(deprecated)]
         #client_doc
+        #client_gate
         #[derive(Debug, Clone)]
         pub struct #client {
             client: crate::runtime::Client,
         }
 
+        #client_gate
         impl #client {
             pub(crate) fn new(client: crate::runtime::Client) -> Self {
                 Self { client }
@@ -130,10 +152,64 @@ fn service_file(api: &Api, s: &Service) -> TokenStream {
         }
 
         #(#builders)*
+        #exchange
     }
 }
 
-/// The rustdoc shared by the client method and the builder.
+/// The function the runtime calls to exchange the API key for a bearer token: the generated
+/// exchange operation, and the token and lifetime read from its generated response model.
+fn token_exchange_fn(api: &Api, s: &Service) -> TokenStream {
+    let Some(t) = api.token_exchange.as_ref().filter(|t| t.service_module == s.module) else {
+        return quote!();
+    };
+    let b = ident(&t.builder_name);
+    let tok = ident(&t.token.rust_name);
+    let token = match t.token.options {
+        0 => quote!(issued.#tok),
+        n => {
+            let flatten = if n == 2 { quote!(.flatten()) } else { quote!() };
+            let missing = format!("the `{}` response has no token", t.operation_id);
+            quote!(issued.#tok #flatten .ok_or_else(|| crate::runtime::Error::auth(#missing))?)
+        }
+    };
+    let lifetime = match &t.lifetime {
+        None => quote!(None),
+        Some(f) => {
+            let n = ident(&f.rust_name);
+            let value = match f.options {
+                0 => quote!(Some(issued.#n)),
+                1 => quote!(issued.#n),
+                _ => quote!(issued.#n.flatten()),
+            };
+            let seconds = match f.ty {
+                TypeRef::F32 | TypeRef::F64 => quote! {
+                    .map(f64::from).filter(|s| s.is_finite() && *s > 0.0).map(|s| std::time::Duration::from_secs_f64(s.min(1e9)))
+                },
+                _ => quote!(.and_then(|s| u64::try_from(s).ok()).map(std::time::Duration::from_secs)),
+            };
+            quote!(#value #seconds)
+        }
+    };
+    let d = doc(&format!(
+        "Exchanges the client's API key for a bearer token with [`{}`]: the token exchange the runtime \
+         performs (declared by `x-token-exchange` on the {} security scheme).",
+        t.builder_name,
+        code(&t.scheme)
+    ));
+    quote! {
+        #d
+        pub(crate) fn exchange_token(
+            client: crate::runtime::Client,
+        ) -> crate::runtime::BoxFuture<'static, Result<crate::runtime::IssuedCredential, crate::runtime::Error>> {
+            Box::pin(async move {
+                let issued = #b::new(client).send().await?;
+                Ok(crate::runtime::IssuedCredential { token: #token, lifetime: #lifetime })
+            })
+        }
+    }
+}
+
+/// The operation's rustdoc, on its builder (the client method links to it).
 fn operation_doc(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> String {
     let mut parts = Vec::new();
     parts.push(match &op.summary {
@@ -160,22 +236,23 @@ fn operation_doc(api: &Api, s: &Service, op: &Operation, registry: Option<&Error
     }
     facts.push(format!(
         "- **Auth:** {}",
-        match op.auth {
-            Auth::None => "none",
-            Auth::ApiKey => "API key (`X-API-Key` header)",
-            Auth::Bearer => "bearer token",
+        match &op.auth {
+            Auth::None => "none".into(),
+            Auth::ApiKey { header } => format!("API key ({} header)", code(header)),
+            Auth::Bearer => "bearer token".into(),
         }
     ));
     if op.deprecated {
-        facts.push("- **Deprecated** in the API reference.".into());
+        facts.push("- **Deprecated** in the API description.".into());
     }
     if op.beta {
-        facts.push("- **Beta** in the API reference.".into());
+        facts.push("- **Beta** in the API description.".into());
     }
     parts.push(facts.join("\n"));
     let mut responses = vec!["# Responses".to_string(), String::new()];
     for r in &op.responses {
-        let mut line = format!("- {}: {}", code(&r.status_key), sanitize(&r.description).replace('\n', " "));
+        let description = sanitize(&r.description).replace('\n', " ");
+        let mut line = format!("- {}: {}", code(&r.status_key), end_sentence(&description));
         if let Some(b) = &r.body {
             if r.is_success() {
                 line.push_str(&format!(" ({})", body_desc(&b.kind, &b.media_type)));
@@ -296,7 +373,7 @@ fn body_parts(op: &Operation) -> BodyParts {
     }
 }
 
-fn client_method(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> TokenStream {
+fn client_method(op: &Operation) -> TokenStream {
     let f = ident(&op.fn_name);
     let b = ident(&op.builder_name);
     let req = required_args(op);
@@ -313,19 +390,19 @@ fn client_method(api: &Api, s: &Service, op: &Operation, registry: Option<&Error
         args.push(a);
         values.push(v);
     }
-    let mut text = operation_doc(api, s, op, registry);
-    text.push_str(&format!(
-        "\n\nReturns a [`{}`] request: set optional parameters, then `.send().await`.",
+    let summary = match &op.summary {
+        Some(t) if !t.trim().is_empty() => end_sentence(&sanitize(t).replace('\n', " ")).to_owned(),
+        _ => format!("The {} operation", code(&op.operation_id)),
+    };
+    let docs = doc(&format!(
+        "{summary}: {}.\n\nReturns a [`{}`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.",
+        code(&format!("{} {}", op.method, op.path)),
         op.builder_name
     ));
-    let docs = doc(&text);
-    let dep =
-        if op.deprecated { quote!(#[deprecated(note = "deprecated in the TrustX API reference")]) } else { quote!() };
-    let allow = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+    let dep = deprecated(op.deprecated);
     quote! {
         #docs
         #dep
-        #allow
         pub fn #f(&self, #(#args),*) -> #b {
             #b::new(self.client.clone(), #(#values),*)
         }
@@ -346,27 +423,34 @@ fn method_tokens(m: &str) -> TokenStream {
     quote!(crate::runtime::HttpMethod::#v)
 }
 
-fn meta_tokens(s: &Service, op: &Operation) -> TokenStream {
+fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
     let id = &op.operation_id;
     let service = &s.tag;
     let method = method_tokens(&op.method);
     let path = &op.path;
+    let parts = path_parts(&op.path).into_iter().map(|part| match part {
+        PathPiece::Literal(text) => quote!(crate::runtime::PathPart::Literal(#text)),
+        PathPiece::Param(name) => quote!(crate::runtime::PathPart::Param(#name)),
+    });
     let summary = op.summary.clone().unwrap_or_default();
-    let permission = match &op.permission {
-        Some(p) => {
-            let scope = match p.scope {
-                Scope::Tenant => quote!(crate::runtime::PermissionScope::Tenant),
-                Scope::System => quote!(crate::runtime::PermissionScope::System),
-            };
-            let (svc, action, template) = (&p.service, &p.action, &p.template);
-            quote!(Some(crate::runtime::Permission { scope: #scope, service: #svc, action: #action, template: #template }))
+    let permission = match op.permission.as_ref().and_then(|p| api.permissions.iter().find(|d| &d.permission == p)) {
+        Some(def) => {
+            let (m, c) = (ident(&def.module), ident(&def.const_name));
+            quote!(Some(&crate::permissions::#m::#c))
         }
         None => quote!(None),
     };
-    let auth = match op.auth {
+    let auth = match &op.auth {
         Auth::None => quote!(crate::runtime::AuthKind::None),
-        Auth::ApiKey => quote!(crate::runtime::AuthKind::ApiKey),
+        Auth::ApiKey { header } => quote!(crate::runtime::AuthKind::ApiKey { header: #header }),
         Auth::Bearer => quote!(crate::runtime::AuthKind::Bearer),
+    };
+    let error_codes = match api.error_registries.iter().find(|r| r.tag == s.tag) {
+        Some(r) => {
+            let m = ident(&r.module);
+            quote!(Some(&crate::error_codes::#m::TABLE))
+        }
+        None => quote!(None),
     };
     let (deprecated, beta) = (op.deprecated, op.beta);
     quote! {
@@ -375,13 +459,39 @@ fn meta_tokens(s: &Service, op: &Operation) -> TokenStream {
             service: #service,
             method: #method,
             path_template: #path,
+            path: &[#(#parts),*],
             summary: #summary,
             permission: #permission,
             auth: #auth,
+            error_codes: #error_codes,
             deprecated: #deprecated,
             beta: #beta,
         }
     }
+}
+
+/// A piece of a path template.
+enum PathPiece<'a> {
+    Literal(&'a str),
+    Param(&'a str),
+}
+
+/// Splits `/a/{x}/b{y}` into literals and parameters (the model checked that the braces balance).
+fn path_parts(path: &str) -> Vec<PathPiece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        if start > 0 {
+            out.push(PathPiece::Literal(&rest[..start]));
+        }
+        out.push(PathPiece::Param(&rest[start + 1..start + len]));
+        rest = &rest[start + len + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(PathPiece::Literal(rest));
+    }
+    out
 }
 
 /// The Rust type a response body decodes to, and the expression that decodes it from `response`.
@@ -397,9 +507,10 @@ fn decode(body: Option<&crate::model::ResponseBody>) -> (TokenStream, TokenStrea
     }
 }
 
-fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> TokenStream {
+/// The request builder of an operation; `gate` is its `cfg` (on every item it emits).
+fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>, gate: TokenStream) -> TokenStream {
     let b = ident(&op.builder_name);
-    let meta = meta_tokens(s, op);
+    let meta = meta_tokens(api, s, op);
     let req = required_args(op);
     let fields = op.params.iter().map(|p| {
         let n = ident(&p.rust_name);
@@ -449,7 +560,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             text.push_str(&format!(" Server default: {}.", code(d)));
         }
         let d = doc(&text);
-        let dep = if p.deprecated { quote!(#[deprecated(note = "deprecated in the API spec")]) } else { quote!() };
+        let dep = deprecated(p.deprecated);
         if is_stringy(&p.ty) {
             quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.#n = Some(value.into()); self } }
         } else {
@@ -461,7 +572,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         let n = ident(&p.rust_name);
         let w = &p.wire_name;
         match (p.location, p.required) {
-            (ParamLocation::Path, _) => quote!(.path_param(#w, &self.#n)),
+            (ParamLocation::Path, _) => quote!(.path_param(&self.#n)),
             (ParamLocation::Query, true) => quote!(.query(#w, Some(&self.#n))),
             (ParamLocation::Query, false) => quote!(.query(#w, self.#n.as_ref())),
             (ParamLocation::Header, true) => quote!(.header(#w, Some(&self.#n))),
@@ -491,14 +602,15 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         .map(|mt| quote!(let request = request.accept(#mt);))
         .unwrap_or_default();
     let (ret, matching, extra) = response_handling(op, &success);
+    let extra = if extra.is_empty() { extra } else { quote!(#gate #extra) };
     let pagination = op.pagination.as_ref().map(|p| {
         let page = ident(&p.page_param);
         let item = rust_type(&p.item);
         let wide = op.params.iter().any(|q| q.rust_name == p.page_param && q.ty == TypeRef::I64);
         let (first, set) = if wide {
-            (quote!(self.#page.and_then(|p| i32::try_from(p).ok()).unwrap_or(0)), quote!(Some(i64::from(page))))
-        } else {
             (quote!(self.#page.unwrap_or(0)), quote!(Some(page)))
+        } else {
+            (quote!(self.#page.map(i64::from).unwrap_or(0)), quote!(Some(i32::try_from(page).unwrap_or(i32::MAX))))
         };
         let d = doc(&format!(
             "Streams every item across pages, starting at the `{}` set on this request (or 0), until the last page.\n\n\
@@ -526,8 +638,9 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         }
     });
     let mut text = operation_doc(api, s, op, registry);
-    text.push_str(&format!("\n\nCreated by `{}()` on the service client.", op.fn_name));
+    text.push_str(&format!("\n\nCreated by `client.{}().{}(..)`.", s.module, op.fn_name));
     let docs = doc(&text);
+    let dep = deprecated(op.deprecated);
     let meta_doc = doc("This operation's metadata: id, method, path template, permission, deprecation.");
     let query_doc = doc("Adds a query parameter the spec does not declare (sent after the declared ones).");
     let header_doc = doc("Adds a request header the spec does not declare.");
@@ -535,6 +648,8 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     let send_doc = doc("Sends the request; retries, authentication and error decoding are handled by the client.");
     quote! {
         #docs
+        #dep
+        #gate
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until `.send().await`"]
         pub struct #b {
@@ -544,11 +659,11 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             options: crate::runtime::RequestOptions,
         }
 
+        #gate
         impl #b {
             #meta_doc
             pub const META: &'static crate::runtime::OperationMeta = #meta;
 
-            #[allow(clippy::too_many_arguments)]
             fn new(client: crate::runtime::Client, #(#new_args),*) -> Self {
                 Self { client, #(#inits,)* options: crate::runtime::RequestOptions::default() }
             }

@@ -1,17 +1,21 @@
-//! The hand-written runtime (`generator/runtime/*.rs`), embedded at build time and copied verbatim
-//! into every generated crate as `src/runtime/`.
+//! The runtime crate (`generator/runtime`, package `sdk-runtime`), embedded at build time and
+//! copied into every generated crate as `src/runtime/` (its `lib.rs` becomes `mod.rs`), with the
+//! `[dependencies]` of its manifest.
 
 macro_rules! runtime_files {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../runtime/", $name)))),*]
+        &[$(($name, include_str!(concat!("../../runtime/src/", $name)))),*]
     };
 }
 
+/// Every source file of the runtime (a unit test checks the list against the folder).
 const FILES: &[(&str, &str)] = runtime_files![
-    "mod.rs",
+    "lib.rs",
+    "api.rs",
     "auth.rs",
     "client.rs",
     "error.rs",
+    "error_code.rs",
     "long_running.rs",
     "meta.rs",
     "pagination.rs",
@@ -24,7 +28,54 @@ const FILES: &[(&str, &str)] = runtime_files![
     "serde_util.rs",
 ];
 
-/// `(path, source)` of every runtime file.
+const MANIFEST: &str = include_str!("../../runtime/Cargo.toml");
+
+/// `(path, source)` of every runtime file in the generated crate.
 pub fn files() -> impl Iterator<Item = (String, &'static str)> {
-    FILES.iter().map(|(name, src)| (format!("src/runtime/{name}"), *src))
+    FILES.iter().map(|(name, src)| {
+        let target = if *name == "lib.rs" { "mod.rs" } else { name };
+        (format!("src/runtime/{target}"), *src)
+    })
+}
+
+/// The runtime's `[dependencies]` table (its lines, without the header).
+pub fn dependencies() -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in MANIFEST.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            inside = trimmed == "[dependencies]";
+            continue;
+        }
+        if inside && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embeds_every_runtime_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        on_disk.sort();
+        let mut embedded: Vec<String> = FILES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
+    fn copies_the_dependency_table() {
+        let deps = dependencies();
+        assert!(deps.contains("reqwest = "), "{deps}");
+        assert!(!deps.contains("[dev-dependencies]") && !deps.contains("macros"), "{deps}");
+    }
 }

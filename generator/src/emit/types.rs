@@ -34,9 +34,10 @@ pub fn rust_type(t: &TypeRef) -> TokenStream {
             let inner = rust_type(inner);
             quote!(std::collections::BTreeMap<String, #inner>)
         }
-        TypeRef::Page(inner) => {
+        TypeRef::Page(page, inner) => {
+            let page = ident(page);
             let inner = rust_type(inner);
-            quote!(crate::runtime::Page<#inner>)
+            quote!(crate::models::#page<#inner>)
         }
     }
 }
@@ -47,7 +48,7 @@ pub fn describe(t: &TypeRef) -> String {
         TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
         TypeRef::Vec(inner) => format!("list of {}", describe(inner)),
         TypeRef::Map(inner) => format!("map of {}", describe(inner)),
-        TypeRef::Page(inner) => format!("page of {}", describe(inner)),
+        TypeRef::Page(_, inner) => format!("page of {}", describe(inner)),
         TypeRef::DateTime => "date-time".into(),
         TypeRef::Date => "date".into(),
         TypeRef::Json => "any JSON value".into(),

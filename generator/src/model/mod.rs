@@ -2,6 +2,7 @@
 //!
 //! Emitters read this and nothing else; they never look at the OpenAPI document again.
 
+mod extensions;
 mod naming;
 mod operations;
 mod registry;
@@ -22,8 +23,14 @@ pub struct Api {
     pub version: String,
     /// `info.description`.
     pub description: Option<String>,
-    /// The first server URL, if any.
-    pub server_url: Option<String>,
+    /// The first server, if any, with its variables.
+    pub server: Option<Server>,
+    /// `x-token-exchange`: how an API key is exchanged for bearer tokens.
+    pub token_exchange: Option<TokenExchange>,
+    /// `x-error-body`: the schema of error responses and its code and message fields.
+    pub error_body: Option<ErrorBody>,
+    /// `x-page`: the page schema of paged lists.
+    pub page: Option<PageShape>,
     /// Services (one per tag), in the order the spec lists its tags.
     pub services: Vec<Service>,
     /// Every named model type, components first (in spec order), then hoisted inline types.
@@ -54,14 +61,100 @@ pub struct Service {
 }
 
 /// How an operation authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Auth {
     /// No credentials.
     None,
-    /// The API key header.
-    ApiKey,
+    /// An API key sent in a header.
+    ApiKey {
+        /// The header name, as the security scheme gives it.
+        header: String,
+    },
     /// A bearer token.
     Bearer,
+}
+
+/// The document's first server.
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    /// The URL template, e.g. `https://{tenantId}.{region}.example.com`.
+    pub url: String,
+    /// Its variables, in document order.
+    pub variables: Vec<ServerVariable>,
+}
+
+/// A server variable, which becomes a client-builder setter.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerVariable {
+    /// The name in the template.
+    pub name: String,
+    /// The setter name (`x-rust-name`, or the snake_case name).
+    pub setter: String,
+    /// The document's default.
+    pub default: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// For a variable with `enum`: the enum type's name and `(value, variant)` pairs.
+    pub choices: Option<(String, Vec<(String, String)>)>,
+}
+
+/// `x-token-exchange` on a bearer security scheme: the operation that exchanges an API key for a
+/// token, and the fields of its response model that hold the token and its lifetime.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenExchange {
+    /// The bearer scheme it feeds.
+    pub scheme: String,
+    /// The exchange operation.
+    pub operation_id: String,
+    /// The operation's service module.
+    pub service_module: String,
+    /// The operation's builder type.
+    pub builder_name: String,
+    /// The response model's field holding the token.
+    pub token: ModelField,
+    /// The response model's field holding the token's lifetime in seconds.
+    pub lifetime: Option<ModelField>,
+}
+
+/// A field of a generated model, as generated code reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelField {
+    /// The Rust field name.
+    pub rust_name: String,
+    /// Its type, without the optional wrapping.
+    pub ty: TypeRef,
+    /// How many `Option`s wrap the Rust field: 0, 1 (optional or nullable) or 2 (both).
+    pub options: u8,
+}
+
+/// `x-error-body` on a schema: the JSON fields of error responses holding the code and message.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorBody {
+    /// The schema's model type.
+    pub type_name: String,
+    /// The wire name of the code field.
+    pub code: Option<String>,
+    /// The wire name of the message field.
+    pub message: Option<String>,
+}
+
+/// `x-page` on a schema: the envelope of paged lists, emitted as a generic `Page<T>` model.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageShape {
+    /// The schema key.
+    pub spec_name: String,
+    /// The model type name (generic over the item type).
+    pub type_name: String,
+    /// Rust name of the field holding the items.
+    pub items: String,
+    /// Rust name of the page-number field.
+    pub number: Option<String>,
+    /// Rust name of the last-page flag.
+    pub last: Option<String>,
+    /// Rust name of the page-count field.
+    pub total_pages: Option<String>,
+    /// Wire name of the query parameter that selects the page.
+    pub parameter: String,
 }
 
 /// One HTTP operation.
@@ -232,8 +325,8 @@ pub enum TypeRef {
     Vec(Box<TypeRef>),
     /// `BTreeMap<String, T>`.
     Map(Box<TypeRef>),
-    /// `crate::runtime::Page<T>`.
-    Page(Box<TypeRef>),
+    /// The `x-page` model over an item type: `crate::models::Page<T>`.
+    Page(String, Box<TypeRef>),
 }
 
 /// A named model type.
@@ -305,26 +398,13 @@ pub struct Field {
     pub deprecated: bool,
 }
 
-/// Tenant or system scope of a permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum Scope {
-    /// `TNT#{tenant}#...`.
-    Tenant,
-    /// `SYS#...`.
-    System,
-}
-
-/// A permission as an operation names it.
+/// A permission as an operation names it (`x-permission`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PermissionRef {
-    /// Tenant or system.
-    pub scope: Scope,
-    /// `WatchlistManager`.
-    pub service: String,
-    /// `getWatchlistV2`.
-    pub action: String,
-    /// As written: `TNT#{tenantid}#WatchlistManager:getWatchlistV2`.
+    /// As written, with `{…}` placeholders: `TNT#{tenantid}#WatchlistManager:getWatchlistV2`.
     pub template: String,
+    /// The last word of the template (`getWatchlistV2`), which names its constant.
+    pub action: String,
 }
 
 /// A permission constant to emit.
@@ -332,7 +412,7 @@ pub struct PermissionRef {
 pub struct PermissionDef {
     /// The permission.
     pub permission: PermissionRef,
-    /// Module (`watchlist_manager`) under `crate::permissions`.
+    /// Module under `crate::permissions`: the service module of the first operation requiring it.
     pub module: String,
     /// Constant name (`GET_WATCHLIST_V2`).
     pub const_name: String,
@@ -369,12 +449,17 @@ pub struct ErrorCodeDef {
 /// Builds the model. Errors are collected, not stopped at; warnings are returned with the model.
 pub fn build(spec: &LoadedSpec) -> Result<(Api, Diagnostics), Diagnostics> {
     let mut diags = Diagnostics::default();
-    let mut types = types::TypeBuilder::new(&spec.openapi);
+    let page = extensions::page_schema(&spec.openapi, &mut diags);
+    let mut types = types::TypeBuilder::new(&spec.openapi, page.clone());
     types.build_components(&mut diags);
     let error_registries = registry::error_registries(&spec.openapi, &mut diags);
     let services = operations::build_services(&spec.openapi, &mut types, &error_registries, &mut diags);
     let permissions = registry::permissions(&services);
     let types = types.finish();
+    let server = extensions::server(&spec.openapi, &mut diags);
+    let error_body = extensions::error_body(&spec.openapi, &types, &mut diags);
+    let page = page.and_then(|p| extensions::page_shape(p, &types, &mut diags));
+    let token_exchange = extensions::token_exchange(&spec.openapi, &services, &types, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -383,7 +468,10 @@ pub fn build(spec: &LoadedSpec) -> Result<(Api, Diagnostics), Diagnostics> {
         title: info.title.clone(),
         version: info.version.clone(),
         description: info.description.clone(),
-        server_url: spec.openapi.servers.first().map(|s| s.url.clone()),
+        server,
+        token_exchange,
+        error_body,
+        page,
         services,
         types,
         permissions,

@@ -11,8 +11,8 @@ use crate::diagnostics::{pointer, Diagnostic, Diagnostics};
 use heck::ToLowerCamelCase;
 use indexmap::IndexMap;
 use openapiv3::{
-    MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, SchemaKind, SecurityRequirement,
-    SecurityScheme, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+    APIKeyLocation, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, SchemaKind,
+    SecurityRequirement, SecurityScheme, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 /// Groups operations by their first tag (untagged ones go to `default`).
@@ -176,7 +176,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 None => {
                     self.diags.push(Diagnostic::error(
                         format!("{}/x-permission", self.ptr),
-                        format!("`{v}` is not a permission; write `TNT#{{tenantid}}#Service:action` or `SYS#Service:action`"),
+                        format!("`{v}` is not a permission: write the permission string, e.g. `orders:read`"),
                     ));
                     None
                 }
@@ -484,13 +484,19 @@ impl<'a> OperationBuilder<'a, '_, '_> {
         for req in reqs {
             for name in req.keys() {
                 match schemes.and_then(|s| s.get(name)) {
-                    Some(ReferenceOr::Item(SecurityScheme::APIKey { .. })) => return Auth::ApiKey,
+                    Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Header, name, .. })) => {
+                        return Auth::ApiKey { header: name.clone() }
+                    }
+                    Some(ReferenceOr::Item(SecurityScheme::APIKey { .. })) => self.diags.push(Diagnostic::warning(
+                        self.ptr,
+                        format!("security scheme `{name}` sends the API key outside a header, which is not supported; pass it with `.query_param(..)`"),
+                    )),
                     Some(ReferenceOr::Item(SecurityScheme::HTTP { .. }))
                     | Some(ReferenceOr::Item(SecurityScheme::OAuth2 { .. }))
                     | Some(ReferenceOr::Item(SecurityScheme::OpenIDConnect { .. })) => return Auth::Bearer,
-                    _ => self.diags.push(Diagnostic::error(
+                    _ => self.diags.push(Diagnostic::warning(
                         self.ptr,
-                        format!("security scheme `{name}` is not defined in #/components/securitySchemes"),
+                        format!("security scheme `{name}` is not defined in #/components/securitySchemes; it is ignored"),
                     )),
                 }
             }
@@ -500,7 +506,9 @@ impl<'a> OperationBuilder<'a, '_, '_> {
 
     fn pagination(&self, params: &[Param], responses: &[Response]) -> Option<Pagination> {
         let page = params.iter().find(|p| {
-            p.location == ParamLocation::Query && p.wire_name == "page" && matches!(p.ty, TypeRef::I32 | TypeRef::I64)
+            p.location == ParamLocation::Query
+                && Some(p.wire_name.as_str()) == self.types.page_parameter()
+                && matches!(p.ty, TypeRef::I32 | TypeRef::I64)
         })?;
         let mut success = responses.iter().filter(|r| r.is_success());
         let only = success.next()?;

@@ -1,30 +1,36 @@
 //! Permissions (`x-permission`) and per-service error-code registries (`components.x-error-codes`).
 
 use super::naming::{const_name, field_name, type_name, variant_name, NameScope};
-use super::{ErrorCodeDef, ErrorRegistry, PermissionDef, PermissionRef, Scope, Service};
+use super::{ErrorCodeDef, ErrorRegistry, PermissionDef, PermissionRef, Service};
 use crate::diagnostics::{pointer, Diagnostic, Diagnostics};
 use openapiv3::OpenAPI;
 use std::collections::BTreeMap;
 
-/// Parses `TNT#{tenant}#Service:action` or `SYS#Service:action`.
+/// Reads an `x-permission` template: any non-empty text; its last word (letters, digits, `_`)
+/// outside `{…}` placeholders names its constant.
 pub fn parse_permission(raw: &str) -> Option<PermissionRef> {
-    let (scope, rest) = if let Some(rest) = raw.strip_prefix("TNT#") {
-        let (tenant, rest) = rest.split_once('#')?;
-        if !(tenant.starts_with('{') && tenant.ends_with('}')) {
-            return None;
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_placeholder = false;
+    for c in raw.chars() {
+        match c {
+            '{' => in_placeholder = true,
+            '}' => in_placeholder = false,
+            c if !in_placeholder && (c.is_ascii_alphanumeric() || c == '_') => {
+                word.push(c);
+                continue;
+            }
+            _ => {}
         }
-        (Scope::Tenant, rest)
-    } else if let Some(rest) = raw.strip_prefix("SYS#") {
-        (Scope::System, rest)
-    } else {
-        return None;
-    };
-    let (service, action) = rest.split_once(':')?;
-    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !ident(service) || !ident(action) {
-        return None;
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
     }
-    Some(PermissionRef { scope, service: service.into(), action: action.into(), template: raw.into() })
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let action = words.pop()?;
+    Some(PermissionRef { template: raw.to_owned(), action })
 }
 
 /// Reads `components.x-error-codes`: `{<tag>: {"<code>": {name, description}}}`.
@@ -84,28 +90,37 @@ pub fn error_registries(spec: &OpenAPI, diags: &mut Diagnostics) -> Vec<ErrorReg
     out
 }
 
-/// One constant per distinct permission, grouped by the permission's service.
+/// One constant per distinct permission, in the module of the service of the first operation that
+/// requires it. Templates with a placeholder claim the plain name first; a later template with the
+/// same last word gets the template's first word as a suffix (`ADD_TREND_RECORD_SYS`).
 pub fn permissions(services: &[Service]) -> Vec<PermissionDef> {
-    let mut by_perm: BTreeMap<PermissionRef, Vec<String>> = BTreeMap::new();
+    let mut by_perm: BTreeMap<PermissionRef, (String, Vec<String>)> = BTreeMap::new();
     for s in services {
         for op in &s.operations {
             if let Some(p) = &op.permission {
-                by_perm.entry(p.clone()).or_default().push(op.operation_id.clone());
+                by_perm
+                    .entry(p.clone())
+                    .or_insert_with(|| (s.module.clone(), Vec::new()))
+                    .1
+                    .push(op.operation_id.clone());
             }
         }
     }
-    // Tenant and system permissions for the same service share a module; the system ones are suffixed.
+    let mut order: Vec<_> = by_perm.into_iter().collect();
+    order.sort_by_key(|(p, _)| !p.template.contains('{'));
     let mut scopes: BTreeMap<String, NameScope> = BTreeMap::new();
     let mut out = Vec::new();
-    for (perm, operations) in by_perm {
-        let module = field_name(&perm.service);
+    for (perm, (module, operations)) in order {
         let scope = scopes.entry(module.clone()).or_default();
         let mut name = const_name(&perm.action);
-        if perm.scope == Scope::System {
-            name.push_str("_SYSTEM");
+        if scope.contains(&name) {
+            if let Some(first) = perm.template.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| !w.is_empty()) {
+                name = format!("{name}_{}", const_name(first));
+            }
         }
         out.push(PermissionDef { const_name: scope.claim(name), module, permission: perm, operations });
     }
+    out.sort_by(|a, b| (&a.module, &a.const_name).cmp(&(&b.module, &b.const_name)));
     out
 }
 
@@ -114,16 +129,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_both_scopes() {
+    fn names_permissions_by_their_last_word() {
         let p = parse_permission("TNT#{tenantid}#ArthrServer:listTenantApiKeys");
-        assert_eq!(
-            p.as_ref().map(|p| (p.scope, p.service.as_str(), p.action.as_str())),
-            Some((Scope::Tenant, "ArthrServer", "listTenantApiKeys"))
-        );
-        let p = parse_permission("SYS#WatchlistManager:addTrendRecord");
-        assert_eq!(p.map(|p| p.scope), Some(Scope::System));
-        assert!(parse_permission("TNT#acme#X:y").is_none());
-        assert!(parse_permission("WatchlistManager:addTrendRecord").is_none());
-        assert!(parse_permission("SYS#Watch list:add").is_none());
+        assert_eq!(p.map(|p| p.action), Some("listTenantApiKeys".to_owned()));
+        let p = parse_permission("repo/{owner_id}:read");
+        assert_eq!(p.map(|p| p.action), Some("read".to_owned()));
+        assert!(parse_permission("{only}").is_none());
+        assert!(parse_permission("").is_none());
     }
 }

@@ -19,6 +19,8 @@ pub struct TypeBuilder<'a> {
     names: NameScope,
     components: BTreeMap<String, String>,
     defs: Vec<TypeDef>,
+    /// The `x-page` schema, when the document has one.
+    page: Option<super::extensions::PageSpec>,
 }
 
 /// The merged view of an object schema (through `allOf`).
@@ -30,7 +32,7 @@ struct ObjectParts<'a> {
 
 impl<'a> TypeBuilder<'a> {
     /// Reserves a Rust name for every component schema, so references resolve in any order.
-    pub fn new(spec: &'a OpenAPI) -> Self {
+    pub fn new(spec: &'a OpenAPI, page: Option<super::extensions::PageSpec>) -> Self {
         let mut names = NameScope::default();
         let mut components = BTreeMap::new();
         if let Some(c) = &spec.components {
@@ -38,7 +40,7 @@ impl<'a> TypeBuilder<'a> {
                 components.insert(key.clone(), names.claim(type_name(key)));
             }
         }
-        Self { spec, names, components, defs: Vec::new() }
+        Self { spec, names, components, defs: Vec::new(), page }
     }
 
     /// Builds a type for every component schema.
@@ -72,10 +74,15 @@ impl<'a> TypeBuilder<'a> {
         self.defs
     }
 
-    /// The item type when `ty` is a Spring page (directly or through a named alias).
+    /// The query parameter that selects a page, when the document has an `x-page` schema.
+    pub fn page_parameter(&self) -> Option<&str> {
+        self.page.as_ref().map(|p| p.parameter.as_str())
+    }
+
+    /// The item type when `ty` is a page (directly or through a named alias).
     pub fn page_item(&self, ty: &TypeRef) -> Option<TypeRef> {
         match ty {
-            TypeRef::Page(item) => Some((**item).clone()),
+            TypeRef::Page(_, item) => Some((**item).clone()),
             TypeRef::Named(n) => self.defs.iter().find(|d| &d.name == n).and_then(|d| match &d.kind {
                 TypeKind::Alias(inner) if inner != ty => self.page_item(inner),
                 _ => None,
@@ -243,6 +250,9 @@ impl<'a> TypeBuilder<'a> {
                 let mut parts =
                     ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
                 self.collect_object(s, ptr, &mut parts, diags, 0);
+                if let Some(page) = self.page_of(s, &parts, ptr, diags) {
+                    return page;
+                }
                 if parts.properties.is_empty() && !matches!(s.schema_kind, SchemaKind::AllOf { .. }) {
                     if let SchemaKind::Type(t) = &s.schema_kind {
                         if let Some(prim) = self.primitive(t, name, ptr, diags) {
@@ -282,6 +292,35 @@ impl<'a> TypeBuilder<'a> {
                 }
             }
         }
+    }
+
+    /// A schema that extends the `x-page` schema through `allOf` is that page over its items' type.
+    fn page_of(
+        &mut self,
+        s: &'a Schema,
+        parts: &ObjectParts<'a>,
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<TypeKind> {
+        let page = self.page.as_ref()?;
+        let SchemaKind::AllOf { all_of } = &s.schema_kind else { return None };
+        let target = format!("{SCHEMA_PREFIX}{}", page.key);
+        if !all_of.iter().any(|m| matches!(m, ReferenceOr::Reference { reference } if *reference == target)) {
+            return None;
+        }
+        let (page_name, items_wire) = (self.components.get(&page.key)?.clone(), page.items.clone());
+        let items_ptr = format!("{ptr}/allOf");
+        let item = match parts.properties.get(&items_wire) {
+            Some(ReferenceOr::Item(items)) => match &items.schema_kind {
+                SchemaKind::Type(Type::Array(array)) => match &array.items {
+                    Some(item) => self.type_ref(item, &format!("{page_name}Item"), &items_ptr, diags),
+                    None => TypeRef::Json,
+                },
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(TypeKind::Alias(TypeRef::Page(page_name, Box::new(item))))
     }
 
     /// Gathers properties through `allOf` (references followed), later members overriding earlier ones.
@@ -393,11 +432,6 @@ impl<'a> TypeBuilder<'a> {
             }
             _ => TypeRef::Json,
         };
-        let content = fields.iter().find(|f| f.wire_name == "content");
-        let last = fields.iter().any(|f| f.wire_name == "last" && f.ty == TypeRef::Bool);
-        if let (Some(Field { ty: TypeRef::Vec(item), .. }), true) = (content, last) {
-            return TypeKind::Alias(TypeRef::Page(item.clone()));
-        }
         TypeKind::Struct { fields, additional }
     }
 

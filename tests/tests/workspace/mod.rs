@@ -1,4 +1,5 @@
 //! Shared by the tests that drive the real command line: the workspace root and the xtask binary.
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,172 @@
+//! The crate's entry points → `src/client.rs`: the [`ApiDescription`] static the runtime reads
+//! (name, server template, token exchange, error body), an enum per server variable with `enum`,
+//! a builder setter per server variable, and `Client::builder()`.
+//!
+//! [`ApiDescription`]: ../../runtime/src/api.rs
+
+use super::docs::{code, doc, inner_doc, sanitize};
+use super::types::ident;
+use super::EmitOptions;
+use crate::model::{Api, ServerVariable};
+use heck::ToShoutySnakeCase;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The prefix of the crate's environment variables: `my-api` → `MY_API`.
+pub fn env_prefix(crate_name: &str) -> String {
+    crate_name.to_shouty_snake_case()
+}
+
+/// `src/client.rs`.
+pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
+    let header = inner_doc(
+        "The client's entry point and server configuration, generated from the document's first server \
+         and its extensions.",
+    );
+    let (name, prefix) = (&opts.crate_name, env_prefix(&opts.crate_name));
+    let server = match &api.server {
+        Some(server) => {
+            let url = &server.url;
+            let vars = server.variables.iter().map(|v| {
+                let (n, setter, default) = (&v.name, &v.setter, &v.default);
+                let allowed = v.choices.iter().flat_map(|(_, values)| values.iter().map(|(w, _)| w));
+                quote!(crate::runtime::ServerVariable { name: #n, setter: #setter, default: #default, allowed: &[#(#allowed),*] })
+            });
+            quote!(Some(&crate::runtime::ServerTemplate { url: #url, variables: &[#(#vars),*] }))
+        }
+        None => quote!(None),
+    };
+    let exchange = match &api.token_exchange {
+        Some(t) => {
+            let (m, b) = (ident(&t.service_module), ident(&t.builder_name));
+            quote!(Some(&crate::runtime::TokenExchange {
+                operation: crate::operations::#m::#b::META,
+                exchange: crate::operations::#m::exchange_token,
+            }))
+        }
+        None => quote!(None),
+    };
+    let opt = |v: &Option<String>| match v {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    };
+    let (code_field, message_field) = match &api.error_body {
+        Some(e) => (opt(&e.code), opt(&e.message)),
+        None => (quote!(None), quote!(None)),
+    };
+    let variables = api.server.iter().flat_map(|s| s.variables.iter());
+    let enums = variables.clone().filter_map(variable_enum);
+    let setters: Vec<TokenStream> = variables.map(setter).collect();
+    let setters = if setters.is_empty() {
+        quote!()
+    } else {
+        quote! { impl crate::runtime::ClientBuilder { #(#setters)* } }
+    };
+    let api_doc = doc(&format!(
+        "What the runtime knows of this API: its name (the `User-Agent` is `{name}/<version>`), server, \
+         token exchange and error body. Environment variables start with `{prefix}_`."
+    ));
+    let builder_doc = doc("Starts building a client (see [`ClientBuilder`](crate::runtime::ClientBuilder)).");
+    quote! {
+        #header
+        #api_doc
+        pub static API: crate::runtime::ApiDescription = crate::runtime::ApiDescription {
+            name: #name,
+            version: env!("CARGO_PKG_VERSION"),
+            env_prefix: #prefix,
+            server: #server,
+            token_exchange: #exchange,
+            error_body: crate::runtime::ErrorBodyFields { code: #code_field, message: #message_field },
+        };
+
+        impl crate::runtime::Client {
+            #builder_doc
+            pub fn builder() -> crate::runtime::ClientBuilder {
+                crate::runtime::ClientBuilder::new(&API)
+            }
+        }
+
+        #setters
+
+        #(#enums)*
+    }
+}
+
+fn variable_text(v: &ServerVariable) -> String {
+    match &v.description {
+        Some(d) if !d.trim().is_empty() => sanitize(d),
+        _ => format!("The {} variable of the server URL.", code(&v.name)),
+    }
+}
+
+fn setter(v: &ServerVariable) -> TokenStream {
+    let f = ident(&v.setter);
+    let n = &v.name;
+    let text = format!("{}\n\nSets the {} variable of the server URL.", variable_text(v), code(&v.name));
+    match &v.choices {
+        Some((enum_name, _)) => {
+            let e = ident(enum_name);
+            let d = doc(&format!("{text} Default: {}.", code(&v.default)));
+            quote! { #d pub fn #f(self, value: crate::#e) -> Self { self.server_variable(#n, value.as_str()) } }
+        }
+        None => {
+            let d = doc(&format!("{text} Letters, digits and `-`."));
+            quote! { #d pub fn #f(self, value: impl Into<String>) -> Self { self.server_variable(#n, value) } }
+        }
+    }
+}
+
+fn variable_enum(v: &ServerVariable) -> Option<TokenStream> {
+    let (enum_name, values) = v.choices.as_ref()?;
+    let e = ident(enum_name);
+    let variants = values.iter().map(|(wire, var)| {
+        let var = ident(var);
+        let d = doc(&code(wire));
+        quote!(#d #var,)
+    });
+    let to_str = values.iter().map(|(wire, var)| {
+        let var = ident(var);
+        quote!(Self::#var => #wire,)
+    });
+    let from_str = values.iter().map(|(wire, var)| {
+        let var = ident(var);
+        quote!(_ if s.eq_ignore_ascii_case(#wire) => Ok(Self::#var),)
+    });
+    let all = values.iter().map(|(_, var)| {
+        let var = ident(var);
+        quote!(Self::#var)
+    });
+    let d = doc(&format!("{}\n\nThe allowed values of the {} server variable.", variable_text(v), code(&v.name)));
+    let unknown = format!("unknown {} `{{s}}`", v.setter);
+    Some(quote! {
+        #d
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #e {
+            #(#variants)*
+        }
+        impl #e {
+            /// Every allowed value.
+            pub const ALL: &'static [Self] = &[#(#all),*];
+            /// The value in the URL.
+            pub const fn as_str(self) -> &'static str {
+                match self { #(#to_str)* }
+            }
+        }
+        impl std::fmt::Display for #e {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for #e {
+            type Err = crate::runtime::Error;
+            /// Parses a value, ignoring case.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    #(#from_str)*
+                    _ => Err(crate::runtime::Error::config(format!(#unknown))),
+                }
+            }
+        }
+    })
+}
