@@ -761,3 +761,41 @@ fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, Tok
         (_, None) => (quote!(crate::runtime::EmptyResponse), quote!(Ok(response.into_empty())), quote!()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::BUILDER_RESERVED;
+
+    /// Every method and field a builder gets that is not a parameter is in `BUILDER_RESERVED`, so
+    /// parameter names can never collide with them.
+    #[test]
+    fn builder_names_are_reserved_in_the_model() {
+        let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    post:\n      operationId: op\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        '204': {description: ok}\n";
+        let options = crate::Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into() };
+        let generated = crate::generate(spec.as_bytes(), &options).unwrap_or_else(|e| panic!("{e:?}"));
+        let src = &generated.files["src/operations/default.rs"];
+        let file = syn::parse_file(src.split_once("\n\n").map_or(src.as_str(), |(_, rest)| rest)).unwrap_or_else(|e| panic!("{e}"));
+        let mut names = Vec::new();
+        for item in &file.items {
+            match item {
+                syn::Item::Impl(i) if matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Op")) => {
+                    for it in &i.items {
+                        match it {
+                            syn::ImplItem::Fn(f) => names.push(f.sig.ident.to_string()),
+                            syn::ImplItem::Const(c) => names.push(c.ident.to_string()),
+                            _ => {}
+                        }
+                    }
+                }
+                syn::Item::Struct(st) if st.ident == "Op" => {
+                    names.extend(st.fields.iter().filter_map(|f| f.ident.as_ref().map(|i| i.to_string())));
+                }
+                _ => {}
+            }
+        }
+        assert!(names.len() >= 8, "{names:?}");
+        for name in names {
+            assert!(BUILDER_RESERVED.contains(&name.as_str()), "`{name}` is not in BUILDER_RESERVED");
+        }
+    }
+}

@@ -14,6 +14,23 @@ use crate::diagnostics::Diagnostics;
 use crate::load::LoadedSpec;
 use serde::Serialize;
 
+/// Names every request builder uses for its own fields and methods (the emitter's `emit/operations.rs`
+/// adds them; a test there checks the list); parameters never take them.
+pub const BUILDER_RESERVED: &[&str] = &[
+    "body",
+    "client",
+    "options",
+    "send",
+    "header",
+    "query_param",
+    "request_timeout",
+    "into_stream",
+    "into_stream_capped",
+    "stream",
+    "new",
+    "META",
+];
+
 /// The whole API.
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {

@@ -262,18 +262,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 ));
             }
         }
-        let mut scope = NameScope::with_reserved(&[
-            "body",
-            "client",
-            "options",
-            "send",
-            "header",
-            "query_param",
-            "request_timeout",
-            "into_stream",
-            "into_stream_capped",
-            "stream",
-        ]);
+        let mut scope = NameScope::with_reserved(super::BUILDER_RESERVED);
         let mut out: Vec<Param> = Vec::new();
         let mut ordered: Vec<&(&'a Parameter, String)> = Vec::new();
         for name in &template {
