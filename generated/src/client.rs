@@ -42,6 +42,36 @@ impl crate::runtime::Client {
     pub fn builder() -> crate::runtime::ClientBuilder {
         crate::runtime::ClientBuilder::new(&API)
     }
+    /// A client configured from the environment.
+    ///
+    /// Variables:
+    ///
+    /// - `TRUSTX_API_KEY` or `TRUSTX_BEARER_TOKEN`: the credentials (one of them).
+    /// - `TRUSTX_TENANT`: Tenant name, the first label of the host.
+    /// - `TRUSTX_REGION`: one of `fir`, `gum`, `oak` (default `gum`).
+    /// - `TRUSTX_BASE_URL`: instead of `TRUSTX_TENANT`: an explicit base URL (a proxy, a test server).
+    /// - `TRUSTX_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address.
+    ///
+    /// Every missing or invalid variable is named in the error.
+    pub fn from_env() -> Result<crate::runtime::Client, crate::runtime::Error> {
+        Self::builder().apply_env()?.build()
+    }
+}
+impl crate::runtime::ClientBuilder {
+    /// A builder configured from the environment, to adjust before `build()`.
+    ///
+    /// Variables:
+    ///
+    /// - `TRUSTX_API_KEY` or `TRUSTX_BEARER_TOKEN`: the credentials (one of them).
+    /// - `TRUSTX_TENANT`: Tenant name, the first label of the host.
+    /// - `TRUSTX_REGION`: one of `fir`, `gum`, `oak` (default `gum`).
+    /// - `TRUSTX_BASE_URL`: instead of `TRUSTX_TENANT`: an explicit base URL (a proxy, a test server).
+    /// - `TRUSTX_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address.
+    ///
+    /// Every missing or invalid variable is named in the error.
+    pub fn from_env() -> Result<Self, crate::runtime::Error> {
+        crate::runtime::ClientBuilder::new(&API).apply_env()
+    }
 }
 impl crate::runtime::ClientBuilder {
     /// Tenant name, the first label of the host.

@@ -61,5 +61,9 @@ pub use client::{API, Region};
 #[rustfmt::skip]
 pub use runtime::{
     ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, RequestOptions,
-    RetryPolicy,
+    ResponseValue, RetryPolicy,
 };
+/// The JSON library of the models (free-form values are `serde_json::Value`), re-exported so
+/// callers need no dependency of their own.
+#[doc(no_inline)]
+pub use serde_json;

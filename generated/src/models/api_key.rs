@@ -83,3 +83,79 @@ pub struct ApiKey {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl ApiKey {
+    /// Sets `createdDtm` (chainable).
+    pub fn with_created_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_dtm = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdatedDtm` (chainable).
+    pub fn with_last_updated_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.last_updated_dtm = Some(value.into());
+        self
+    }
+    /// Sets `createdBy` (chainable).
+    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
+        self.created_by = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdatedBy` (chainable).
+    pub fn with_last_updated_by(mut self, value: impl Into<String>) -> Self {
+        self.last_updated_by = Some(value.into());
+        self
+    }
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `code` (chainable).
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `name` (chainable).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `description` (chainable).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `type` (chainable).
+    pub fn with_type(mut self, value: impl Into<crate::models::ApiKeyType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(mut self, value: impl Into<crate::models::ApiKeyStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `permissions` (chainable).
+    pub fn with_permissions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.permissions = Some(value.into());
+        self
+    }
+    /// Sets `permittedOperations` (chainable).
+    pub fn with_permitted_operations(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.permitted_operations = Some(value.into());
+        self
+    }
+    /// Sets `expiringDtm` (chainable).
+    pub fn with_expiring_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.expiring_dtm = Some(value.into());
+        self
+    }
+}

@@ -16,3 +16,10 @@ pub struct ArchiveEntry {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl ArchiveEntry {
+    /// Sets `path` (chainable).
+    pub fn with_path(mut self, value: impl Into<String>) -> Self {
+        self.path = Some(value.into());
+        self
+    }
+}

@@ -22,3 +22,18 @@ pub struct BiographicDataField {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl BiographicDataField {
+    /// Sets `fieldName` (chainable).
+    pub fn with_field_name(mut self, value: impl Into<String>) -> Self {
+        self.field_name = Some(value.into());
+        self
+    }
+    /// Sets `values` (chainable).
+    pub fn with_values(
+        mut self,
+        value: impl Into<crate::models::BiographicFieldValues>,
+    ) -> Self {
+        self.values = Some(value.into());
+        self
+    }
+}

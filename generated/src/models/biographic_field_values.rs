@@ -17,3 +17,10 @@ pub struct BiographicFieldValues {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl BiographicFieldValues {
+    /// Sets `visualZoneValue` (chainable).
+    pub fn with_visual_zone_value(mut self, value: impl Into<String>) -> Self {
+        self.visual_zone_value = Some(value.into());
+        self
+    }
+}

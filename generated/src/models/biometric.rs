@@ -38,3 +38,33 @@ pub struct Biometric {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl Biometric {
+    /// Sets `type` (chainable).
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `subtype` (chainable).
+    pub fn with_subtype(mut self, value: impl Into<String>) -> Self {
+        self.subtype = Some(value.into());
+        self
+    }
+    /// Sets `data` (chainable).
+    pub fn with_data(mut self, value: impl Into<String>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `createdFromRefs` (chainable).
+    pub fn with_created_from_refs(
+        mut self,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.created_from_refs = Some(value.into());
+        self
+    }
+}

@@ -27,13 +27,23 @@ pub struct CloudSecretRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl CloudSecretRequest {
-    /// Creates a value with the required fields set and every optional field `None`.
-    pub fn new(value: String) -> Self {
+    /// Creates a value with the required fields set and every optional field `None`; set optional fields with the `with_…` methods.
+    pub fn new(value: impl Into<String>) -> Self {
         Self {
             name: None,
             type_: None,
-            value,
+            value: value.into(),
             additional_properties: Default::default(),
         }
+    }
+    /// Sets `name` (chainable).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type` (chainable).
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }

@@ -78,3 +78,77 @@ pub struct CustomPage {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl CustomPage {
+    /// Sets `createdDtm` (chainable).
+    pub fn with_created_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_dtm = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdatedDtm` (chainable).
+    pub fn with_last_updated_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.last_updated_dtm = Some(value.into());
+        self
+    }
+    /// Sets `createdBy` (chainable).
+    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
+        self.created_by = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdatedBy` (chainable).
+    pub fn with_last_updated_by(mut self, value: impl Into<String>) -> Self {
+        self.last_updated_by = Some(value.into());
+        self
+    }
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `tenantId` (chainable).
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `name` (chainable).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `description` (chainable).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `version` (chainable).
+    pub fn with_version(mut self, value: impl Into<i32>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::models::AssetVersionStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `previewUrl` (chainable).
+    pub fn with_preview_url(mut self, value: impl Into<String>) -> Self {
+        self.preview_url = Some(value.into());
+        self
+    }
+    /// Sets `archiveEntries` (chainable).
+    pub fn with_archive_entries(
+        mut self,
+        value: impl Into<Vec<crate::models::ArchiveEntry>>,
+    ) -> Self {
+        self.archive_entries = Some(value.into());
+        self
+    }
+}

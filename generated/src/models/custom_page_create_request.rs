@@ -31,14 +31,24 @@ pub struct CustomPageCreateRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl CustomPageCreateRequest {
-    /// Creates a value with the required fields set and every optional field `None`.
-    pub fn new(name: String, archive: String) -> Self {
+    /// Creates a value with the required fields set and every optional field `None`; set optional fields with the `with_…` methods.
+    pub fn new(name: impl Into<String>, archive: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
-            archive,
+            archive: archive.into(),
             creation_option: None,
             additional_properties: Default::default(),
         }
+    }
+    /// Sets `description` (chainable).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `creationOption` (chainable).
+    pub fn with_creation_option(mut self, value: impl Into<String>) -> Self {
+        self.creation_option = Some(value.into());
+        self
     }
 }

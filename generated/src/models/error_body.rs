@@ -21,3 +21,15 @@ pub struct ErrorBody {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl ErrorBody {
+    /// Sets `code` (chainable).
+    pub fn with_code(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `message` (chainable).
+    pub fn with_message(mut self, value: impl Into<String>) -> Self {
+        self.message = Some(value.into());
+        self
+    }
+}

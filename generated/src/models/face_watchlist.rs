@@ -65,3 +65,53 @@ pub struct FaceWatchlist {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl FaceWatchlist {
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `tenantId` (chainable).
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `name` (chainable).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `description` (chainable).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `type` (chainable).
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::models::FaceWatchlistType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `maxSize` (chainable).
+    pub fn with_max_size(mut self, value: impl Into<i32>) -> Self {
+        self.max_size = Some(value.into());
+        self
+    }
+    /// Sets `numMembers` (chainable).
+    pub fn with_num_members(mut self, value: impl Into<i32>) -> Self {
+        self.num_members = Some(Some(value.into()));
+        self
+    }
+    /// Sets `expireMembersAfter` (chainable).
+    pub fn with_expire_members_after(mut self, value: impl Into<String>) -> Self {
+        self.expire_members_after = Some(value.into());
+        self
+    }
+}

@@ -16,3 +16,10 @@ pub struct IdentityStoreUser {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl IdentityStoreUser {
+    /// Sets `status` (chainable).
+    pub fn with_status(mut self, value: impl Into<crate::models::UserStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}

@@ -20,10 +20,10 @@ pub struct IssuedToken {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl IssuedToken {
-    /// Creates a value with the required fields set and every optional field `None`.
-    pub fn new(token: String, ttl: i32) -> Self {
+    /// Creates a value with the required fields set and every optional field `None`; set optional fields with the `with_…` methods.
+    pub fn new(token: impl Into<String>, ttl: i32) -> Self {
         Self {
-            token,
+            token: token.into(),
             ttl,
             additional_properties: Default::default(),
         }

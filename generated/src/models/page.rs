@@ -75,6 +75,58 @@ pub struct Page<T> {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl<T> Page<T> {
+    /// Sets `totalElements` (chainable).
+    pub fn with_total_elements(mut self, value: impl Into<i64>) -> Self {
+        self.total_elements = Some(value.into());
+        self
+    }
+    /// Sets `totalPages` (chainable).
+    pub fn with_total_pages(mut self, value: impl Into<i32>) -> Self {
+        self.total_pages = Some(value.into());
+        self
+    }
+    /// Sets `first` (chainable).
+    pub fn with_first(mut self, value: impl Into<bool>) -> Self {
+        self.first = Some(value.into());
+        self
+    }
+    /// Sets `last` (chainable).
+    pub fn with_last(mut self, value: impl Into<bool>) -> Self {
+        self.last = Some(value.into());
+        self
+    }
+    /// Sets `number` (chainable).
+    pub fn with_number(mut self, value: impl Into<i32>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+    /// Sets `numberOfElements` (chainable).
+    pub fn with_number_of_elements(mut self, value: impl Into<i32>) -> Self {
+        self.number_of_elements = Some(value.into());
+        self
+    }
+    /// Sets `size` (chainable).
+    pub fn with_size(mut self, value: impl Into<i32>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+    /// Sets `empty` (chainable).
+    pub fn with_empty(mut self, value: impl Into<bool>) -> Self {
+        self.empty = Some(value.into());
+        self
+    }
+    /// Sets `sort` (chainable).
+    pub fn with_sort(mut self, value: impl Into<Vec<crate::models::SortOrder>>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+    /// Sets `pageable` (chainable).
+    pub fn with_pageable(mut self, value: impl Into<crate::models::Pageable>) -> Self {
+        self.pageable = Some(value.into());
+        self
+    }
+}
+impl<T> Page<T> {
     /// Whether another page follows this one (see [`PageInfo::has_next`](crate::runtime::PageInfo::has_next)).
     pub fn has_next(&self) -> bool {
         crate::runtime::PageLike::page_info(self).has_next(self.content.len())

@@ -43,3 +43,35 @@ pub struct Pageable {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl Pageable {
+    /// Sets `sort` (chainable).
+    pub fn with_sort(mut self, value: impl Into<Vec<crate::models::SortOrder>>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+    /// Sets `unpaged` (chainable).
+    pub fn with_unpaged(mut self, value: impl Into<bool>) -> Self {
+        self.unpaged = Some(value.into());
+        self
+    }
+    /// Sets `paged` (chainable).
+    pub fn with_paged(mut self, value: impl Into<bool>) -> Self {
+        self.paged = Some(value.into());
+        self
+    }
+    /// Sets `pageSize` (chainable).
+    pub fn with_page_size(mut self, value: impl Into<i32>) -> Self {
+        self.page_size = Some(value.into());
+        self
+    }
+    /// Sets `pageNumber` (chainable).
+    pub fn with_page_number(mut self, value: impl Into<i32>) -> Self {
+        self.page_number = Some(value.into());
+        self
+    }
+    /// Sets `offset` (chainable).
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+}

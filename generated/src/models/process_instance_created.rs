@@ -29,3 +29,20 @@ pub struct ProcessInstanceCreated {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl ProcessInstanceCreated {
+    /// Sets `redirectUrl` (chainable).
+    pub fn with_redirect_url(mut self, value: impl Into<String>) -> Self {
+        self.redirect_url = Some(value.into());
+        self
+    }
+    /// Sets `processInstanceId` (chainable).
+    pub fn with_process_instance_id(mut self, value: impl Into<String>) -> Self {
+        self.process_instance_id = Some(value.into());
+        self
+    }
+    /// Sets `themeUrl` (chainable).
+    pub fn with_theme_url(mut self, value: impl Into<String>) -> Self {
+        self.theme_url = Some(value.into());
+        self
+    }
+}

@@ -103,3 +103,100 @@ pub struct ProcessInstanceWithParameters {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl ProcessInstanceWithParameters {
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `tenantId` (chainable).
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `processDefnId` (chainable).
+    pub fn with_process_defn_id(mut self, value: impl Into<String>) -> Self {
+        self.process_defn_id = Some(value.into());
+        self
+    }
+    /// Sets `processDefnName` (chainable).
+    pub fn with_process_defn_name(mut self, value: impl Into<String>) -> Self {
+        self.process_defn_name = Some(value.into());
+        self
+    }
+    /// Sets `processDefnVersion` (chainable).
+    pub fn with_process_defn_version(mut self, value: impl Into<i32>) -> Self {
+        self.process_defn_version = Some(value.into());
+        self
+    }
+    /// Sets `lastName` (chainable).
+    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+    /// Sets `firstName` (chainable).
+    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+    /// Sets `phoneNumber` (chainable).
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        self.phone_number = Some(value.into());
+        self
+    }
+    /// Sets `email` (chainable).
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `createdAt` (chainable).
+    pub fn with_created_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `createdDtm` (chainable).
+    pub fn with_created_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_dtm = Some(value.into());
+        self
+    }
+    /// Sets `elapsedMilliseconds` (chainable).
+    pub fn with_elapsed_milliseconds(mut self, value: impl Into<i64>) -> Self {
+        self.elapsed_milliseconds = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::models::ProcessInstanceStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `statusMapped` (chainable).
+    pub fn with_status_mapped(mut self, value: impl Into<String>) -> Self {
+        self.status_mapped = Some(value.into());
+        self
+    }
+    /// Sets `review` (chainable).
+    pub fn with_review(
+        mut self,
+        value: impl Into<crate::models::ProcessInstanceReview>,
+    ) -> Self {
+        self.review = Some(value.into());
+        self
+    }
+    /// Sets `processTokenParameters` (chainable).
+    pub fn with_process_token_parameters(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.process_token_parameters = Some(value.into());
+        self
+    }
+}

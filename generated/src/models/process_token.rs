@@ -108,3 +108,105 @@ pub struct ProcessToken {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl ProcessToken {
+    /// Sets `createdDtm` (chainable).
+    pub fn with_created_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_dtm = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdatedDtm` (chainable).
+    pub fn with_last_updated_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.last_updated_dtm = Some(value.into());
+        self
+    }
+    /// Sets `createdBy` (chainable).
+    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
+        self.created_by = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdatedBy` (chainable).
+    pub fn with_last_updated_by(mut self, value: impl Into<String>) -> Self {
+        self.last_updated_by = Some(value.into());
+        self
+    }
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `tenantId` (chainable).
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `name` (chainable).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `processDefnName` (chainable).
+    pub fn with_process_defn_name(mut self, value: impl Into<String>) -> Self {
+        self.process_defn_name = Some(value.into());
+        self
+    }
+    /// Sets `processDefnVersion` (chainable).
+    pub fn with_process_defn_version(mut self, value: impl Into<i32>) -> Self {
+        self.process_defn_version = Some(value.into());
+        self
+    }
+    /// Sets `uiUrl` (chainable).
+    pub fn with_ui_url(mut self, value: impl Into<String>) -> Self {
+        self.ui_url = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::models::ProcessTokenStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `type` (chainable).
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::models::ProcessTokenType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `counter` (chainable).
+    pub fn with_counter(mut self, value: impl Into<i32>) -> Self {
+        self.counter = Some(value.into());
+        self
+    }
+    /// Sets `maxProcessDuration` (chainable).
+    pub fn with_max_process_duration(mut self, value: impl Into<String>) -> Self {
+        self.max_process_duration = Some(value.into());
+        self
+    }
+    /// Sets `parameters` (chainable).
+    pub fn with_parameters(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// Sets `forTest` (chainable).
+    pub fn with_for_test(mut self, value: impl Into<bool>) -> Self {
+        self.for_test = Some(value.into());
+        self
+    }
+    /// Sets `startProcessAddress` (chainable).
+    pub fn with_start_process_address(mut self, value: impl Into<String>) -> Self {
+        self.start_process_address = Some(value.into());
+        self
+    }
+}

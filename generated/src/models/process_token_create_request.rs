@@ -83,16 +83,16 @@ pub struct ProcessTokenCreateRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl ProcessTokenCreateRequest {
-    /// Creates a value with the required fields set and every optional field `None`.
+    /// Creates a value with the required fields set and every optional field `None`; set optional fields with the `with_…` methods.
     pub fn new(
-        name: String,
-        process_defn_name: String,
+        name: impl Into<String>,
+        process_defn_name: impl Into<String>,
         status: crate::models::ProcessTokenStatus,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
-            process_defn_name,
+            process_defn_name: process_defn_name.into(),
             process_defn_version: None,
             ui_url: None,
             status,
@@ -105,5 +105,67 @@ impl ProcessTokenCreateRequest {
             tenant_id: None,
             additional_properties: Default::default(),
         }
+    }
+    /// Sets `description` (chainable).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `processDefnVersion` (chainable).
+    pub fn with_process_defn_version(mut self, value: impl Into<i32>) -> Self {
+        self.process_defn_version = Some(value.into());
+        self
+    }
+    /// Sets `uiUrl` (chainable).
+    pub fn with_ui_url(mut self, value: impl Into<String>) -> Self {
+        self.ui_url = Some(value.into());
+        self
+    }
+    /// Sets `type` (chainable).
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::models::ProcessTokenType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `notBeforeDtm` (chainable).
+    pub fn with_not_before_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.not_before_dtm = Some(value.into());
+        self
+    }
+    /// Sets `notAfterDtm` (chainable).
+    pub fn with_not_after_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.not_after_dtm = Some(value.into());
+        self
+    }
+    /// Sets `maxCount` (chainable).
+    pub fn with_max_count(mut self, value: impl Into<i32>) -> Self {
+        self.max_count = Some(value.into());
+        self
+    }
+    /// Sets `maxProcessDuration` (chainable).
+    pub fn with_max_process_duration(mut self, value: impl Into<String>) -> Self {
+        self.max_process_duration = Some(value.into());
+        self
+    }
+    /// Sets `parameters` (chainable).
+    pub fn with_parameters(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// Sets `tenantId` (chainable).
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
     }
 }

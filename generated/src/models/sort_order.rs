@@ -38,3 +38,30 @@ pub struct SortOrder {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl SortOrder {
+    /// Sets `direction` (chainable).
+    pub fn with_direction(mut self, value: impl Into<String>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `nullHandling` (chainable).
+    pub fn with_null_handling(mut self, value: impl Into<String>) -> Self {
+        self.null_handling = Some(value.into());
+        self
+    }
+    /// Sets `ascending` (chainable).
+    pub fn with_ascending(mut self, value: impl Into<bool>) -> Self {
+        self.ascending = Some(value.into());
+        self
+    }
+    /// Sets `property` (chainable).
+    pub fn with_property(mut self, value: impl Into<String>) -> Self {
+        self.property = Some(value.into());
+        self
+    }
+    /// Sets `ignoreCase` (chainable).
+    pub fn with_ignore_case(mut self, value: impl Into<bool>) -> Self {
+        self.ignore_case = Some(value.into());
+        self
+    }
+}

@@ -75,3 +75,63 @@ pub struct TrendRecord {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl TrendRecord {
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `type` (chainable).
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `value` (chainable).
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `recordedDtm` (chainable).
+    pub fn with_recorded_dtm(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.recorded_dtm = Some(value.into());
+        self
+    }
+    /// Sets `processDefnId` (chainable).
+    pub fn with_process_defn_id(mut self, value: impl Into<String>) -> Self {
+        self.process_defn_id = Some(value.into());
+        self
+    }
+    /// Sets `processDefnName` (chainable).
+    pub fn with_process_defn_name(mut self, value: impl Into<String>) -> Self {
+        self.process_defn_name = Some(value.into());
+        self
+    }
+    /// Sets `processDefnVersion` (chainable).
+    pub fn with_process_defn_version(mut self, value: impl Into<i32>) -> Self {
+        self.process_defn_version = Some(value.into());
+        self
+    }
+    /// Sets `processInstanceId` (chainable).
+    pub fn with_process_instance_id(mut self, value: impl Into<String>) -> Self {
+        self.process_instance_id = Some(value.into());
+        self
+    }
+    /// Sets `trendGroup` (chainable).
+    pub fn with_trend_group(mut self, value: impl Into<String>) -> Self {
+        self.trend_group = Some(value.into());
+        self
+    }
+    /// Sets `expiresAfterDate` (chainable).
+    pub fn with_expires_after_date(mut self, value: impl Into<String>) -> Self {
+        self.expires_after_date = Some(value.into());
+        self
+    }
+    /// Sets `expiresAfterDays` (chainable).
+    pub fn with_expires_after_days(mut self, value: impl Into<i32>) -> Self {
+        self.expires_after_days = Some(value.into());
+        self
+    }
+}

@@ -17,3 +17,10 @@ pub struct TrendRecordList {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl TrendRecordList {
+    /// Sets `queryValue` (chainable).
+    pub fn with_query_value(mut self, value: impl Into<String>) -> Self {
+        self.query_value = Some(value.into());
+        self
+    }
+}

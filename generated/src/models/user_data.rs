@@ -18,3 +18,15 @@ pub struct UserData {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl UserData {
+    /// Sets `documents` (chainable).
+    pub fn with_documents(
+        mut self,
+        value: impl Into<
+            std::collections::BTreeMap<String, crate::models::UserDataDocument>,
+        >,
+    ) -> Self {
+        self.documents = Some(value.into());
+        self
+    }
+}

@@ -17,3 +17,13 @@ pub struct UserDataDocument {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl UserDataDocument {
+    /// Sets `biographicData` (chainable).
+    pub fn with_biographic_data(
+        mut self,
+        value: impl Into<Vec<crate::models::BiographicDataField>>,
+    ) -> Self {
+        self.biographic_data = Some(value.into());
+        self
+    }
+}

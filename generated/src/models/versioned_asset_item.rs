@@ -26,3 +26,23 @@ pub struct VersionedAssetItem {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+impl VersionedAssetItem {
+    /// Sets `id` (chainable).
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `version` (chainable).
+    pub fn with_version(mut self, value: impl Into<i32>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `status` (chainable).
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::models::AssetVersionStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}

@@ -155,9 +155,28 @@ impl IssueToken {
     pub async fn send(
         self,
     ) -> Result<crate::models::IssuedToken, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IssuedToken>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IssuedToken, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IssuedToken>().await?),
             _ => Err(response.unexpected().await),
@@ -186,8 +205,8 @@ impl IssueToken {
 pub struct ListTenantApiKeys {
     client: crate::runtime::Client,
     name: Option<String>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -226,15 +245,15 @@ impl ListTenantApiKeys {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`). Server default: `10`.
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`). Server default: `10`.
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -266,6 +285,21 @@ impl ListTenantApiKeys {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKeyPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ApiKeyPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -274,7 +308,11 @@ impl ListTenantApiKeys {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ApiKeyPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ApiKeyPage>().await?),
             _ => Err(response.unexpected().await),
@@ -303,7 +341,7 @@ impl ListTenantApiKeys {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -377,11 +415,30 @@ impl CreateTenantApiKey {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ApiKey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ApiKey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ApiKey>().await?),
             _ => Err(response.unexpected().await),
@@ -459,9 +516,28 @@ impl GetTenantApiKey {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ApiKey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.api_key_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ApiKey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ApiKey>().await?),
             _ => Err(response.unexpected().await),
@@ -545,11 +621,30 @@ impl UpdateTenantApiKey {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ApiKey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.api_key_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ApiKey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ApiKey>().await?),
             _ => Err(response.unexpected().await),
@@ -629,8 +724,27 @@ impl DeleteTenantApiKey {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.api_key_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -716,9 +830,28 @@ impl GetTenantOidcSessionBySessionId {
     pub async fn send(
         self,
     ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::OidcSession>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.session_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::OidcSession>().await?),
             _ => Err(response.unexpected().await),
@@ -750,8 +883,8 @@ pub struct ListTenantOidcSessions {
     client: crate::runtime::Client,
     client_id: Option<String>,
     subject: Option<String>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     options: crate::runtime::RequestOptions,
 }
 #[cfg(feature = "arthr")]
@@ -796,15 +929,15 @@ impl ListTenantOidcSessions {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -831,6 +964,21 @@ impl ListTenantOidcSessions {
     pub async fn send(
         self,
     ) -> Result<crate::models::OidcSessionPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::OidcSessionPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -839,7 +987,11 @@ impl ListTenantOidcSessions {
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::OidcSessionPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::OidcSessionPage>().await?),
             _ => Err(response.unexpected().await),
@@ -868,7 +1020,7 @@ impl ListTenantOidcSessions {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -950,9 +1102,28 @@ impl GetTenantOidcSessionById {
     pub async fn send(
         self,
     ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::OidcSession>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::OidcSession>().await?),
             _ => Err(response.unexpected().await),

@@ -1305,9 +1305,28 @@ impl GetStoreEventsQueryResults {
     pub async fn send(
         self,
     ) -> Result<crate::models::StoreEventQueryResults, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::StoreEventQueryResults>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.execution_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::StoreEventQueryResults, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::StoreEventQueryResults>().await?)
@@ -1395,9 +1414,28 @@ impl GetStoreEventsQueryStatus {
     pub async fn send(
         self,
     ) -> Result<crate::models::QueryExecutionState, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::QueryExecutionState>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.execution_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::QueryExecutionState, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::QueryExecutionState>().await?),
             _ => Err(response.unexpected().await),
@@ -1473,9 +1511,28 @@ impl GetTenantStats {
     pub async fn send(
         self,
     ) -> Result<crate::models::TenantStats, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::TenantStats>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::TenantStats, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::TenantStats>().await?),
             _ => Err(response.unexpected().await),
@@ -1558,11 +1615,27 @@ impl StartStoreEventQuery {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<String, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<crate::runtime::ResponseValue<String>, crate::runtime::Error> {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<String, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<String>().await?),
             _ => Err(response.unexpected().await),
@@ -1666,6 +1739,21 @@ impl ListUserBiometricVersionsByExtUserId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1674,7 +1762,11 @@ impl ListUserBiometricVersionsByExtUserId {
             .path_param(&self.type_)
             .path_param(&self.subtype);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -1770,13 +1862,32 @@ impl ListUserBiometricsByExtUserId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -1873,6 +1984,21 @@ impl AddUserBiometricByExtId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1881,7 +2007,11 @@ impl AddUserBiometricByExtId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -1985,6 +2115,21 @@ impl ListUserBiometricVersions {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1993,7 +2138,11 @@ impl ListUserBiometricVersions {
             .path_param(&self.type_)
             .path_param(&self.subtype);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -2092,6 +2241,21 @@ impl GetUserBiometricByExtId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2099,7 +2263,11 @@ impl GetUserBiometricByExtId {
             .path_param(&self.ext_user_id)
             .path_param(&self.biometric_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -2201,6 +2369,21 @@ impl UpdateUserBiometricStatusByExtId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2210,7 +2393,11 @@ impl UpdateUserBiometricStatusByExtId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -2311,13 +2498,32 @@ impl DeleteUserBiometricByExtId {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id)
             .path_param(&self.biometric_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -2405,13 +2611,32 @@ impl ListUserBiometrics {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -2506,6 +2731,21 @@ impl AddUserBiometric {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2514,7 +2754,11 @@ impl AddUserBiometric {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -2623,6 +2867,21 @@ impl GetReferenceUserBiometrics {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2632,7 +2891,11 @@ impl GetReferenceUserBiometrics {
             .path_param(&self.subtype)
             .path_param(&self.version_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -2728,6 +2991,21 @@ impl GetUserBiometric {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2735,7 +3013,11 @@ impl GetUserBiometric {
             .path_param(&self.user_id)
             .path_param(&self.biometric_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -2836,6 +3118,21 @@ impl UpdateUserBiometricStatus {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2845,7 +3142,11 @@ impl UpdateUserBiometricStatus {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -2943,13 +3244,32 @@ impl DeleteUserBiometric {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.biometric_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -3056,6 +3376,21 @@ impl GetUserBiometricVersionWithTypeAndSubtypeByExtId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3065,7 +3400,11 @@ impl GetUserBiometricVersionWithTypeAndSubtypeByExtId {
             .path_param(&self.subtype)
             .path_param(&self.version_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -3162,6 +3501,21 @@ impl RecordUserBiometricAuthenticationFailureByExtId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3170,7 +3524,11 @@ impl RecordUserBiometricAuthenticationFailureByExtId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -3273,6 +3631,21 @@ impl GetUserBiometricWithTypeAndSubtype {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3281,7 +3654,11 @@ impl GetUserBiometricWithTypeAndSubtype {
             .path_param(&self.type_)
             .path_param(&self.subtype);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -3384,6 +3761,21 @@ impl DeleteUserBiometricWithTypeAndSubtype {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3391,7 +3783,11 @@ impl DeleteUserBiometricWithTypeAndSubtype {
             .path_param(&self.user_id)
             .path_param(&self.type_)
             .path_param(&self.subtype);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -3500,6 +3896,21 @@ impl GetReferenceUserBiometricsByExtId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3509,7 +3920,11 @@ impl GetReferenceUserBiometricsByExtId {
             .path_param(&self.subtype)
             .path_param(&self.version_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -3606,6 +4021,21 @@ impl MatchFaceByExtId {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3614,7 +4044,11 @@ impl MatchFaceByExtId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -3711,6 +4145,21 @@ impl RecordUserBiometricAuthenticationFailure {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3719,7 +4168,11 @@ impl RecordUserBiometricAuthenticationFailure {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -3830,6 +4283,21 @@ impl GetUserBiometricVersionDataWithTypeAndSubtype {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3839,7 +4307,11 @@ impl GetUserBiometricVersionDataWithTypeAndSubtype {
             .path_param(&self.subtype)
             .path_param(&self.version_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -3936,6 +4408,21 @@ impl MatchFace {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3944,7 +4431,11 @@ impl MatchFace {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -4046,6 +4537,21 @@ impl GetUserBiometricWithTypeAndSubtypeByExtId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4054,7 +4560,11 @@ impl GetUserBiometricWithTypeAndSubtypeByExtId {
             .path_param(&self.type_)
             .path_param(&self.subtype);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -4158,6 +4668,21 @@ impl DeleteUserBiometricWithTypeAndSubtypeByExtId {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4165,7 +4690,11 @@ impl DeleteUserBiometricWithTypeAndSubtypeByExtId {
             .path_param(&self.ext_user_id)
             .path_param(&self.type_)
             .path_param(&self.subtype);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -4271,6 +4800,21 @@ impl GetUserBiometricVersionWithTypeAndSubtype {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Biometric>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4280,7 +4824,11 @@ impl GetUserBiometricVersionWithTypeAndSubtype {
             .path_param(&self.subtype)
             .path_param(&self.version_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
             _ => Err(response.unexpected().await),
@@ -4392,6 +4940,21 @@ impl DeregisterUserAppkeyByUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4401,7 +4964,11 @@ impl DeregisterUserAppkeyByUserId {
             .path_param(&self.key_id)
             .query("mode", self.mode.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
@@ -4503,6 +5070,21 @@ impl DeregisterUserAppkeys {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4512,7 +5094,11 @@ impl DeregisterUserAppkeys {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
@@ -4606,11 +5192,30 @@ impl CompleteAppkeyAuthenticationWithSession {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.store_name);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyAuthenticationResult>().await?)
@@ -4700,13 +5305,32 @@ impl ListUserAppkeys {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -4819,6 +5443,21 @@ impl CreateAppkeyAuthenticationForUserByExtId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4831,7 +5470,11 @@ impl CreateAppkeyAuthenticationForUserByExtId {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyAuthenticationRequest>().await?)
@@ -4938,6 +5581,21 @@ impl CreateAppkeyAuthentication {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -4949,7 +5607,11 @@ impl CreateAppkeyAuthentication {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyAuthenticationRequest>().await?)
@@ -5050,6 +5712,21 @@ impl GetUserAppkeyRegistrationRecord {
     pub async fn send(
         self,
     ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::RegistrationRecord>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5057,7 +5734,11 @@ impl GetUserAppkeyRegistrationRecord {
             .path_param(&self.user_id)
             .path_param(&self.appkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::RegistrationRecord>().await?),
             _ => Err(response.unexpected().await),
@@ -5159,6 +5840,21 @@ impl UpdateUserAppkeyPreferredDeviceByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5168,7 +5864,11 @@ impl UpdateUserAppkeyPreferredDeviceByExtUserId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -5267,6 +5967,21 @@ impl ClearUserAppkeyPreferredDeviceByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5274,7 +5989,11 @@ impl ClearUserAppkeyPreferredDeviceByExtUserId {
             .path_param(&self.ext_user_id)
             .path_param(&self.rp_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -5376,6 +6095,21 @@ impl UpdateUserAppkeyPreferredDevice {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5385,7 +6119,11 @@ impl UpdateUserAppkeyPreferredDevice {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -5484,6 +6222,21 @@ impl ClearUserAppkeyPreferredDevice {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5491,7 +6244,11 @@ impl ClearUserAppkeyPreferredDevice {
             .path_param(&self.user_id)
             .path_param(&self.rp_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -5587,6 +6344,21 @@ impl CompleteAppkeyAuthenticationWithSessionId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5595,7 +6367,11 @@ impl CompleteAppkeyAuthenticationWithSessionId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyAuthenticationResult>().await?)
@@ -5707,6 +6483,21 @@ impl CreateAppkeyAuthenticationForUser {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5719,7 +6510,11 @@ impl CreateAppkeyAuthenticationForUser {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyAuthenticationRequest>().await?)
@@ -5823,6 +6618,21 @@ impl DeregisterUserAppkeysByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -5832,7 +6642,11 @@ impl DeregisterUserAppkeysByExtUserId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
@@ -5926,11 +6740,30 @@ impl CompleteAppkeyRegistrationWithSession {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.store_name);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyRegistrationResult>().await?)
@@ -6026,13 +6859,32 @@ impl ListUserAppkeysByExtUserId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -6139,6 +6991,21 @@ impl CreateAppkeyRegistration {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -6150,7 +7017,11 @@ impl CreateAppkeyRegistration {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyRegistrationRequest>().await?)
@@ -6249,6 +7120,21 @@ impl GetUserAppkeyByExtUserId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Appkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -6256,7 +7142,11 @@ impl GetUserAppkeyByExtUserId {
             .path_param(&self.ext_user_id)
             .path_param(&self.appkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
             _ => Err(response.unexpected().await),
@@ -6356,6 +7246,21 @@ impl UpdateUserAppkeyStatusByExtId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Appkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -6365,7 +7270,11 @@ impl UpdateUserAppkeyStatusByExtId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
             _ => Err(response.unexpected().await),
@@ -6464,13 +7373,32 @@ impl DeleteUserAppkeyByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id)
             .path_param(&self.appkey_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -6573,6 +7501,21 @@ impl DeleteUserAppkeyPreferredDevice {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -6581,7 +7524,11 @@ impl DeleteUserAppkeyPreferredDevice {
             .path_param(&self.rp_id)
             .path_param(&self.device_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -6679,13 +7626,32 @@ impl DeleteUserAppkeysForDevice {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.device_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -6789,6 +7755,21 @@ impl DeleteUserAppkeyPreferredDeviceByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -6797,7 +7778,11 @@ impl DeleteUserAppkeyPreferredDeviceByExtUserId {
             .path_param(&self.rp_id)
             .path_param(&self.device_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
             _ => Err(response.unexpected().await),
@@ -6896,6 +7881,21 @@ impl GetUserAppkeyRegistrationRecordByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::RegistrationRecord>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -6903,7 +7903,11 @@ impl GetUserAppkeyRegistrationRecordByExtUserId {
             .path_param(&self.ext_user_id)
             .path_param(&self.appkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::RegistrationRecord>().await?),
             _ => Err(response.unexpected().await),
@@ -6997,6 +8001,21 @@ impl GetUserAppkey {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Appkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7004,7 +8023,11 @@ impl GetUserAppkey {
             .path_param(&self.user_id)
             .path_param(&self.appkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
             _ => Err(response.unexpected().await),
@@ -7101,6 +8124,21 @@ impl UpdateUserAppkeyStatus {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Appkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7110,7 +8148,11 @@ impl UpdateUserAppkeyStatus {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
             _ => Err(response.unexpected().await),
@@ -7206,13 +8248,32 @@ impl DeleteUserAppkey {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.appkey_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -7323,6 +8384,21 @@ impl CreateAppkeyRegistrationForUserByExtId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7335,7 +8411,11 @@ impl CreateAppkeyRegistrationForUserByExtId {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyRegistrationRequest>().await?)
@@ -7436,13 +8516,32 @@ impl DeleteAllUserAppkeysForDeviceByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id)
             .path_param(&self.device_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -7555,6 +8654,21 @@ impl DeregisterUserAppkeyByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7564,7 +8678,11 @@ impl DeregisterUserAppkeyByExtUserId {
             .path_param(&self.key_id)
             .query("mode", self.mode.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
@@ -7662,6 +8780,21 @@ impl CompleteAppkeyRegistrationWithSessionId {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7670,7 +8803,11 @@ impl CompleteAppkeyRegistrationWithSessionId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyRegistrationResult>().await?)
@@ -7782,6 +8919,21 @@ impl CreateAppkeyRegistrationForUser {
     pub async fn send(
         self,
     ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7794,7 +8946,11 @@ impl CreateAppkeyRegistrationForUser {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::AppkeyRegistrationRequest>().await?)
@@ -7907,6 +9063,21 @@ impl CreatePasskeyRegistrationForUserByExtId {
     pub async fn send(
         self,
     ) -> Result<crate::models::PasskeyRegistrationRequest, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::PasskeyRegistrationRequest>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -7919,7 +9090,11 @@ impl CreatePasskeyRegistrationForUserByExtId {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::PasskeyRegistrationRequest, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::PasskeyRegistrationRequest>().await?)
@@ -8017,6 +9192,21 @@ impl CompletePasskeyRegistrationWithSessionId {
     pub async fn send(
         self,
     ) -> Result<crate::models::PasskeyRegistrationResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::PasskeyRegistrationResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -8025,7 +9215,11 @@ impl CompletePasskeyRegistrationWithSessionId {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::PasskeyRegistrationResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::PasskeyRegistrationResult>().await?)
@@ -8124,6 +9318,21 @@ impl GetUserPasskeyByExtUserId {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Passkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -8131,7 +9340,11 @@ impl GetUserPasskeyByExtUserId {
             .path_param(&self.ext_user_id)
             .path_param(&self.passkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Passkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Passkey>().await?),
             _ => Err(response.unexpected().await),
@@ -8230,13 +9443,32 @@ impl DeleteUserPasskeyByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id)
             .path_param(&self.passkey_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -8335,6 +9567,21 @@ impl GetUserPasskeyRegistrationRecordByExtUserId {
     pub async fn send(
         self,
     ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::RegistrationRecord>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -8342,7 +9589,11 @@ impl GetUserPasskeyRegistrationRecordByExtUserId {
             .path_param(&self.ext_user_id)
             .path_param(&self.passkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::RegistrationRecord>().await?),
             _ => Err(response.unexpected().await),
@@ -8436,6 +9687,21 @@ impl GetUserPasskey {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Passkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -8443,7 +9709,11 @@ impl GetUserPasskey {
             .path_param(&self.user_id)
             .path_param(&self.passkey_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Passkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Passkey>().await?),
             _ => Err(response.unexpected().await),
@@ -8542,6 +9812,21 @@ impl UpdateUserPasskeyStatus {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Passkey>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -8551,7 +9836,11 @@ impl UpdateUserPasskeyStatus {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Passkey, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Passkey>().await?),
             _ => Err(response.unexpected().await),
@@ -8647,13 +9936,32 @@ impl DeleteUserPasskey {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.passkey_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -8741,13 +10049,32 @@ impl ListUserPasskeys {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.user_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -8843,13 +10170,32 @@ impl ListUserPasskeysByExtUserId {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.store_name)
             .path_param(&self.ext_user_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)

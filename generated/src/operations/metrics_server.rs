@@ -117,9 +117,28 @@ impl GetAuditQueryStatus {
     pub async fn send(
         self,
     ) -> Result<crate::models::AuditQueryStatus, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AuditQueryStatus>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.execution_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AuditQueryStatus, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::AuditQueryStatus>().await?),
             _ => Err(response.unexpected().await),
@@ -202,11 +221,30 @@ impl StartAuditQuery {
     pub async fn send(
         self,
     ) -> Result<crate::models::AuditQueryExecution, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AuditQueryExecution>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AuditQueryExecution, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::AuditQueryExecution>().await?),
             _ => Err(response.unexpected().await),
@@ -288,9 +326,28 @@ impl GetAuditQueryResult {
     pub async fn send(
         self,
     ) -> Result<crate::models::AuditQueryResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::AuditQueryResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.execution_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::AuditQueryResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::AuditQueryResult>().await?),
             _ => Err(response.unexpected().await),

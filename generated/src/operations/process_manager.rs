@@ -279,9 +279,28 @@ impl GetProcessToken {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessToken>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.process_token_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ProcessToken>().await?),
             _ => Err(response.unexpected().await),
@@ -361,9 +380,28 @@ impl InvalidateProcessToken {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessToken>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.process_token_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ProcessToken>().await?),
             _ => Err(response.unexpected().await),
@@ -442,8 +480,27 @@ impl DeleteProcessToken {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.process_token_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -516,9 +573,28 @@ impl ListProcessTokens {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -598,11 +674,30 @@ impl CreateProcessToken {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessToken>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ProcessToken>().await?),
             _ => Err(response.unexpected().await),
@@ -690,12 +785,31 @@ impl ListProcessDefinitionTags {
     pub async fn send(
         self,
     ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<Vec<crate::models::ProcessDefinitionTag>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .query("exactMatch", self.exact_match.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<Vec<crate::models::ProcessDefinitionTag>>().await?)
@@ -781,8 +895,27 @@ impl DeleteTagFromProcessDefinition {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.name);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -871,6 +1004,21 @@ impl TagProcessDefinition {
     pub async fn send(
         self,
     ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<Vec<crate::models::ProcessDefinitionTag>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -878,7 +1026,11 @@ impl TagProcessDefinition {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<Vec<crate::models::ProcessDefinitionTag>>().await?)
@@ -958,12 +1110,31 @@ impl GetProcessInstance {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessInstance, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessInstance>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessInstance, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ProcessInstance>().await?),
             _ => Err(response.unexpected().await),
@@ -1041,11 +1212,30 @@ impl DeleteProcessInstance {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -1072,8 +1262,8 @@ impl DeleteProcessInstance {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ListProcessInstances {
     client: crate::runtime::Client,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -1107,15 +1297,15 @@ impl ListProcessInstances {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -1149,6 +1339,21 @@ impl ListProcessInstances {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessInstancePage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1156,7 +1361,11 @@ impl ListProcessInstances {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ProcessInstancePage>().await?),
             _ => Err(response.unexpected().await),
@@ -1187,7 +1396,7 @@ impl ListProcessInstances {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -1272,12 +1481,31 @@ impl CreateProcessInstanceAndRedirect {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).query("pt", Some(&self.pt));
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             300..=399 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -1364,13 +1592,32 @@ impl ExportProcessInstancesToCsv {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
         let request = request.accept("text/csv");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_byte_stream()),
             _ => Err(response.unexpected().await),
@@ -1456,11 +1703,30 @@ impl GetProcessInstancesByIds {
     pub async fn send(
         self,
     ) -> Result<Vec<crate::models::ProcessInstance>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<Vec<crate::models::ProcessInstance>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<Vec<crate::models::ProcessInstance>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<Vec<crate::models::ProcessInstance>>().await?)
@@ -1543,12 +1809,31 @@ impl GetProcessInstanceWithParameters {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessInstanceWithParameters, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessInstanceWithParameters>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessInstanceWithParameters, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(
@@ -1640,13 +1925,32 @@ impl CreateProcessInstance {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessInstanceCreated, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessInstanceCreated>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).query("pt", Some(&self.pt));
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessInstanceCreated, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::ProcessInstanceCreated>().await?)
@@ -1681,8 +1985,8 @@ pub struct SearchProcessInstances {
     process_definition_name: Option<String>,
     process_definition_id: Option<String>,
     process_instance_status: Option<crate::models::ProcessInstanceStatus>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -1769,15 +2073,15 @@ impl SearchProcessInstances {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -1811,6 +2115,21 @@ impl SearchProcessInstances {
     pub async fn send(
         self,
     ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::ProcessInstancePage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1824,7 +2143,11 @@ impl SearchProcessInstances {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::ProcessInstancePage>().await?),
             _ => Err(response.unexpected().await),
@@ -1855,7 +2178,7 @@ impl SearchProcessInstances {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -1927,9 +2250,28 @@ impl ListCloudSecrets {
     pub async fn send(
         self,
     ) -> Result<crate::models::CloudSecretPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CloudSecretPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CloudSecretPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CloudSecretPage>().await?),
             _ => Err(response.unexpected().await),
@@ -2007,11 +2349,30 @@ impl AddCloudSecret {
     pub async fn send(
         self,
     ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CloudSecret>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CloudSecret>().await?),
             _ => Err(response.unexpected().await),
@@ -2089,9 +2450,28 @@ impl GetCloudSecret {
     pub async fn send(
         self,
     ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CloudSecret>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CloudSecret>().await?),
             _ => Err(response.unexpected().await),
@@ -2175,11 +2555,30 @@ impl UpdateCloudSecret {
     pub async fn send(
         self,
     ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CloudSecret>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CloudSecret>().await?),
             _ => Err(response.unexpected().await),
@@ -2257,8 +2656,27 @@ impl DeleteCloudSecret {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),

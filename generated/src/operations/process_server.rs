@@ -127,6 +127,21 @@ impl ContinueProcess {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -138,7 +153,11 @@ impl ContinueProcess {
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)
@@ -220,13 +239,32 @@ impl StartProcess {
     pub async fn send(
         self,
     ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<serde_json::Map<String, serde_json::Value>>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).query("pi", Some(&self.pi));
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<serde_json::Map<String, serde_json::Value>>().await?)

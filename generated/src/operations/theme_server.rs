@@ -139,8 +139,8 @@ pub struct ListCustomPages {
     client: crate::runtime::Client,
     name: Option<String>,
     status: Option<String>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -186,15 +186,15 @@ impl ListCustomPages {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -228,6 +228,21 @@ impl ListCustomPages {
     pub async fn send(
         self,
     ) -> Result<crate::models::CustomPagePage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPagePage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -237,7 +252,11 @@ impl ListCustomPages {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPagePage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPagePage>().await?),
             _ => Err(response.unexpected().await),
@@ -266,7 +285,7 @@ impl ListCustomPages {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -342,11 +361,30 @@ impl CreateCustomPage {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
             _ => Err(response.unexpected().await),
@@ -429,13 +467,32 @@ impl GetCustomPageByNameAndVersion {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.name)
             .path_param(&self.version);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
             _ => Err(response.unexpected().await),
@@ -516,11 +573,30 @@ impl CreateCustomPagePreview {
     pub async fn send(
         self,
     ) -> Result<crate::models::CustomPagePreview, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPagePreview>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPagePreview, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPagePreview>().await?),
             _ => Err(response.unexpected().await),
@@ -605,13 +681,32 @@ impl ChangeCustomPageStatus {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.custom_page_id)
             .path_param(&self.status);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
             _ => Err(response.unexpected().await),
@@ -691,8 +786,27 @@ impl DeleteCustomPageArchive {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -769,9 +883,28 @@ impl GetCustomPage {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
             _ => Err(response.unexpected().await),
@@ -854,11 +987,30 @@ impl UpdateCustomPage {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::CustomPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
             _ => Err(response.unexpected().await),
@@ -937,8 +1089,27 @@ impl DeleteCustomPage {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -967,8 +1138,8 @@ impl DeleteCustomPage {
 pub struct GetCustomPageVersions {
     client: crate::runtime::Client,
     name: String,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -1003,15 +1174,15 @@ impl GetCustomPageVersions {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -1045,6 +1216,21 @@ impl GetCustomPageVersions {
     pub async fn send(
         self,
     ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::VersionedAssetItemPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1053,7 +1239,11 @@ impl GetCustomPageVersions {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::VersionedAssetItemPage>().await?)
@@ -1086,7 +1276,7 @@ impl GetCustomPageVersions {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )

@@ -165,6 +165,21 @@ impl GetChecksByKey {
     pub async fn send(
         self,
     ) -> Result<crate::models::UserDataChecks, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::UserDataChecks>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -172,7 +187,11 @@ impl GetChecksByKey {
             .path_param(&self.process_instance_id)
             .query("key", self.key.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::UserDataChecks, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::UserDataChecks>().await?),
             _ => Err(response.unexpected().await),
@@ -263,13 +282,32 @@ impl GetProcessInstanceImages {
     pub async fn send(
         self,
     ) -> Result<crate::models::UserDataImage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::UserDataImage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_defn_id)
             .path_param(&self.process_instance_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::UserDataImage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::UserDataImage>().await?),
             _ => Err(response.unexpected().await),
@@ -367,6 +405,21 @@ impl GetProcessInstanceUserData {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::UserData, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::UserData>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -374,7 +427,11 @@ impl GetProcessInstanceUserData {
             .path_param(&self.process_instance_id)
             .query("optimized", self.optimized.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::UserData, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::UserData>().await?),
             _ => Err(response.unexpected().await),
@@ -472,6 +529,21 @@ impl GetProcessInstanceUserDataArchive {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -482,7 +554,11 @@ impl GetProcessInstanceUserDataArchive {
             None => request,
         };
         let request = request.accept("application/zip");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_byte_stream()),
             _ => Err(response.unexpected().await),

@@ -378,9 +378,28 @@ impl GetWatchlistV2 {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Watchlist>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Watchlist, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Watchlist>().await?),
             _ => Err(response.unexpected().await),
@@ -470,11 +489,30 @@ impl UpdateWatchlistV2 {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Watchlist>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Watchlist, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Watchlist>().await?),
             _ => Err(response.unexpected().await),
@@ -560,8 +598,27 @@ impl DeleteWatchlistV2 {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -596,7 +653,7 @@ impl DeleteWatchlistV2 {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GetLargestWatchlists {
     client: crate::runtime::Client,
-    limit: Option<i32>,
+    limit: Option<u32>,
     options: crate::runtime::RequestOptions,
 }
 impl GetLargestWatchlists {
@@ -627,8 +684,8 @@ impl GetLargestWatchlists {
     }
     /// How many watchlists to return.
     ///
-    /// The `limit` query parameter (`i32`).
-    pub fn limit(mut self, value: i32) -> Self {
+    /// The `limit` query parameter (`u32`).
+    pub fn limit(mut self, value: u32) -> Self {
         self.limit = Some(value);
         self
     }
@@ -655,12 +712,31 @@ impl GetLargestWatchlists {
     pub async fn send(
         self,
     ) -> Result<crate::models::LargestWatchlists, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::LargestWatchlists>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .query("limit", self.limit.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::LargestWatchlists, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::LargestWatchlists>().await?),
             _ => Err(response.unexpected().await),
@@ -747,9 +823,28 @@ impl GetWatchlistUsage {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistUsage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistUsage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistUsage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistUsage>().await?),
             _ => Err(response.unexpected().await),
@@ -786,8 +881,8 @@ pub struct ListWatchlistsV2 {
     client: crate::runtime::Client,
     name: Option<String>,
     name_like: Option<String>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -833,15 +928,15 @@ impl ListWatchlistsV2 {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -875,6 +970,21 @@ impl ListWatchlistsV2 {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -884,7 +994,11 @@ impl ListWatchlistsV2 {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistPage>().await?),
             _ => Err(response.unexpected().await),
@@ -913,7 +1027,7 @@ impl ListWatchlistsV2 {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -996,11 +1110,30 @@ impl CreateWatchlistV2 {
     }
     /// Sends the request; retries, authentication and error decoding are handled by the client.
     pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::Watchlist>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::Watchlist, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::Watchlist>().await?),
             _ => Err(response.unexpected().await),
@@ -1083,9 +1216,28 @@ impl GetWatchlistV2Usage {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistsUsage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistsUsage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistsUsage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistsUsage>().await?),
             _ => Err(response.unexpected().await),
@@ -1178,11 +1330,30 @@ impl QueryWatchlistV2 {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistQueryResult, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistQueryResult>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistQueryResult, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::WatchlistQueryResult>().await?)
@@ -1220,8 +1391,8 @@ impl QueryWatchlistV2 {
 pub struct ListTrendRecords {
     client: crate::runtime::Client,
     type_: Option<String>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -1259,15 +1430,15 @@ impl ListTrendRecords {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`). Server default: `10`.
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`). Server default: `10`.
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -1301,6 +1472,21 @@ impl ListTrendRecords {
     pub async fn send(
         self,
     ) -> Result<crate::models::TrendRecordList, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::TrendRecordList>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1309,7 +1495,11 @@ impl ListTrendRecords {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::TrendRecordList, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::TrendRecordList>().await?),
             _ => Err(response.unexpected().await),
@@ -1392,11 +1582,30 @@ impl AddTrendRecord {
     pub async fn send(
         self,
     ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::TrendRecord>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::TrendRecord>().await?),
             _ => Err(response.unexpected().await),
@@ -1486,11 +1695,30 @@ impl DeleteTrendsByProcessInstanceId {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -1526,8 +1754,8 @@ impl DeleteTrendsByProcessInstanceId {
 pub struct ListTrendProcessInstances {
     client: crate::runtime::Client,
     type_: Option<String>,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     options: crate::runtime::RequestOptions,
 }
 impl ListTrendProcessInstances {
@@ -1569,15 +1797,15 @@ impl ListTrendProcessInstances {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`). Server default: `10`.
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`). Server default: `10`.
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -1604,6 +1832,21 @@ impl ListTrendProcessInstances {
     pub async fn send(
         self,
     ) -> Result<crate::models::TrendProcessInstanceList, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::TrendProcessInstanceList>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1611,7 +1854,11 @@ impl ListTrendProcessInstances {
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::TrendProcessInstanceList, crate::runtime::Error> {
         match response.status() {
             200..=299 => {
                 Ok(response.json::<crate::models::TrendProcessInstanceList>().await?)
@@ -1699,9 +1946,28 @@ impl GetTrendRecord {
     pub async fn send(
         self,
     ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::TrendRecord>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.trend_record_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::TrendRecord>().await?),
             _ => Err(response.unexpected().await),
@@ -1793,9 +2059,28 @@ impl GetTrendStatistics {
     pub async fn send(
         self,
     ) -> Result<crate::models::TrendStatistics, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::TrendStatistics>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).query("type", self.type_.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::TrendStatistics, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::TrendStatistics>().await?),
             _ => Err(response.unexpected().await),
@@ -1828,8 +2113,8 @@ impl GetTrendStatistics {
 pub struct ListWatchlistMembers {
     client: crate::runtime::Client,
     watchlist_id: String,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -1864,15 +2149,15 @@ impl ListWatchlistMembers {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -1906,6 +2191,21 @@ impl ListWatchlistMembers {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistMemberPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistMemberPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -1914,7 +2214,11 @@ impl ListWatchlistMembers {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistMemberPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistMemberPage>().await?),
             _ => Err(response.unexpected().await),
@@ -1945,7 +2249,7 @@ impl ListWatchlistMembers {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -2036,11 +2340,30 @@ impl CreateWatchlistMember {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistMember, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistMember>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistMember, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistMember>().await?),
             _ => Err(response.unexpected().await),
@@ -2131,13 +2454,32 @@ impl GetWatchlistMember {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistMember, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistMember>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.watchlist_id)
             .path_param(&self.watchlist_member_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistMember, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistMember>().await?),
             _ => Err(response.unexpected().await),
@@ -2230,12 +2572,31 @@ impl DeleteWatchlistMember {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.watchlist_id)
             .path_param(&self.watchlist_member_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -2329,13 +2690,32 @@ impl GetWatchlistMemberImage {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.watchlist_id)
             .path_param(&self.watchlist_member_id);
         let request = request.accept("image/jpeg");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_byte_stream()),
             _ => Err(response.unexpected().await),
@@ -2367,8 +2747,8 @@ impl GetWatchlistMemberImage {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ListWatchLists {
     client: crate::runtime::Client,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -2400,15 +2780,15 @@ impl ListWatchLists {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -2442,6 +2822,21 @@ impl ListWatchLists {
     pub async fn send(
         self,
     ) -> Result<crate::models::FaceWatchlistPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::FaceWatchlistPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -2449,7 +2844,11 @@ impl ListWatchLists {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::FaceWatchlistPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::FaceWatchlistPage>().await?),
             _ => Err(response.unexpected().await),
@@ -2480,7 +2879,7 @@ impl ListWatchLists {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -2564,11 +2963,30 @@ impl CreateWatchlist {
     pub async fn send(
         self,
     ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::FaceWatchlist>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::FaceWatchlist>().await?),
             _ => Err(response.unexpected().await),
@@ -2651,9 +3069,28 @@ impl GetWatchlist {
     pub async fn send(
         self,
     ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::FaceWatchlist>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::FaceWatchlist>().await?),
             _ => Err(response.unexpected().await),
@@ -2742,11 +3179,30 @@ impl UpdateWatchlist {
     pub async fn send(
         self,
     ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::FaceWatchlist>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::FaceWatchlist>().await?),
             _ => Err(response.unexpected().await),
@@ -2829,8 +3285,27 @@ impl DeleteWatchlist {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -2924,13 +3399,32 @@ impl GetWatchlistEntry {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistEntry>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.watchlist_id)
             .path_param(&self.entry_id);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistEntry>().await?),
             _ => Err(response.unexpected().await),
@@ -3024,12 +3518,31 @@ impl DeleteWatchlistEntry {
     pub async fn send(
         self,
     ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.watchlist_id)
             .path_param(&self.entry_id);
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.into_empty()),
             _ => Err(response.unexpected().await),
@@ -3065,8 +3578,8 @@ impl DeleteWatchlistEntry {
 pub struct ListWatchlistEntries {
     client: crate::runtime::Client,
     watchlist_id: String,
-    page: Option<i32>,
-    size: Option<i32>,
+    page: Option<u32>,
+    size: Option<u32>,
     sort: Option<Vec<String>>,
     options: crate::runtime::RequestOptions,
 }
@@ -3101,15 +3614,15 @@ impl ListWatchlistEntries {
     }
     /// Zero-based page index.
     ///
-    /// The `page` query parameter (`i32`). Server default: `0`.
-    pub fn page(mut self, value: i32) -> Self {
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
         self.page = Some(value);
         self
     }
     /// Page size.
     ///
-    /// The `size` query parameter (`i32`).
-    pub fn size(mut self, value: i32) -> Self {
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
         self.size = Some(value);
         self
     }
@@ -3143,6 +3656,21 @@ impl ListWatchlistEntries {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistEntryPage, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistEntryPage>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self
             .client
             .request(Self::META)
@@ -3151,7 +3679,11 @@ impl ListWatchlistEntries {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistEntryPage, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistEntryPage>().await?),
             _ => Err(response.unexpected().await),
@@ -3182,7 +3714,7 @@ impl ListWatchlistEntries {
             max_items,
             move |page| {
                 let mut request = self.clone();
-                request.page = Some(i32::try_from(page).unwrap_or(i32::MAX));
+                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
                 async move { request.send().await }
             },
         )
@@ -3274,11 +3806,30 @@ impl CreateWatchlistEntry {
     pub async fn send(
         self,
     ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
+        Self::decode(self.dispatch().await?).await
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        crate::runtime::ResponseValue<crate::models::WatchlistEntry>,
+        crate::runtime::Error,
+    > {
+        let response = self.dispatch().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let value = Self::decode(response).await?;
+        Ok(crate::runtime::ResponseValue::new(status, headers, value))
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
         let request = self.client.request(Self::META).path_param(&self.watchlist_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        let response = request.options(self.options).send().await?;
+        request.options(self.options).send().await
+    }
+    async fn decode(
+        response: crate::runtime::Response,
+    ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
         match response.status() {
             200..=299 => Ok(response.json::<crate::models::WatchlistEntry>().await?),
             _ => Err(response.unexpected().await),

@@ -142,6 +142,15 @@ impl ClientBuilder {
         }
     }
 
+    /// The API this builder is for.
+    pub fn api(&self) -> &'static ApiDescription {
+        self.api
+    }
+
+    pub(crate) fn explicit_base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
+    }
+
     /// Sets a variable of the server template by its name in the template (generated setters call
     /// this). The value must be a host label or path segment: letters, digits and `-`.
     pub fn server_variable(mut self, name: &str, value: impl Into<String>) -> Self {

@@ -150,7 +150,7 @@ impl Error {
         match self {
             Error::Transport { source } => source.is_connect(),
             Error::Timeout { .. } => true,
-            Error::Http(e) => matches!(e.status, 429 | 502 | 503 | 504),
+            Error::Http(e) => super::retry::retryable_status(e.status),
             Error::Auth { source: Some(inner), .. } => inner.is_retryable(),
             _ => false,
         }

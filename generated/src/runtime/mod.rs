@@ -12,6 +12,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod error_code;
 pub mod long_running;
@@ -35,6 +36,6 @@ pub use meta::{AuthKind, HttpMethod, OperationMeta, PathPart};
 pub use pagination::{paginate, PageInfo, PageLike, PageStream};
 pub use permission::Permission;
 pub use request::{RequestBuilder, RequestOptions};
-pub use response::{ByteStream, EmptyResponse, Response};
+pub use response::{ByteStream, EmptyResponse, Response, ResponseValue};
 pub use retry::RetryPolicy;
 pub use secret::{ApiKey, BearerToken};

@@ -74,6 +74,12 @@ impl<T> Stream for PageStream<T> {
 }
 
 impl<T> PageStream<T> {
+    /// The next item: `None` after the last one, or after an error was returned. No extra crate is
+    /// needed: `while let Some(item) = stream.next().await { let item = item?; … }`.
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        self.inner.next().await
+    }
+
     /// Collects every item, stopping at the first error.
     pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
         let mut items = Vec::new();

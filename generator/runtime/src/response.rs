@@ -90,6 +90,59 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
     headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
+/// A decoded response body with the response's status and headers (from `send_with_meta()`).
+/// Derefs to the value.
+#[derive(Debug, Clone)]
+pub struct ResponseValue<T> {
+    status: u16,
+    headers: HeaderMap,
+    value: T,
+}
+
+/// The headers that commonly carry a request id, in the order they are tried.
+const REQUEST_ID_HEADERS: &[&str] =
+    &["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "traceparent"];
+
+impl<T> ResponseValue<T> {
+    /// Pairs a value with the status and headers it came with.
+    pub fn new(status: u16, headers: HeaderMap, value: T) -> Self {
+        ResponseValue { status, headers, value }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The request id the server sent, from the first present of `x-request-id`, `request-id`,
+    /// `x-correlation-id`, `x-amzn-requestid` and `traceparent`.
+    pub fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS.iter().find_map(|h| self.headers.get(*h).and_then(|v| v.to_str().ok()))
+    }
+
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// Applies `f` to the value, keeping status and headers.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ResponseValue<U> {
+        ResponseValue { status: self.status, headers: self.headers, value: f(self.value) }
+    }
+}
+
+impl<T> std::ops::Deref for ResponseValue<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
 /// A response without a (meaningful) body: its status and headers.
 #[derive(Debug, Clone)]
 pub struct EmptyResponse {

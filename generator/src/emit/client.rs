@@ -67,6 +67,10 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
          token exchange and error body. Environment variables start with `{prefix}_`."
     ));
     let builder_doc = doc("Starts building a client (see [`ClientBuilder`](crate::runtime::ClientBuilder)).");
+    let env_text = env_doc(api, &prefix);
+    let from_env_doc = doc(&format!("A client configured from the environment.\n\n{env_text}"));
+    let builder_env_doc =
+        doc(&format!("A builder configured from the environment, to adjust before `build()`.\n\n{env_text}"));
     quote! {
         #header
         #api_doc
@@ -84,12 +88,57 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
             pub fn builder() -> crate::runtime::ClientBuilder {
                 crate::runtime::ClientBuilder::new(&API)
             }
+            #from_env_doc
+            pub fn from_env() -> Result<crate::runtime::Client, crate::runtime::Error> {
+                Self::builder().apply_env()?.build()
+            }
+        }
+
+        impl crate::runtime::ClientBuilder {
+            #builder_env_doc
+            pub fn from_env() -> Result<Self, crate::runtime::Error> {
+                crate::runtime::ClientBuilder::new(&API).apply_env()
+            }
         }
 
         #setters
 
         #(#enums)*
     }
+}
+
+/// The environment variables `from_env` reads, for this crate.
+fn env_doc(api: &Api, prefix: &str) -> String {
+    let mut lines = vec![format!("- `{prefix}_API_KEY` or `{prefix}_BEARER_TOKEN`: the credentials (one of them).")];
+    let vars: Vec<&ServerVariable> = api.server.iter().flat_map(|s| &s.variables).collect();
+    let free: Vec<String> = vars
+        .iter()
+        .filter(|v| v.choices.is_none())
+        .map(|v| format!("`{prefix}_{}`", v.setter.to_uppercase()))
+        .collect();
+    for v in vars.iter().filter(|v| v.choices.is_some()) {
+        let values = v.choices.iter().flat_map(|(_, vs)| vs.iter().map(|(w, _)| format!("`{w}`"))).collect::<Vec<_>>();
+        lines.push(format!(
+            "- `{prefix}_{}`: one of {} (default `{}`).",
+            v.setter.to_uppercase(),
+            values.join(", "),
+            v.default
+        ));
+    }
+    if api.server.is_some() {
+        for (i, v) in vars.iter().filter(|v| v.choices.is_none()).enumerate() {
+            let text = variable_text(v).replace('\n', " ");
+            lines.insert(1 + i, format!("- `{prefix}_{}`: {text}", v.setter.to_uppercase()));
+        }
+        let free = if free.is_empty() { String::new() } else { format!("instead of {}: ", free.join(" and ")) };
+        lines.push(format!("- `{prefix}_BASE_URL`: {free}an explicit base URL (a proxy, a test server)."));
+    } else {
+        lines.push(format!("- `{prefix}_BASE_URL`: the base URL."));
+    }
+    lines.push(format!(
+        "- `{prefix}_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address."
+    ));
+    format!("Variables:\n\n{}\n\nEvery missing or invalid variable is named in the error.", lines.join("\n"))
 }
 
 fn variable_text(v: &ServerVariable) -> String {

@@ -146,12 +146,16 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
         #[rustfmt::skip]
         pub use client::{API, #(#enums),*};
         #[rustfmt::skip]
-        pub use runtime::{ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, RequestOptions, RetryPolicy};
+        pub use runtime::{ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, RequestOptions, ResponseValue, RetryPolicy};
+        /// The JSON library of the models (free-form values are `serde_json::Value`), re-exported so
+        /// callers need no dependency of their own.
+        #[doc(no_inline)]
+        pub use serde_json;
     }
 }
 
 /// The minimum Rust version of generated crates (that of the runtime and its dependencies).
-pub const RUST_VERSION: &str = "1.82";
+pub const RUST_VERSION: &str = "1.88";
 
 /// `Cargo.toml` of the generated crate (the header is added by the caller).
 pub fn cargo_toml(api: &Api, opts: &EmitOptions) -> String {

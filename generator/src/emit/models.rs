@@ -104,6 +104,11 @@ fn field_type(f: &Field) -> TokenStream {
     }
 }
 
+/// Required, non-nullable strings are taken as `impl Into<String>` by constructors.
+fn takes_into_string(f: &Field) -> bool {
+    f.ty == TypeRef::String && f.required && !f.nullable && !f.boxed
+}
+
 fn field_doc(f: &Field) -> String {
     let mut text = match &f.description {
         Some(d) if !d.trim().is_empty() => sanitize(d),
@@ -173,28 +178,49 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
         let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
         let args = required.iter().map(|f| {
             let n = ident(&f.rust_name);
-            let t = field_type(f);
-            quote!(#n: #t)
+            if takes_into_string(f) {
+                quote!(#n: impl Into<String>)
+            } else {
+                let t = field_type(f);
+                quote!(#n: #t)
+            }
         });
         let inits = fields.iter().map(|f| {
             let n = ident(&f.rust_name);
-            if f.required {
-                quote!(#n)
-            } else {
-                quote!(#n: None)
+            match (f.required, takes_into_string(f)) {
+                (true, true) => quote!(#n: #n.into()),
+                (true, false) => quote!(#n),
+                (false, _) => quote!(#n: None),
             }
         });
-        let cdoc = doc("Creates a value with the required fields set and every optional field `None`.");
-        let allow = if required.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+        let cdoc = doc("Creates a value with the required fields set and every optional field `None`; set optional \
+             fields with the `with_…` methods.");
         quote! {
-            impl #generics #name #generics {
-                #cdoc
-                #allow
-                pub fn new(#(#args),*) -> Self {
-                    Self { #(#inits,)* additional_properties: Default::default() }
-                }
+            #cdoc
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits,)* additional_properties: Default::default() }
             }
         }
+    };
+    let mut setter_names = crate::model::NameScope::with_reserved(&["new", "has_next"]);
+    let setters: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| !f.required && page.is_none_or(|p| p.items != f.rust_name))
+        .map(|f| {
+            let n = ident(&f.rust_name);
+            let m = ident(&setter_names.claim(format!("with_{}", f.rust_name.trim_end_matches('_'))));
+            let t = rust_type(&f.ty);
+            let value = if f.boxed { quote!(Box::new(value.into())) } else { quote!(value.into()) };
+            let value = if f.nullable { quote!(Some(Some(#value))) } else { quote!(Some(#value)) };
+            let d = doc(&format!("Sets {} (chainable).", code(&f.wire_name)));
+            let dep = deprecated(f.deprecated);
+            quote! { #d #dep pub fn #m(mut self, value: impl Into<#t>) -> Self { self.#n = #value; self } }
+        })
+        .collect();
+    let methods = if constructor.is_empty() && setters.is_empty() {
+        quote!()
+    } else {
+        quote! { impl #generics #name #generics { #constructor #(#setters)* } }
     };
     let extra_doc = doc("Fields the spec does not list, kept as received so they survive a round trip.");
     let page_impl = page.map(|p| page_like(p, fields)).unwrap_or_default();
@@ -209,7 +235,7 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
             #[serde(flatten)]
             pub additional_properties: #extra_ty,
         }
-        #constructor
+        #methods
         #page_impl
     }
 }

@@ -606,11 +606,18 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     let pagination = op.pagination.as_ref().map(|p| {
         let page = ident(&p.page_param);
         let item = rust_type(&p.item);
-        let wide = op.params.iter().any(|q| q.rust_name == p.page_param && q.ty == TypeRef::I64);
-        let (first, set) = if wide {
-            (quote!(self.#page.unwrap_or(0)), quote!(Some(page)))
-        } else {
-            (quote!(self.#page.map(i64::from).unwrap_or(0)), quote!(Some(i32::try_from(page).unwrap_or(i32::MAX))))
+        let page_ty = op.params.iter().find(|q| q.rust_name == p.page_param).map(|q| q.ty.clone());
+        let (first, set) = match page_ty {
+            Some(TypeRef::I64) => (quote!(self.#page.unwrap_or(0)), quote!(Some(page))),
+            Some(TypeRef::U64) => (
+                quote!(self.#page.map(|p| i64::try_from(p).unwrap_or(i64::MAX)).unwrap_or(0)),
+                quote!(Some(u64::try_from(page).unwrap_or(u64::MAX))),
+            ),
+            Some(TypeRef::U32) => (
+                quote!(self.#page.map(i64::from).unwrap_or(0)),
+                quote!(Some(u32::try_from(page).unwrap_or(u32::MAX))),
+            ),
+            _ => (quote!(self.#page.map(i64::from).unwrap_or(0)), quote!(Some(i32::try_from(page).unwrap_or(i32::MAX)))),
         };
         let d = doc(&format!(
             "Streams every item across pages, starting at the `{}` set on this request (or 0), until the last page.\n\n\
@@ -646,6 +653,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     let header_doc = doc("Adds a request header the spec does not declare.");
     let timeout_doc = doc("Sets the timeout of each attempt of this request, overriding the client's.");
     let send_doc = doc("Sends the request; retries, authentication and error decoding are handled by the client.");
+    let send_meta_doc = doc("Like `send`, and keeps the response's status, headers and request id with the value.");
     quote! {
         #docs
         #dep
@@ -691,10 +699,25 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
 
             #send_doc
             pub async fn send(self) -> Result<#ret, crate::runtime::Error> {
+                Self::decode(self.dispatch().await?).await
+            }
+
+            #send_meta_doc
+            pub async fn send_with_meta(self) -> Result<crate::runtime::ResponseValue<#ret>, crate::runtime::Error> {
+                let response = self.dispatch().await?;
+                let (status, headers) = (response.status(), response.headers().clone());
+                let value = Self::decode(response).await?;
+                Ok(crate::runtime::ResponseValue::new(status, headers, value))
+            }
+
+            async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
                 let request = self.client.request(Self::META) #(#wire)*;
                 #body_wire
                 #accept
-                let response = request.options(self.options).send().await?;
+                request.options(self.options).send().await
+            }
+
+            async fn decode(response: crate::runtime::Response) -> Result<#ret, crate::runtime::Error> {
                 #matching
             }
 
@@ -771,10 +794,12 @@ mod tests {
     #[test]
     fn builder_names_are_reserved_in_the_model() {
         let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    post:\n      operationId: op\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        '204': {description: ok}\n";
-        let options = crate::Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into() };
+        let options =
+            crate::Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into() };
         let generated = crate::generate(spec.as_bytes(), &options).unwrap_or_else(|e| panic!("{e:?}"));
         let src = &generated.files["src/operations/default.rs"];
-        let file = syn::parse_file(src.split_once("\n\n").map_or(src.as_str(), |(_, rest)| rest)).unwrap_or_else(|e| panic!("{e}"));
+        let file = syn::parse_file(src.split_once("\n\n").map_or(src.as_str(), |(_, rest)| rest))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut names = Vec::new();
         for item in &file.items {
             match item {

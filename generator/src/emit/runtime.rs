@@ -14,6 +14,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "api.rs",
     "auth.rs",
     "client.rs",
+    "env.rs",
     "error.rs",
     "error_code.rs",
     "long_running.rs",

@@ -21,6 +21,9 @@ pub const BUILDER_RESERVED: &[&str] = &[
     "client",
     "options",
     "send",
+    "send_with_meta",
+    "dispatch",
+    "decode",
     "header",
     "query_param",
     "request_timeout",
@@ -326,6 +329,10 @@ pub enum TypeRef {
     I32,
     /// `i64`.
     I64,
+    /// `u32`: an `int32` parameter with `minimum` 0 or more.
+    U32,
+    /// `u64`: an `int64` parameter with `minimum` 0 or more.
+    U64,
     /// `f32`.
     F32,
     /// `f64`.

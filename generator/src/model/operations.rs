@@ -315,7 +315,8 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                         ReferenceOr::Item(s) => s.schema_data.default.as_ref().map(|d| d.to_string()),
                         ReferenceOr::Reference { .. } => None,
                     };
-                    (self.types.type_ref(s, &ctx, &format!("{ptr}/schema"), self.diags), default)
+                    let ty = self.types.type_ref(s, &ctx, &format!("{ptr}/schema"), self.diags);
+                    (unsigned_if_non_negative(ty, s), default)
                 }
                 ParameterSchemaOrContent::Content(_) => (TypeRef::String, None),
             };
@@ -497,7 +498,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
         let page = params.iter().find(|p| {
             p.location == ParamLocation::Query
                 && Some(p.wire_name.as_str()) == self.types.page_parameter()
-                && matches!(p.ty, TypeRef::I32 | TypeRef::I64)
+                && matches!(p.ty, TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64)
         })?;
         let mut success = responses.iter().filter(|r| r.is_success());
         let only = success.next()?;
@@ -507,6 +508,22 @@ impl<'a> OperationBuilder<'a, '_, '_> {
         let Some(ResponseBody { kind: BodyKind::Json(ty), .. }) = &only.body else { return None };
         let item = self.types.page_item(ty)?;
         Some(Pagination { page_param: page.rust_name.clone(), item })
+    }
+}
+
+/// An integer parameter that cannot be negative takes the unsigned type (`page`, `size`).
+fn unsigned_if_non_negative(ty: TypeRef, schema: &ReferenceOr<openapiv3::Schema>) -> TypeRef {
+    let ReferenceOr::Item(openapiv3::Schema {
+        schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Integer(int)),
+        ..
+    }) = schema
+    else {
+        return ty;
+    };
+    match (ty, int.minimum) {
+        (TypeRef::I32, Some(min)) if min >= 0 => TypeRef::U32,
+        (TypeRef::I64, Some(min)) if min >= 0 => TypeRef::U64,
+        (ty, _) => ty,
     }
 }
 
