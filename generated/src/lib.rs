@@ -55,6 +55,10 @@ pub mod permissions;
 /// Documented error codes.
 #[rustfmt::skip]
 pub mod error_codes;
+/// A mock server for testing code that uses this crate (Cargo feature `test-util`).
+#[cfg(feature = "test-util")]
+#[rustfmt::skip]
+pub mod test_util;
 pub use error_codes::ErrorCode;
 #[rustfmt::skip]
 pub use client::{API, Region};

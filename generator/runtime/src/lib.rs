@@ -14,6 +14,8 @@ pub mod error;
 pub mod error_code;
 pub mod long_running;
 pub mod meta;
+#[cfg(feature = "test-util")]
+pub mod mock;
 pub mod pagination;
 mod path;
 pub mod permission;

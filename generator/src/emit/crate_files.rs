@@ -122,6 +122,7 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
         (quote!(), quote!())
     };
     let enums = api.server.iter().flat_map(|s| &s.variables).filter_map(|v| v.choices.as_ref()).map(|(e, _)| ident(e));
+    let d_test = doc("A mock server for testing code that uses this crate (Cargo feature `test-util`).");
     quote! {
         #docs
         #![deny(missing_docs)]
@@ -141,6 +142,10 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
         pub mod operations;
         #permissions
         #codes
+        #d_test
+        #[cfg(feature = "test-util")]
+        #[rustfmt::skip]
+        pub mod test_util;
 
         #codes_use
         #[rustfmt::skip]
@@ -178,11 +183,12 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 [features]
 # One feature per service: turn default features off and pick services to compile less.
 default = [{defaults}]
-{features}
+{features}{runtime_features}
 "#,
         defaults = api.services.iter().map(|s| format!("\"{}\"", s.feature)).collect::<Vec<_>>().join(", "),
         features = api.services.iter().map(|s| format!("{} = []\n", s.feature)).collect::<String>(),
         dependencies = super::runtime::dependencies().trim_end(),
+        runtime_features = super::runtime::features(),
         rust_version = RUST_VERSION,
         name = opts.crate_name,
         version = opts.crate_version,

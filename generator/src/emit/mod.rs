@@ -8,6 +8,7 @@ mod models;
 mod operations;
 mod permissions;
 mod runtime;
+mod test_util;
 mod types;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -53,6 +54,7 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
         rust(path, tokens, &mut out);
     }
     rust("src/client.rs".into(), client::file(api, opts), &mut out);
+    rust("src/test_util.rs".into(), test_util::file(api, opts), &mut out);
     if !api.permissions.is_empty() {
         rust("src/permissions.rs".into(), permissions::file(api), &mut out);
     }

@@ -19,6 +19,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "error_code.rs",
     "long_running.rs",
     "meta.rs",
+    "mock.rs",
     "pagination.rs",
     "path.rs",
     "permission.rs",
@@ -39,14 +40,14 @@ pub fn files() -> impl Iterator<Item = (String, &'static str)> {
     })
 }
 
-/// The runtime's `[dependencies]` table (its lines, without the header).
-pub fn dependencies() -> String {
+/// The lines of one table of the runtime's manifest, without the header, blank lines and comments.
+fn table(header: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
     for line in MANIFEST.lines() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            inside = trimmed == "[dependencies]";
+            inside = trimmed == header;
             continue;
         }
         if inside && !trimmed.is_empty() && !trimmed.starts_with('#') {
@@ -55,6 +56,16 @@ pub fn dependencies() -> String {
         }
     }
     out
+}
+
+/// The runtime's `[dependencies]` table.
+pub fn dependencies() -> String {
+    table("[dependencies]")
+}
+
+/// The runtime's `[features]` (e.g. `test-util`).
+pub fn features() -> String {
+    table("[features]")
 }
 
 #[cfg(test)]
@@ -78,5 +89,6 @@ mod tests {
         let deps = dependencies();
         assert!(deps.contains("reqwest = "), "{deps}");
         assert!(!deps.contains("[dev-dependencies]") && !deps.contains("macros"), "{deps}");
+        assert!(features().contains("test-util = "), "{}", features());
     }
 }

@@ -268,7 +268,12 @@ fn exchange(scheme: &str, ext: &Value, services: &[Service], types: &[TypeDef]) 
             return Err(format!("`{role}` names `{wire}`, whose type does not fit"));
         }
         let options = u8::from(!f.required) + u8::from(f.nullable);
-        Ok(Some(ModelField { rust_name: f.rust_name.clone(), ty: f.ty.clone(), options }))
+        Ok(Some(ModelField {
+            wire_name: f.wire_name.clone(),
+            rust_name: f.rust_name.clone(),
+            ty: f.ty.clone(),
+            options,
+        }))
     };
     let token =
         field("token", &|t| *t == TypeRef::String)?.ok_or("`token` must name the response field holding the token")?;

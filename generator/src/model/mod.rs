@@ -139,6 +139,8 @@ pub struct TokenExchange {
 /// A field of a generated model, as generated code reads it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelField {
+    /// The name on the wire.
+    pub wire_name: String,
     /// The Rust field name.
     pub rust_name: String,
     /// Its type, without the optional wrapping.
