@@ -69,6 +69,11 @@ impl Diagnostics {
         self.0.iter().filter(|d| d.severity == Severity::Error)
     }
 
+    /// The same diagnostics with every warning made an error (`--strict`).
+    pub fn into_errors(self) -> Self {
+        Self(self.0.into_iter().map(|d| Diagnostic { severity: Severity::Error, ..d }).collect())
+    }
+
     /// A single error as a set.
     pub fn single(d: Diagnostic) -> Self {
         Self(vec![d])

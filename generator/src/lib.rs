@@ -1,6 +1,7 @@
 //! `sdk-codegen`: reads an OpenAPI 3.0 document and writes a Rust SDK crate.
 //!
-//! The pipeline is one module per stage: [`load`] → [`validate`] → [`model`] → [`emit`] → [`write`].
+//! The pipeline is one module per stage: [`load`] → [`normalize`] → [`validate`] → [`model`] → [`emit`] →
+//! [`write`].
 //! Every stage reports problems as [`Diagnostics`] (with a JSON pointer or `file:line:column`);
 //! nothing here panics on input, and nothing is written unless every file rendered.
 
@@ -8,6 +9,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod load;
 pub mod model;
+pub mod normalize;
 pub mod validate;
 pub mod write;
 
@@ -23,6 +25,9 @@ pub struct Options {
     pub crate_version: String,
     /// How the spec is named in diagnostics and generated headers (e.g. `spec/trustx.yaml`).
     pub spec_label: String,
+    /// Treat every warning as an error (e.g. an operation skipped because the generator cannot
+    /// express it), so nothing is generated from a document that is not fully supported.
+    pub strict: bool,
 }
 
 /// The result of a successful run: the files and any warnings.
@@ -38,7 +43,8 @@ pub struct Generated {
 
 /// Spec bytes → model, with warnings; errors from validation and modelling reported together.
 pub fn build_model(bytes: &[u8], label: &str) -> Result<(load::LoadedSpec, model::Api, Diagnostics), Diagnostics> {
-    let spec = load::load_bytes(bytes, label)?;
+    let mut spec = load::load_bytes(bytes, label)?;
+    spec.openapi = normalize::normalize(spec.openapi)?;
     let mut diags = validate::validate(&spec.openapi);
     if diags.has_errors() {
         return Err(diags);
@@ -58,6 +64,9 @@ pub fn build_model(bytes: &[u8], label: &str) -> Result<(load::LoadedSpec, model
 /// Spec bytes → every file of the generated crate, in memory.
 pub fn generate(bytes: &[u8], options: &Options) -> Result<Generated, Diagnostics> {
     let (spec, api, warnings) = build_model(bytes, &options.spec_label)?;
+    if options.strict && warnings.warnings().next().is_some() {
+        return Err(warnings.into_errors());
+    }
     let crate_name = options.crate_name.clone().unwrap_or_else(|| default_crate_name(&api.title));
     let opts = EmitOptions {
         crate_name,

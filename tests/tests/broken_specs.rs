@@ -1,6 +1,7 @@
 //! Broken specs (`tests/fixtures/broken/`) are rejected with a located, helpful diagnostic, both by the
-//! library (`sdk_codegen::generate`) and end to end by `cargo xtask codegen`, which must exit
-//! non-zero without panicking and leave the output folder exactly as it was.
+//! library (`sdk_codegen::generate`) and end to end by `cargo xtask codegen --strict`, which must exit
+//! non-zero without panicking and leave the output folder exactly as it was. Problems confined to one
+//! operation only skip that operation without `--strict` (checked below too).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,8 +65,12 @@ fn fixture_path(file: &str) -> PathBuf {
 /// The library rejects the fixture with the expected location and message.
 fn check_library(c: &Case) {
     let bytes = std::fs::read(fixture_path(c.file)).expect("read fixture");
-    let options =
-        Options { crate_name: Some("fixture".into()), crate_version: "0.1.0".into(), spec_label: c.file.into() };
+    let options = Options {
+        crate_name: Some("fixture".into()),
+        crate_version: "0.1.0".into(),
+        spec_label: c.file.into(),
+        strict: true,
+    };
     let diags = match generate(&bytes, &options) {
         Ok(_) => panic!("{} generated, but it is broken", c.file),
         Err(d) => d,
@@ -115,6 +120,7 @@ fn check_xtask(c: &Case) {
         .arg(&spec)
         .arg("--out")
         .arg(out.path())
+        .arg("--strict")
         .current_dir(workspace())
         .output()
         .expect("run xtask");
@@ -214,4 +220,34 @@ fn not_a_mapping() {
 #[test]
 fn missing_openapi() {
     check("missing_openapi.yaml");
+}
+
+/// Without `--strict`, a problem confined to one operation skips that operation with a located
+/// warning, and the rest of the document is generated.
+#[test]
+fn operation_level_problems_skip_the_operation_without_strict() {
+    for (file, skipped, kept) in
+        [("undeclared_path_param.yaml", "getPet", None), ("duplicate_operation_id.yaml", "listPets", Some("listPets"))]
+    {
+        let bytes = std::fs::read(fixture_path(file)).expect("read fixture");
+        let options = Options {
+            crate_name: Some("fixture".into()),
+            crate_version: "0.1.0".into(),
+            spec_label: file.into(),
+            strict: false,
+        };
+        let generated = generate(&bytes, &options).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let c = case(file);
+        let warning = generated.warnings.warnings().find(|w| w.message.contains(c.message));
+        let warning =
+            warning.unwrap_or_else(|| panic!("{file}: no warning saying `{}`: {:?}", c.message, generated.warnings));
+        assert!(warning.location.contains(c.location), "{file}: warning at {}", warning.location);
+        let ids: Vec<&str> =
+            generated.api.services.iter().flat_map(|s| &s.operations).map(|o| o.operation_id.as_str()).collect();
+        match kept {
+            Some(id) => assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "{file}: {ids:?}"),
+            None => assert!(!ids.contains(&skipped), "{file}: `{skipped}` was generated: {ids:?}"),
+        }
+        assert!(!generated.files.is_empty());
+    }
 }

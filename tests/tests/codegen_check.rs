@@ -18,6 +18,7 @@ fn generate_trustx() -> Files {
         crate_name: Some("trustx".into()),
         crate_version: "0.1.0".into(),
         spec_label: "spec/trustx.yaml".into(),
+        strict: true,
     };
     generate(&bytes, &options).unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}")).files
 }

@@ -42,6 +42,7 @@ fn write_fixture_workspace() -> PathBuf {
             crate_name: Some(format!("fixture-{}", name.replace('_', "-"))),
             crate_version: "0.1.0".into(),
             spec_label: file.clone(),
+            strict: false,
         };
         let generated = generate(&bytes, &options).unwrap_or_else(|d| panic!("{file} does not generate:\n{d}"));
         sdk_codegen::write::write_all(&root.join(name), &generated.files)
@@ -67,6 +68,50 @@ fn write_fixture_workspace() -> PathBuf {
 /// check the generated models behave, not only compile. (`write_all` treats them as stray and
 /// removes them on the next generation; they are written again right after.)
 const BEHAVIOUR: &[(&str, &str)] = &[
+    (
+        "path_templates",
+        r#"
+use fixture_path_templates::models::CompareRefsResponse200;
+use fixture_path_templates::test_util::MockServer;
+
+/// Two parameters and literal text in one segment, and cookies, sent to a real local server.
+#[tokio::test]
+async fn several_parameters_in_one_segment_and_cookies() {
+    let mock = MockServer::start().await;
+    let stub = mock
+        .repos()
+        .compare_refs()
+        .path_param("base", "main")
+        .path_param("head", "feature/x")
+        .respond(200, &CompareRefsResponse200::new(3).with_behind(1))
+        .await;
+    let client = mock.client();
+    let diff = client
+        .repos()
+        .compare_refs("octo cat", "main", "feature/x", "s3cr3t;=")
+        .theme("dark")
+        .verbose(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((diff.ahead, diff.behind), (3, Some(1)));
+    let received = stub.requests().await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path, "/repos/octo%20cat/compare/main...feature%2Fx.diff");
+    assert_eq!(received[0].path_param("owner"), Some("octo cat"));
+    assert_eq!(received[0].header("cookie"), Some("session=s3cr3t%3B%3D; theme=dark"));
+    assert_eq!(received[0].query_value("verbose"), Some("true"));
+
+    // The path item given by `$ref` and the schema referenced inside another operation work too.
+    let summary = mock.repos().repo_summary().respond_empty(204).await;
+    client.repos().repo_summary("octo").send().await.unwrap();
+    assert_eq!(summary.count().await, 1);
+    mock.repos().compare_again().respond(200, &CompareRefsResponse200::new(0)).await;
+    let again: CompareRefsResponse200 = client.repos().compare_again("octo").send().await.unwrap();
+    assert_eq!(again.ahead, 0);
+}
+"#,
+    ),
     (
         "nullable",
         r#"
@@ -100,7 +145,7 @@ fn required_and_optional_with_and_without_nullable() {
     }))
     .unwrap();
     assert!(matches!(t.optional_nullable, Some(Some(_))));
-    let built = Thing::new("a".into(), None);
+    let built = Thing::new("a", None);
     assert_eq!(serde_json::to_value(&built).unwrap(), json!({"requiredPlain": "a", "requiredNullable": null}));
 }
 "#,
@@ -199,7 +244,17 @@ fn recursive_types_round_trip() {
 fn all_feature_fixtures_compile_clippy_clean_and_behave() {
     let root = write_fixture_workspace();
     let output = Command::new(env!("CARGO"))
-        .args(["clippy", "--quiet", "--keep-going", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .args([
+            "clippy",
+            "--quiet",
+            "--keep-going",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ])
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", workspace().join("target/fixtures"))
         .env_remove("RUSTFLAGS")
@@ -210,7 +265,7 @@ fn all_feature_fixtures_compile_clippy_clean_and_behave() {
     assert!(!stderr.contains("warning:"), "warnings while building the fixture crates:\n{stderr}");
 
     let mut test = Command::new(env!("CARGO"));
-    test.args(["test", "--quiet", "--test", "behaviour"]).current_dir(&root);
+    test.args(["test", "--quiet", "--all-features", "--test", "behaviour"]).current_dir(&root);
     for (name, _) in BEHAVIOUR {
         test.arg("--package").arg(format!("fixture-{}", name.replace('_', "-")));
     }

@@ -98,8 +98,12 @@ fn mangled_specs_never_panic() {
 fn mangled_specs_that_model_also_emit_without_panic() {
     let original = spec();
     let mut rng = Rng(0xfeed_0042_dead_beef);
-    let options =
-        Options { crate_name: Some("trustx".into()), crate_version: "0.1.0".into(), spec_label: "m.yaml".into() };
+    let options = Options {
+        crate_name: Some("trustx".into()),
+        crate_version: "0.1.0".into(),
+        spec_label: "m.yaml".into(),
+        strict: false,
+    };
     let mut emitted = 0;
     for round in 0..40 {
         let input = mutate(&mut rng, &original);

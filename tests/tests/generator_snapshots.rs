@@ -33,7 +33,12 @@ struct ModelSnapshot<'a> {
 }
 
 fn options(label: &str) -> Options {
-    Options { crate_name: Some("fixture".into()), crate_version: "0.1.0".into(), spec_label: label.into() }
+    Options {
+        crate_name: Some("fixture".into()),
+        crate_version: "0.1.0".into(),
+        spec_label: label.into(),
+        strict: false,
+    }
 }
 
 fn generate_fixture(name: &str) -> Generated {
@@ -226,6 +231,35 @@ fn pagination_fixture() {
 }
 
 #[test]
+fn path_templates_fixture() {
+    let (api, warnings, generated) = snapshot_fixture("path_templates");
+    let ops = &api.services[0].operations;
+    let compare = ops.iter().find(|o| o.operation_id == "compareRefs").expect("compareRefs");
+    use sdk_codegen::model::{ParamLocation, PathPiece};
+    let params: Vec<&str> = compare
+        .path_parts
+        .iter()
+        .filter_map(|p| match p {
+            PathPiece::Param(n) => Some(n.as_str()),
+            PathPiece::Literal(_) => None,
+        })
+        .collect();
+    assert_eq!(params, ["owner", "base", "head"]);
+    assert!(compare.path_parts.contains(&PathPiece::Literal("...".into())));
+    let cookies: Vec<&str> =
+        compare.params.iter().filter(|p| p.location == ParamLocation::Cookie).map(|p| p.wire_name.as_str()).collect();
+    assert_eq!(cookies, ["session", "theme"]);
+    assert!(compare.params.iter().any(|p| p.wire_name == "verbose"), "the parameter `$ref` into x-shared resolves");
+    let ids: Vec<&str> = ops.iter().map(|o| o.operation_id.as_str()).collect();
+    assert_eq!(ids, ["compareRefs", "repoSummary", "compareAgain"], "the path item `$ref` is inlined");
+    let again = ops.iter().find(|o| o.operation_id == "compareAgain").expect("compareAgain");
+    let body = again.responses[0].body.as_ref().map(|b| format!("{:?}", b.kind));
+    assert_eq!(body.as_deref(), Some("Json(Named(\"CompareRefsResponse200\"))"), "one type for both operations");
+    assert!(warnings.iter().any(|w| w.contains("`notDefined` is not defined")), "{warnings:?}");
+    assert!(file(&generated, "src/operations/repos.rs").contains(".cookie(\"session\", Some(&self.session))"));
+}
+
+#[test]
 fn permissions_fixture() {
     let (api, _, generated) = snapshot_fixture("permissions");
     let perms: Vec<&str> = api.permissions.iter().map(|p| p.permission.template.as_str()).collect();
@@ -245,6 +279,7 @@ fn trustx_permissions_and_error_codes() {
         crate_name: Some("trustx".into()),
         crate_version: "0.1.0".into(),
         spec_label: "spec/trustx.yaml".into(),
+        strict: false,
     };
     let generated = generate(&bytes, &options).unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}"));
     for (snapshot, path) in [

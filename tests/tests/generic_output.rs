@@ -54,7 +54,8 @@ fn a_document_without_extensions_gets_a_crate_without_trustx() {
         let path = entry.expect("entry").path();
         let bytes = std::fs::read(&path).expect("read fixture");
         let label = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-        let options = Options { crate_name: None, crate_version: "0.1.0".into(), spec_label: label.clone() };
+        let options =
+            Options { crate_name: None, crate_version: "0.1.0".into(), spec_label: label.clone(), strict: false };
         let generated = generate(&bytes, &options).unwrap_or_else(|e| panic!("{label}: {e:?}"));
         // A word may reach the output only from the document itself.
         let input = String::from_utf8_lossy(&bytes).to_lowercase();
@@ -81,6 +82,7 @@ fn the_trustx_crate_gets_its_facts_from_the_spec() {
         crate_name: Some("trustx".into()),
         crate_version: "0.1.0".into(),
         spec_label: "spec/trustx.yaml".into(),
+        strict: false,
     };
     let generated = generate(&bytes, &options).expect("the spec generates");
     let client = &generated.files["src/client.rs"];

@@ -12,6 +12,7 @@ struct Args {
     out: PathBuf,
     crate_name: Option<String>,
     quiet: bool,
+    strict: bool,
 }
 
 fn workspace_root() -> PathBuf {
@@ -26,6 +27,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         out: root.join("generated"),
         crate_name: None,
         quiet: false,
+        strict: false,
     };
     let mut custom_spec = false;
     let mut it = args.iter();
@@ -34,6 +36,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         match a.as_str() {
             "--check" => parsed.check = true,
             "--quiet" | "-q" => parsed.quiet = true,
+            "--strict" => parsed.strict = true,
             "--spec" => {
                 parsed.spec = PathBuf::from(value("--spec")?);
                 custom_spec = true;
@@ -45,6 +48,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
     }
     if !custom_spec && parsed.crate_name.is_none() {
         parsed.crate_name = Some("trustx".into());
+    }
+    // The committed crate is always generated strictly: any warning about the spec is an error.
+    if !custom_spec {
+        parsed.strict = true;
     }
     Ok(parsed)
 }
@@ -65,8 +72,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
     let started = Instant::now();
     let bytes = std::fs::read(&args.spec).map_err(|e| format!("cannot read {}: {e}", args.spec.display()))?;
-    let options =
-        Options { crate_name: args.crate_name.clone(), crate_version: "0.1.0".into(), spec_label: label(&args.spec) };
+    let options = Options {
+        crate_name: args.crate_name.clone(),
+        crate_version: "0.1.0".into(),
+        spec_label: label(&args.spec),
+        strict: args.strict,
+    };
     let generated = generate(&bytes, &options).map_err(|d| format!("{} is not usable:\n{d}", args.spec.display()))?;
     for w in generated.warnings.warnings() {
         eprintln!("{w}");

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  codegen [--check] [--spec F --out D]   generate the SDK crate from the spec
+  codegen [--check] [--spec F --out D [--crate-name N] [--strict]]
+                                         generate the SDK crate from the spec (the committed crate
+                                         always strictly: any warning is an error)
   verify-spec [--reference F] [--spec F] check the spec against the vendor's API reference";
 
 fn main() -> ExitCode {

@@ -84,6 +84,8 @@ pub struct RequestBuilder {
     path_values: Vec<String>,
     query: Vec<(String, String)>,
     headers: HeaderMap,
+    /// `name=value` pairs for the `Cookie` header, values percent-encoded.
+    cookies: Vec<String>,
     body: Option<(Bytes, HeaderValue)>,
     options: RequestOptions,
     error: Option<Error>,
@@ -121,6 +123,7 @@ impl RequestBuilder {
             path_values: Vec::new(),
             query: Vec::new(),
             headers: HeaderMap::new(),
+            cookies: Vec::new(),
             body: None,
             options: RequestOptions::default(),
             error: None,
@@ -195,6 +198,25 @@ impl RequestBuilder {
                 }
             }
             Err(e) => self.fail(format!("header `{name}`: {e}")),
+        }
+        self
+    }
+
+    /// Adds a cookie when `value` is `Some` (sent in one `Cookie` header); the value is
+    /// percent-encoded so that it cannot end the cookie or the header.
+    pub fn cookie<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
+        let Some(value) = value else { return self };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            self.fail(format!("`{name}` is not a valid cookie name"));
+            return self;
+        }
+        match param_values(value) {
+            Ok(values) => {
+                for v in values {
+                    self.cookies.push(format!("{name}={}", path::encode_component(&v)));
+                }
+            }
+            Err(e) => self.fail(format!("cookie `{name}`: {e}")),
         }
         self
     }
@@ -282,6 +304,12 @@ impl RequestBuilder {
         headers.insert(reqwest::header::USER_AGENT, self.client.inner.user_agent.clone());
         if let Some((_, ct)) = &self.body {
             headers.insert(reqwest::header::CONTENT_TYPE, ct.clone());
+        }
+        if !self.cookies.is_empty() {
+            // Encoded above: only visible ASCII remains.
+            let value = HeaderValue::from_str(&self.cookies.join("; "))
+                .map_err(|_| Error::encode("the cookies are not a valid header value"))?;
+            headers.insert(reqwest::header::COOKIE, value);
         }
         let mut extra = HeaderMap::new();
         for (name, value) in &self.options.headers {
@@ -498,6 +526,16 @@ mod tests {
             .query("q", Some(&vec!["x&y", "z"]));
         let url = request.build_url().unwrap();
         assert_eq!(url.as_str(), "https://h.example/v1/repos/a%20b/compare/main%2Fx...v1.0?q=x%26y&q=z");
+    }
+
+    #[test]
+    fn cookies_are_encoded_into_one_header() {
+        let mut request =
+            client().request(&META).cookie("session", Some("a b;c")).cookie("n", Some(&7)).cookie("skip", None::<&str>);
+        let headers = request.build_headers().unwrap();
+        assert_eq!(headers.get("cookie").unwrap(), "session=a%20b%3Bc; n=7");
+        let bad = client().request(&META).cookie("a=b", Some("x"));
+        assert!(bad.error.is_some());
     }
 
     #[test]

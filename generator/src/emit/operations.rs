@@ -3,7 +3,9 @@
 
 use super::docs::{code, deprecated, doc, end_sentence, inner_doc, sanitize};
 use super::types::{describe, ident, rust_type};
-use crate::model::{Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, Response, Service, TypeRef};
+use crate::model::{
+    Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, PathPiece, Response, Service, TypeRef,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -428,7 +430,7 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
     let service = &s.tag;
     let method = method_tokens(&op.method);
     let path = &op.path;
-    let parts = path_parts(&op.path).into_iter().map(|part| match part {
+    let parts = op.path_parts.iter().map(|part| match part {
         PathPiece::Literal(text) => quote!(crate::runtime::PathPart::Literal(#text)),
         PathPiece::Param(name) => quote!(crate::runtime::PathPart::Param(#name)),
     });
@@ -468,30 +470,6 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
             beta: #beta,
         }
     }
-}
-
-/// A piece of a path template.
-enum PathPiece<'a> {
-    Literal(&'a str),
-    Param(&'a str),
-}
-
-/// Splits `/a/{x}/b{y}` into literals and parameters (the model checked that the braces balance).
-fn path_parts(path: &str) -> Vec<PathPiece<'_>> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else { break };
-        if start > 0 {
-            out.push(PathPiece::Literal(&rest[..start]));
-        }
-        out.push(PathPiece::Param(&rest[start + 1..start + len]));
-        rest = &rest[start + len + 1..];
-    }
-    if !rest.is_empty() {
-        out.push(PathPiece::Literal(rest));
-    }
-    out
 }
 
 /// The Rust type a response body decodes to, and the expression that decodes it from `response`.
@@ -554,6 +532,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             ParamLocation::Path => "path",
             ParamLocation::Query => "query",
             ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
         };
         text.push_str(&format!("\n\nThe {} {loc} parameter ({}).", code(&p.wire_name), describe(&p.ty)));
         if let Some(d) = &p.default {
@@ -577,6 +556,8 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             (ParamLocation::Query, false) => quote!(.query(#w, self.#n.as_ref())),
             (ParamLocation::Header, true) => quote!(.header(#w, Some(&self.#n))),
             (ParamLocation::Header, false) => quote!(.header(#w, self.#n.as_ref())),
+            (ParamLocation::Cookie, true) => quote!(.cookie(#w, Some(&self.#n))),
+            (ParamLocation::Cookie, false) => quote!(.cookie(#w, self.#n.as_ref())),
         }
     });
     let body_wire = match &op.body {
@@ -794,8 +775,12 @@ mod tests {
     #[test]
     fn builder_names_are_reserved_in_the_model() {
         let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    post:\n      operationId: op\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        '204': {description: ok}\n";
-        let options =
-            crate::Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into() };
+        let options = crate::Options {
+            crate_name: Some("t".into()),
+            crate_version: "0.1.0".into(),
+            spec_label: "t".into(),
+            strict: true,
+        };
         let generated = crate::generate(spec.as_bytes(), &options).unwrap_or_else(|e| panic!("{e:?}"));
         let src = &generated.files["src/operations/default.rs"];
         let file = syn::parse_file(src.split_once("\n\n").map_or(src.as_str(), |(_, rest)| rest))

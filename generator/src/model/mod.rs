@@ -190,6 +190,9 @@ pub struct Operation {
     pub method: String,
     /// Path template as written in the spec.
     pub path: String,
+    /// The same path split into literals and parameters (parameters may share a segment with text:
+    /// `/compare/{base}...{head}`).
+    pub path_parts: Vec<PathPiece>,
     /// Method name on the service client (`get_watchlist`).
     pub fn_name: String,
     /// Request builder type name (`GetWatchlist`).
@@ -220,6 +223,34 @@ pub struct Operation {
     pub pointer: String,
 }
 
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PathPiece {
+    /// Literal text.
+    Literal(String),
+    /// A `{name}` placeholder.
+    Param(String),
+}
+
+/// Splits `/a/{x}/b{y}.json` into literals and parameters. Unbalanced braces (which `validate`
+/// reports) end the split: the rest is literal.
+pub fn split_path(path: &str) -> Vec<PathPiece> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        if start > 0 {
+            out.push(PathPiece::Literal(rest[..start].to_owned()));
+        }
+        out.push(PathPiece::Param(rest[start + 1..start + len].to_owned()));
+        rest = &rest[start + len + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(PathPiece::Literal(rest.to_owned()));
+    }
+    out
+}
+
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ParamLocation {
@@ -229,6 +260,8 @@ pub enum ParamLocation {
     Query,
     /// A request header.
     Header,
+    /// A cookie (sent in the `Cookie` header).
+    Cookie,
 }
 
 /// One parameter.

@@ -4,8 +4,8 @@ use super::naming::{field_name, type_name, NameScope};
 use super::registry::parse_permission;
 use super::types::TypeBuilder;
 use super::{
-    Auth, Body, BodyKind, ErrorRegistry, Operation, Pagination, Param, ParamLocation, Response, ResponseBody, Service,
-    TypeRef,
+    split_path, Auth, Body, BodyKind, ErrorRegistry, Operation, Pagination, Param, ParamLocation, PathPiece, Response,
+    ResponseBody, Service, TypeRef,
 };
 use crate::diagnostics::{pointer, Diagnostic, Diagnostics};
 use heck::ToLowerCamelCase;
@@ -31,10 +31,12 @@ pub fn build_services<'a>(
         let pptr = pointer(&["paths", path]);
         let item = match item {
             ReferenceOr::Item(i) => i,
-            ReferenceOr::Reference { .. } => {
-                diags.push(Diagnostic::error(
+            ReferenceOr::Reference { reference } => {
+                diags.push(Diagnostic::warning(
                     &pptr,
-                    "path items given by `$ref` are not supported; inline the path item",
+                    format!(
+                        "the path item `$ref: {reference}` points outside this document; its operations are skipped"
+                    ),
                 ));
                 continue;
             }
@@ -54,23 +56,38 @@ pub fn build_services<'a>(
                 }
             };
             if let Some(first) = used_ids.get(&operation_id) {
-                diags.push(Diagnostic::error(
+                diags.push(Diagnostic::warning(
                     format!("{optr}/operationId"),
-                    format!("duplicate operationId `{operation_id}` (also at {first}); operationIds must be unique"),
+                    format!(
+                        "duplicate operationId `{operation_id}` (also at {first}); this operation is skipped: make the ids unique"
+                    ),
                 ));
                 continue;
             }
             used_ids.insert(operation_id.clone(), optr.clone());
             let registry = registries.iter().find(|r| r.tag == tag);
-            let built = OperationBuilder { spec, types, diags, ptr: &optr, registry }.build(
+            // What the generator cannot express in one operation skips that operation, not the document.
+            let mut local = Diagnostics::default();
+            let built = OperationBuilder { spec, types, diags: &mut local, ptr: &optr, registry }.build(
                 method,
                 path,
                 &item.parameters,
                 op,
-                operation_id,
+                operation_id.clone(),
                 derived_id,
             );
-            by_tag.entry(tag).or_default().push(built);
+            let skipped = local.has_errors();
+            for d in local.0 {
+                diags.push(match d.severity {
+                    crate::diagnostics::Severity::Error => {
+                        Diagnostic::warning(d.location, format!("{}; operation `{operation_id}` is skipped", d.message))
+                    }
+                    crate::diagnostics::Severity::Warning => d,
+                });
+            }
+            if !skipped {
+                by_tag.entry(tag).or_default().push(built);
+            }
         }
     }
     let mut service_names = NameScope::default();
@@ -190,6 +207,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             derived_id,
             method: method.to_uppercase(),
             path: path.to_string(),
+            path_parts: split_path(path),
             fn_name: String::new(),
             builder_name: String::new(),
             response_enum: None,
@@ -249,10 +267,12 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 merged.insert((p.parameter_data_ref().name.clone(), location_key(p)), (p, ptr));
             }
         }
-        let template: Vec<String> = path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(str::to_string)
+        let template: Vec<String> = split_path(path)
+            .into_iter()
+            .filter_map(|p| match p {
+                PathPiece::Param(name) => Some(name),
+                PathPiece::Literal(_) => None,
+            })
             .collect();
         for name in &template {
             if !merged.contains_key(&(name.clone(), "path")) {
@@ -284,13 +304,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 Parameter::Path { .. } => ParamLocation::Path,
                 Parameter::Query { .. } => ParamLocation::Query,
                 Parameter::Header { .. } => ParamLocation::Header,
-                Parameter::Cookie { .. } => {
-                    self.diags.push(Diagnostic::error(
-                        ptr,
-                        "cookie parameters are not supported; pass the cookie as a header with `RequestOptions`",
-                    ));
-                    continue;
-                }
+                Parameter::Cookie { .. } => ParamLocation::Cookie,
             };
             let data = p.parameter_data_ref();
             let rust_name = match data.extensions.get("x-rust-name") {
