@@ -105,9 +105,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         write_all(&args.out, &generated.files).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     if !args.quiet {
         let lines: usize = generated.files.values().map(|s| s.lines().count()).sum();
+        let operations: usize = generated.api.services.iter().map(|s| s.operations.len()).sum();
         println!(
-            "{}: {} files ({} lines); {} written, {} removed, {} unchanged; rendered in {} ms, total {} ms",
+            "{}: {} operations, {} files ({} lines); {} written, {} removed, {} unchanged; rendered in {} ms, total {} ms",
             args.out.display(),
+            operations,
             generated.files.len(),
             lines,
             summary.written.len(),

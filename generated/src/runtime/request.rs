@@ -141,8 +141,33 @@ impl RequestBuilder {
 
     /// Sets the next path parameter (in the order of the path template); the value is
     /// percent-encoded so that it stays within its place. Empty, `.` and `..` values are rejected.
-    pub fn path_param(mut self, value: &dyn Display) -> Self {
+    pub fn path_param(self, value: &dyn Display) -> Self {
         let raw = value.to_string();
+        self.push_path_value(raw)
+    }
+
+    /// Like [`path_param`](Self::path_param) for a value without `Display` (a union, say): its
+    /// JSON form as text (a string as is, a number as digits).
+    pub fn path_param_json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match param_values(value) {
+            Ok(values) if values.len() == 1 => {
+                let raw = values.into_iter().next().unwrap_or_default();
+                self.push_path_value(raw)
+            }
+            Ok(_) => {
+                self.fail("a path parameter must be one value".into());
+                self.path_values.push(String::new());
+                self
+            }
+            Err(e) => {
+                self.fail(format!("a path parameter does not serialize: {e}"));
+                self.path_values.push(String::new());
+                self
+            }
+        }
+    }
+
+    fn push_path_value(mut self, raw: String) -> Self {
         match path::encode_segment(&raw) {
             Ok(encoded) => self.path_values.push(encoded),
             Err(why) => {
