@@ -17,12 +17,21 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     for def in &api.types {
         let module = scope.claim(module_name(&def.name));
         let m = ident(&module);
-        mods.push(quote! { mod #m; pub use #m::*; });
+        let gate = match &def.features {
+            None => quote!(),
+            Some(features) if features.len() == 1 => {
+                let f = &features[0];
+                quote!(#[cfg(feature = #f)])
+            }
+            Some(features) => quote!(#[cfg(any(#(feature = #features),*))]),
+        };
+        mods.push(quote! { #gate mod #m; #gate pub use #m::*; });
         let page = api.page.as_ref().filter(|p| p.spec_name == def.spec_name);
         out.push((format!("src/models/{module}.rs"), type_file(def, page, &deprecated_types)));
     }
     let header = inner_doc(
-        "Models: one type per schema of the spec, named ones and inline ones hoisted out.\n\n\
+        "Models: one type per schema of the spec, named ones and inline ones hoisted out. A model compiles \
+         with the Cargo features of the services that use it (shared ones with any of them).\n\n\
          Structs keep fields the spec does not list in `additional_properties`, and enums keep values it \
          does not list in `Unknown`, so reading, changing and writing back loses nothing.",
     );

@@ -7,6 +7,7 @@ mod naming;
 mod operations;
 mod registry;
 mod types;
+mod usage;
 
 pub use naming::{const_name, field_name, type_name, variant_name, NameScope};
 
@@ -403,6 +404,9 @@ pub struct TypeDef {
     pub pointer: String,
     /// What it is.
     pub kind: TypeKind,
+    /// The Cargo features (services) that compile it; `None` when it always compiles (no operation
+    /// uses it, or the token exchange does).
+    pub features: Option<Vec<String>>,
 }
 
 /// The kinds of model type.
@@ -519,6 +523,8 @@ pub fn build(spec: &LoadedSpec) -> Result<(Api, Diagnostics), Diagnostics> {
     let error_body = extensions::error_body(&spec.openapi, &types, &mut diags);
     let page = page.and_then(|p| extensions::page_shape(p, &types, &mut diags));
     let token_exchange = extensions::token_exchange(&spec.openapi, &services, &types, &mut diags);
+    let mut types = types;
+    usage::assign_features(&mut types, &services, token_exchange.as_ref());
     if diags.has_errors() {
         return Err(diags);
     }

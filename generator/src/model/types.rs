@@ -64,7 +64,15 @@ impl<'a> TypeBuilder<'a> {
                     (self.kind_for(&name, s, &ptr, diags), s.schema_data.description.clone(), s.schema_data.deprecated)
                 }
             };
-            self.defs.push(TypeDef { name, spec_name: key.clone(), description, deprecated, pointer: ptr, kind });
+            self.defs.push(TypeDef {
+                name,
+                spec_name: key.clone(),
+                description,
+                deprecated,
+                pointer: ptr,
+                kind,
+                features: None,
+            });
         }
     }
 
@@ -143,6 +151,7 @@ impl<'a> TypeBuilder<'a> {
             deprecated: s.schema_data.deprecated,
             pointer: ptr.to_string(),
             kind,
+            features: None,
         });
         TypeRef::Named(name)
     }
