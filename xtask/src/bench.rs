@@ -1,0 +1,307 @@
+//! `cargo xtask bench <generation|compile|progenitor>`: measurements that print figures and ratios
+//! measured in one run (they are not tests; `BENCHMARKS.md` records them).
+//!
+//! - `generation`: `spec/trustx.yaml` and a 10× replicated copy, median of several runs each.
+//! - `compile`: `cargo check` and `cargo build` of the `trustx` crate with all services, each service
+//!   alone and none, each from a clean crate with the dependencies prebuilt.
+//! - `progenitor`: the same spec through the published `cargo-progenitor`, generation, check and build
+//!   side by side with ours (installs it into `target/bench-tools` on first use).
+
+use sdk_codegen::{generate, Options};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PROGENITOR_VERSION: &str = "0.11.0";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("generation") => generation(),
+        Some("compile") => compile(),
+        Some("progenitor") => progenitor(),
+        _ => Err("usage: cargo xtask bench <generation|compile|progenitor>".into()),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn options(strict: bool) -> Options {
+    Options {
+        crate_name: Some("trustx".into()),
+        crate_version: "0.1.0".into(),
+        spec_label: "spec/trustx.yaml".into(),
+        strict,
+    }
+}
+
+/// The spec with every path, operation and schema copied `n` times under new names.
+fn replicate(spec: &str, n: usize) -> Result<String, String> {
+    use serde_yaml::Value;
+    let doc: Value = serde_yaml::from_str(spec).map_err(|e| e.to_string())?;
+    let mut out = doc.clone();
+    fn rename_refs(v: &mut Value, suffix: &str, copied: &[String]) {
+        match v {
+            Value::String(s) => {
+                if let Some(key) = s.strip_prefix("#/components/schemas/") {
+                    if copied.iter().any(|c| c == key) {
+                        *s = format!("#/components/schemas/{key}{suffix}");
+                    }
+                }
+            }
+            Value::Sequence(items) => items.iter_mut().for_each(|i| rename_refs(i, suffix, copied)),
+            Value::Mapping(map) => map.iter_mut().for_each(|(_, v)| rename_refs(v, suffix, copied)),
+            _ => {}
+        }
+    }
+    // Schemas carrying document-level extensions (x-page, x-error-body) stay single.
+    let schemas = doc.get("components").and_then(|c| c.get("schemas")).and_then(Value::as_mapping).cloned();
+    let copied: Vec<String> = schemas
+        .iter()
+        .flatten()
+        .filter(|(_, s)| s.get("x-page").is_none() && s.get("x-error-body").is_none())
+        .filter_map(|(k, _)| k.as_str().map(str::to_owned))
+        .collect();
+    let paths = doc.get("paths").and_then(Value::as_mapping).cloned().unwrap_or_default();
+    for i in 1..n {
+        let suffix = format!("Copy{i}");
+        for (path, item) in &paths {
+            let Some(path) = path.as_str() else { continue };
+            let mut item = item.clone();
+            if let Value::Mapping(methods) = &mut item {
+                for (_, op) in methods.iter_mut() {
+                    if let Some(Value::String(id)) = op.get_mut("operationId") {
+                        *id = format!("{id}{suffix}");
+                    }
+                }
+            }
+            rename_refs(&mut item, &suffix, &copied);
+            if let Some(Value::Mapping(p)) = out.get_mut("paths") {
+                p.insert(Value::String(format!("/copy{i}{path}")), item);
+            }
+        }
+        for (key, schema) in schemas.iter().flatten() {
+            let Some(k) = key.as_str().filter(|k| copied.iter().any(|c| c == k)) else { continue };
+            let mut schema = schema.clone();
+            rename_refs(&mut schema, &suffix, &copied);
+            if let Some(Value::Mapping(s)) = out.get_mut("components").and_then(|c| c.get_mut("schemas")) {
+                s.insert(Value::String(format!("{k}{suffix}")), schema);
+            }
+        }
+    }
+    serde_yaml::to_string(&out).map_err(|e| e.to_string())
+}
+
+fn time_generation(bytes: &[u8], runs: usize) -> Result<(Duration, usize, usize), String> {
+    let mut samples = Vec::new();
+    let mut shape = (0, 0);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let generated = generate(bytes, &options(false)).map_err(|d| d.to_string())?;
+        samples.push(start.elapsed());
+        let ops = generated.api.services.iter().map(|s| s.operations.len()).sum();
+        let lines = generated.files.values().map(|f| f.lines().count()).sum();
+        shape = (ops, lines);
+    }
+    Ok((median(samples), shape.0, shape.1))
+}
+
+fn generation() -> Result<(), String> {
+    let spec = std::fs::read_to_string(root().join("spec/trustx.yaml")).map_err(|e| e.to_string())?;
+    let tenfold = replicate(&spec, 10)?;
+    let (one, ops1, lines1) = time_generation(spec.as_bytes(), 7)?;
+    let (ten, ops10, lines10) = time_generation(tenfold.as_bytes(), 3)?;
+    println!("generation (median; build profile of this xtask binary)");
+    println!("  1x:  {ops1} operations, {lines1} lines: {}", secs(one));
+    println!("  10x: {ops10} operations, {lines10} lines: {}", secs(ten));
+    println!("  ratio 10x / 1x: {:.2} (target <= 12)", ten.as_secs_f64() / one.as_secs_f64());
+    Ok(())
+}
+
+fn cargo(args: &[&str], dir: &Path) -> Result<Duration, String> {
+    let start = Instant::now();
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cargo {}: {e}", args.join(" ")))?;
+    if !status.success() {
+        return Err(format!("cargo {} failed", args.join(" ")));
+    }
+    Ok(start.elapsed())
+}
+
+/// Time of `cargo <verb> -p <package> <features>` after `cargo clean -p <package>`.
+fn clean_then(verb: &str, package: &str, features: &[&str], dir: &Path) -> Result<Duration, String> {
+    cargo(&["clean", "--quiet", "-p", package], dir)?;
+    let mut args = vec![verb, "--quiet", "--lib", "-p", package];
+    args.extend_from_slice(features);
+    cargo(&args, dir)
+}
+
+fn features() -> Result<Vec<String>, String> {
+    let manifest = std::fs::read_to_string(root().join("generated/Cargo.toml")).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            inside = line.trim() == "[features]";
+            continue;
+        }
+        if let Some((name, _)) = line.split_once(" = ") {
+            if inside && name != "default" && name != "test-util" && !name.starts_with('#') {
+                out.push(name.trim().to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn compile() -> Result<(), String> {
+    let dir = root();
+    // Dependencies first, in both profiles' check and build forms.
+    cargo(&["check", "--quiet", "--lib", "-p", "trustx"], &dir)?;
+    cargo(&["build", "--quiet", "--lib", "-p", "trustx"], &dir)?;
+    let mut configs: Vec<(String, Vec<String>)> = vec![("all services".into(), vec![])];
+    for f in features()? {
+        configs.push((f.clone(), vec!["--no-default-features".into(), "--features".into(), f]));
+    }
+    configs.push(("no service".into(), vec!["--no-default-features".into()]));
+    println!("| configuration | cargo check | ratio | cargo build | ratio |\n|---|---:|---:|---:|---:|");
+    let mut all = None;
+    for (name, flags) in &configs {
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let check = clean_then("check", "trustx", &flags, &dir)?;
+        let build = clean_then("build", "trustx", &flags, &dir)?;
+        let (c0, b0) = *all.get_or_insert((check, build));
+        println!(
+            "| {name} | {} | {:.2} | {} | {:.2} |",
+            secs(check),
+            check.as_secs_f64() / c0.as_secs_f64(),
+            secs(build),
+            build.as_secs_f64() / b0.as_secs_f64()
+        );
+    }
+    println!("(ratios against all services; target for one service: check <= 0.35)");
+    Ok(())
+}
+
+fn progenitor() -> Result<(), String> {
+    let dir = root();
+    let tools = dir.join("target/bench-tools");
+    let exe = tools.join("bin/cargo-progenitor");
+    if !exe.is_file() {
+        println!("installing cargo-progenitor {PROGENITOR_VERSION} into {}", tools.display());
+        cargo(
+            &["install", "--quiet", "--locked", "cargo-progenitor", "--version", PROGENITOR_VERSION, "--root"],
+            &dir,
+        )
+        .or_else(|_| {
+            let status = Command::new(env!("CARGO"))
+                .args(["install", "--quiet", "--locked", "cargo-progenitor", "--version", PROGENITOR_VERSION])
+                .arg("--root")
+                .arg(&tools)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if status.success() {
+                Ok(Duration::ZERO)
+            } else {
+                Err("cargo install cargo-progenitor failed".to_string())
+            }
+        })?;
+    }
+    let work = dir.join("target/bench-progenitor");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let spec = std::fs::read_to_string(dir.join("spec/trustx.yaml")).map_err(|e| e.to_string())?;
+    let value: serde_json::Value = serde_yaml::from_str(&spec).map_err(|e| e.to_string())?;
+    let json = work.join("trustx.json");
+    std::fs::write(&json, serde_json::to_vec(&value).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let out = work.join("progenitor-trustx");
+    let _ = std::fs::remove_dir_all(&out);
+    let start = Instant::now();
+    let status = Command::new(&exe)
+        .args(["progenitor", "-i"])
+        .arg(&json)
+        .arg("-o")
+        .arg(&out)
+        .args(["-n", "progenitor-trustx", "-v", "0.1.0"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    let progenitor_gen = start.elapsed();
+    if !status.success() {
+        return Err("cargo progenitor failed on the spec".into());
+    }
+    let manifest = out.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    if !text.contains("[workspace]") {
+        text.push_str("\n[workspace]\n");
+        std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+    }
+    let lines = |d: &Path| -> usize {
+        let mut n = 0;
+        let mut stack = vec![d.join("src")];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    n += std::fs::read_to_string(&path).map(|s| s.lines().count()).unwrap_or(0);
+                }
+            }
+        }
+        n
+    };
+    // Warm the dependencies of both crates, then time each crate from clean.
+    cargo(&["check", "--quiet"], &out)?;
+    cargo(&["build", "--quiet"], &out)?;
+    cargo(&["check", "--quiet", "--lib", "-p", "trustx"], &dir)?;
+    cargo(&["build", "--quiet", "--lib", "-p", "trustx"], &dir)?;
+    let p_check = clean_then("check", "progenitor-trustx", &[], &out)?;
+    let p_build = clean_then("build", "progenitor-trustx", &[], &out)?;
+    let ours_gen = time_generation(spec.as_bytes(), 5)?.0;
+    let o_check = clean_then("check", "trustx", &[], &dir)?;
+    let o_build = clean_then("build", "trustx", &[], &dir)?;
+    let o_lines = lines(&dir.join("generated"));
+    let p_lines = lines(&out);
+    println!("| crate | lines | generation | cargo check | cargo build |\n|---|---:|---:|---:|---:|");
+    println!("| trustx (ours) | {o_lines} | {} | {} | {} |", secs(ours_gen), secs(o_check), secs(o_build));
+    println!(
+        "| progenitor {PROGENITOR_VERSION} | {p_lines} | {} (whole CLI) | {} | {} |",
+        secs(progenitor_gen),
+        secs(p_check),
+        secs(p_build)
+    );
+    println!(
+        "ratios ours / progenitor: check {:.2} (target <= 0.6), build {:.2}, lines {:.2}",
+        o_check.as_secs_f64() / p_check.as_secs_f64(),
+        o_build.as_secs_f64() / p_build.as_secs_f64(),
+        o_lines as f64 / p_lines as f64
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicates_paths_operations_and_schemas() {
+        let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {type: object}\n";
+        let three = replicate(spec, 3).unwrap_or_default();
+        let generated = generate(three.as_bytes(), &options(true)).unwrap_or_else(|d| panic!("{d}"));
+        let ops: usize = generated.api.services.iter().map(|s| s.operations.len()).sum();
+        assert_eq!(ops, 3);
+        assert_eq!(generated.api.types.len(), 3);
+    }
+}
