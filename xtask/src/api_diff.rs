@@ -416,10 +416,38 @@ fn location(l: ParamLocation) -> &'static str {
     }
 }
 
+type ParamKey = (&'static str, String);
+
+/// Path parameters renamed in the template (`{id}` → `{ownerId}`): the same position, the same type,
+/// and neither name on the other side. They stay the same positional argument. New wire name → old.
+fn renamed_path_params(old: &[Param], new: &[Param]) -> BTreeMap<String, String> {
+    let path =
+        |ps: &[Param]| -> Vec<Param> { ps.iter().filter(|p| p.location == ParamLocation::Path).cloned().collect() };
+    let (old_path, new_path) = (path(old), path(new));
+    old_path
+        .iter()
+        .zip(&new_path)
+        .filter(|(o, n)| {
+            o.wire_name != n.wire_name
+                && o.ty == n.ty
+                && !new_path.iter().any(|p| p.wire_name == o.wire_name)
+                && !old_path.iter().any(|p| p.wire_name == n.wire_name)
+        })
+        .map(|(o, n)| (n.wire_name.clone(), o.wire_name.clone()))
+        .collect()
+}
+
 fn diff_params(op: &str, old: &[Param], new: &[Param], out: &mut Changes) {
-    let key = |p: &Param| (location(p.location), p.wire_name.clone());
-    let old_by: BTreeMap<_, &Param> = old.iter().map(|p| (key(p), p)).collect();
-    let new_by: BTreeMap<_, &Param> = new.iter().map(|p| (key(p), p)).collect();
+    let renamed = renamed_path_params(old, new);
+    let key = |p: &Param| -> ParamKey { (location(p.location), p.wire_name.clone()) };
+    let new_key = |p: &Param| -> ParamKey {
+        match renamed.get(&p.wire_name) {
+            Some(old_name) if p.location == ParamLocation::Path => ("path", old_name.clone()),
+            _ => key(p),
+        }
+    };
+    let old_by: BTreeMap<ParamKey, &Param> = old.iter().map(|p| (key(p), p)).collect();
+    let new_by: BTreeMap<ParamKey, &Param> = new.iter().map(|p| (new_key(p), p)).collect();
     let subject = |p: &Param| format!("{op} `{}` ({} `{}`)", p.rust_name, location(p.location), p.wire_name);
     for (k, o) in &old_by {
         let Some(n) = new_by.get(k) else {
@@ -432,6 +460,15 @@ fn diff_params(op: &str, old: &[Param], new: &[Param], out: &mut Changes) {
             continue;
         };
         let s = subject(n);
+        if o.wire_name != n.wire_name {
+            out.push(
+                Kind::Parameter,
+                Impact::Documentation,
+                &s,
+                format!("path parameter `{{{}}}` → `{{{}}}`", o.wire_name, n.wire_name),
+                "the same positional argument; only the template's name for it changed",
+            );
+        }
         match (o.required, n.required) {
             (false, true) => out.push(
                 Kind::Parameter,
@@ -514,10 +551,10 @@ fn diff_params(op: &str, old: &[Param], new: &[Param], out: &mut Changes) {
         }
     }
     // Required parameters are positional arguments: their order is part of the signature.
-    let order = |ps: &[Param], other: &BTreeMap<(&'static str, String), &Param>| -> Vec<(&'static str, String)> {
-        ps.iter().filter(|p| p.required && other.get(&key(p)).is_some_and(|q| q.required)).map(key).collect()
+    let order = |ps: &[Param], k: &dyn Fn(&Param) -> ParamKey, other: &BTreeMap<ParamKey, &Param>| -> Vec<ParamKey> {
+        ps.iter().filter(|p| p.required && other.get(&k(p)).is_some_and(|q| q.required)).map(k).collect()
     };
-    let (old_order, new_order) = (order(old, &new_by), order(new, &old_by));
+    let (old_order, new_order) = (order(old, &key, &new_by), order(new, &new_key, &old_by));
     if old_order != new_order {
         let names = |v: &[(&str, String)]| v.iter().map(|(_, w)| format!("`{w}`")).collect::<Vec<_>>().join(", ");
         out.push(
@@ -651,15 +688,6 @@ fn diff_responses(op: &str, o: &Operation, n: &Operation, out: &mut Changes) {
                 },
             ),
             Some(nr) => {
-                if !r.is_success() && response_type(r) != response_type(nr) {
-                    out.push(
-                        Kind::Response,
-                        Impact::Documentation,
-                        &s,
-                        format!("error body `{}` → `{}`", response_type(r), response_type(nr)),
-                        "error bodies are kept raw in `HttpError`; rustdoc only",
-                    );
-                }
                 if r.description.trim() != nr.description.trim() {
                     out.push(
                         Kind::Description,
@@ -966,8 +994,10 @@ fn diff_enum(model: &str, old: &[(String, String)], new: &[(String, String)], ou
                 Impact::Breaking,
                 &subject,
                 format!("value `{wire}` added"),
-                "exhaustive `match`es miss the variant (no `#[non_exhaustive]`); on the wire it was \
-                 already accepted, as `Unknown(\"{wire}\")`",
+                &format!(
+                    "exhaustive `match`es miss the variant (no `#[non_exhaustive]`); on the wire it was already \
+                     accepted, as `Unknown(\"{wire}\")`"
+                ),
             );
         }
     }
@@ -1086,7 +1116,11 @@ fn diff_error_registries(old: &[ErrorRegistry], new: &[ErrorRegistry], out: &mut
                 Kind::ErrorCode,
                 Impact::Additive,
                 &format!("`{}`", path(n)),
-                format!("registry of `{tag}` added ({} codes)", n.codes.len()),
+                format!(
+                    "registry of `{tag}` added ({} code{})",
+                    n.codes.len(),
+                    if n.codes.len() == 1 { "" } else { "s" }
+                ),
                 "a new enum; `ErrorCode` is `#[non_exhaustive]`",
             );
         }
