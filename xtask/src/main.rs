@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's command line.
 
+mod api_diff;
 mod codegen;
 mod reference;
 mod verify_spec;
@@ -12,13 +13,17 @@ commands:
   codegen [--check] [--spec F --out D [--crate-name N] [--strict]]
                                          generate the SDK crate from the spec (the committed crate
                                          always strictly: any warning is an error)
-  verify-spec [--reference F] [--spec F] check the spec against the vendor's API reference";
+  verify-spec [--reference F] [--spec F] check the spec against the vendor's API reference
+  api-diff [--deny-breaking] (OLD NEW | --since REV)
+                                         changes to the generated Rust API between two specs,
+                                         classified breaking / additive / documentation-only";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("verify-spec") => verify_spec::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
+        Some("api-diff") => return api_diff::main(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             Ok(())
