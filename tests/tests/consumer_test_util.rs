@@ -48,7 +48,7 @@ fn instance(id: &str, status: ProcessInstanceStatus) -> ProcessInstance {
 }
 
 fn page(items: Vec<ProcessInstance>, number: i32, last: bool) -> Page<ProcessInstance> {
-    Page { content: items, number: Some(number), last: Some(last), ..Page::default() }
+    Page::default().with_content(items).with_number(number).with_last(last)
 }
 
 #[tokio::test]

@@ -25,14 +25,14 @@ Exit code: 0; 1 with --deny-breaking when there are breaking changes; 2 when a s
 or modelled. With --since, a revision without the spec (or a shallow clone) prints a note and exits 0.";
 
 /// Whether the generated model structs are `#[non_exhaustive]` (`generator/src/emit/models.rs`). They
-/// are not: their fields are public, so consumers may write struct literals and exhaustive patterns,
-/// and adding any field breaks those. `tests/tests/api_diff.rs` checks this against `generated/`.
-pub const MODEL_STRUCTS_NON_EXHAUSTIVE: bool = false;
+/// are: consumers build them with `new()` and `with_…` setters, so an added optional field breaks
+/// nothing. `tests/tests/api_diff.rs` checks this against `generated/`.
+pub const MODEL_STRUCTS_NON_EXHAUSTIVE: bool = true;
 
-/// Whether the generated string enums are `#[non_exhaustive]`. They are not: an exhaustive `match`
-/// names every variant plus `Unknown(_)`, so a new variant breaks it (on the wire a new value was
-/// already accepted, as `Unknown`). Checked like [`MODEL_STRUCTS_NON_EXHAUSTIVE`].
-pub const MODEL_ENUMS_NON_EXHAUSTIVE: bool = false;
+/// Whether the generated string enums are `#[non_exhaustive]`. They are: a `match` must have a
+/// wildcard arm, so a new variant breaks nothing (on the wire a new value was already accepted, as
+/// `Unknown`). Checked like [`MODEL_STRUCTS_NON_EXHAUSTIVE`].
+pub const MODEL_ENUMS_NON_EXHAUSTIVE: bool = true;
 
 /// What a change means for a Rust consumer of the generated crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

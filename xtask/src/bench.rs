@@ -202,23 +202,20 @@ fn progenitor() -> Result<(), String> {
     let exe = tools.join("bin/cargo-progenitor");
     if !exe.is_file() {
         println!("installing cargo-progenitor {PROGENITOR_VERSION} into {}", tools.display());
-        cargo(
-            &["install", "--quiet", "--locked", "cargo-progenitor", "--version", PROGENITOR_VERSION, "--root"],
-            &dir,
-        )
-        .or_else(|_| {
-            let status = Command::new(env!("CARGO"))
-                .args(["install", "--quiet", "--locked", "cargo-progenitor", "--version", PROGENITOR_VERSION])
-                .arg("--root")
-                .arg(&tools)
-                .status()
-                .map_err(|e| e.to_string())?;
-            if status.success() {
-                Ok(Duration::ZERO)
-            } else {
-                Err("cargo install cargo-progenitor failed".to_string())
-            }
-        })?;
+        cargo(&["install", "--quiet", "--locked", "cargo-progenitor", "--version", PROGENITOR_VERSION, "--root"], &dir)
+            .or_else(|_| {
+                let status = Command::new(env!("CARGO"))
+                    .args(["install", "--quiet", "--locked", "cargo-progenitor", "--version", PROGENITOR_VERSION])
+                    .arg("--root")
+                    .arg(&tools)
+                    .status()
+                    .map_err(|e| e.to_string())?;
+                if status.success() {
+                    Ok(Duration::ZERO)
+                } else {
+                    Err("cargo install cargo-progenitor failed".to_string())
+                }
+            })?;
     }
     let work = dir.join("target/bench-progenitor");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;

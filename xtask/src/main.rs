@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's command line.
 
 mod api_diff;
+mod bench;
 mod codegen;
 mod reference;
 mod verify_spec;
@@ -16,13 +17,15 @@ commands:
   verify-spec [--reference F] [--spec F] check the spec against the vendor's API reference
   api-diff [--deny-breaking] (OLD NEW | --since REV)
                                          changes to the generated Rust API between two specs,
-                                         classified breaking / additive / documentation-only";
+                                         classified breaking / additive / documentation-only
+  bench <generation|compile|progenitor>  measurements with ratios (see BENCHMARKS.md)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("verify-spec") => verify_spec::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("api-diff") => return api_diff::main(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");

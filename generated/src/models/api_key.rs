@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ApiKey`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiKey {
     /// When the record was created.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ApiKeyStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ApiKeyStatus {
     /// `ACTIVE`
     Active,

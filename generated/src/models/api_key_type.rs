@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ApiKeyType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ApiKeyType {
     /// `PERMANENT`
     Permanent,

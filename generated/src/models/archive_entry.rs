@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ArchiveEntry`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ArchiveEntry {
     /// Path of the file, e.g. `/assets/md5/&lt;hash&gt;.html`.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/AssetVersionStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AssetVersionStatus {
     /// `EDITABLE`
     Editable,

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/BiographicDataField`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BiographicDataField {
     /// Field label, e.g. `Document Number`.
     ///

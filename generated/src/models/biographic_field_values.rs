@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/BiographicFieldValues`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BiographicFieldValues {
     /// Value read from the visual zone.
     ///

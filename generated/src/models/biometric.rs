@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/Biometric`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Biometric {
     /// Biometric type, e.g. Face.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/CloudSecret`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CloudSecret {
     /// The `id` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/CloudSecretRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CloudSecretRequest {
     /// Unique name.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/CustomPage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CustomPage {
     /// When the record was created.
     ///

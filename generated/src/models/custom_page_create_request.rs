@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/CustomPageCreateRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CustomPageCreateRequest {
     /// The `name` field.
     ///

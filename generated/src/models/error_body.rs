@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ErrorBody`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// Error code (an integer for most services; kept untyped because some services may send a string). See `components.x-error-codes`.
     ///

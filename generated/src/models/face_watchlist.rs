@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/FaceWatchlist`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FaceWatchlist {
     /// The `id` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/FaceWatchlistRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FaceWatchlistRequest {
     /// The `name` field.
     ///

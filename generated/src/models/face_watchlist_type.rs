@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/FaceWatchlistType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FaceWatchlistType {
     /// `FACEV6`
     Facev6,

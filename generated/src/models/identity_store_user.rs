@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/IdentityStoreUser`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IdentityStoreUser {
     /// The `status` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/IssuedToken`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IssuedToken {
     /// The JWT to send as `Authorization: Bearer &lt;token&gt;`.
     ///

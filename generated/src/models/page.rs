@@ -11,6 +11,7 @@
 #[serde(
     bound(deserialize = "T: serde::Deserialize<'de>", serialize = "T: serde::Serialize")
 )]
+#[non_exhaustive]
 pub struct Page<T> {
     /// Number of items across all pages.
     ///
@@ -123,6 +124,11 @@ impl<T> Page<T> {
     /// Sets `pageable` (chainable).
     pub fn with_pageable(mut self, value: impl Into<crate::models::Pageable>) -> Self {
         self.pageable = Some(value.into());
+        self
+    }
+    /// Sets `content` (chainable).
+    pub fn with_content(mut self, value: impl Into<Vec<T>>) -> Self {
+        self.content = value.into();
         self
     }
 }

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/Pageable`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Pageable {
     /// The `sort` field.
     ///

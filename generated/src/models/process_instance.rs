@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessInstance`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProcessInstance {
     /// The `id` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessInstanceCreated`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProcessInstanceCreated {
     /// End-user UI address that starts the instance.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessInstanceReview`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProcessInstanceReview {
     /// The `status` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessInstanceStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProcessInstanceStatus {
     /// `PENDING`
     Pending,

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessInstanceWithParameters`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProcessInstanceWithParameters {
     /// The `id` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessToken`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProcessToken {
     /// When the record was created.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessTokenCreateRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProcessTokenCreateRequest {
     /// Unique name of the token.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessTokenStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProcessTokenStatus {
     /// `ACTIVE`
     Active,

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/ProcessTokenType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProcessTokenType {
     /// `UNLIMITED`
     Unlimited,

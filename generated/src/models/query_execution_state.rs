@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/QueryExecutionState`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QueryExecutionState {
     /// `QUEUED`
     Queued,

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/SortOrder`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SortOrder {
     /// `ASC` or `DESC`.
     ///

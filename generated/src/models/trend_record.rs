@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/TrendRecord`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TrendRecord {
     /// The `id` field.
     ///

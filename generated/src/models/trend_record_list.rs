@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/TrendRecordList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TrendRecordList {
     /// The value actually queried (may be normalised).
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/TrendStatistics`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TrendStatistics {
     /// The value actually queried (may be normalised).
     ///

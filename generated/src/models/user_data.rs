@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/UserData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserData {
     /// Captured documents keyed by document key (e.g. `doc1`).
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/UserDataDocument`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserDataDocument {
     /// The `biographicData` field.
     ///

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/UserStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserStatus {
     /// `ACTIVE`
     Active,

@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/VersionedAssetItem`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct VersionedAssetItem {
     /// ID of this version.
     ///

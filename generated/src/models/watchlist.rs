@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/Watchlist`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Watchlist {
     /// The `id` field.
     ///

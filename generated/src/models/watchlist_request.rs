@@ -6,6 +6,7 @@
 ///
 /// Spec: `#/components/schemas/WatchlistRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct WatchlistRequest {
     /// The `name` field.
     ///

@@ -214,8 +214,13 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
     let mut setter_names = crate::model::NameScope::with_reserved(&["new", "has_next"]);
     let setters: Vec<TokenStream> = fields
         .iter()
-        .filter(|f| !f.required && page.is_none_or(|p| p.items != f.rust_name))
+        .filter(|f| !f.required)
         .map(|f| {
+            if page.is_some_and(|p| p.items == f.rust_name) {
+                let (n, m) = (ident(&f.rust_name), ident(&setter_names.claim(format!("with_{}", f.rust_name))));
+                let d = doc(&format!("Sets {} (chainable).", code(&f.wire_name)));
+                return quote! { #d pub fn #m(mut self, value: impl Into<Vec<T>>) -> Self { self.#n = value.into(); self } };
+            }
             let n = ident(&f.rust_name);
             let m = ident(&setter_names.claim(format!("with_{}", f.rust_name.trim_end_matches('_'))));
             let t = rust_type(&f.ty);
@@ -238,6 +243,7 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
         #dep
         #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
         #bounds
+        #[non_exhaustive]
         pub struct #name #generics {
             #(#field_tokens)*
             #extra_doc
@@ -328,6 +334,7 @@ fn enum_tokens(def: &TypeDef, values: &[(String, String)]) -> TokenStream {
         #docs
         #dep
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
             #unknown_doc
@@ -412,6 +419,7 @@ fn tagged_tokens(def: &TypeDef, property: &str, variants: &[(String, String, Typ
         #docs
         #dep
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#decls)*
             #unknown_doc
@@ -465,6 +473,7 @@ fn untagged_tokens(def: &TypeDef, variants: &[(String, TypeRef)]) -> TokenStream
         #dep
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum #name {
             #(#decls)*
             #catch_all

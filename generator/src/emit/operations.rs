@@ -772,6 +772,7 @@ fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, Tok
                 quote! {
                     #d
                     #[derive(Debug)]
+                    #[non_exhaustive]
                     pub enum #e {
                         #(#variants)*
                     }

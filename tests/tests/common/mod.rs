@@ -79,6 +79,6 @@ pub async fn get_watchlist(client: &Client, id: &str) -> Result<trustx::models::
 /// `POST /api/watchlist-manager/watchlists` through the generated operation.
 #[allow(deprecated)]
 pub async fn create_watchlist(client: &Client) -> Result<trustx::models::Watchlist, trustx::Error> {
-    let body = trustx::models::WatchlistRequest { name: Some("PEP".into()), ..Default::default() };
+    let body = trustx::models::WatchlistRequest::default().with_name("PEP");
     client.watchlist_manager().create_watchlist_v2(body).send().await
 }
