@@ -35,58 +35,104 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> 
     if text.trim().is_empty() {
         return Err(at_byte(0, "the file is empty; expected an OpenAPI 3.0 document".into()));
     }
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(label, &e))?;
-    let map = match &value {
-        serde_yaml::Value::Mapping(m) => m,
-        _ => {
-            return Err(Diagnostics::single(Diagnostic::error(
-                format!("{label}:1:1 (#)"),
-                "the document's top level is not a mapping; expected `openapi: 3.0.x`, `info` and `paths`",
-            )))
-        }
-    };
-    if map.contains_key("swagger") {
+    // JSON is YAML, but YAML refuses some valid JSON (C1 control characters in strings, integers
+    // beyond 64 bits): a document that starts like JSON is read as JSON.
+    let openapi = if text.trim_start().starts_with('{') { from_json(text, label)? } else { from_yaml(text, label)? };
+    Ok(LoadedSpec { openapi, label: label.to_string(), sha256 })
+}
+
+/// The checks every document gets before the typed parse: a mapping with `openapi: 3.0.x`.
+fn check_version(
+    openapi: Option<Option<&str>>,
+    is_mapping: bool,
+    has_swagger: bool,
+    label: &str,
+) -> Result<(), Diagnostics> {
+    if !is_mapping {
+        return Err(Diagnostics::single(Diagnostic::error(
+            format!("{label}:1:1 (#)"),
+            "the document's top level is not a mapping; expected `openapi: 3.0.x`, `info` and `paths`",
+        )));
+    }
+    if has_swagger {
         return Err(Diagnostics::single(Diagnostic::error(
             format!("{label}: #/swagger"),
             "this is a Swagger 2.0 document; convert it to OpenAPI 3.0 first (for example with swagger2openapi)",
         )));
     }
-    match map.get("openapi") {
-        Some(serde_yaml::Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => {}
-        Some(serde_yaml::Value::String(v)) => {
-            return Err(Diagnostics::single(Diagnostic::error(
-                format!("{label}: #/openapi"),
-                format!("OpenAPI version `{v}` is not supported; this generator reads OpenAPI 3.0.x documents"),
-            )))
-        }
-        Some(other) => {
-            return Err(Diagnostics::single(Diagnostic::error(
-                format!("{label}: #/openapi"),
-                format!("`openapi` must be a version string such as \"3.0.3\", found {}", describe(other)),
-            )))
-        }
-        None => {
-            return Err(Diagnostics::single(Diagnostic::error(
-                format!("{label}:1:1 (#/openapi)"),
-                "missing `openapi` field; expected `openapi: 3.0.3` at the top",
-            )))
-        }
+    match openapi {
+        Some(Some(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
+        Some(Some(v)) => Err(Diagnostics::single(Diagnostic::error(
+            format!("{label}: #/openapi"),
+            format!("OpenAPI version `{v}` is not supported; this generator reads OpenAPI 3.0.x documents"),
+        ))),
+        Some(None) => Err(Diagnostics::single(Diagnostic::error(
+            format!("{label}: #/openapi"),
+            "`openapi` must be a version string such as \"3.0.3\"",
+        ))),
+        None => Err(Diagnostics::single(Diagnostic::error(
+            format!("{label}:1:1 (#/openapi)"),
+            "missing `openapi` field; expected `openapi: 3.0.3` at the top",
+        ))),
     }
-    let de = serde_yaml::Deserializer::from_str(text);
-    let openapi: OpenAPI = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let at = match inner.location() {
-            Some(loc) => format!("{label}:{}:{}", loc.line(), loc.column()),
-            None => label.to_string(),
-        };
-        let pointer = if path == "." { "#".to_string() } else { format!("#/{}", path.replace('.', "/")) };
+}
+
+/// A schema mismatch found by the typed parse, located by line, column and JSON pointer.
+fn mismatch(label: &str, path: String, at: Option<(usize, usize)>, inner: impl std::fmt::Display) -> Diagnostics {
+    let at = match at {
+        Some((line, column)) => format!("{label}:{line}:{column}"),
+        None => label.to_string(),
+    };
+    let pointer = if path == "." { "#".to_string() } else { format!("#/{}", path.replace('.', "/")) };
+    Diagnostics::single(Diagnostic::error(
+        format!("{at} ({pointer})"),
+        format!("does not match the OpenAPI 3.0 schema: {inner}"),
+    ))
+}
+
+fn from_json(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         Diagnostics::single(Diagnostic::error(
-            format!("{at} ({pointer})"),
-            format!("does not match the OpenAPI 3.0 schema: {inner}"),
+            format!("{label}:{}:{}", e.line(), e.column()),
+            format!("invalid JSON: {e}"),
         ))
     })?;
-    Ok(LoadedSpec { openapi, label: label.to_string(), sha256 })
+    let map = value.as_object();
+    let openapi = map.and_then(|m| m.get("openapi")).map(|v| v.as_str());
+    check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let at = (inner.line() > 0).then(|| (inner.line(), inner.column()));
+        mismatch(label, path, at, inner)
+    })
+}
+
+fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(label, &e))?;
+    let map = match &value {
+        serde_yaml::Value::Mapping(m) => Some(m),
+        _ => None,
+    };
+    let openapi = map.and_then(|m| m.get("openapi")).map(|v| match v {
+        serde_yaml::Value::String(s) => Some(s.as_str()),
+        _ => None,
+    });
+    if let Some(Some(other)) = map.and_then(|m| m.get("openapi")).map(|v| (!v.is_string()).then_some(v)) {
+        return Err(Diagnostics::single(Diagnostic::error(
+            format!("{label}: #/openapi"),
+            format!("`openapi` must be a version string such as \"3.0.3\", found {}", describe(other)),
+        )));
+    }
+    check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
+    let de = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let at = inner.location().map(|loc| (loc.line(), loc.column()));
+        mismatch(label, path, at, inner)
+    })
 }
 
 /// 1-based line and column (in bytes) of `offset`.

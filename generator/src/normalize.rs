@@ -21,12 +21,14 @@ pub fn normalize(openapi: OpenAPI) -> Result<OpenAPI, Diagnostics> {
     if hoisted.is_empty() && doc == original {
         return Ok(openapi);
     }
-    // Each hoisted target becomes a component, and its own place refers to it.
-    for (target, name) in &hoisted {
-        let Some(schema) = resolve(&original, target).cloned() else { continue };
-        if let Some(slot) = doc.pointer_mut(&unescape(target.trim_start_matches('#'))) {
-            *slot = reference(&format!("{SCHEMAS}{name}"));
-        }
+    // Each hoisted target becomes a component, and its own place refers to it. Deepest first, so a
+    // target inside another one is already a reference when the outer one moves; the content is
+    // taken from the rewritten document, so references inside it are rewritten too.
+    let mut order: Vec<(&String, &String)> = hoisted.iter().collect();
+    order.sort_by_key(|(target, _)| std::cmp::Reverse(target.len()));
+    for (target, name) in order {
+        let Some(slot) = doc.pointer_mut(&unescape(target.trim_start_matches('#'))) else { continue };
+        let schema = std::mem::replace(slot, reference(&format!("{SCHEMAS}{name}")));
         if let Some(schemas) = doc
             .as_object_mut()
             .map(|d| d.entry("components").or_insert_with(|| Value::Object(Map::new())))
