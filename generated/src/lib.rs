@@ -59,6 +59,10 @@ pub mod error_codes;
 #[cfg(feature = "test-util")]
 #[rustfmt::skip]
 pub mod test_util;
+/// The command-line tool over this crate (Cargo feature `cli`).
+#[cfg(feature = "cli")]
+#[rustfmt::skip]
+pub mod cli;
 pub use error_codes::ErrorCode;
 #[rustfmt::skip]
 pub use client::{API, Region};

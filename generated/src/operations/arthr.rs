@@ -169,10 +169,19 @@ impl IssueToken {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -299,7 +308,13 @@ impl ListTenantApiKeys {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -308,7 +323,10 @@ impl ListTenantApiKeys {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -429,12 +447,21 @@ impl CreateTenantApiKey {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -530,10 +557,19 @@ impl GetTenantApiKey {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.api_key_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -635,12 +671,21 @@ impl UpdateTenantApiKey {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.api_key_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -738,9 +783,18 @@ impl DeleteTenantApiKey {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.api_key_id);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -844,10 +898,19 @@ impl GetTenantOidcSessionBySessionId {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.session_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -978,7 +1041,13 @@ impl ListTenantOidcSessions {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -987,7 +1056,10 @@ impl ListTenantOidcSessions {
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1116,10 +1188,19 @@ impl GetTenantOidcSessionById {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,

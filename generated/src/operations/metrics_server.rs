@@ -131,10 +131,19 @@ impl GetAuditQueryStatus {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.execution_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -235,12 +244,21 @@ impl StartAuditQuery {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -340,10 +358,19 @@ impl GetAuditQueryResult {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.execution_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,

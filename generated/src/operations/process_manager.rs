@@ -293,10 +293,19 @@ impl GetProcessToken {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.process_token_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -394,10 +403,19 @@ impl InvalidateProcessToken {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.process_token_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -494,9 +512,18 @@ impl DeleteProcessToken {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.process_token_id);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -587,10 +614,19 @@ impl ListProcessTokens {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -688,12 +724,21 @@ impl CreateProcessToken {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -799,13 +844,22 @@ impl ListProcessDefinitionTags {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .query("exactMatch", self.exact_match.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -909,9 +963,18 @@ impl DeleteTagFromProcessDefinition {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.name);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1018,7 +1081,13 @@ impl TagProcessDefinition {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -1026,7 +1095,10 @@ impl TagProcessDefinition {
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1124,13 +1196,22 @@ impl GetProcessInstance {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1226,12 +1307,21 @@ impl DeleteProcessInstance {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1353,7 +1443,13 @@ impl ListProcessInstances {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -1361,7 +1457,10 @@ impl ListProcessInstances {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1495,13 +1594,22 @@ impl CreateProcessInstanceAndRedirect {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).query("pt", Some(&self.pt));
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1606,14 +1714,23 @@ impl ExportProcessInstancesToCsv {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
         let request = request.accept("text/csv");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1717,12 +1834,21 @@ impl GetProcessInstancesByIds {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1823,13 +1949,22 @@ impl GetProcessInstanceWithParameters {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_instance_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1939,14 +2074,23 @@ impl CreateProcessInstance {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).query("pt", Some(&self.pt));
         let request = match &self.body {
             Some(body) => request.json_body(body),
             None => request,
         };
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -2129,7 +2273,13 @@ impl SearchProcessInstances {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -2143,7 +2293,10 @@ impl SearchProcessInstances {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -2264,10 +2417,19 @@ impl ListCloudSecrets {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -2363,12 +2525,21 @@ impl AddCloudSecret {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -2464,10 +2635,19 @@ impl GetCloudSecret {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -2569,12 +2749,21 @@ impl UpdateCloudSecret {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -2670,9 +2859,18 @@ impl DeleteCloudSecret {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,

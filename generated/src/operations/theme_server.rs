@@ -242,7 +242,13 @@ impl ListCustomPages {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -252,7 +258,10 @@ impl ListCustomPages {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -375,12 +384,21 @@ impl CreateCustomPage {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -481,14 +499,23 @@ impl GetCustomPageByNameAndVersion {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.name)
             .path_param(&self.version);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -587,12 +614,21 @@ impl CreateCustomPagePreview {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -695,14 +731,23 @@ impl ChangeCustomPageStatus {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.custom_page_id)
             .path_param(&self.status);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -800,9 +845,18 @@ impl DeleteCustomPageArchive {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -897,10 +951,19 @@ impl GetCustomPage {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1001,12 +1064,21 @@ impl UpdateCustomPage {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
         let body = &self.body;
         let request = request.json_body(body);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1103,9 +1175,18 @@ impl DeleteCustomPage {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -1230,7 +1311,13 @@ impl GetCustomPageVersions {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -1239,7 +1326,10 @@ impl GetCustomPageVersions {
             .query("size", self.size.as_ref())
             .query("sort", self.sort.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,

@@ -179,7 +179,13 @@ impl GetChecksByKey {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -187,7 +193,10 @@ impl GetChecksByKey {
             .path_param(&self.process_instance_id)
             .query("key", self.key.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -296,14 +305,23 @@ impl GetProcessInstanceImages {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
             .path_param(&self.process_defn_id)
             .path_param(&self.process_instance_id);
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -419,7 +437,13 @@ impl GetProcessInstanceUserData {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -427,7 +451,10 @@ impl GetProcessInstanceUserData {
             .path_param(&self.process_instance_id)
             .query("optimized", self.optimized.as_ref());
         let request = request.accept("application/json");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,
@@ -543,7 +570,13 @@ impl GetProcessInstanceUserDataArchive {
         let value = Self::decode(response).await?;
         Ok(crate::runtime::ResponseValue::new(status, headers, value))
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.build_request().prepare()
+    }
+    fn build_request(self) -> crate::runtime::RequestBuilder {
         let request = self
             .client
             .request(Self::META)
@@ -554,7 +587,10 @@ impl GetProcessInstanceUserDataArchive {
             None => request,
         };
         let request = request.accept("application/zip");
-        request.options(self.options).send().await
+        request.options(self.options)
+    }
+    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+        self.build_request().send().await
     }
     async fn decode(
         response: crate::runtime::Response,

@@ -8,6 +8,8 @@
 
 pub mod api;
 pub mod auth;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod client;
 pub mod env;
 pub mod error;
@@ -34,7 +36,7 @@ pub use long_running::{collect_continuation, run_query, PollOptions, QueryState,
 pub use meta::{AuthKind, HttpMethod, OperationMeta, PathPart};
 pub use pagination::{paginate, PageInfo, PageLike, PageStream};
 pub use permission::Permission;
-pub use request::{RequestBuilder, RequestOptions};
+pub use request::{PreparedRequest, RequestBuilder, RequestOptions};
 pub use response::{ByteStream, EmptyResponse, Response, ResponseValue};
 pub use retry::RetryPolicy;
 pub use secret::{ApiKey, BearerToken};

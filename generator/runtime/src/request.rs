@@ -73,6 +73,38 @@ impl RequestOptions {
     }
 }
 
+/// A request as it would be sent (see [`RequestBuilder::prepare`]); credentials are redacted.
+#[derive(Debug, Clone)]
+pub struct PreparedRequest {
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The full URL.
+    pub url: String,
+    /// The headers, credentials redacted.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl std::fmt::Display for PreparedRequest {
+    /// `METHOD URL`, one `name: value` line per header, then a blank line and the body (as text when
+    /// it is UTF-8, else its size).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} {}", self.method, self.url)?;
+        for (name, value) in &self.headers {
+            writeln!(f, "{name}: {}", value.to_str().unwrap_or("[binary]"))?;
+        }
+        if !self.body.is_empty() {
+            writeln!(f)?;
+            match std::str::from_utf8(&self.body) {
+                Ok(text) => writeln!(f, "{text}")?,
+                Err(_) => writeln!(f, "[{} bytes of binary body]", self.body.len())?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One operation's request, filled in by generated code and sent with [`send`](Self::send).
 ///
 /// Encoding problems are remembered and reported by `send` as [`Error::Encode`].
@@ -322,6 +354,34 @@ impl RequestBuilder {
             url.push_str(&path::encode_component(value));
         }
         reqwest::Url::parse(&url).map_err(|e| Error::encode(format!("invalid request URL: {e}")))
+    }
+
+    /// Builds the request without sending it (for a dry run): method, URL, headers and body, with
+    /// the credentials the operation would carry shown as `[redacted]`.
+    pub fn prepare(mut self) -> Result<PreparedRequest, Error> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        let url = self.build_url()?;
+        let mut headers = self.build_headers()?;
+        let redacted = HeaderValue::from_static("[redacted]");
+        match self.meta.auth {
+            AuthKind::None => {}
+            AuthKind::ApiKey { header } => {
+                if let Ok(name) = HeaderName::from_bytes(header.as_bytes()) {
+                    headers.insert(name, redacted);
+                }
+            }
+            AuthKind::Bearer => {
+                headers.insert(reqwest::header::AUTHORIZATION, HeaderValue::from_static("Bearer [redacted]"));
+            }
+        }
+        Ok(PreparedRequest {
+            method: self.meta.method.as_str(),
+            url: url.to_string(),
+            headers,
+            body: self.body.map(|(b, _)| b).unwrap_or_default(),
+        })
     }
 
     fn build_headers(&mut self) -> Result<HeaderMap, Error> {

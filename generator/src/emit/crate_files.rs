@@ -123,6 +123,7 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
     };
     let enums = api.server.iter().flat_map(|s| &s.variables).filter_map(|v| v.choices.as_ref()).map(|(e, _)| ident(e));
     let d_test = doc("A mock server for testing code that uses this crate (Cargo feature `test-util`).");
+    let d_cli = doc("The command-line tool over this crate (Cargo feature `cli`).");
     quote! {
         #docs
         #![deny(missing_docs)]
@@ -146,6 +147,10 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
         #[cfg(feature = "test-util")]
         #[rustfmt::skip]
         pub mod test_util;
+        #d_cli
+        #[cfg(feature = "cli")]
+        #[rustfmt::skip]
+        pub mod cli;
 
         #codes_use
         #[rustfmt::skip]
@@ -176,6 +181,13 @@ publish = false
 
 [dependencies]
 {dependencies}
+
+# The command-line tool: `cargo install --path . --features cli`.
+[[bin]]
+name = "{name}"
+path = "src/bin/cli.rs"
+required-features = ["cli"]
+doc = false
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}

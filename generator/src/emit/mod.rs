@@ -1,5 +1,6 @@
 //! Stage 4, emit: model → Rust source files (quote → syn → prettyplease), one file per concern.
 
+mod cli;
 mod client;
 mod crate_files;
 mod docs;
@@ -55,6 +56,8 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
     }
     rust("src/client.rs".into(), client::file(api, opts), &mut out);
     rust("src/test_util.rs".into(), test_util::file(api, opts), &mut out);
+    rust("src/cli.rs".into(), cli::file(api), &mut out);
+    rust("src/bin/cli.rs".into(), cli::bin(&opts.crate_name), &mut out);
     if !api.permissions.is_empty() {
         rust("src/permissions.rs".into(), permissions::file(api), &mut out);
     }

@@ -635,6 +635,8 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     let header_doc = doc("Adds a request header the spec does not declare.");
     let timeout_doc = doc("Sets the timeout of each attempt of this request, overriding the client's.");
     let send_doc = doc("Sends the request; retries, authentication and error decoding are handled by the client.");
+    let prepare_doc =
+        doc("The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.");
     let send_meta_doc = doc("Like `send`, and keeps the response's status, headers and request id with the value.");
     quote! {
         #docs
@@ -692,11 +694,20 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
                 Ok(crate::runtime::ResponseValue::new(status, headers, value))
             }
 
-            async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+            #prepare_doc
+            pub fn prepare(self) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+                self.build_request().prepare()
+            }
+
+            fn build_request(self) -> crate::runtime::RequestBuilder {
                 let request = self.client.request(Self::META) #(#wire)*;
                 #body_wire
                 #accept
-                request.options(self.options).send().await
+                request.options(self.options)
+            }
+
+            async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
+                self.build_request().send().await
             }
 
             async fn decode(response: crate::runtime::Response) -> Result<#ret, crate::runtime::Error> {

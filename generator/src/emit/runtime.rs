@@ -13,6 +13,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "lib.rs",
     "api.rs",
     "auth.rs",
+    "cli.rs",
     "client.rs",
     "env.rs",
     "error.rs",

@@ -24,6 +24,8 @@ pub const BUILDER_RESERVED: &[&str] = &[
     "send",
     "send_with_meta",
     "dispatch",
+    "prepare",
+    "build_request",
     "decode",
     "header",
     "query_param",

@@ -1,0 +1,596 @@
+//! A command-line tool over the SDK (Cargo feature `cli`): `<bin> <service> <operation> [--<param>
+//! VALUE]... [--body FILE|-]`. The generated crate describes every operation as an
+//! [`OperationCommand`] (flags, help, and a function that fills the typed request builder); this
+//! module parses the command line (clap), configures the client from the same environment variables
+//! as `from_env` (flags override them), runs the operation and prints the result.
+//!
+//! Output: JSON on stdout (pretty on a terminal, compact otherwise); `--all-pages` streams every item
+//! of a paged list as JSON lines; downloads go to `--output FILE` (or stdout); errors go to stderr.
+//! Exit codes: 0 success, 2 usage error, 3 HTTP error (the server answered with an error status),
+//! 4 transport error (connection, DNS, TLS, timeout), 5 any other error (configuration, auth,
+//! decoding).
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use super::api::ApiDescription;
+use super::auth::BoxFuture;
+use super::client::{Client, ClientBuilder};
+use super::error::Error;
+use super::error_code::ErrorCodeTable;
+use super::meta::OperationMeta;
+use super::pagination::PageStream;
+use super::request::PreparedRequest;
+use super::response::{ByteStream, EmptyResponse};
+
+/// Exit code of a usage error (clap's too).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the server answered with an error status.
+pub const EXIT_HTTP: u8 = 3;
+/// Exit code when the request could not be sent or the response not received.
+pub const EXIT_TRANSPORT: u8 = 4;
+/// Exit code of any other failure.
+pub const EXIT_OTHER: u8 = 5;
+
+/// One flag of an operation command.
+#[derive(Debug)]
+pub struct CliParam {
+    /// The flag, without `--` (kebab case), e.g. `process-defn-id`.
+    pub flag: &'static str,
+    /// Its help line.
+    pub help: &'static str,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Whether it may be repeated (an array parameter).
+    pub multiple: bool,
+}
+
+/// How an operation takes a request body on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliBody {
+    /// No body.
+    None,
+    /// `--body FILE|-`, optional.
+    Optional,
+    /// `--body FILE|-`, required.
+    Required,
+}
+
+/// One operation as a command: generated per operation.
+#[derive(Debug)]
+pub struct OperationCommand {
+    /// The service subcommand (kebab case), e.g. `process-manager`.
+    pub service: &'static str,
+    /// The operation subcommand (kebab case), e.g. `create-process-token`.
+    pub name: &'static str,
+    /// The operation's metadata.
+    pub meta: &'static OperationMeta,
+    /// One line of help.
+    pub about: &'static str,
+    /// The full help: description, method and path, permission, error codes.
+    pub long_about: &'static str,
+    /// Its parameters as flags.
+    pub params: &'static [CliParam],
+    /// Its body.
+    pub body: CliBody,
+    /// Whether `--all-pages` applies.
+    pub paged: bool,
+    /// Fills the typed request from the invocation and runs it.
+    pub run: fn(Client, Invocation) -> BoxFuture<'static, Result<Output, Error>>,
+}
+
+/// What the command line gave an operation.
+#[derive(Debug, Default)]
+pub struct Invocation {
+    values: BTreeMap<String, Vec<String>>,
+    body: Option<Vec<u8>>,
+    /// `--all-pages`.
+    pub all_pages: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+}
+
+impl Invocation {
+    fn bad(flag: &str, value: &str, why: impl std::fmt::Display) -> Error {
+        Error::config(format!("--{flag} `{value}`: {why}"))
+    }
+
+    /// The text of a flag given once.
+    pub fn string(&self, flag: &str) -> Option<String> {
+        self.values.get(flag).and_then(|v| v.first()).cloned()
+    }
+
+    /// A required flag's text (clap has already checked it is there).
+    pub fn required(&self, flag: &str) -> Result<String, Error> {
+        self.string(flag).ok_or_else(|| Error::config(format!("--{flag} is required")))
+    }
+
+    /// A flag parsed with `FromStr` (numbers, booleans, enums, dates).
+    pub fn parse<T: std::str::FromStr>(&self, flag: &str) -> Result<Option<T>, Error>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.string(flag) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|e| Self::bad(flag, &v, e)),
+        }
+    }
+
+    /// Every value of a repeated flag, each parsed with `FromStr`.
+    pub fn parse_all<T: std::str::FromStr>(&self, flag: &str) -> Result<Option<Vec<T>>, Error>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let Some(values) = self.values.get(flag) else { return Ok(None) };
+        values.iter().map(|v| v.parse().map_err(|e| Self::bad(flag, v, e))).collect::<Result<_, _>>().map(Some)
+    }
+
+    /// A flag given as JSON text (objects, unions).
+    pub fn json<T: serde::de::DeserializeOwned>(&self, flag: &str) -> Result<Option<T>, Error> {
+        match self.string(flag) {
+            None => Ok(None),
+            Some(v) => serde_json::from_str(&v).map(Some).map_err(|e| Self::bad(flag, &v, e)),
+        }
+    }
+
+    /// The body read from `--body`, decoded as JSON.
+    pub fn body_json<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
+        match &self.body {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map(Some)
+                .map_err(|e| Error::config(format!("--body is not the operation's JSON body: {e}"))),
+        }
+    }
+
+    /// The body read from `--body`, as bytes.
+    pub fn body_bytes(&self) -> Option<bytes::Bytes> {
+        self.body.clone().map(bytes::Bytes::from)
+    }
+
+    /// The body read from `--body`, as text.
+    pub fn body_text(&self) -> Option<String> {
+        self.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+}
+
+/// What an operation produced, for printing.
+pub enum Output {
+    /// A JSON value.
+    Json(serde_json::Value),
+    /// Text.
+    Text(String),
+    /// The items of every page, as JSON.
+    Items(std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<serde_json::Value, Error>> + Send>>),
+    /// A download.
+    Bytes(ByteStream),
+    /// A response without a body.
+    Empty(EmptyResponse),
+    /// The request a dry run would have sent.
+    Prepared(PreparedRequest),
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Output::Json(_) => "Output::Json",
+            Output::Text(_) => "Output::Text",
+            Output::Items(_) => "Output::Items",
+            Output::Bytes(_) => "Output::Bytes",
+            Output::Empty(_) => "Output::Empty",
+            Output::Prepared(_) => "Output::Prepared",
+        })
+    }
+}
+
+impl Output {
+    /// Any serializable value as JSON.
+    pub fn json<T: serde::Serialize>(value: &T) -> Result<Output, Error> {
+        serde_json::to_value(value)
+            .map(Output::Json)
+            .map_err(|e| Error::config(format!("the response does not serialize: {e}")))
+    }
+
+    /// Every item of a paged list, as JSON.
+    pub fn items<T: serde::Serialize + Send + 'static>(stream: PageStream<T>) -> Output {
+        let items = futures_util::StreamExt::map(stream, |item| {
+            item.and_then(|i| {
+                serde_json::to_value(&i).map_err(|e| Error::config(format!("an item does not serialize: {e}")))
+            })
+        });
+        Output::Items(Box::pin(items))
+    }
+}
+
+/// The clap command of the whole tool.
+fn command(api: &'static ApiDescription, commands: &'static [OperationCommand]) -> Command {
+    let prefix = api.env_prefix;
+    let mut root = Command::new(api.name)
+        .version(api.version)
+        .about(format!("Command-line client of the {} API, generated with its SDK.", api.name))
+        .long_about(format!(
+            "Command-line client of the {} API, generated with its SDK.\n\n\
+             Configuration comes from the same environment variables as the SDK's `from_env` \
+             ({prefix}_API_KEY or {prefix}_BEARER_TOKEN, the server variables, {prefix}_BASE_URL, \
+             {prefix}_ALLOW_INSECURE_HTTP); the flags below override them. Secrets are never printed.\n\n\
+             Exit codes: 0 success, 2 usage error, 3 HTTP error, 4 transport error, 5 other error.",
+            api.name
+        ))
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(
+            Arg::new("base-url")
+                .long("base-url")
+                .global(true)
+                .value_name("URL")
+                .help(format!("The base URL (overrides {prefix}_BASE_URL and the server variables)")),
+        )
+        .arg(
+            Arg::new("allow-insecure-http")
+                .long("allow-insecure-http")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Allow a plain http:// base URL to a host that is not a loopback address"),
+        )
+        .arg(Arg::new("timeout").long("timeout").global(true).value_name("SECONDS").help("Timeout of each attempt"))
+        .arg(
+            Arg::new("dry-run")
+                .long("dry-run")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print the request (credentials redacted) instead of sending it"),
+        )
+        .arg(
+            Arg::new("compact")
+                .long("compact")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Compact JSON even on a terminal"),
+        );
+    for var in api.server.map(|s| s.variables).unwrap_or_default() {
+        let mut arg = Arg::new(var.setter).long(var.setter).global(true).value_name("VALUE").help(format!(
+            "Server variable `{}` (overrides {})",
+            var.name,
+            super::env::variable_name(prefix, var.setter)
+        ));
+        if !var.allowed.is_empty() {
+            arg = arg.value_parser(clap::builder::PossibleValuesParser::new(var.allowed.iter().copied()));
+        }
+        root = root.arg(arg);
+    }
+    let mut services: BTreeMap<&str, Command> = BTreeMap::new();
+    for op in commands {
+        let service = services.remove(op.service).unwrap_or_else(|| {
+            Command::new(op.service)
+                .about(format!("Operations of the {} service", op.service))
+                .subcommand_required(true)
+        });
+        let mut sub = Command::new(op.name).about(op.about).long_about(op.long_about);
+        if op.meta.deprecated {
+            sub = sub.about(format!("[deprecated] {}", op.about));
+        }
+        for p in op.params {
+            let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help).required(p.required);
+            if p.multiple {
+                arg = arg.action(ArgAction::Append);
+            }
+            sub = sub.arg(arg);
+        }
+        if op.body != CliBody::None {
+            sub = sub.arg(
+                Arg::new("body")
+                    .long("body")
+                    .value_name("FILE|-")
+                    .required(op.body == CliBody::Required)
+                    .help("The request body: a file, or - for standard input"),
+            );
+        }
+        if op.paged {
+            sub = sub.arg(
+                Arg::new("all-pages")
+                    .long("all-pages")
+                    .action(ArgAction::SetTrue)
+                    .help("Stream every item of every page as JSON lines"),
+            );
+        }
+        sub = sub.arg(Arg::new("output").long("output").short('o').value_name("FILE").help("Write the result to FILE"));
+        services.insert(op.service, service.subcommand(sub));
+    }
+    for (_, s) in services {
+        root = root.subcommand(s);
+    }
+    root.subcommand(
+        Command::new("permissions")
+            .about("The permissions the given operations need (operation ids or commands)")
+            .arg(Arg::new("operation").num_args(1..).required(true))
+            .arg(Arg::new("for-tenant").long("for-tenant").value_name("TENANT").help("Fill the placeholders")),
+    )
+    .subcommand(
+        Command::new("error-code")
+            .about("Explains a documented error code")
+            .arg(Arg::new("code").required(true).value_parser(clap::value_parser!(i64))),
+    )
+    .subcommand(
+        Command::new("completions")
+            .about("Prints a shell completion script")
+            .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
+    )
+}
+
+/// Runs the tool with the process's arguments and environment.
+pub fn main(
+    api: &'static ApiDescription,
+    commands: &'static [OperationCommand],
+    error_tables: &'static [&'static ErrorCodeTable],
+) -> ExitCode {
+    run(api, commands, error_tables, std::env::args_os().collect(), &|name| std::env::var(name).ok())
+}
+
+/// Runs the tool with these arguments and environment (for tests).
+pub fn run(
+    api: &'static ApiDescription,
+    commands: &'static [OperationCommand],
+    error_tables: &'static [&'static ErrorCodeTable],
+    args: Vec<std::ffi::OsString>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ExitCode {
+    let matches = match command(api, commands).try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match matches.subcommand() {
+        Some(("permissions", m)) => permissions(commands, m),
+        Some(("error-code", m)) => error_code(error_tables, m),
+        Some(("completions", m)) => {
+            if let Some(shell) = m.get_one::<clap_complete::Shell>("shell") {
+                clap_complete::generate(*shell, &mut command(api, commands), api.name, &mut std::io::stdout());
+            }
+            ExitCode::SUCCESS
+        }
+        Some((service, m)) => match m.subcommand() {
+            Some((name, op_matches)) => match commands.iter().find(|c| c.service == service && c.name == name) {
+                Some(op) => run_operation(api, op, &matches, op_matches, env),
+                None => ExitCode::from(EXIT_USAGE),
+            },
+            None => ExitCode::from(EXIT_USAGE),
+        },
+        None => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+fn permissions(commands: &'static [OperationCommand], m: &ArgMatches) -> ExitCode {
+    let tenant = m.get_one::<String>("for-tenant");
+    let mut seen = Vec::new();
+    for wanted in m.get_many::<String>("operation").into_iter().flatten() {
+        let Some(op) = commands.iter().find(|c| c.meta.operation_id == wanted || c.name == wanted) else {
+            eprintln!("error: no operation `{wanted}`");
+            return ExitCode::from(EXIT_USAGE);
+        };
+        match op.meta.permission {
+            Some(p) => {
+                let text = match tenant {
+                    Some(t) => p.for_tenant(t),
+                    None => p.template.to_owned(),
+                };
+                if !seen.contains(&text) {
+                    println!("{text}");
+                    seen.push(text);
+                }
+            }
+            None => eprintln!("{}: no permission documented", op.meta.operation_id),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn error_code(tables: &'static [&'static ErrorCodeTable], m: &ArgMatches) -> ExitCode {
+    let Some(code) = m.get_one::<i64>("code").copied() else { return ExitCode::from(EXIT_USAGE) };
+    let mut found = false;
+    for table in tables {
+        if let Some(info) = table.lookup(code) {
+            println!("{} {}: {} — {}", table.service, info.code, info.name, info.description);
+            found = true;
+        }
+    }
+    if found {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error code {code} is not documented");
+        ExitCode::from(EXIT_OTHER)
+    }
+}
+
+/// The environment overlaid with the flags: a flag wins over its variable.
+fn overlay<'a>(
+    api: &'static ApiDescription,
+    root: &'a ArgMatches,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    dry_run: bool,
+) -> impl Fn(&str) -> Option<String> + 'a {
+    let prefix = api.env_prefix;
+    move |name: &str| {
+        let flag = |id: &str| root.get_one::<String>(id).cloned();
+        let suffix = name.strip_prefix(prefix).and_then(|s| s.strip_prefix('_')).unwrap_or_default();
+        let from_flag = match suffix {
+            "BASE_URL" => flag("base-url"),
+            "ALLOW_INSECURE_HTTP" => root.get_flag("allow-insecure-http").then(|| "1".to_owned()),
+            _ => api
+                .server
+                .map(|s| s.variables)
+                .unwrap_or_default()
+                .iter()
+                .find(|v| super::env::variable_name(prefix, v.setter) == name)
+                .and_then(|v| flag(v.setter)),
+        };
+        let value = from_flag.or_else(|| env(name));
+        // A dry run sends nothing, so it needs no credentials.
+        match (suffix, value) {
+            ("API_KEY", None) if dry_run && env(&format!("{prefix}_BEARER_TOKEN")).is_none() => {
+                Some("dry-run".to_owned())
+            }
+            (_, value) => value,
+        }
+    }
+}
+
+fn read_body(source: &str) -> Result<Vec<u8>, Error> {
+    if source == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| Error::config(format!("cannot read the body from standard input: {e}")))?;
+        Ok(buf)
+    } else {
+        std::fs::read(source).map_err(|e| Error::config(format!("cannot read the body from `{source}`: {e}")))
+    }
+}
+
+fn exit_for(err: &Error) -> u8 {
+    match err {
+        Error::Http(_) | Error::UnexpectedStatus(_) => EXIT_HTTP,
+        Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
+        Error::Auth { source: Some(inner), .. } => exit_for(inner),
+        _ => EXIT_OTHER,
+    }
+}
+
+fn report(err: &Error) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {err}");
+    if let Some(http) = err.http_error() {
+        let _ = writeln!(stderr, "status: {}", http.status);
+        if let Some(code) = http.code {
+            let name = http.error_code.map(|c| format!(" ({})", c.name)).unwrap_or_default();
+            let _ = writeln!(stderr, "code: {code}{name}");
+        }
+    }
+    ExitCode::from(exit_for(err))
+}
+
+fn run_operation(
+    api: &'static ApiDescription,
+    op: &'static OperationCommand,
+    root: &ArgMatches,
+    m: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ExitCode {
+    let dry_run = root.get_flag("dry-run");
+    let lookup = overlay(api, root, env, dry_run);
+    let mut builder = match ClientBuilder::new(api).apply_env_from(lookup) {
+        Ok(b) => b,
+        Err(e) => return report(&e),
+    };
+    if let Some(timeout) = root.get_one::<String>("timeout") {
+        match timeout.parse::<f64>() {
+            Ok(s) if s.is_finite() && s > 0.0 => builder = builder.timeout(std::time::Duration::from_secs_f64(s)),
+            _ => {
+                eprintln!("error: --timeout `{timeout}` is not a number of seconds");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let client = match builder.build() {
+        Ok(c) => c,
+        Err(e) => return report(&e),
+    };
+    let mut invocation =
+        Invocation { all_pages: op.paged && m.get_flag("all-pages"), dry_run, ..Invocation::default() };
+    for p in op.params {
+        if let Some(values) = m.get_many::<String>(p.flag) {
+            invocation.values.insert(p.flag.to_owned(), values.cloned().collect());
+        }
+    }
+    if op.body != CliBody::None {
+        if let Some(source) = m.get_one::<String>("body") {
+            match read_body(source) {
+                Ok(bytes) => invocation.body = Some(bytes),
+                Err(e) => return report(&e),
+            }
+        }
+    }
+    let output_path = m.get_one::<String>("output").cloned();
+    let pretty = !root.get_flag("compact") && std::io::stdout().is_terminal();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_OTHER);
+        }
+    };
+    runtime.block_on(async move {
+        let output = match (op.run)(client, invocation).await {
+            Ok(o) => o,
+            Err(e) => return report(&e),
+        };
+        match print(output, output_path.as_deref(), pretty).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report(&e),
+        }
+    })
+}
+
+fn sink(path: Option<&str>) -> Result<Box<dyn Write>, Error> {
+    match path {
+        None | Some("-") => Ok(Box::new(std::io::stdout().lock())),
+        Some(p) => std::fs::File::create(p)
+            .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>)
+            .map_err(|e| Error::config(format!("cannot write `{p}`: {e}"))),
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::config(format!("cannot write the output: {e}"))
+}
+
+async fn print(output: Output, path: Option<&str>, pretty: bool) -> Result<(), Error> {
+    let progress = std::io::stderr().is_terminal();
+    let mut out = sink(path)?;
+    match output {
+        Output::Json(value) => {
+            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
+            writeln!(out, "{}", text.unwrap_or_default()).map_err(io)?;
+        }
+        Output::Text(text) => writeln!(out, "{text}").map_err(io)?,
+        Output::Prepared(request) => write!(out, "{request}").map_err(io)?,
+        Output::Empty(empty) => {
+            let mut value = serde_json::json!({ "status": empty.status });
+            if let Some(location) = empty.location() {
+                value["location"] = location.into();
+            }
+            writeln!(out, "{value}").map_err(io)?;
+        }
+        Output::Items(mut items) => {
+            let mut n = 0u64;
+            while let Some(item) = futures_util::StreamExt::next(&mut items).await {
+                writeln!(out, "{}", item?).map_err(io)?;
+                n += 1;
+                if progress {
+                    eprint!("\r{n} items");
+                }
+            }
+            if progress {
+                eprintln!("\r{n} items");
+            }
+        }
+        Output::Bytes(mut stream) => {
+            let mut n = 0u64;
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                let chunk = chunk?;
+                out.write_all(&chunk).map_err(io)?;
+                n += chunk.len() as u64;
+                if progress && path.is_some() {
+                    eprint!("\r{n} bytes");
+                }
+            }
+            if progress && path.is_some() {
+                eprintln!("\r{n} bytes");
+            }
+        }
+    }
+    out.flush().map_err(io)
+}

@@ -1,0 +1,170 @@
+//! The generated command-line tool (`trustx`, Cargo feature `cli`) run as a process against a local
+//! HTTP server (the SDK's own test kit, a real server on loopback).
+
+#![allow(deprecated)] // the V2 watchlist operations are deprecated in the spec
+
+mod workspace;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus, ProcessToken};
+use trustx::test_util::{MockServer, MOCK_API_KEY};
+
+/// `target/debug/trustx`, built once per test binary with the `cli` feature.
+fn binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = workspace::workspace();
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "trustx", "--features", "cli", "--bin", "trustx"])
+            .current_dir(&root)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the trustx binary failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        let target = if target.is_absolute() { target } else { root.join(target) };
+        target.join("debug").join(format!("trustx{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
+/// Runs the tool with `args`, pointed at `mock` through the environment, `stdin` on standard input.
+async fn run(mock: &MockServer, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env_clear()
+        .env("TRUSTX_API_KEY", MOCK_API_KEY)
+        .env("TRUSTX_BASE_URL", mock.uri())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn trustx");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait")).await.expect("join")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn instance(id: &str) -> ProcessInstance {
+    ProcessInstance::default().with_id(id).with_status(ProcessInstanceStatus::CompletedEndedSuccess)
+}
+
+#[tokio::test]
+async fn all_pages_streams_every_item_as_json_lines() {
+    let mock = MockServer::start().await;
+    for (page, ids, last) in [(0, vec!["a", "b"], false), (1, vec!["c"], true)] {
+        let items: Vec<ProcessInstance> = ids.into_iter().map(instance).collect();
+        let body = Page::default().with_content(items).with_number(page).with_last(last);
+        mock.process_manager().list_process_instances().query("page", page).respond(200, &body).await;
+    }
+    let out = run(&mock, &["process-manager", "list-process-instances", "--size", "2", "--all-pages"], b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let ids: Vec<&str> = lines.iter().filter_map(|v| v["id"].as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn a_post_takes_its_body_from_stdin() {
+    let mock = MockServer::start().await;
+    let created =
+        mock.process_manager().create_process_token().respond(201, &ProcessToken::default().with_id("pt-9")).await;
+    let body = br#"{"name": "n-1", "processDefnName": "Onboarding", "status": "ACTIVE", "parameters": {"ID": "42"}}"#;
+    let out = run(&mock, &["--compact", "process-manager", "create-process-token", "--body", "-"], body).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(printed["id"], "pt-9");
+    let received = created.requests().await;
+    assert_eq!(received.len(), 1);
+    let sent = received[0].body.as_ref().expect("a typed body");
+    assert_eq!((sent.name.as_str(), sent.process_defn_name.as_str()), ("n-1", "Onboarding"));
+    assert_eq!(sent.parameters.as_ref().and_then(|p| p.get("ID")), Some(&"42".into()));
+}
+
+#[tokio::test]
+async fn a_download_goes_to_the_output_file() {
+    let mock = MockServer::start().await;
+    let image: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    mock.watchlist_manager().get_watchlist_member_image().respond_bytes(200, image.clone(), "image/jpeg").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("member.jpg");
+    let file_arg = file.to_string_lossy().into_owned();
+    let args = [
+        "watchlist-manager",
+        "get-watchlist-member-image",
+        "--watchlist-id",
+        "w1",
+        "--watchlist-member-id",
+        "m1",
+        "--output",
+        &file_arg,
+    ];
+    let out = run(&mock, &args, b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&file).expect("the file"), image);
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", text(&out.stdout));
+}
+
+#[tokio::test]
+async fn an_http_error_prints_status_code_and_message_and_exits_3() {
+    let mock = MockServer::start().await;
+    mock.watchlist_manager().get_watchlist_v2().respond_error(404, 20, "Watchlist w9 not found").await;
+    let out = run(&mock, &["watchlist-manager", "get-watchlist-v2", "--watchlist-id", "w9"], b"").await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
+    assert!(stderr.contains("WatchlistNotFound (20)"), "{stderr}");
+    assert!(stderr.contains("Watchlist w9 not found"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_request_with_the_key_redacted() {
+    let mock = MockServer::start().await;
+    let key = "do-not-print-me-123";
+    let child = Command::new(binary())
+        .args(["--dry-run", "arthr", "issue-token"])
+        .env_clear()
+        .env("TRUSTX_API_KEY", key)
+        .env("TRUSTX_BASE_URL", mock.uri())
+        .output()
+        .expect("run");
+    let stdout = text(&child.stdout);
+    assert!(child.status.success(), "{}", text(&child.stderr));
+    assert!(stdout.starts_with(&format!("POST {}/api/arthr/apiKeys/issue", mock.uri())), "{stdout}");
+    assert!(stdout.contains("x-api-key: [redacted]"), "{stdout}");
+    assert!(!stdout.contains(key) && !text(&child.stderr).contains(key), "the key was printed");
+    assert!(mock.wiremock().received_requests().await.unwrap_or_default().is_empty(), "a dry run sends nothing");
+}
+
+#[tokio::test]
+async fn a_usage_error_exits_2() {
+    let mock = MockServer::start().await;
+    let out = run(&mock, &["process-manager", "create-process-token", "--no-such-flag"], b"").await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--no-such-flag"), "{}", text(&out.stderr));
+    let missing = run(&mock, &["watchlist-manager", "get-watchlist-v2"], b"").await;
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("--watchlist-id"), "{}", text(&missing.stderr));
+}
+
+#[tokio::test]
+async fn permissions_and_error_codes_are_explained() {
+    let mock = MockServer::start().await;
+    let out = run(&mock, &["permissions", "getWatchlistV2", "list-tenant-api-keys", "--for-tenant", "acme"], b"").await;
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout).lines().collect::<Vec<_>>(),
+        ["TNT#acme#WatchlistManager:getWatchlistV2", "TNT#acme#ArthrServer:listTenantApiKeys"]
+    );
+    let out = run(&mock, &["error-code", "20"], b"").await;
+    assert!(text(&out.stdout).contains("WatchlistNotFound"), "{}", text(&out.stdout));
+    let out = run(&mock, &["completions", "bash"], b"").await;
+    assert!(out.status.success() && text(&out.stdout).contains("trustx"), "a completion script");
+}
