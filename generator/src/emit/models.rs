@@ -415,6 +415,21 @@ fn tagged_tokens(def: &TypeDef, property: &str, variants: &[(String, String, Typ
         quote!(Self::#v(inner) => (#tag, serde_json::to_value(inner).map_err(serde::ser::Error::custom)?),)
     });
     let unknown_doc = doc("A variant this version of the SDK does not know, kept as received.");
+    // With no known variant, everything is `Unknown` and written back as it came.
+    let ser_body = if variants.is_empty() {
+        quote! { match self { Self::Unknown(value) => value.serialize(serializer) } }
+    } else {
+        quote! {
+            let (tag, mut value) = match self {
+                #(#ser_arms)*
+                Self::Unknown(value) => return value.serialize(serializer),
+            };
+            if let serde_json::Value::Object(map) = &mut value {
+                map.entry(#property).or_insert_with(|| serde_json::Value::String(tag.to_string()));
+            }
+            value.serialize(serializer)
+        }
+    };
     quote! {
         #docs
         #dep
@@ -427,14 +442,7 @@ fn tagged_tokens(def: &TypeDef, property: &str, variants: &[(String, String, Typ
         }
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let (tag, mut value) = match self {
-                    #(#ser_arms)*
-                    Self::Unknown(value) => return value.serialize(serializer),
-                };
-                if let serde_json::Value::Object(map) = &mut value {
-                    map.entry(#property).or_insert_with(|| serde_json::Value::String(tag.to_string()));
-                }
-                value.serialize(serializer)
+                #ser_body
             }
         }
         impl<'de> serde::Deserialize<'de> for #name {
