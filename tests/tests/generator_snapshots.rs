@@ -15,11 +15,9 @@
 
 use sdk_codegen::model::{Api, TypeKind, TypeRef};
 use sdk_codegen::{build_model, generate, Generated, Options};
-use std::path::{Path, PathBuf};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
-}
+mod workspace;
+use workspace::workspace;
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     let path = workspace().join("tests/fixtures/features").join(format!("{name}.yaml"));

@@ -15,12 +15,8 @@ struct Args {
     strict: bool,
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
-}
-
 fn parse(args: &[String]) -> Result<Args, String> {
-    let root = workspace_root();
+    let root = crate::workspace_root();
     let mut parsed = Args {
         check: false,
         spec: root.join("spec/trustx.yaml"),
@@ -58,7 +54,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
 
 /// How the spec is named in headers: relative to the workspace when inside it, else its file name.
 fn label(spec: &Path) -> String {
-    let root = workspace_root();
+    let root = crate::workspace_root();
     let abs = spec.canonicalize().unwrap_or_else(|_| spec.to_path_buf());
     let root = root.canonicalize().unwrap_or(root);
     match abs.strip_prefix(&root) {

@@ -7,9 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-use serde_yaml::Value;
+use std::path::PathBuf;
 
 use crate::reference::{self, normalize_path, RefOperation, Reference};
 
@@ -20,8 +18,6 @@ Checks spec/trustx.yaml against the vendor's API reference text
 Exits non-zero on any discrepancy.
 
 --list-reference  print the operations parsed from the reference (one per line) and exit";
-
-const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// One operation of the spec, reduced to what is compared.
 #[derive(Debug, Clone)]
@@ -35,11 +31,8 @@ struct SpecOperation {
     responses: BTreeMap<String, BTreeSet<u32>>,
     /// Malformed extension values and the like.
     problems: Vec<String>,
-}
-
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
+    /// `x-evidence`: observed in public clients, not in the reference.
+    evidence: Vec<String>,
 }
 
 struct Options {
@@ -49,7 +42,7 @@ struct Options {
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-    let root = workspace_root();
+    let root = crate::workspace_root();
     let mut opts = Options {
         reference: root.join("../shared/seed/trustx-api-reference.txt"),
         spec: root.join("spec/trustx.yaml"),
@@ -95,11 +88,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let spec_text = std::fs::read_to_string(&opts.spec)
         .map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
-    let spec: Value = serde_yaml::from_str(&spec_text)
-        .map_err(|e| format!("cannot parse the spec {} as YAML: {e}", opts.spec.display()))?;
+    let (_, api, _) = sdk_codegen::build_model(spec_text.as_bytes(), &opts.spec.to_string_lossy())
+        .map_err(|d| format!("the spec {} does not model:\n{d}", opts.spec.display()))?;
 
     let reference = reference::parse(&text);
-    let spec_ops = spec_operations(&spec)?;
+    let spec_ops = spec_operations(&api);
     let report = compare(&reference, &spec_ops);
 
     println!("verify-spec");
@@ -157,129 +150,35 @@ fn key(method: &str, path: &str) -> (String, String) {
     (method.to_ascii_uppercase(), normalize_path(path))
 }
 
-/// Follows a local `$ref` (`#/components/responses/X`) to its target.
-fn resolve<'a>(root: &'a Value, mut v: &'a Value) -> Result<&'a Value, String> {
-    for _ in 0..16 {
-        let Some(r) = v.get("$ref") else {
-            return Ok(v);
-        };
-        let r = r.as_str().ok_or_else(|| "`$ref` is not a string".to_string())?;
-        let pointer = r.strip_prefix("#/").ok_or_else(|| format!("`$ref: {r}` is not a local reference"))?;
-        let mut target = root;
-        for part in pointer.split('/') {
-            let part = part.replace("~1", "/").replace("~0", "~");
-            target = target.get(part.as_str()).ok_or_else(|| format!("`$ref: {r}` does not resolve"))?;
-        }
-        v = target;
-    }
-    Err("`$ref` chain too long (cycle?)".to_string())
-}
-
-fn value_key(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => serde_yaml::to_string(other).map(|s| s.trim().to_string()).unwrap_or_else(|_| "?".to_string()),
-    }
-}
-
-fn as_code(v: &Value) -> Option<u32> {
-    v.as_u64().and_then(|n| u32::try_from(n).ok())
-}
-
-fn flag(op: &Value, name: &str, problems: &mut Vec<String>) -> bool {
-    match op.get(name) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            problems.push(format!("`{name}` is not a boolean: {}", value_key(other)));
-            false
-        }
-    }
-}
-
-fn spec_operations(spec: &Value) -> Result<Vec<SpecOperation>, String> {
-    let paths = spec
-        .get("paths")
-        .ok_or_else(|| "the spec has no `paths`".to_string())?
-        .as_mapping()
-        .ok_or_else(|| "the spec's `paths` is not a mapping".to_string())?;
+/// The spec's operations as the generator models them: one reading of the spec, the generator's.
+fn spec_operations(api: &sdk_codegen::model::Api) -> Vec<SpecOperation> {
     let mut ops = Vec::new();
-    for (path, item) in paths {
-        let path = value_key(path);
-        let item = resolve(spec, item).map_err(|e| format!("paths.{path}: {e}"))?;
-        let Some(item) = item.as_mapping() else {
-            return Err(format!("paths.{path} is not a mapping"));
-        };
-        for (method, op) in item {
-            let method = value_key(method);
-            if !HTTP_METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let mut problems = Vec::new();
-            let permission = match op.get("x-permission") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(other) => {
-                    problems.push(format!("`x-permission` is not a string: {}", value_key(other)));
-                    None
-                }
-            };
-            let deprecated = flag(op, "deprecated", &mut problems);
-            let beta = flag(op, "x-beta", &mut problems);
-            let mut responses = BTreeMap::new();
-            match op.get("responses").map(Value::as_mapping) {
-                None => problems.push("no `responses`".to_string()),
-                Some(None) => problems.push("`responses` is not a mapping".to_string()),
-                Some(Some(map)) => {
-                    for (status, resp) in map {
-                        let status = value_key(status);
-                        let mut codes = BTreeSet::new();
-                        match resolve(spec, resp) {
-                            Err(e) => problems.push(format!("response {status}: {e}")),
-                            Ok(resp) => match resp.get("x-error-codes") {
-                                None | Some(Value::Null) => {}
-                                Some(Value::Sequence(items)) => {
-                                    for item in items {
-                                        let code = as_code(item).or_else(|| item.get("code").and_then(as_code));
-                                        match code {
-                                            Some(c) => {
-                                                if !codes.insert(c) {
-                                                    problems.push(format!(
-                                                        "response {status}: `x-error-codes` repeats {c}"
-                                                    ));
-                                                }
-                                            }
-                                            None => problems.push(format!(
-                                                "response {status}: `x-error-codes` item is neither an integer nor {{code: integer}}: {}",
-                                                value_key(item)
-                                            )),
-                                        }
-                                    }
-                                }
-                                Some(other) => problems.push(format!(
-                                    "response {status}: `x-error-codes` is not a list: {}",
-                                    value_key(other)
-                                )),
-                            },
-                        }
-                        responses.insert(status, codes);
-                    }
+    for op in api.services.iter().flat_map(|s| &s.operations) {
+        let mut problems = Vec::new();
+        let mut responses = BTreeMap::new();
+        for r in &op.responses {
+            let mut codes = BTreeSet::new();
+            for (code, _) in &r.error_codes {
+                match u32::try_from(*code) {
+                    Ok(c) if codes.insert(c) => {}
+                    Ok(c) => problems.push(format!("response {}: `x-error-codes` repeats {c}", r.status_key)),
+                    Err(_) => problems.push(format!("response {}: code {code} is out of range", r.status_key)),
                 }
             }
-            ops.push(SpecOperation {
-                method: method.to_ascii_uppercase(),
-                path: path.clone(),
-                permission,
-                deprecated,
-                beta,
-                responses,
-                problems,
-            });
+            responses.insert(r.status_key.clone(), codes);
         }
+        ops.push(SpecOperation {
+            method: op.method.clone(),
+            path: op.path.clone(),
+            permission: op.permission.as_ref().map(|p| p.template.clone()),
+            deprecated: op.deprecated,
+            beta: op.beta,
+            responses,
+            problems,
+            evidence: op.evidence.clone(),
+        });
     }
-    Ok(ops)
+    ops
 }
 
 struct Report {
@@ -419,11 +318,22 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
         }
     }
     let mut not_in_reference = 0usize;
+    let mut observed: Vec<String> = Vec::new();
     for (k, s) in &spec_by_key {
-        if !ref_by_key.contains_key(k) {
+        if ref_by_key.contains_key(k) {
+            if !s.evidence.is_empty() {
+                discrepancies += 1;
+                lines.push(format!("{} {}: in the reference, but marked `x-evidence`", s.method, s.path));
+            }
+        } else if !s.evidence.is_empty() {
+            observed.push(format!("{} {} [{}]", s.method, s.path, s.evidence.join(", ")));
+        } else {
             not_in_reference += 1;
             discrepancies += 1;
-            lines.push(format!("{} {}: in spec but not in reference", s.method, s.path));
+            lines.push(format!(
+                "{} {}: in spec but not in reference (an observed operation needs `x-evidence`)",
+                s.method, s.path
+            ));
         }
     }
 
@@ -447,6 +357,10 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
     let _ = writeln!(out, "  beta, agreeing:                   {beta_ok} of {}", t.beta);
     let _ = writeln!(out, "  response lists with error codes:  {} compared", figures.lists_compared);
     let _ = writeln!(out, "  codes compared:                   {}", figures.codes_compared);
+    let _ = writeln!(out, "observed in public clients, not in the reference (x-evidence): {}", observed.len());
+    for o in &observed {
+        let _ = writeln!(out, "  - {o}");
+    }
 
     let notes: Vec<String> =
         reference
@@ -508,9 +422,9 @@ Response
 
     fn run_compare(spec: &str) -> Report {
         let reference = reference::parse(REF);
-        let spec: Value = serde_yaml::from_str(spec).expect("test spec parses");
-        let ops = spec_operations(&spec).expect("spec operations");
-        compare(&reference, &ops)
+        let spec = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\n{spec}");
+        let (_, api, _) = sdk_codegen::build_model(spec.as_bytes(), "test.yaml").expect("test spec models");
+        compare(&reference, &spec_operations(&api))
     }
 
     #[test]
@@ -519,6 +433,7 @@ Response
             r#"
 paths:
   /api/gadgets/{gid}:
+    parameters: [{name: gid, in: path, required: true, schema: {type: string}}]
     get:
       x-permission: "TNT#{tenantid}#Gadgets:getGadget"
       responses:
@@ -547,6 +462,7 @@ components:
             r#"
 paths:
   /api/gadgets/{gid}:
+    parameters: [{name: gid, in: path, required: true, schema: {type: string}}]
     get:
       x-permission: "TNT#{tenantid}#Gadgets:other"
       x-beta: true
@@ -558,6 +474,11 @@ paths:
     post:
       responses:
         "200": {description: OK}
+  /api/observed:
+    post:
+      x-evidence: [MIG, NAB]
+      responses:
+        "200": {description: OK}
 "#,
         );
         let t = &report.text;
@@ -567,6 +488,7 @@ paths:
         assert!(t.contains("responses not in reference: 500"), "{t}");
         assert!(t.contains("DELETE /api/gadgets/{id}: missing in spec"), "{t}");
         assert!(t.contains("POST /api/extra: in spec but not in reference"), "{t}");
+        assert!(t.contains("POST /api/observed [MIG, NAB]"), "observed operations are listed apart: {t}");
         assert_eq!(report.discrepancies, 6, "{t}");
     }
 }

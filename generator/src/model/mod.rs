@@ -210,6 +210,9 @@ pub struct Operation {
     pub deprecated: bool,
     /// `x-beta`.
     pub beta: bool,
+    /// `x-evidence`: the public sources that show an operation the vendor reference does not (empty
+    /// for operations of the reference).
+    pub evidence: Vec<String>,
     /// `x-permission`, parsed.
     pub permission: Option<PermissionRef>,
     /// Credentials this operation needs.

@@ -220,6 +220,22 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             },
         };
         let beta = op.extensions.get("x-beta").and_then(|v| v.as_bool()).unwrap_or(false);
+        let evidence = match op.extensions.get("x-evidence") {
+            None => Vec::new(),
+            Some(v) => {
+                match v.as_array().map(|a| a.iter().map(|t| t.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
+                {
+                    Some(Some(tags)) if !tags.is_empty() => tags,
+                    _ => {
+                        self.diags.push(Diagnostic::error(
+                            format!("{}/x-evidence", self.ptr),
+                            "`x-evidence` must be a non-empty list of source tags, e.g. [MIG, NAB]",
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
+        };
         let auth = self.auth(op.security.as_ref().or(self.spec.security.as_ref()));
         let pagination = self.pagination(&params, &responses);
         Operation {
@@ -235,6 +251,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             description: op.description.clone(),
             deprecated: op.deprecated,
             beta,
+            evidence,
             permission,
             auth,
             params,
