@@ -89,7 +89,7 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
     };
     let accessors = api.services.iter().map(|s| {
         let (m, mocks, f) =
-            (ident(&s.module), ident(&format!("{}Mocks", s.client_name.trim_end_matches("Client"))), &s.feature);
+            (ident(&s.module), ident(&format!("{}Mocks", crate::model::type_name(&s.module))), &s.feature);
         let d = doc(&format!("Stubs for the operations of the {} service.", code(&s.tag)));
         quote! { #d #[cfg(feature = #f)] pub fn #m(&self) -> #mocks<'_> { #mocks { server: self } } }
     });
@@ -113,7 +113,7 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
 }
 
 fn service_mocks(s: &Service) -> TokenStream {
-    let mocks = ident(&format!("{}Mocks", s.client_name.trim_end_matches("Client")));
+    let mocks = ident(&format!("{}Mocks", crate::model::type_name(&s.module)));
     let (m, f) = (ident(&s.module), &s.feature);
     let methods = s.operations.iter().map(|op| {
         let (name, b) = (ident(&op.fn_name), ident(&op.builder_name));
