@@ -2,16 +2,22 @@
 //! `spec/trustx.yaml` with the same permission, deprecation, beta flag, response statuses and
 //! error codes per status, and that the spec has no operation the reference lacks.
 //!
-//! Operations are matched by method + path with every `{...}` segment normalized to `{}`
-//! (the spec unifies path parameter names per path).
+//! The spec is read by the generator (`sdk_codegen::build_model`), so the extensions (`x-permission`,
+//! `x-beta`, `x-error-codes`, `x-evidence`) have one reader; any diagnostic of the generator is a
+//! discrepancy here too. Operations carrying `x-evidence` (seen in public clients, not documented by
+//! the vendor) are listed apart and never counted as extra.
+//!
+//! Operations are matched by method + path with every `{...}` placeholder reduced to `{}` (the spec
+//! unifies path parameter names per path), both paths split by the generator's `split_path`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde_yaml::Value;
+use sdk_codegen::model::{split_path, Api, PathPiece};
+use sdk_codegen::{build_model, Diagnostics};
 
-use crate::reference::{self, normalize_path, RefOperation, Reference};
+use crate::reference::{self, RefOperation, Reference};
 
 const USAGE: &str = "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE] [--list-reference]
 
@@ -21,25 +27,22 @@ Exits non-zero on any discrepancy.
 
 --list-reference  print the operations parsed from the reference (one per line) and exit";
 
-const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-/// One operation of the spec, reduced to what is compared.
+/// One operation of the model, reduced to what is compared.
 #[derive(Debug, Clone)]
 struct SpecOperation {
+    operation_id: String,
     method: String,
     path: String,
+    /// The permission template as written.
     permission: Option<String>,
     deprecated: bool,
     beta: bool,
+    /// `x-evidence`: not in the reference, seen there.
+    evidence: Vec<String>,
     /// Status key → error codes (`x-error-codes`).
     responses: BTreeMap<String, BTreeSet<u32>>,
-    /// Malformed extension values and the like.
+    /// What the reference cannot have: a code listed twice, a code out of range.
     problems: Vec<String>,
-}
-
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 struct Options {
@@ -49,10 +52,10 @@ struct Options {
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-    let root = workspace_root();
+    let root = xtask::workspace_root();
     let mut opts = Options {
         reference: root.join("../shared/seed/trustx-api-reference.txt"),
-        spec: root.join("spec/trustx.yaml"),
+        spec: root.join(xtask::SPEC),
         list_reference: false,
     };
     let mut it = args.iter();
@@ -93,18 +96,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         print!("{}", list_reference(&reference::parse(&text)));
         return Ok(());
     }
-    let spec_text = std::fs::read_to_string(&opts.spec)
-        .map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
-    let spec: Value = serde_yaml::from_str(&spec_text)
-        .map_err(|e| format!("cannot parse the spec {} as YAML: {e}", opts.spec.display()))?;
+    let bytes = std::fs::read(&opts.spec).map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
+    let label = opts.spec.display().to_string();
+    let (_, api, diagnostics) =
+        build_model(&bytes, &label).map_err(|d| format!("the generator cannot model the spec {label}:\n{d}"))?;
 
     let reference = reference::parse(&text);
-    let spec_ops = spec_operations(&spec)?;
-    let report = compare(&reference, &spec_ops);
+    let report = compare(&reference, &spec_operations(&api), &diagnostics);
 
     println!("verify-spec");
     println!("  reference: {}", opts.reference.display());
-    println!("  spec:      {}", opts.spec.display());
+    println!("  spec:      {label}");
     print!("{}", report.text);
     if report.discrepancies == 0 {
         println!("OK: the spec matches the reference.");
@@ -153,133 +155,48 @@ fn list_reference(reference: &Reference) -> String {
     out
 }
 
+/// Method + path with every placeholder reduced to `{}`, split the way the generator splits paths.
 fn key(method: &str, path: &str) -> (String, String) {
-    (method.to_ascii_uppercase(), normalize_path(path))
+    let path = split_path(path)
+        .into_iter()
+        .map(|piece| match piece {
+            PathPiece::Literal(text) => text,
+            PathPiece::Param(_) => "{}".to_string(),
+        })
+        .collect();
+    (method.to_ascii_uppercase(), path)
 }
 
-/// Follows a local `$ref` (`#/components/responses/X`) to its target.
-fn resolve<'a>(root: &'a Value, mut v: &'a Value) -> Result<&'a Value, String> {
-    for _ in 0..16 {
-        let Some(r) = v.get("$ref") else {
-            return Ok(v);
-        };
-        let r = r.as_str().ok_or_else(|| "`$ref` is not a string".to_string())?;
-        let pointer = r.strip_prefix("#/").ok_or_else(|| format!("`$ref: {r}` is not a local reference"))?;
-        let mut target = root;
-        for part in pointer.split('/') {
-            let part = part.replace("~1", "/").replace("~0", "~");
-            target = target.get(part.as_str()).ok_or_else(|| format!("`$ref: {r}` does not resolve"))?;
-        }
-        v = target;
-    }
-    Err("`$ref` chain too long (cycle?)".to_string())
-}
-
-fn value_key(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => serde_yaml::to_string(other).map(|s| s.trim().to_string()).unwrap_or_else(|_| "?".to_string()),
-    }
-}
-
-fn as_code(v: &Value) -> Option<u32> {
-    v.as_u64().and_then(|n| u32::try_from(n).ok())
-}
-
-fn flag(op: &Value, name: &str, problems: &mut Vec<String>) -> bool {
-    match op.get(name) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            problems.push(format!("`{name}` is not a boolean: {}", value_key(other)));
-            false
-        }
-    }
-}
-
-fn spec_operations(spec: &Value) -> Result<Vec<SpecOperation>, String> {
-    let paths = spec
-        .get("paths")
-        .ok_or_else(|| "the spec has no `paths`".to_string())?
-        .as_mapping()
-        .ok_or_else(|| "the spec's `paths` is not a mapping".to_string())?;
+/// The model's operations, in spec order per service.
+fn spec_operations(api: &Api) -> Vec<SpecOperation> {
     let mut ops = Vec::new();
-    for (path, item) in paths {
-        let path = value_key(path);
-        let item = resolve(spec, item).map_err(|e| format!("paths.{path}: {e}"))?;
-        let Some(item) = item.as_mapping() else {
-            return Err(format!("paths.{path} is not a mapping"));
-        };
-        for (method, op) in item {
-            let method = value_key(method);
-            if !HTTP_METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let mut problems = Vec::new();
-            let permission = match op.get("x-permission") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(other) => {
-                    problems.push(format!("`x-permission` is not a string: {}", value_key(other)));
-                    None
-                }
-            };
-            let deprecated = flag(op, "deprecated", &mut problems);
-            let beta = flag(op, "x-beta", &mut problems);
-            let mut responses = BTreeMap::new();
-            match op.get("responses").map(Value::as_mapping) {
-                None => problems.push("no `responses`".to_string()),
-                Some(None) => problems.push("`responses` is not a mapping".to_string()),
-                Some(Some(map)) => {
-                    for (status, resp) in map {
-                        let status = value_key(status);
-                        let mut codes = BTreeSet::new();
-                        match resolve(spec, resp) {
-                            Err(e) => problems.push(format!("response {status}: {e}")),
-                            Ok(resp) => match resp.get("x-error-codes") {
-                                None | Some(Value::Null) => {}
-                                Some(Value::Sequence(items)) => {
-                                    for item in items {
-                                        let code = as_code(item).or_else(|| item.get("code").and_then(as_code));
-                                        match code {
-                                            Some(c) => {
-                                                if !codes.insert(c) {
-                                                    problems.push(format!(
-                                                        "response {status}: `x-error-codes` repeats {c}"
-                                                    ));
-                                                }
-                                            }
-                                            None => problems.push(format!(
-                                                "response {status}: `x-error-codes` item is neither an integer nor {{code: integer}}: {}",
-                                                value_key(item)
-                                            )),
-                                        }
-                                    }
-                                }
-                                Some(other) => problems.push(format!(
-                                    "response {status}: `x-error-codes` is not a list: {}",
-                                    value_key(other)
-                                )),
-                            },
-                        }
-                        responses.insert(status, codes);
-                    }
+    for op in api.services.iter().flat_map(|s| &s.operations) {
+        let mut problems = Vec::new();
+        let mut responses = BTreeMap::new();
+        for r in &op.responses {
+            let mut codes = BTreeSet::new();
+            for (code, _) in &r.error_codes {
+                match u32::try_from(*code) {
+                    Ok(c) if codes.insert(c) => {}
+                    Ok(c) => problems.push(format!("response {}: `x-error-codes` repeats {c}", r.status_key)),
+                    Err(_) => problems.push(format!("response {}: error code {code} is out of range", r.status_key)),
                 }
             }
-            ops.push(SpecOperation {
-                method: method.to_ascii_uppercase(),
-                path: path.clone(),
-                permission,
-                deprecated,
-                beta,
-                responses,
-                problems,
-            });
+            responses.insert(r.status_key.clone(), codes);
         }
+        ops.push(SpecOperation {
+            operation_id: op.operation_id.clone(),
+            method: op.method.clone(),
+            path: op.path.clone(),
+            permission: op.permission.as_ref().map(|p| p.template.clone()),
+            deprecated: op.deprecated,
+            beta: op.beta,
+            evidence: op.evidence.clone(),
+            responses,
+            problems,
+        });
     }
-    Ok(ops)
+    ops
 }
 
 struct Report {
@@ -357,11 +274,17 @@ struct Figures {
     codes_compared: usize,
 }
 
-fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
+fn compare(reference: &Reference, spec_ops: &[SpecOperation], diagnostics: &Diagnostics) -> Report {
     let mut out = String::new();
     let mut discrepancies = 0usize;
     let mut lines: Vec<String> = Vec::new();
     let t = reference.totals();
+
+    // Whatever the generator says about the spec is a discrepancy: a warning may mean a skipped operation.
+    for d in &diagnostics.0 {
+        discrepancies += 1;
+        lines.push(format!("spec: {d}"));
+    }
 
     // Reference: index by normalized key, reporting collisions.
     let mut ref_by_key: BTreeMap<(String, String), &RefOperation> = BTreeMap::new();
@@ -401,7 +324,10 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
             ));
             continue;
         };
-        let diffs = differences(op, s, &mut figures);
+        let mut diffs = differences(op, s, &mut figures);
+        if !s.evidence.is_empty() {
+            diffs.push(format!("the reference documents it (line {}): drop its `x-evidence`", op.line));
+        }
         if op.deprecated && s.deprecated {
             deprecated_ok += 1;
         }
@@ -419,12 +345,20 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
         }
     }
     let mut not_in_reference = 0usize;
+    let mut observed: Vec<String> = Vec::new();
     for (k, s) in &spec_by_key {
-        if !ref_by_key.contains_key(k) {
+        if ref_by_key.contains_key(k) {
+            continue;
+        }
+        if s.evidence.is_empty() {
             not_in_reference += 1;
             discrepancies += 1;
             lines.push(format!("{} {}: in spec but not in reference", s.method, s.path));
+        } else {
+            observed.push(format!("{} {} (`{}`): {}", s.method, s.path, s.operation_id, s.evidence.join(", ")));
         }
+        discrepancies += s.problems.len();
+        lines.extend(s.problems.iter().map(|p| format!("{} {}: spec: {p}", s.method, s.path)));
     }
 
     let _ = writeln!(out, "reference (parsed):");
@@ -435,18 +369,29 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
     let _ = writeln!(out, "  response statuses:                {}", t.responses);
     let _ = writeln!(out, "  response lists with error codes:  {}", t.responses_with_codes);
     let _ = writeln!(out, "  listed codes:                     {}", t.listed_codes);
-    let _ = writeln!(out, "spec operations:                    {}", spec_ops.len());
+    let _ = writeln!(out, "spec (the generator's model):");
+    let _ = writeln!(out, "  operations:                       {}", spec_ops.len());
+    let _ = writeln!(
+        out,
+        "  with x-evidence:                  {}",
+        spec_ops.iter().filter(|s| !s.evidence.is_empty()).count()
+    );
+    let _ = writeln!(out, "  diagnostics:                      {}", diagnostics.0.len());
     let _ = writeln!(out, "comparison:");
     let _ = writeln!(out, "  operations in reference:          {}", t.operations);
     let _ = writeln!(out, "  matched (identical):              {matched}");
     let _ = writeln!(out, "  missing in spec:                  {missing}");
     let _ = writeln!(out, "  mismatched:                       {mismatched}");
-    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference}");
+    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference} (without x-evidence)");
     let _ = writeln!(out, "  permissions compared:             {}", figures.permissions_compared);
     let _ = writeln!(out, "  deprecated, agreeing:             {deprecated_ok} of {}", t.deprecated);
     let _ = writeln!(out, "  beta, agreeing:                   {beta_ok} of {}", t.beta);
     let _ = writeln!(out, "  response lists with error codes:  {} compared", figures.lists_compared);
     let _ = writeln!(out, "  codes compared:                   {}", figures.codes_compared);
+    let _ = writeln!(out, "observed in public clients, not in the reference: {}", observed.len());
+    for o in &observed {
+        let _ = writeln!(out, "  - {o}");
+    }
 
     let notes: Vec<String> =
         reference
@@ -506,11 +451,19 @@ No Content
 Response
 ";
 
-    fn run_compare(spec: &str) -> Report {
+    /// `paths` (and `components`) under a minimal OpenAPI header, compared with `REF`.
+    fn run_compare(body: &str) -> Report {
+        let spec = format!("openapi: 3.0.3\ninfo: {{title: Gadgets, version: '1'}}\n{body}");
         let reference = reference::parse(REF);
-        let spec: Value = serde_yaml::from_str(spec).expect("test spec parses");
-        let ops = spec_operations(&spec).expect("spec operations");
-        compare(&reference, &ops)
+        let (_, api, diagnostics) =
+            build_model(spec.as_bytes(), "test.yaml").unwrap_or_else(|d| panic!("test spec does not model:\n{d}"));
+        compare(&reference, &spec_operations(&api), &diagnostics)
+    }
+
+    #[test]
+    fn keys_reduce_placeholders() {
+        assert_eq!(key("get", "/api/a/{x}/b/{yId}"), ("GET".into(), "/api/a/{}/b/{}".into()));
+        assert_eq!(key("POST", "/api/a"), ("POST".into(), "/api/a".into()));
     }
 
     #[test]
@@ -519,13 +472,17 @@ Response
             r#"
 paths:
   /api/gadgets/{gid}:
+    parameters:
+      - {name: gid, in: path, required: true, schema: {type: string}}
     get:
+      operationId: getGadget
       x-permission: "TNT#{tenantid}#Gadgets:getGadget"
       responses:
         "200": {description: OK}
         404:
           $ref: '#/components/responses/NotFound'
     delete:
+      operationId: removeGadget
       x-permission: "SYS#Gadgets:removeGadget"
       deprecated: true
       responses:
@@ -538,7 +495,8 @@ components:
 "#,
         );
         assert_eq!(report.discrepancies, 0, "{}", report.text);
-        assert!(report.text.contains("matched (identical):              2"));
+        assert!(report.text.contains("matched (identical):              2"), "{}", report.text);
+        assert!(report.text.contains("observed in public clients, not in the reference: 0"), "{}", report.text);
     }
 
     #[test]
@@ -548,14 +506,18 @@ components:
 paths:
   /api/gadgets/{gid}:
     get:
+      operationId: getGadget
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
       x-permission: "TNT#{tenantid}#Gadgets:other"
       x-beta: true
       responses:
         "200": {description: OK}
-        "404": {description: NF, x-error-codes: [5, 6]}
+        "404": {description: NF, x-error-codes: [5, 6, 6]}
         "500": {description: boom}
   /api/extra:
     post:
+      operationId: extra
       responses:
         "200": {description: OK}
 "#,
@@ -564,9 +526,85 @@ paths:
         assert!(t.contains("GET /api/gadgets/{gid}: permission"), "{t}");
         assert!(t.contains("beta: reference false, spec true"), "{t}");
         assert!(t.contains("response 404 error codes: not in reference [6]"), "{t}");
+        assert!(t.contains("GET /api/gadgets/{gid}: spec: response 404: `x-error-codes` repeats 6"), "{t}");
         assert!(t.contains("responses not in reference: 500"), "{t}");
         assert!(t.contains("DELETE /api/gadgets/{id}: missing in spec"), "{t}");
         assert!(t.contains("POST /api/extra: in spec but not in reference"), "{t}");
-        assert_eq!(report.discrepancies, 6, "{t}");
+        assert_eq!(report.discrepancies, 7, "{t}");
+    }
+
+    #[test]
+    fn observed_operations_are_listed_apart_and_a_documented_one_may_not_claim_it() {
+        let report = run_compare(
+            r#"
+paths:
+  /api/gadgets/{gid}:
+    get:
+      operationId: getGadget
+      x-evidence: ["a public client"]
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      x-permission: "TNT#{tenantid}#Gadgets:getGadget"
+      responses:
+        "200": {description: OK}
+        "404": {description: NF, x-error-codes: [5]}
+    delete:
+      operationId: removeGadget
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      x-permission: "SYS#Gadgets:removeGadget"
+      deprecated: true
+      responses:
+        "204": {description: No Content}
+  /api/gadgets/{gid}/polish:
+    post:
+      operationId: polishGadget
+      x-evidence: ["https://example.com/client.py", captured traffic]
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: No Content}
+"#,
+        );
+        let t = &report.text;
+        assert!(t.contains("observed in public clients, not in the reference: 1"), "{t}");
+        assert!(
+            t.contains(
+                "  - POST /api/gadgets/{gid}/polish (`polishGadget`): https://example.com/client.py, captured traffic"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("spec operations not in reference: 0"), "{t}");
+        assert!(!t.contains("polish: in spec but not in reference"), "{t}");
+        assert!(
+            t.contains("GET /api/gadgets/{gid}: the reference documents it (line 5): drop its `x-evidence`"),
+            "{t}"
+        );
+        assert_eq!(report.discrepancies, 1, "{t}");
+    }
+
+    #[test]
+    fn the_generators_diagnostics_are_discrepancies() {
+        let report = run_compare(
+            r#"
+paths:
+  /api/gadgets/{gid}:
+    get:
+      operationId: getGadget
+      x-evidence: a public client
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      x-permission: "TNT#{tenantid}#Gadgets:getGadget"
+      responses:
+        "200": {description: OK}
+"#,
+        );
+        let t = &report.text;
+        assert!(
+            t.contains("spec: warning: #/paths/~1api~1gadgets~1{gid}/get/x-evidence: must be a non-empty list"),
+            "{t}"
+        );
+        // The malformed operation is skipped by the generator, so it is missing as well.
+        assert!(t.contains("GET /api/gadgets/{gadgetId}: missing in spec"), "{t}");
     }
 }
