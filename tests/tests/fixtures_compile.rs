@@ -9,12 +9,10 @@
 //! `cargo test -p trustx-tests --test fixtures_compile -- --ignored`.
 
 use sdk_codegen::{generate, Options};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
-}
+use xtask::workspace_root as workspace;
 
 /// Fixture names (file stems), sorted.
 fn fixtures() -> Vec<String> {

@@ -1,13 +1,20 @@
-//! Structural rules of the hand-maintained `spec/trustx.yaml` that the code generator relies on.
+//! The rules of the hand-maintained `spec/trustx.yaml`, checked on the generator's own reading of it.
 //!
-//! Every failure message names the JSON pointer of the offending node, e.g.
-//! `#/paths/~1api~1arthr~1apiKeys/get/operationId`.
+//! The OpenAPI rules the generator relies on (every `$ref` resolves, path parameters match the
+//! template, operationIds are unique, every listed error code is in its service's registry, the
+//! extensions are well formed) live in the generator and nowhere else: the spec must model with no
+//! diagnostic at all, and broken copies of it prove that each rule is enforced there, with a JSON
+//! pointer. What is left here are the conventions of this spec (services, permissions, names,
+//! totals), as assertions over the model (`sdk_codegen::model::Api`) or, for the few facts the model
+//! does not keep, over the document the generator loaded.
 
+use sdk_codegen::load::LoadedSpec;
+use sdk_codegen::model::{Api, Operation, Service};
+use sdk_codegen::{build_model, generate, Diagnostic};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
+/// The tags, in order; each is one service, and the second path segment of its operations.
 const SERVICES: [&str; 8] = [
     "arthr",
     "process-server",
@@ -22,104 +29,82 @@ const SERVICES: [&str; 8] = [
 /// The three operations the vendor reference documents without an "API Permissions" line.
 const WITHOUT_PERMISSION: [&str; 3] = ["issueToken", "continueProcess", "startProcess"];
 
+/// Totals of the operations the vendor reference documents (those without `x-evidence`).
 const OPERATIONS: usize = 150;
 const PERMISSIONS: usize = 147;
 const DEPRECATED: usize = 115;
 const BETA: usize = 2;
+const RESPONSES_WITH_CODES: usize = 151;
+const LISTED_CODES: usize = 592;
 
-fn load() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/trustx.yaml");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("cannot parse {path}: {e}"))
+fn spec_text() -> String {
+    let path = xtask::workspace_root().join(xtask::SPEC);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// Escapes one JSON pointer token (RFC 6901).
-fn esc(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-fn ptr(tokens: &[&str]) -> String {
-    let mut s = String::from("#");
-    for t in tokens {
-        s.push('/');
-        s.push_str(&esc(t));
-    }
-    s
-}
-
-fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.as_mapping().and_then(|m| m.get(Value::String(key.to_string())))
-}
-
-struct Op<'a> {
-    path: String,
-    method: &'static str,
-    op: &'a Value,
-    path_item: &'a Value,
-}
-
-impl Op<'_> {
-    fn ptr(&self, rest: &[&str]) -> String {
-        let mut tokens = vec!["paths", self.path.as_str(), self.method];
-        tokens.extend_from_slice(rest);
-        ptr(&tokens)
-    }
-}
-
-fn operations(doc: &Value) -> Vec<Op<'_>> {
-    let paths = get(doc, "paths").and_then(Value::as_mapping).expect("#/paths is a mapping");
-    let mut out = Vec::new();
-    for (k, item) in paths {
-        let path = k.as_str().expect("path keys are strings").to_string();
-        for m in METHODS {
-            if let Some(op) = get(item, m) {
-                out.push(Op { path: path.clone(), method: m, op, path_item: item });
-            }
+/// The spec as the generator reads it; any diagnostic, warning or error, fails.
+fn model() -> (LoadedSpec, Api) {
+    match build_model(spec_text().as_bytes(), xtask::SPEC) {
+        Ok((spec, api, diags)) => {
+            assert!(diags.0.is_empty(), "{} has diagnostics:\n{diags}", xtask::SPEC);
+            (spec, api)
         }
+        Err(diags) => panic!("{} does not model:\n{diags}", xtask::SPEC),
     }
-    out
 }
 
-fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    get(v, key).and_then(Value::as_str)
+fn operations(api: &Api) -> impl Iterator<Item = (&Service, &Operation)> {
+    api.services.iter().flat_map(|s| s.operations.iter().map(move |op| (s, op)))
 }
 
-fn bool_field(v: &Value, key: &str) -> bool {
-    get(v, key).and_then(Value::as_bool).unwrap_or(false)
+/// Operations of the vendor reference: not the ones only seen elsewhere (`x-evidence`).
+fn reference_operations(api: &Api) -> impl Iterator<Item = &Operation> {
+    operations(api).map(|(_, op)| op).filter(|op| op.evidence.is_empty())
+}
+
+#[test]
+fn the_spec_models_without_any_diagnostic() {
+    let (_, api) = model();
+    assert!(operations(&api).count() >= OPERATIONS, "operations were skipped");
 }
 
 #[test]
 fn counts_match_the_reference() {
-    let doc = load();
-    let ops = operations(&doc);
-    assert_eq!(ops.len(), OPERATIONS, "#/paths: expected {OPERATIONS} operations");
-    let perms = ops.iter().filter(|o| get(o.op, "x-permission").is_some()).count();
-    assert_eq!(perms, PERMISSIONS, "#/paths: expected {PERMISSIONS} operations with x-permission");
-    let dep = ops.iter().filter(|o| bool_field(o.op, "deprecated")).count();
-    assert_eq!(dep, DEPRECATED, "#/paths: expected {DEPRECATED} deprecated operations");
-    let beta = ops.iter().filter(|o| bool_field(o.op, "x-beta")).count();
-    assert_eq!(beta, BETA, "#/paths: expected {BETA} beta operations");
+    let (_, api) = model();
+    let ops: Vec<&Operation> = reference_operations(&api).collect();
+    let count = |f: fn(&Operation) -> bool| ops.iter().filter(|op| f(op)).count();
+    let with_codes: Vec<usize> =
+        ops.iter().flat_map(|op| &op.responses).map(|r| r.error_codes.len()).filter(|&n| n > 0).collect();
+    assert_eq!(
+        (
+            ops.len(),
+            count(|op| op.permission.is_some()),
+            count(|op| op.deprecated),
+            count(|op| op.beta),
+            with_codes.len(),
+            with_codes.iter().sum::<usize>(),
+        ),
+        (OPERATIONS, PERMISSIONS, DEPRECATED, BETA, RESPONSES_WITH_CODES, LISTED_CODES),
+        "(operations, with permission, deprecated, beta, responses with x-error-codes, listed codes) \
+         of the operations without x-evidence"
+    );
 }
 
 #[test]
-fn operation_ids_are_unique_lower_camel_case() {
-    let doc = load();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+fn operation_ids_are_written_unique_lower_camel_case() {
+    let (_, api) = model();
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let mut problems = Vec::new();
-    for o in operations(&doc) {
-        let p = o.ptr(&["operationId"]);
-        match str_field(o.op, "operationId") {
-            None => problems.push(format!("{p}: missing operationId")),
-            Some(id) => {
-                let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                    && id.chars().all(|c| c.is_ascii_alphanumeric());
-                if !ok {
-                    problems.push(format!("{p}: `{id}` is not lowerCamelCase"));
-                }
-                if let Some(prev) = seen.insert(id.to_string(), p.clone()) {
-                    problems.push(format!("{p}: operationId `{id}` already used at {prev}"));
-                }
-            }
+    for (_, op) in operations(&api) {
+        let id = op.operation_id.as_str();
+        if op.derived_id {
+            problems.push(format!("{}: no operationId", op.pointer));
+        }
+        if !(id.starts_with(|c: char| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric())) {
+            problems.push(format!("{}/operationId: `{id}` is not lowerCamelCase", op.pointer));
+        }
+        if let Some(first) = seen.insert(id, &op.pointer) {
+            problems.push(format!("{}/operationId: `{id}` is also used at {first}", op.pointer));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -127,263 +112,253 @@ fn operation_ids_are_unique_lower_camel_case() {
 
 #[test]
 fn permissions_present_except_the_documented_three() {
-    let doc = load();
+    let (_, api) = model();
     let mut problems = Vec::new();
     let mut without = BTreeSet::new();
-    for o in operations(&doc) {
-        let id = str_field(o.op, "operationId").unwrap_or("");
-        match get(o.op, "x-permission") {
+    for (_, op) in operations(&api) {
+        match &op.permission {
             None => {
-                without.insert(id.to_string());
-                if !WITHOUT_PERMISSION.contains(&id) {
-                    problems.push(format!("{}: operation `{id}` has no x-permission", o.ptr(&[])));
-                }
+                without.insert(op.operation_id.as_str());
             }
-            Some(v) => {
-                let p = o.ptr(&["x-permission"]);
-                match v.as_str() {
-                    None => problems.push(format!("{p}: x-permission is not a string")),
-                    Some(s) if !(s.starts_with("TNT#") || s.starts_with("SYS#")) || !s.contains(':') => {
-                        problems.push(format!(
-                            "{p}: `{s}` does not look like `TNT#{{tenant}}#Service:action` or `SYS#Service:action`"
-                        ))
-                    }
-                    Some(_) => {}
-                }
-                if WITHOUT_PERMISSION.contains(&id) {
-                    problems.push(format!("{p}: `{id}` must not have a permission"));
-                }
-            }
-        }
-    }
-    let expected: BTreeSet<String> = WITHOUT_PERMISSION.iter().map(|s| s.to_string()).collect();
-    if without != expected {
-        problems.push(format!("#/paths: operations without x-permission are {without:?}, expected {expected:?}"));
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-#[test]
-fn error_codes_are_defined_in_the_service_registry() {
-    let doc = load();
-    let registry = get(&doc, "components").and_then(|c| get(c, "x-error-codes"));
-    let registry = registry.and_then(Value::as_mapping).expect("#/components/x-error-codes is a mapping");
-    let mut problems = Vec::new();
-    // Registry shape: keys are services, codes are quoted strings with a name and a description.
-    for (svc, codes) in registry {
-        let svc = svc.as_str().unwrap_or("?");
-        if !SERVICES.contains(&svc) {
-            problems.push(format!("{}: unknown service", ptr(&["components", "x-error-codes", svc])));
-        }
-        for (code, def) in codes.as_mapping().into_iter().flatten() {
-            let p = ptr(&["components", "x-error-codes", svc, code.as_str().unwrap_or("?")]);
-            match code.as_str() {
-                Some(c) if c.parse::<u32>().is_ok() => {}
-                _ => problems.push(format!("{p}: code key must be a quoted integer string, found {code:?}")),
-            }
-            let name = str_field(def, "name").unwrap_or("");
-            if !name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                || !name.chars().all(|c| c.is_ascii_alphanumeric())
-            {
-                problems.push(format!("{p}/name: `{name}` is not UpperCamelCase"));
-            }
-            if str_field(def, "description").is_none() {
-                problems.push(format!("{p}/description: missing"));
-            }
-        }
-    }
-    let mut lists = 0;
-    let mut listed = 0;
-    for o in operations(&doc) {
-        let tag = get(o.op, "tags")
-            .and_then(Value::as_sequence)
-            .and_then(|t| t.first())
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let Some(responses) = get(o.op, "responses").and_then(Value::as_mapping) else { continue };
-        for (status, resp) in responses {
-            let status = status.as_str().map(str::to_string).unwrap_or_else(|| format!("{:?}", status));
-            let Some(list) = get(resp, "x-error-codes") else { continue };
-            lists += 1;
-            let base = o.ptr(&["responses", &status, "x-error-codes"]);
-            let Some(items) = list.as_sequence() else {
-                problems.push(format!("{base}: not a list"));
-                continue;
-            };
-            for (i, item) in items.iter().enumerate() {
-                listed += 1;
-                let p = format!("{base}/{i}");
-                let code = match item {
-                    Value::Number(n) => n.as_u64(),
-                    Value::Mapping(_) => {
-                        if str_field(item, "description").is_none() {
-                            problems.push(format!("{p}/description: missing"));
-                        }
-                        get(item, "code").and_then(Value::as_u64)
-                    }
-                    _ => None,
-                };
-                let Some(code) = code else {
-                    problems.push(format!("{p}: neither an integer nor {{code: integer, description}}"));
-                    continue;
-                };
-                let defined = registry
-                    .get(Value::String(tag.to_string()))
-                    .and_then(|r| r.as_mapping())
-                    .is_some_and(|r| r.contains_key(Value::String(code.to_string())));
-                if !defined {
+            Some(p) => {
+                let t = &p.template;
+                let tenant = t.strip_prefix("TNT#").and_then(|rest| rest.split_once('#')).map(|(_, rest)| rest);
+                let scoped = tenant.or_else(|| t.strip_prefix("SYS#"));
+                let well_formed = scoped
+                    .and_then(|rest| rest.split_once(':'))
+                    .is_some_and(|(service, action)| !service.is_empty() && action == p.action);
+                if !well_formed {
                     problems.push(format!(
-                        "{p}: code {code} is not defined in {}",
-                        ptr(&["components", "x-error-codes", tag])
+                        "{}/x-permission: `{t}` is not `TNT#{{tenant}}#Service:action` or `SYS#Service:action`",
+                        op.pointer
                     ));
                 }
             }
         }
     }
-    assert_eq!(lists, 151, "#/paths: expected 151 responses with x-error-codes");
-    assert_eq!(listed, 592, "#/paths: expected 592 listed error codes");
+    let expected = BTreeSet::from(WITHOUT_PERMISSION);
+    assert!(without == expected, "operations without x-permission are {without:?}, expected {expected:?}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-fn params_of<'a>(doc: &'a Value, v: &'a Value) -> Vec<(usize, &'a Value)> {
-    get(v, "parameters")
-        .and_then(Value::as_sequence)
-        .map(|s| s.iter().enumerate().map(|(i, p)| (i, deref(doc, p))).collect())
-        .unwrap_or_default()
-}
-
-fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match str_field(v, "$ref") {
-        Some(r) => resolve(doc, r).unwrap_or(v),
-        None => v,
-    }
 }
 
 #[test]
-fn path_parameters_match_the_template() {
-    let doc = load();
+fn error_codes_are_defined_in_the_service_registry() {
+    let (_, api) = model();
     let mut problems = Vec::new();
-    for o in operations(&doc) {
-        let template: BTreeSet<String> = o
-            .path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(str::to_string)
-            .collect();
-        let mut declared = BTreeMap::new();
-        // Path-item level parameters count, operation level overrides them.
-        for (i, p) in params_of(&doc, o.path_item) {
-            if str_field(p, "in") == Some("path") {
-                let name = str_field(p, "name").unwrap_or("").to_string();
-                declared.insert(name, (ptr(&["paths", &o.path, "parameters", &i.to_string()]), p));
+    for reg in &api.error_registries {
+        if !SERVICES.contains(&reg.tag.as_str()) {
+            problems.push(format!("#/components/x-error-codes/{}: not a service", reg.tag));
+        }
+        for c in &reg.codes {
+            let at = format!("#/components/x-error-codes/{}/{}", reg.tag, c.code);
+            if !(c.name.starts_with(|ch: char| ch.is_ascii_uppercase())
+                && c.name.chars().all(|ch| ch.is_ascii_alphanumeric()))
+            {
+                problems.push(format!("{at}/name: `{}` is not UpperCamelCase", c.name));
+            }
+            if c.description.trim().is_empty() {
+                problems.push(format!("{at}/description: missing"));
             }
         }
-        for (i, p) in params_of(&doc, o.op) {
-            if str_field(p, "in") == Some("path") {
-                let name = str_field(p, "name").unwrap_or("").to_string();
-                declared.insert(name, (o.ptr(&["parameters", &i.to_string()]), p));
-            }
-        }
-        for name in &template {
-            match declared.get(name) {
-                None => problems.push(format!("{}: path parameter `{name}` is not declared", o.ptr(&["parameters"]))),
-                Some((p, v)) => {
-                    if get(v, "required").and_then(Value::as_bool) != Some(true) {
-                        problems.push(format!("{p}: path parameter `{name}` must be required: true"));
-                    }
+    }
+    // The generator checks membership only when the service has a registry; here every service that
+    // lists codes must have one.
+    for (service, op) in operations(&api) {
+        for r in op.responses.iter().filter(|r| !r.error_codes.is_empty()) {
+            let registry = api.error_registries.iter().find(|reg| reg.tag == service.tag);
+            for (code, _) in &r.error_codes {
+                if !registry.is_some_and(|reg| reg.codes.iter().any(|c| c.code == *code)) {
+                    problems.push(format!(
+                        "{}/responses/{}/x-error-codes: {code} is not in #/components/x-error-codes/{}",
+                        op.pointer, r.status_key, service.tag
+                    ));
                 }
-            }
-        }
-        for (name, (p, _)) in &declared {
-            if !template.contains(name) {
-                problems.push(format!("{p}: path parameter `{name}` is not in the template `{}`", o.path));
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
-    let pointer = reference.strip_prefix("#/")?;
-    let mut v = doc;
-    for token in pointer.split('/') {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        v = match v {
-            Value::Mapping(m) => m.get(Value::String(token))?,
-            Value::Sequence(s) => s.get(token.parse::<usize>().ok()?)?,
-            _ => return None,
+#[test]
+fn every_operation_has_exactly_one_service_tag_matching_its_path() {
+    let (spec, api) = model();
+    let tags: Vec<&str> = spec.openapi.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, SERVICES, "#/tags");
+    let services: Vec<&str> = api.services.iter().map(|s| s.tag.as_str()).collect();
+    assert_eq!(services, SERVICES, "services of the model (a tag without operations is dropped)");
+    let mut problems = Vec::new();
+    for (service, op) in operations(&api) {
+        // The model keeps the first tag only; the document has them all.
+        let all = spec.openapi.paths.paths.get(&op.path).and_then(|item| item.as_item());
+        let written = all.and_then(|item| item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.method)));
+        match written.map(|(_, o)| o.tags.len()) {
+            Some(1) => {}
+            other => problems.push(format!("{}/tags: expected exactly one tag, found {other:?}", op.pointer)),
+        }
+        let in_path = op.path.split('/').nth(2).unwrap_or("");
+        if service.tag != in_path {
+            problems.push(format!(
+                "{}/tags: `{}` differs from the service in the path (`{in_path}`)",
+                op.pointer, service.tag
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The generator reads any path parameter as required; this spec also writes `required: true`, on
+/// the operation itself (spec/README.md, "Adding an operation").
+#[test]
+fn path_parameters_are_declared_on_the_operation_and_required() {
+    let (spec, api) = model();
+    let mut problems = Vec::new();
+    for (_, op) in operations(&api) {
+        let Some(item) = spec.openapi.paths.paths.get(&op.path).and_then(|item| item.as_item()) else {
+            problems.push(format!("{}: path item not found", op.pointer));
+            continue;
         };
-    }
-    Some(v)
-}
-
-fn collect_refs(v: &Value, here: &mut Vec<String>, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Mapping(m) => {
-            for (k, child) in m {
-                let key = k.as_str().map(str::to_string).unwrap_or_else(|| format!("{k:?}"));
-                if key == "$ref" {
-                    if let Some(r) = child.as_str() {
-                        let tokens: Vec<&str> = here.iter().map(String::as_str).collect();
-                        out.push((ptr(&tokens), r.to_string()));
-                    }
+        if !item.parameters.is_empty() {
+            problems.push(format!("{}: parameters on the path item; declare them on each operation", op.pointer));
+        }
+        let Some((_, written)) = item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.method)) else { continue };
+        for (i, p) in written.parameters.iter().enumerate() {
+            match p.as_item() {
+                None => problems.push(format!("{}/parameters/{i}: a `$ref`; write parameters inline", op.pointer)),
+                Some(p @ openapiv3::Parameter::Path { .. }) if !p.parameter_data_ref().required => {
+                    problems.push(format!("{}/parameters/{i}: path parameter without `required: true`", op.pointer))
                 }
-                here.push(key);
-                collect_refs(child, here, out);
-                here.pop();
+                Some(_) => {}
             }
         }
-        Value::Sequence(s) => {
-            for (i, child) in s.iter().enumerate() {
-                here.push(i.to_string());
-                collect_refs(child, here, out);
-                here.pop();
-            }
-        }
-        _ => {}
     }
-}
-
-#[test]
-fn every_ref_resolves() {
-    let doc = load();
-    let mut refs = Vec::new();
-    collect_refs(&doc, &mut Vec::new(), &mut refs);
-    assert!(!refs.is_empty(), "#: no $ref found at all");
-    let problems: Vec<String> = refs
-        .iter()
-        .filter(|(_, r)| resolve(&doc, r).is_none())
-        .map(|(p, r)| format!("{p}/$ref: `{r}` does not resolve"))
-        .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+// ---- The generator's rules, proven on broken copies of the spec ----
+
+/// The spec as YAML, changed by `edit`.
+fn broken(edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut doc: Value = serde_yaml::from_str(&spec_text()).expect("the spec is YAML");
+    edit(&mut doc);
+    serde_yaml::to_string(&doc).expect("serialize the edited spec").into_bytes()
+}
+
+/// The operation `method path` of the YAML document.
+fn op_mut<'a>(doc: &'a mut Value, path: &str, method: &str) -> &'a mut Value {
+    let op = &mut doc["paths"][path][method];
+    assert!(op.is_mapping(), "no {method} {path} in the spec");
+    op
+}
+
+/// What the generator says about `bytes`: the diagnostics of `build_model`, and whether the committed
+/// crate's (strict) generation refuses it.
+fn diagnose(bytes: &[u8]) -> (Vec<Diagnostic>, bool) {
+    let diags = match build_model(bytes, xtask::SPEC) {
+        Ok((_, _, diags)) | Err(diags) => diags.0,
+    };
+    (diags, generate(bytes, &xtask::committed_options()).is_err())
+}
+
+/// `bytes` is refused by the committed crate's generation with a diagnostic at `location`.
+fn assert_refused(bytes: &[u8], location: &str, says: &str) {
+    let (diags, refused) = diagnose(bytes);
+    let found = diags.iter().find(|d| d.location == location && d.message.contains(says));
+    assert!(found.is_some(), "no diagnostic at {location} saying `{says}`; got:\n{diags:#?}");
+    assert!(refused, "the committed crate's options generate from a spec with: {found:?}");
+}
+
+/// A watchlist-manager operation with error codes (the registry of that service exists).
+const WATCHLIST: &str = "/api/watchlist-manager/watchlists/{watchlistId}";
+
+fn first_listed_code_response(doc: &Value, path: &str) -> String {
+    let responses = doc["paths"][path]["get"]["responses"].as_mapping().expect("responses");
+    let (status, _) = responses.iter().find(|(_, r)| r.get("x-error-codes").is_some()).expect("a response with codes");
+    status.as_str().map(str::to_string).or_else(|| status.as_u64().map(|n| n.to_string())).expect("a status key")
+}
+
 #[test]
-fn every_operation_has_exactly_one_known_service_tag() {
-    let doc = load();
-    let mut problems = Vec::new();
-    let top: Vec<&str> = get(&doc, "tags")
-        .and_then(Value::as_sequence)
-        .map(|s| s.iter().filter_map(|t| str_field(t, "name")).collect())
-        .unwrap_or_default();
-    if top != SERVICES {
-        problems.push(format!("#/tags: expected exactly {SERVICES:?}, found {top:?}"));
+fn an_error_code_missing_from_the_registry_is_refused() {
+    let doc: Value = serde_yaml::from_str(&spec_text()).expect("YAML");
+    let status = first_listed_code_response(&doc, WATCHLIST);
+    let bytes = broken(|doc| {
+        let op = op_mut(doc, WATCHLIST, "get");
+        let codes = op["responses"].as_mapping_mut().expect("responses").iter_mut().find(|(k, _)| {
+            k.as_str().map(str::to_string).or_else(|| k.as_u64().map(|n| n.to_string())).as_deref() == Some(&status)
+        });
+        codes.expect("the response").1["x-error-codes"] = Value::Sequence(vec![Value::from(987_654)]);
+    });
+    assert_refused(
+        &bytes,
+        &format!(
+            "#/paths/~1api~1watchlist-manager~1watchlists~1{{watchlistId}}/get/responses/{status}/x-error-codes/0"
+        ),
+        "code 987654 is not defined in #/components/x-error-codes/watchlist-manager",
+    );
+}
+
+#[test]
+fn an_unresolved_ref_is_refused() {
+    let bytes = broken(|doc| {
+        let schemas = doc["components"]["schemas"].as_mapping_mut().expect("schemas");
+        let watchlist = schemas.get_mut("Watchlist").expect("a Watchlist schema");
+        *watchlist = serde_yaml::from_str("{$ref: '#/components/schemas/NoSuchSchema'}").expect("YAML");
+    });
+    assert_refused(&bytes, "#/components/schemas/Watchlist/$ref", "does not resolve");
+}
+
+#[test]
+fn an_undeclared_path_parameter_is_refused() {
+    let bytes = broken(|doc| {
+        let op = op_mut(doc, WATCHLIST, "get");
+        let params = op["parameters"].as_sequence_mut().expect("parameters");
+        params.retain(|p| p["in"].as_str() != Some("path"));
+    });
+    assert_refused(
+        &bytes,
+        "#/paths/~1api~1watchlist-manager~1watchlists~1{watchlistId}/get",
+        "path parameter `{watchlistId}` is not declared",
+    );
+}
+
+#[test]
+fn a_duplicate_operation_id_is_refused() {
+    let (_, api) = model();
+    let first = &api.services[0].operations[0];
+    let bytes = broken(|doc| {
+        op_mut(doc, WATCHLIST, "get")["operationId"] = Value::from(first.operation_id.clone());
+    });
+    assert_refused(
+        &bytes,
+        "#/paths/~1api~1watchlist-manager~1watchlists~1{watchlistId}/get/operationId",
+        &format!("duplicate operationId `{}`", first.operation_id),
+    );
+}
+
+#[test]
+fn a_malformed_x_evidence_is_refused() {
+    for (value, at) in [("a public client", ""), ("[]", ""), ("[ok, 7]", "/1")] {
+        let bytes = broken(|doc| {
+            op_mut(doc, WATCHLIST, "get")["x-evidence"] = serde_yaml::from_str(value).expect("YAML");
+        });
+        assert_refused(
+            &bytes,
+            &format!("#/paths/~1api~1watchlist-manager~1watchlists~1{{watchlistId}}/get/x-evidence{at}"),
+            "must be a non-empty",
+        );
     }
-    for o in operations(&doc) {
-        let p = o.ptr(&["tags"]);
-        let tags: Vec<&str> = get(o.op, "tags")
-            .and_then(Value::as_sequence)
-            .map(|s| s.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        match tags.as_slice() {
-            [t] if SERVICES.contains(t) => {
-                let service = o.path.split('/').nth(2).unwrap_or("");
-                if *t != service {
-                    problems.push(format!("{p}: tag `{t}` differs from the service in the path (`{service}`)"));
-                }
-            }
-            _ => problems.push(format!("{p}: expected exactly one of {SERVICES:?}, found {tags:?}")),
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// An operation marked `x-evidence` keeps its sources in the model and leaves the reference totals.
+#[test]
+fn x_evidence_takes_an_operation_out_of_the_reference_set() {
+    let sources = ["https://example.com/public-client", "captured traffic"];
+    let bytes = broken(|doc| {
+        op_mut(doc, WATCHLIST, "get")["x-evidence"] =
+            Value::Sequence(sources.iter().map(|s| Value::from(*s)).collect());
+    });
+    let (_, api, diags) = build_model(&bytes, xtask::SPEC).unwrap_or_else(|d| panic!("{d}"));
+    assert!(diags.0.is_empty(), "{diags}");
+    let (_, op) = operations(&api).find(|(_, op)| op.path == WATCHLIST && op.method == "GET").expect("the operation");
+    assert_eq!(op.evidence, sources);
+    assert_eq!(reference_operations(&api).count(), OPERATIONS - 1);
 }
