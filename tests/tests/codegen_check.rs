@@ -9,18 +9,11 @@ mod workspace;
 use workspace::{workspace, xtask};
 
 use sdk_codegen::write::{drift, write_all, Drift};
-use sdk_codegen::{generate, Files, Options};
+use sdk_codegen::Files;
 
-/// The files `cargo xtask codegen` writes into `generated/`.
+/// The files `cargo xtask codegen` writes into `generated/` (the same function it calls).
 fn generate_trustx() -> Files {
-    let bytes = std::fs::read(workspace().join("spec/trustx.yaml")).expect("read spec/trustx.yaml");
-    let options = Options {
-        crate_name: Some("trustx".into()),
-        crate_version: "0.1.0".into(),
-        spec_label: "spec/trustx.yaml".into(),
-        strict: true,
-    };
-    generate(&bytes, &options).unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}")).files
+    xtask::generate_committed().unwrap_or_else(|e| panic!("{e}")).files
 }
 
 /// Copies `from` into `to`, skipping the unmanaged `examples/` and `target/` at the top.

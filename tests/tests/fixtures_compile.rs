@@ -12,8 +12,7 @@ use sdk_codegen::{generate, Options};
 use std::path::PathBuf;
 use std::process::Command;
 
-mod workspace;
-use workspace::workspace;
+use xtask::workspace_root as workspace;
 
 /// Fixture names (file stems), sorted.
 fn fixtures() -> Vec<String> {

@@ -15,9 +15,7 @@
 
 use sdk_codegen::model::{Api, TypeKind, TypeRef};
 use sdk_codegen::{build_model, generate, Generated, Options};
-
-mod workspace;
-use workspace::workspace;
+use xtask::workspace_root as workspace;
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     let path = workspace().join("tests/fixtures/features").join(format!("{name}.yaml"));
@@ -272,14 +270,7 @@ fn permissions_fixture() {
 /// The real spec's permission and error-code files, header line (with the spec's sha256) neutralised.
 #[test]
 fn trustx_permissions_and_error_codes() {
-    let bytes = std::fs::read(workspace().join("spec/trustx.yaml")).expect("read spec/trustx.yaml");
-    let options = Options {
-        crate_name: Some("trustx".into()),
-        crate_version: "0.1.0".into(),
-        spec_label: "spec/trustx.yaml".into(),
-        strict: false,
-    };
-    let generated = generate(&bytes, &options).unwrap_or_else(|d| panic!("spec/trustx.yaml does not generate:\n{d}"));
+    let generated = xtask::generate_committed().unwrap_or_else(|e| panic!("{e}"));
     for (snapshot, path) in [
         ("trustx__permissions", "src/permissions.rs"),
         ("trustx__error_codes_mod", "src/error_codes/mod.rs"),

@@ -1,14 +1,20 @@
-//! The rules of `spec/trustx.yaml`, checked on the generator's own model (`sdk_codegen::build_model`):
-//! one reading of the spec, no second parser. The generic rules (every `$ref` resolves, path
-//! parameters are declared, listed error codes exist in their service's registry, operationIds are
-//! unique) live in the generator; here the spec must pass them without a single warning, and mutated
-//! copies prove the generator rejects what breaks them. The TrustX conventions (counts, permission
-//! grammar, services) are assertions on the model.
+//! The rules of the hand-maintained `spec/trustx.yaml`, checked on the generator's own reading of it.
+//!
+//! The OpenAPI rules the generator relies on (every `$ref` resolves, path parameters match the
+//! template, operationIds are unique, every listed error code is in its service's registry, the
+//! extensions are well formed) live in the generator and nowhere else: the spec must model with no
+//! diagnostic at all, and broken copies of it prove that each rule is enforced there, with a JSON
+//! pointer. What is left here are the conventions of this spec (services, permissions, names,
+//! totals), as assertions over the model (`sdk_codegen::model::Api`) or, for the few facts the model
+//! does not keep, over the document the generator loaded.
 
-use sdk_codegen::model::{Api, Operation, PathPiece};
-use sdk_codegen::{build_model, Diagnostics};
-use std::collections::BTreeSet;
+use sdk_codegen::load::LoadedSpec;
+use sdk_codegen::model::{Api, Operation, Service};
+use sdk_codegen::{build_model, generate, Diagnostic};
+use serde_yaml::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
+/// The tags, in order; each is one service, and the second path segment of its operations.
 const SERVICES: [&str; 8] = [
     "arthr",
     "process-server",
@@ -23,207 +29,336 @@ const SERVICES: [&str; 8] = [
 /// The three operations the vendor reference documents without an "API Permissions" line.
 const WITHOUT_PERMISSION: [&str; 3] = ["issueToken", "continueProcess", "startProcess"];
 
-/// Totals of the vendor reference (operations without `x-evidence`).
+/// Totals of the operations the vendor reference documents (those without `x-evidence`).
 const OPERATIONS: usize = 150;
 const PERMISSIONS: usize = 147;
 const DEPRECATED: usize = 115;
 const BETA: usize = 2;
+const RESPONSES_WITH_CODES: usize = 151;
+const LISTED_CODES: usize = 592;
 
 fn spec_text() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/trustx.yaml");
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    let path = xtask::workspace_root().join(xtask::SPEC);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-fn model_of(text: &str) -> Result<(sdk_codegen::load::LoadedSpec, Api, Diagnostics), Diagnostics> {
-    build_model(text.as_bytes(), "spec/trustx.yaml")
-}
-
-fn model() -> (sdk_codegen::load::LoadedSpec, Api) {
-    match model_of(&spec_text()) {
-        Ok((spec, api, warnings)) => {
-            assert!(warnings.0.is_empty(), "the spec must generate without warnings:\n{warnings}");
+/// The spec as the generator reads it; any diagnostic, warning or error, fails.
+fn model() -> (LoadedSpec, Api) {
+    match build_model(spec_text().as_bytes(), xtask::SPEC) {
+        Ok((spec, api, diags)) => {
+            assert!(diags.0.is_empty(), "{} has diagnostics:\n{diags}", xtask::SPEC);
             (spec, api)
         }
-        Err(d) => panic!("the spec does not model:\n{d}"),
+        Err(diags) => panic!("{} does not model:\n{diags}", xtask::SPEC),
     }
 }
 
-fn operations(api: &Api) -> impl Iterator<Item = (&str, &Operation)> {
-    api.services.iter().flat_map(|s| s.operations.iter().map(move |o| (s.tag.as_str(), o)))
+fn operations(api: &Api) -> impl Iterator<Item = (&Service, &Operation)> {
+    api.services.iter().flat_map(|s| s.operations.iter().map(move |op| (s, op)))
 }
 
-/// Operations of the vendor reference (the others carry `x-evidence`).
-fn reference_operations(api: &Api) -> Vec<&Operation> {
-    operations(api).map(|(_, o)| o).filter(|o| o.evidence.is_empty()).collect()
+/// Operations of the vendor reference: not the ones only seen elsewhere (`x-evidence`).
+fn reference_operations(api: &Api) -> impl Iterator<Item = &Operation> {
+    operations(api).map(|(_, op)| op).filter(|op| op.evidence.is_empty())
 }
 
 #[test]
-fn the_spec_models_without_a_single_warning() {
-    model();
+fn the_spec_models_without_any_diagnostic() {
+    let (_, api) = model();
+    assert!(operations(&api).count() >= OPERATIONS, "operations were skipped");
 }
 
 #[test]
 fn counts_match_the_reference() {
     let (_, api) = model();
-    let ops = reference_operations(&api);
-    assert_eq!(ops.len(), OPERATIONS, "operations of the reference");
-    assert_eq!(ops.iter().filter(|o| o.permission.is_some()).count(), PERMISSIONS, "with x-permission");
-    assert_eq!(ops.iter().filter(|o| o.deprecated).count(), DEPRECATED, "deprecated");
-    assert_eq!(ops.iter().filter(|o| o.beta).count(), BETA, "beta");
+    let ops: Vec<&Operation> = reference_operations(&api).collect();
+    let count = |f: fn(&Operation) -> bool| ops.iter().filter(|op| f(op)).count();
+    let with_codes: Vec<usize> =
+        ops.iter().flat_map(|op| &op.responses).map(|r| r.error_codes.len()).filter(|&n| n > 0).collect();
+    assert_eq!(
+        (
+            ops.len(),
+            count(|op| op.permission.is_some()),
+            count(|op| op.deprecated),
+            count(|op| op.beta),
+            with_codes.len(),
+            with_codes.iter().sum::<usize>(),
+        ),
+        (OPERATIONS, PERMISSIONS, DEPRECATED, BETA, RESPONSES_WITH_CODES, LISTED_CODES),
+        "(operations, with permission, deprecated, beta, responses with x-error-codes, listed codes) \
+         of the operations without x-evidence"
+    );
 }
 
 #[test]
-fn operation_ids_are_lower_camel_case() {
+fn operation_ids_are_written_unique_lower_camel_case() {
     let (_, api) = model();
-    let bad: Vec<String> = operations(&api)
-        .filter(|(_, o)| {
-            !(o.operation_id.starts_with(|c: char| c.is_ascii_lowercase())
-                && o.operation_id.chars().all(|c| c.is_ascii_alphanumeric()))
-                || o.derived_id
-        })
-        .map(|(_, o)| format!("{}: `{}`", o.pointer, o.operation_id))
-        .collect();
-    assert!(bad.is_empty(), "not lowerCamelCase (or missing):\n{}", bad.join("\n"));
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (_, op) in operations(&api) {
+        let id = op.operation_id.as_str();
+        if op.derived_id {
+            problems.push(format!("{}: no operationId", op.pointer));
+        }
+        if !(id.starts_with(|c: char| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric())) {
+            problems.push(format!("{}/operationId: `{id}` is not lowerCamelCase", op.pointer));
+        }
+        if let Some(first) = seen.insert(id, &op.pointer) {
+            problems.push(format!("{}/operationId: `{id}` is also used at {first}", op.pointer));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
-fn permissions_follow_the_trustx_grammar_and_only_three_lack_one() {
+fn permissions_present_except_the_documented_three() {
     let (_, api) = model();
     let mut problems = Vec::new();
     let mut without = BTreeSet::new();
-    for o in reference_operations(&api) {
-        match &o.permission {
+    for (_, op) in operations(&api) {
+        match &op.permission {
             None => {
-                without.insert(o.operation_id.clone());
+                without.insert(op.operation_id.as_str());
             }
             Some(p) => {
                 let t = &p.template;
-                let tenant = t
-                    .strip_prefix("TNT#")
-                    .and_then(|r| r.split_once('#'))
-                    .filter(|(tenant, _)| tenant.starts_with('{') && tenant.ends_with('}'));
-                let rest = match tenant {
-                    Some((_, rest)) => Some(rest),
-                    None => t.strip_prefix("SYS#"),
-                };
-                let ok = rest.and_then(|r| r.split_once(':')).is_some_and(|(svc, action)| {
-                    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                    ident(svc) && ident(action)
-                });
-                if !ok {
+                let tenant = t.strip_prefix("TNT#").and_then(|rest| rest.split_once('#')).map(|(_, rest)| rest);
+                let scoped = tenant.or_else(|| t.strip_prefix("SYS#"));
+                let well_formed = scoped
+                    .and_then(|rest| rest.split_once(':'))
+                    .is_some_and(|(service, action)| !service.is_empty() && action == p.action);
+                if !well_formed {
                     problems.push(format!(
                         "{}/x-permission: `{t}` is not `TNT#{{tenant}}#Service:action` or `SYS#Service:action`",
-                        o.pointer
+                        op.pointer
                     ));
                 }
             }
         }
     }
-    let expected: BTreeSet<String> = WITHOUT_PERMISSION.iter().map(|s| s.to_string()).collect();
-    assert_eq!(without, expected, "operations without x-permission");
+    let expected = BTreeSet::from(WITHOUT_PERMISSION);
+    assert!(without == expected, "operations without x-permission are {without:?}, expected {expected:?}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
-fn every_operation_is_in_the_service_of_its_path() {
+fn error_codes_are_defined_in_the_service_registry() {
+    let (_, api) = model();
+    let mut problems = Vec::new();
+    for reg in &api.error_registries {
+        if !SERVICES.contains(&reg.tag.as_str()) {
+            problems.push(format!("#/components/x-error-codes/{}: not a service", reg.tag));
+        }
+        for c in &reg.codes {
+            let at = format!("#/components/x-error-codes/{}/{}", reg.tag, c.code);
+            if !(c.name.starts_with(|ch: char| ch.is_ascii_uppercase())
+                && c.name.chars().all(|ch| ch.is_ascii_alphanumeric()))
+            {
+                problems.push(format!("{at}/name: `{}` is not UpperCamelCase", c.name));
+            }
+            if c.description.trim().is_empty() {
+                problems.push(format!("{at}/description: missing"));
+            }
+        }
+    }
+    // The generator checks membership only when the service has a registry; here every service that
+    // lists codes must have one.
+    for (service, op) in operations(&api) {
+        for r in op.responses.iter().filter(|r| !r.error_codes.is_empty()) {
+            let registry = api.error_registries.iter().find(|reg| reg.tag == service.tag);
+            for (code, _) in &r.error_codes {
+                if !registry.is_some_and(|reg| reg.codes.iter().any(|c| c.code == *code)) {
+                    problems.push(format!(
+                        "{}/responses/{}/x-error-codes: {code} is not in #/components/x-error-codes/{}",
+                        op.pointer, r.status_key, service.tag
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_operation_has_exactly_one_service_tag_matching_its_path() {
     let (spec, api) = model();
-    let tags: BTreeSet<&str> = api.services.iter().map(|s| s.tag.as_str()).collect();
-    assert_eq!(tags, SERVICES.into_iter().collect(), "the eight services");
+    let tags: Vec<&str> = spec.openapi.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, SERVICES, "#/tags");
+    let services: Vec<&str> = api.services.iter().map(|s| s.tag.as_str()).collect();
+    assert_eq!(services, SERVICES, "services of the model (a tag without operations is dropped)");
     let mut problems = Vec::new();
-    for (path, item) in &spec.openapi.paths.paths {
-        let Some(item) = item.as_item() else { continue };
-        for (method, op) in item.iter() {
-            let at = format!("{method} {path}");
-            match op.tags.as_slice() {
-                [one] if path.starts_with(&format!("/api/{one}/")) => {}
-                [one] => problems.push(format!("{at}: tag `{one}` is not the service in the path")),
-                other => problems.push(format!("{at}: {} tags, expected exactly one", other.len())),
-            }
+    for (service, op) in operations(&api) {
+        // The model keeps the first tag only; the document has them all.
+        let all = spec.openapi.paths.paths.get(&op.path).and_then(|item| item.as_item());
+        let written = all.and_then(|item| item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.method)));
+        match written.map(|(_, o)| o.tags.len()) {
+            Some(1) => {}
+            other => problems.push(format!("{}/tags: expected exactly one tag, found {other:?}", op.pointer)),
+        }
+        let in_path = op.path.split('/').nth(2).unwrap_or("");
+        if service.tag != in_path {
+            problems.push(format!(
+                "{}/tags: `{}` differs from the service in the path (`{in_path}`)",
+                op.pointer, service.tag
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The generator reads any path parameter as required; this spec also writes `required: true`, on
+/// the operation itself (spec/README.md, "Adding an operation").
 #[test]
-fn path_parameters_are_exactly_the_template_s() {
-    let (_, api) = model();
+fn path_parameters_are_declared_on_the_operation_and_required() {
+    let (spec, api) = model();
     let mut problems = Vec::new();
-    for (_, o) in operations(&api) {
-        let template: Vec<&str> = o
-            .path_parts
-            .iter()
-            .filter_map(|p| match p {
-                PathPiece::Param(n) => Some(n.as_str()),
-                PathPiece::Literal(_) => None,
-            })
-            .collect();
-        let declared: Vec<&str> = o
-            .params
-            .iter()
-            .filter(|p| p.location == sdk_codegen::model::ParamLocation::Path)
-            .map(|p| p.wire_name.as_str())
-            .collect();
-        if template != declared {
-            problems.push(format!("{}: template {template:?}, declared {declared:?}", o.pointer));
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-#[test]
-fn listed_error_codes_are_unique_per_response() {
-    let (_, api) = model();
-    let mut problems = Vec::new();
-    for (_, o) in operations(&api) {
-        for r in &o.responses {
-            let codes: Vec<i64> = r.error_codes.iter().map(|(c, _)| *c).collect();
-            let unique: BTreeSet<i64> = codes.iter().copied().collect();
-            if unique.len() != codes.len() {
-                problems.push(format!("{}/responses/{}: repeated codes {codes:?}", o.pointer, r.status_key));
-            }
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-/// The generator, not a second parser, enforces the generic rules: each mutation of the real spec is
-/// refused (or warned about) at the right place.
-#[test]
-fn the_generator_rejects_what_breaks_the_rules() {
-    let text = spec_text();
-    let cases: [(&str, &str, &str, &str); 3] = [
-        (
-            // A code the service's registry does not define.
-            "x-error-codes: [20]",
-            "x-error-codes: [20, 999999]",
-            "999999",
-            "/responses/404/x-error-codes",
-        ),
-        (
-            // A dangling reference.
-            "$ref: '#/components/schemas/Watchlist'",
-            "$ref: '#/components/schemas/NoSuchSchema'",
-            "does not resolve",
-            "$ref",
-        ),
-        (
-            // A path parameter the operation does not declare.
-            "/api/arthr/apiKeys/{apiKeyId}:",
-            "/api/arthr/apiKeys/{apiKeyId}/{undeclared}:",
-            "`{undeclared}` is not declared",
-            "#/paths/~1api~1arthr~1apiKeys~1{apiKeyId}~1{undeclared}",
-        ),
-    ];
-    for (from, to, message, location) in cases {
-        assert!(text.contains(from), "the spec no longer contains `{from}`; update this test");
-        let broken = text.replacen(from, to, 1);
-        let diags = match model_of(&broken) {
-            Err(d) => d,
-            Ok((_, _, warnings)) => warnings,
+    for (_, op) in operations(&api) {
+        let Some(item) = spec.openapi.paths.paths.get(&op.path).and_then(|item| item.as_item()) else {
+            problems.push(format!("{}: path item not found", op.pointer));
+            continue;
         };
-        assert!(
-            diags.0.iter().any(|d| d.message.contains(message) && d.location.contains(location)),
-            "replacing `{from}` with `{to}`: no diagnostic saying `{message}` at `{location}`:\n{diags}"
+        if !item.parameters.is_empty() {
+            problems.push(format!("{}: parameters on the path item; declare them on each operation", op.pointer));
+        }
+        let Some((_, written)) = item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.method)) else { continue };
+        for (i, p) in written.parameters.iter().enumerate() {
+            match p.as_item() {
+                None => problems.push(format!("{}/parameters/{i}: a `$ref`; write parameters inline", op.pointer)),
+                Some(p @ openapiv3::Parameter::Path { .. }) if !p.parameter_data_ref().required => {
+                    problems.push(format!("{}/parameters/{i}: path parameter without `required: true`", op.pointer))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---- The generator's rules, proven on broken copies of the spec ----
+
+/// The spec as YAML, changed by `edit`.
+fn broken(edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut doc: Value = serde_yaml::from_str(&spec_text()).expect("the spec is YAML");
+    edit(&mut doc);
+    serde_yaml::to_string(&doc).expect("serialize the edited spec").into_bytes()
+}
+
+/// The operation `method path` of the YAML document.
+fn op_mut<'a>(doc: &'a mut Value, path: &str, method: &str) -> &'a mut Value {
+    let op = &mut doc["paths"][path][method];
+    assert!(op.is_mapping(), "no {method} {path} in the spec");
+    op
+}
+
+/// What the generator says about `bytes`: the diagnostics of `build_model`, and whether the committed
+/// crate's (strict) generation refuses it.
+fn diagnose(bytes: &[u8]) -> (Vec<Diagnostic>, bool) {
+    let diags = match build_model(bytes, xtask::SPEC) {
+        Ok((_, _, diags)) | Err(diags) => diags.0,
+    };
+    (diags, generate(bytes, &xtask::committed_options()).is_err())
+}
+
+/// `bytes` is refused by the committed crate's generation with a diagnostic at `location`.
+fn assert_refused(bytes: &[u8], location: &str, says: &str) {
+    let (diags, refused) = diagnose(bytes);
+    let found = diags.iter().find(|d| d.location == location && d.message.contains(says));
+    assert!(found.is_some(), "no diagnostic at {location} saying `{says}`; got:\n{diags:#?}");
+    assert!(refused, "the committed crate's options generate from a spec with: {found:?}");
+}
+
+/// A watchlist-manager operation with error codes (the registry of that service exists).
+const WATCHLIST: &str = "/api/watchlist-manager/watchlists/{watchlistId}";
+
+fn first_listed_code_response(doc: &Value, path: &str) -> String {
+    let responses = doc["paths"][path]["get"]["responses"].as_mapping().expect("responses");
+    let (status, _) = responses.iter().find(|(_, r)| r.get("x-error-codes").is_some()).expect("a response with codes");
+    status.as_str().map(str::to_string).or_else(|| status.as_u64().map(|n| n.to_string())).expect("a status key")
+}
+
+#[test]
+fn an_error_code_missing_from_the_registry_is_refused() {
+    let doc: Value = serde_yaml::from_str(&spec_text()).expect("YAML");
+    let status = first_listed_code_response(&doc, WATCHLIST);
+    let bytes = broken(|doc| {
+        let op = op_mut(doc, WATCHLIST, "get");
+        let codes = op["responses"].as_mapping_mut().expect("responses").iter_mut().find(|(k, _)| {
+            k.as_str().map(str::to_string).or_else(|| k.as_u64().map(|n| n.to_string())).as_deref() == Some(&status)
+        });
+        codes.expect("the response").1["x-error-codes"] = Value::Sequence(vec![Value::from(987_654)]);
+    });
+    assert_refused(
+        &bytes,
+        &format!(
+            "#/paths/~1api~1watchlist-manager~1watchlists~1{{watchlistId}}/get/responses/{status}/x-error-codes/0"
+        ),
+        "code 987654 is not defined in #/components/x-error-codes/watchlist-manager",
+    );
+}
+
+#[test]
+fn an_unresolved_ref_is_refused() {
+    let bytes = broken(|doc| {
+        let schemas = doc["components"]["schemas"].as_mapping_mut().expect("schemas");
+        let watchlist = schemas.get_mut("Watchlist").expect("a Watchlist schema");
+        *watchlist = serde_yaml::from_str("{$ref: '#/components/schemas/NoSuchSchema'}").expect("YAML");
+    });
+    assert_refused(&bytes, "#/components/schemas/Watchlist/$ref", "does not resolve");
+}
+
+#[test]
+fn an_undeclared_path_parameter_is_refused() {
+    let bytes = broken(|doc| {
+        let op = op_mut(doc, WATCHLIST, "get");
+        let params = op["parameters"].as_sequence_mut().expect("parameters");
+        params.retain(|p| p["in"].as_str() != Some("path"));
+    });
+    assert_refused(
+        &bytes,
+        "#/paths/~1api~1watchlist-manager~1watchlists~1{watchlistId}/get",
+        "path parameter `{watchlistId}` is not declared",
+    );
+}
+
+#[test]
+fn a_duplicate_operation_id_is_refused() {
+    let (_, api) = model();
+    let first = &api.services[0].operations[0];
+    let bytes = broken(|doc| {
+        op_mut(doc, WATCHLIST, "get")["operationId"] = Value::from(first.operation_id.clone());
+    });
+    assert_refused(
+        &bytes,
+        "#/paths/~1api~1watchlist-manager~1watchlists~1{watchlistId}/get/operationId",
+        &format!("duplicate operationId `{}`", first.operation_id),
+    );
+}
+
+#[test]
+fn a_malformed_x_evidence_is_refused() {
+    for (value, at) in [("a public client", ""), ("[]", ""), ("[ok, 7]", "/1")] {
+        let bytes = broken(|doc| {
+            op_mut(doc, WATCHLIST, "get")["x-evidence"] = serde_yaml::from_str(value).expect("YAML");
+        });
+        assert_refused(
+            &bytes,
+            &format!("#/paths/~1api~1watchlist-manager~1watchlists~1{{watchlistId}}/get/x-evidence{at}"),
+            "must be a non-empty",
         );
     }
+}
+
+/// An operation marked `x-evidence` keeps its sources in the model and leaves the reference totals.
+#[test]
+fn x_evidence_takes_an_operation_out_of_the_reference_set() {
+    let sources = ["https://example.com/public-client", "captured traffic"];
+    let bytes = broken(|doc| {
+        op_mut(doc, WATCHLIST, "get")["x-evidence"] =
+            Value::Sequence(sources.iter().map(|s| Value::from(*s)).collect());
+    });
+    let (_, api, diags) = build_model(&bytes, xtask::SPEC).unwrap_or_else(|d| panic!("{d}"));
+    assert!(diags.0.is_empty(), "{diags}");
+    let (_, op) = operations(&api).find(|(_, op)| op.path == WATCHLIST && op.method == "GET").expect("the operation");
+    assert_eq!(op.evidence, sources);
+    assert_eq!(reference_operations(&api).count(), OPERATIONS - 1);
 }

@@ -1281,7 +1281,7 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
             file => files.push(PathBuf::from(file)),
         }
     }
-    let spec = crate::workspace_root().join("spec/trustx.yaml");
+    let spec = xtask::workspace_root().join("spec/trustx.yaml");
     match (since, files.as_slice()) {
         (Some(rev), []) => Ok(Some(Args { old: Old::Since(rev), new: spec, deny_breaking })),
         (None, [old, new]) => Ok(Some(Args { old: Old::File(old.clone()), new: new.clone(), deny_breaking })),
@@ -1303,7 +1303,7 @@ fn spec_at(rev: &str) -> Result<(Vec<u8>, String), Failure> {
     let object = format!("{rev}:spec/trustx.yaml");
     let output = Command::new("git")
         .args(["show", &object])
-        .current_dir(crate::workspace_root())
+        .current_dir(xtask::workspace_root())
         .output()
         .map_err(|e| Failure::Nothing(format!("cannot run git ({e}); nothing to compare")))?;
     if !output.status.success() {

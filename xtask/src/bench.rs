@@ -113,7 +113,7 @@ fn time_generation(bytes: &[u8], runs: usize) -> Result<(Duration, usize, usize)
 }
 
 fn generation() -> Result<(), String> {
-    let spec = std::fs::read_to_string(crate::workspace_root().join("spec/trustx.yaml")).map_err(|e| e.to_string())?;
+    let spec = std::fs::read_to_string(xtask::workspace_root().join("spec/trustx.yaml")).map_err(|e| e.to_string())?;
     let tenfold = replicate(&spec, 10)?;
     let (one, ops1, lines1) = time_generation(spec.as_bytes(), 7)?;
     let (ten, ops10, lines10) = time_generation(tenfold.as_bytes(), 3)?;
@@ -147,7 +147,7 @@ fn clean_then(verb: &str, package: &str, features: &[&str], dir: &Path) -> Resul
 
 fn features() -> Result<Vec<String>, String> {
     let manifest =
-        std::fs::read_to_string(crate::workspace_root().join("generated/Cargo.toml")).map_err(|e| e.to_string())?;
+        std::fs::read_to_string(xtask::workspace_root().join("generated/Cargo.toml")).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     let mut inside = false;
     for line in manifest.lines() {
@@ -165,7 +165,7 @@ fn features() -> Result<Vec<String>, String> {
 }
 
 fn compile() -> Result<(), String> {
-    let dir = crate::workspace_root();
+    let dir = xtask::workspace_root();
     // Dependencies first, in both profiles' check and build forms.
     cargo(&["check", "--quiet", "--lib", "-p", "trustx"], &dir)?;
     cargo(&["build", "--quiet", "--lib", "-p", "trustx"], &dir)?;
@@ -194,7 +194,7 @@ fn compile() -> Result<(), String> {
 }
 
 fn progenitor() -> Result<(), String> {
-    let dir = crate::workspace_root();
+    let dir = xtask::workspace_root();
     let tools = dir.join("target/bench-tools");
     let exe = tools.join("bin/cargo-progenitor");
     if !exe.is_file() {

@@ -1,14 +1,16 @@
 //! `cargo xtask codegen`: spec → `generated/` (or any `--spec`/`--out`), and `--check` for drift.
 
 use sdk_codegen::write::{drift, write_all, Drift};
-use sdk_codegen::{generate, Options};
+use sdk_codegen::{generate, Generated, Options};
 use similar::TextDiff;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use xtask::{generate_committed, workspace_root, GENERATED};
 
 struct Args {
     check: bool,
-    spec: PathBuf,
+    /// `None`: the committed crate from `spec/trustx.yaml` ([`xtask::committed_options`]).
+    spec: Option<PathBuf>,
     out: PathBuf,
     crate_name: Option<String>,
     quiet: bool,
@@ -16,16 +18,14 @@ struct Args {
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let root = crate::workspace_root();
     let mut parsed = Args {
         check: false,
-        spec: root.join("spec/trustx.yaml"),
-        out: root.join("generated"),
+        spec: None,
+        out: workspace_root().join(GENERATED),
         crate_name: None,
         quiet: false,
         strict: false,
     };
-    let mut custom_spec = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
@@ -33,28 +33,21 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--check" => parsed.check = true,
             "--quiet" | "-q" => parsed.quiet = true,
             "--strict" => parsed.strict = true,
-            "--spec" => {
-                parsed.spec = PathBuf::from(value("--spec")?);
-                custom_spec = true;
-            }
+            "--spec" => parsed.spec = Some(PathBuf::from(value("--spec")?)),
             "--out" => parsed.out = PathBuf::from(value("--out")?),
             "--crate-name" => parsed.crate_name = Some(value("--crate-name")?),
             other => return Err(format!("codegen: unknown argument `{other}`")),
         }
     }
-    if !custom_spec && parsed.crate_name.is_none() {
-        parsed.crate_name = Some("trustx".into());
-    }
-    // The committed crate is always generated strictly: any warning about the spec is an error.
-    if !custom_spec {
-        parsed.strict = true;
+    if parsed.spec.is_none() && parsed.crate_name.is_some() {
+        return Err("codegen: `--crate-name` goes with `--spec`; the committed crate is always `trustx`".into());
     }
     Ok(parsed)
 }
 
 /// How the spec is named in headers: relative to the workspace when inside it, else its file name.
 fn label(spec: &Path) -> String {
-    let root = crate::workspace_root();
+    let root = workspace_root();
     let abs = spec.canonicalize().unwrap_or_else(|_| spec.to_path_buf());
     let root = root.canonicalize().unwrap_or(root);
     match abs.strip_prefix(&root) {
@@ -63,18 +56,26 @@ fn label(spec: &Path) -> String {
     }
 }
 
+/// Any `--spec`, with the options given on the command line.
+fn generate_other(spec: &Path, args: &Args) -> Result<Generated, String> {
+    let bytes = std::fs::read(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let options = Options {
+        crate_name: args.crate_name.clone(),
+        crate_version: "0.1.0".into(),
+        spec_label: label(spec),
+        strict: args.strict,
+    };
+    generate(&bytes, &options).map_err(|d| format!("{} is not usable:\n{d}", spec.display()))
+}
+
 /// Runs the command.
 pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
     let started = Instant::now();
-    let bytes = std::fs::read(&args.spec).map_err(|e| format!("cannot read {}: {e}", args.spec.display()))?;
-    let options = Options {
-        crate_name: args.crate_name.clone(),
-        crate_version: "0.1.0".into(),
-        spec_label: label(&args.spec),
-        strict: args.strict,
+    let generated = match &args.spec {
+        None => generate_committed()?,
+        Some(spec) => generate_other(spec, &args)?,
     };
-    let generated = generate(&bytes, &options).map_err(|d| format!("{} is not usable:\n{d}", args.spec.display()))?;
     for w in generated.warnings.warnings() {
         eprintln!("{w}");
     }

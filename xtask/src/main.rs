@@ -6,13 +6,7 @@ mod codegen;
 mod reference;
 mod verify_spec;
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// The workspace root: the parent of `xtask/`.
-pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
-}
 
 const USAGE: &str = "usage: cargo xtask <command>
 

@@ -394,15 +394,6 @@ pub fn parse(text: &str) -> Reference {
     reference
 }
 
-/// Replaces every `{name}` path segment by `{}`: the key that matches reference operations
-/// to spec operations (the spec unifies parameter names per path).
-pub fn normalize_path(path: &str) -> String {
-    path.split('/')
-        .map(|seg| if seg.starts_with('{') && seg.ends_with('}') { "{}" } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,12 +411,6 @@ mod tests {
         assert_eq!(codes_in_line("  • 12: Thing is not active- 3400: Other thing- 7: Third"), vec![12, 3400, 7]);
         assert!(codes_in_line("• RUNNING: the query is running").is_empty());
         assert!(codes_in_line("• values range 1- 5 inclusive").is_empty());
-    }
-
-    #[test]
-    fn paths_normalize() {
-        assert_eq!(normalize_path("/api/a/{x}/b/{yId}"), "/api/a/{}/b/{}");
-        assert_eq!(normalize_path("/api/a"), "/api/a");
     }
 
     const SNIPPET: &str = "\

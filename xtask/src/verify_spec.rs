@@ -2,14 +2,22 @@
 //! `spec/trustx.yaml` with the same permission, deprecation, beta flag, response statuses and
 //! error codes per status, and that the spec has no operation the reference lacks.
 //!
-//! Operations are matched by method + path with every `{...}` segment normalized to `{}`
-//! (the spec unifies path parameter names per path).
+//! The spec is read by the generator (`sdk_codegen::build_model`), so the extensions (`x-permission`,
+//! `x-beta`, `x-error-codes`, `x-evidence`) have one reader; any diagnostic of the generator is a
+//! discrepancy here too. Operations carrying `x-evidence` (seen in public clients, not documented by
+//! the vendor) are listed apart and never counted as extra.
+//!
+//! Operations are matched by method + path with every `{...}` placeholder reduced to `{}` (the spec
+//! unifies path parameter names per path), both paths split by the generator's `split_path`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::reference::{self, normalize_path, RefOperation, Reference};
+use sdk_codegen::model::{split_path, Api, PathPiece};
+use sdk_codegen::{build_model, Diagnostics};
+
+use crate::reference::{self, RefOperation, Reference};
 
 const USAGE: &str = "usage: cargo xtask verify-spec [--reference FILE] [--spec FILE] [--list-reference]
 
@@ -19,20 +27,22 @@ Exits non-zero on any discrepancy.
 
 --list-reference  print the operations parsed from the reference (one per line) and exit";
 
-/// One operation of the spec, reduced to what is compared.
+/// One operation of the model, reduced to what is compared.
 #[derive(Debug, Clone)]
 struct SpecOperation {
+    operation_id: String,
     method: String,
     path: String,
+    /// The permission template as written.
     permission: Option<String>,
     deprecated: bool,
     beta: bool,
+    /// `x-evidence`: not in the reference, seen there.
+    evidence: Vec<String>,
     /// Status key → error codes (`x-error-codes`).
     responses: BTreeMap<String, BTreeSet<u32>>,
-    /// Malformed extension values and the like.
+    /// What the reference cannot have: a code listed twice, a code out of range.
     problems: Vec<String>,
-    /// `x-evidence`: observed in public clients, not in the reference.
-    evidence: Vec<String>,
 }
 
 struct Options {
@@ -42,10 +52,10 @@ struct Options {
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-    let root = crate::workspace_root();
+    let root = xtask::workspace_root();
     let mut opts = Options {
         reference: root.join("../shared/seed/trustx-api-reference.txt"),
-        spec: root.join("spec/trustx.yaml"),
+        spec: root.join(xtask::SPEC),
         list_reference: false,
     };
     let mut it = args.iter();
@@ -86,18 +96,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         print!("{}", list_reference(&reference::parse(&text)));
         return Ok(());
     }
-    let spec_text = std::fs::read_to_string(&opts.spec)
-        .map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
-    let (_, api, _) = sdk_codegen::build_model(spec_text.as_bytes(), &opts.spec.to_string_lossy())
-        .map_err(|d| format!("the spec {} does not model:\n{d}", opts.spec.display()))?;
+    let bytes = std::fs::read(&opts.spec).map_err(|e| format!("cannot read the spec {}: {e}", opts.spec.display()))?;
+    let label = opts.spec.display().to_string();
+    let (_, api, diagnostics) =
+        build_model(&bytes, &label).map_err(|d| format!("the generator cannot model the spec {label}:\n{d}"))?;
 
     let reference = reference::parse(&text);
-    let spec_ops = spec_operations(&api);
-    let report = compare(&reference, &spec_ops);
+    let report = compare(&reference, &spec_operations(&api), &diagnostics);
 
     println!("verify-spec");
     println!("  reference: {}", opts.reference.display());
-    println!("  spec:      {}", opts.spec.display());
+    println!("  spec:      {label}");
     print!("{}", report.text);
     if report.discrepancies == 0 {
         println!("OK: the spec matches the reference.");
@@ -146,12 +155,20 @@ fn list_reference(reference: &Reference) -> String {
     out
 }
 
+/// Method + path with every placeholder reduced to `{}`, split the way the generator splits paths.
 fn key(method: &str, path: &str) -> (String, String) {
-    (method.to_ascii_uppercase(), normalize_path(path))
+    let path = split_path(path)
+        .into_iter()
+        .map(|piece| match piece {
+            PathPiece::Literal(text) => text,
+            PathPiece::Param(_) => "{}".to_string(),
+        })
+        .collect();
+    (method.to_ascii_uppercase(), path)
 }
 
-/// The spec's operations as the generator models them: one reading of the spec, the generator's.
-fn spec_operations(api: &sdk_codegen::model::Api) -> Vec<SpecOperation> {
+/// The model's operations, in spec order per service.
+fn spec_operations(api: &Api) -> Vec<SpecOperation> {
     let mut ops = Vec::new();
     for op in api.services.iter().flat_map(|s| &s.operations) {
         let mut problems = Vec::new();
@@ -162,20 +179,21 @@ fn spec_operations(api: &sdk_codegen::model::Api) -> Vec<SpecOperation> {
                 match u32::try_from(*code) {
                     Ok(c) if codes.insert(c) => {}
                     Ok(c) => problems.push(format!("response {}: `x-error-codes` repeats {c}", r.status_key)),
-                    Err(_) => problems.push(format!("response {}: code {code} is out of range", r.status_key)),
+                    Err(_) => problems.push(format!("response {}: error code {code} is out of range", r.status_key)),
                 }
             }
             responses.insert(r.status_key.clone(), codes);
         }
         ops.push(SpecOperation {
+            operation_id: op.operation_id.clone(),
             method: op.method.clone(),
             path: op.path.clone(),
             permission: op.permission.as_ref().map(|p| p.template.clone()),
             deprecated: op.deprecated,
             beta: op.beta,
+            evidence: op.evidence.clone(),
             responses,
             problems,
-            evidence: op.evidence.clone(),
         });
     }
     ops
@@ -256,11 +274,17 @@ struct Figures {
     codes_compared: usize,
 }
 
-fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
+fn compare(reference: &Reference, spec_ops: &[SpecOperation], diagnostics: &Diagnostics) -> Report {
     let mut out = String::new();
     let mut discrepancies = 0usize;
     let mut lines: Vec<String> = Vec::new();
     let t = reference.totals();
+
+    // Whatever the generator says about the spec is a discrepancy: a warning may mean a skipped operation.
+    for d in &diagnostics.0 {
+        discrepancies += 1;
+        lines.push(format!("spec: {d}"));
+    }
 
     // Reference: index by normalized key, reporting collisions.
     let mut ref_by_key: BTreeMap<(String, String), &RefOperation> = BTreeMap::new();
@@ -300,7 +324,10 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
             ));
             continue;
         };
-        let diffs = differences(op, s, &mut figures);
+        let mut diffs = differences(op, s, &mut figures);
+        if !s.evidence.is_empty() {
+            diffs.push(format!("the reference documents it (line {}): drop its `x-evidence`", op.line));
+        }
         if op.deprecated && s.deprecated {
             deprecated_ok += 1;
         }
@@ -321,20 +348,17 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
     let mut observed: Vec<String> = Vec::new();
     for (k, s) in &spec_by_key {
         if ref_by_key.contains_key(k) {
-            if !s.evidence.is_empty() {
-                discrepancies += 1;
-                lines.push(format!("{} {}: in the reference, but marked `x-evidence`", s.method, s.path));
-            }
-        } else if !s.evidence.is_empty() {
-            observed.push(format!("{} {} [{}]", s.method, s.path, s.evidence.join(", ")));
-        } else {
+            continue;
+        }
+        if s.evidence.is_empty() {
             not_in_reference += 1;
             discrepancies += 1;
-            lines.push(format!(
-                "{} {}: in spec but not in reference (an observed operation needs `x-evidence`)",
-                s.method, s.path
-            ));
+            lines.push(format!("{} {}: in spec but not in reference", s.method, s.path));
+        } else {
+            observed.push(format!("{} {} (`{}`): {}", s.method, s.path, s.operation_id, s.evidence.join(", ")));
         }
+        discrepancies += s.problems.len();
+        lines.extend(s.problems.iter().map(|p| format!("{} {}: spec: {p}", s.method, s.path)));
     }
 
     let _ = writeln!(out, "reference (parsed):");
@@ -345,19 +369,26 @@ fn compare(reference: &Reference, spec_ops: &[SpecOperation]) -> Report {
     let _ = writeln!(out, "  response statuses:                {}", t.responses);
     let _ = writeln!(out, "  response lists with error codes:  {}", t.responses_with_codes);
     let _ = writeln!(out, "  listed codes:                     {}", t.listed_codes);
-    let _ = writeln!(out, "spec operations:                    {}", spec_ops.len());
+    let _ = writeln!(out, "spec (the generator's model):");
+    let _ = writeln!(out, "  operations:                       {}", spec_ops.len());
+    let _ = writeln!(
+        out,
+        "  with x-evidence:                  {}",
+        spec_ops.iter().filter(|s| !s.evidence.is_empty()).count()
+    );
+    let _ = writeln!(out, "  diagnostics:                      {}", diagnostics.0.len());
     let _ = writeln!(out, "comparison:");
     let _ = writeln!(out, "  operations in reference:          {}", t.operations);
     let _ = writeln!(out, "  matched (identical):              {matched}");
     let _ = writeln!(out, "  missing in spec:                  {missing}");
     let _ = writeln!(out, "  mismatched:                       {mismatched}");
-    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference}");
+    let _ = writeln!(out, "  spec operations not in reference: {not_in_reference} (without x-evidence)");
     let _ = writeln!(out, "  permissions compared:             {}", figures.permissions_compared);
     let _ = writeln!(out, "  deprecated, agreeing:             {deprecated_ok} of {}", t.deprecated);
     let _ = writeln!(out, "  beta, agreeing:                   {beta_ok} of {}", t.beta);
     let _ = writeln!(out, "  response lists with error codes:  {} compared", figures.lists_compared);
     let _ = writeln!(out, "  codes compared:                   {}", figures.codes_compared);
-    let _ = writeln!(out, "observed in public clients, not in the reference (x-evidence): {}", observed.len());
+    let _ = writeln!(out, "observed in public clients, not in the reference: {}", observed.len());
     for o in &observed {
         let _ = writeln!(out, "  - {o}");
     }
@@ -420,11 +451,19 @@ No Content
 Response
 ";
 
-    fn run_compare(spec: &str) -> Report {
+    /// `paths` (and `components`) under a minimal OpenAPI header, compared with `REF`.
+    fn run_compare(body: &str) -> Report {
+        let spec = format!("openapi: 3.0.3\ninfo: {{title: Gadgets, version: '1'}}\n{body}");
         let reference = reference::parse(REF);
-        let spec = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\n{spec}");
-        let (_, api, _) = sdk_codegen::build_model(spec.as_bytes(), "test.yaml").expect("test spec models");
-        compare(&reference, &spec_operations(&api))
+        let (_, api, diagnostics) =
+            build_model(spec.as_bytes(), "test.yaml").unwrap_or_else(|d| panic!("test spec does not model:\n{d}"));
+        compare(&reference, &spec_operations(&api), &diagnostics)
+    }
+
+    #[test]
+    fn keys_reduce_placeholders() {
+        assert_eq!(key("get", "/api/a/{x}/b/{yId}"), ("GET".into(), "/api/a/{}/b/{}".into()));
+        assert_eq!(key("POST", "/api/a"), ("POST".into(), "/api/a".into()));
     }
 
     #[test]
@@ -433,14 +472,17 @@ Response
             r#"
 paths:
   /api/gadgets/{gid}:
-    parameters: [{name: gid, in: path, required: true, schema: {type: string}}]
+    parameters:
+      - {name: gid, in: path, required: true, schema: {type: string}}
     get:
+      operationId: getGadget
       x-permission: "TNT#{tenantid}#Gadgets:getGadget"
       responses:
         "200": {description: OK}
         404:
           $ref: '#/components/responses/NotFound'
     delete:
+      operationId: removeGadget
       x-permission: "SYS#Gadgets:removeGadget"
       deprecated: true
       responses:
@@ -453,7 +495,8 @@ components:
 "#,
         );
         assert_eq!(report.discrepancies, 0, "{}", report.text);
-        assert!(report.text.contains("matched (identical):              2"));
+        assert!(report.text.contains("matched (identical):              2"), "{}", report.text);
+        assert!(report.text.contains("observed in public clients, not in the reference: 0"), "{}", report.text);
     }
 
     #[test]
@@ -462,21 +505,19 @@ components:
             r#"
 paths:
   /api/gadgets/{gid}:
-    parameters: [{name: gid, in: path, required: true, schema: {type: string}}]
     get:
+      operationId: getGadget
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
       x-permission: "TNT#{tenantid}#Gadgets:other"
       x-beta: true
       responses:
         "200": {description: OK}
-        "404": {description: NF, x-error-codes: [5, 6]}
+        "404": {description: NF, x-error-codes: [5, 6, 6]}
         "500": {description: boom}
   /api/extra:
     post:
-      responses:
-        "200": {description: OK}
-  /api/observed:
-    post:
-      x-evidence: [MIG, NAB]
+      operationId: extra
       responses:
         "200": {description: OK}
 "#,
@@ -485,10 +526,85 @@ paths:
         assert!(t.contains("GET /api/gadgets/{gid}: permission"), "{t}");
         assert!(t.contains("beta: reference false, spec true"), "{t}");
         assert!(t.contains("response 404 error codes: not in reference [6]"), "{t}");
+        assert!(t.contains("GET /api/gadgets/{gid}: spec: response 404: `x-error-codes` repeats 6"), "{t}");
         assert!(t.contains("responses not in reference: 500"), "{t}");
         assert!(t.contains("DELETE /api/gadgets/{id}: missing in spec"), "{t}");
         assert!(t.contains("POST /api/extra: in spec but not in reference"), "{t}");
-        assert!(t.contains("POST /api/observed [MIG, NAB]"), "observed operations are listed apart: {t}");
-        assert_eq!(report.discrepancies, 6, "{t}");
+        assert_eq!(report.discrepancies, 7, "{t}");
+    }
+
+    #[test]
+    fn observed_operations_are_listed_apart_and_a_documented_one_may_not_claim_it() {
+        let report = run_compare(
+            r#"
+paths:
+  /api/gadgets/{gid}:
+    get:
+      operationId: getGadget
+      x-evidence: ["a public client"]
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      x-permission: "TNT#{tenantid}#Gadgets:getGadget"
+      responses:
+        "200": {description: OK}
+        "404": {description: NF, x-error-codes: [5]}
+    delete:
+      operationId: removeGadget
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      x-permission: "SYS#Gadgets:removeGadget"
+      deprecated: true
+      responses:
+        "204": {description: No Content}
+  /api/gadgets/{gid}/polish:
+    post:
+      operationId: polishGadget
+      x-evidence: ["https://example.com/client.py", captured traffic]
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: No Content}
+"#,
+        );
+        let t = &report.text;
+        assert!(t.contains("observed in public clients, not in the reference: 1"), "{t}");
+        assert!(
+            t.contains(
+                "  - POST /api/gadgets/{gid}/polish (`polishGadget`): https://example.com/client.py, captured traffic"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("spec operations not in reference: 0"), "{t}");
+        assert!(!t.contains("polish: in spec but not in reference"), "{t}");
+        assert!(
+            t.contains("GET /api/gadgets/{gid}: the reference documents it (line 5): drop its `x-evidence`"),
+            "{t}"
+        );
+        assert_eq!(report.discrepancies, 1, "{t}");
+    }
+
+    #[test]
+    fn the_generators_diagnostics_are_discrepancies() {
+        let report = run_compare(
+            r#"
+paths:
+  /api/gadgets/{gid}:
+    get:
+      operationId: getGadget
+      x-evidence: a public client
+      parameters:
+        - {name: gid, in: path, required: true, schema: {type: string}}
+      x-permission: "TNT#{tenantid}#Gadgets:getGadget"
+      responses:
+        "200": {description: OK}
+"#,
+        );
+        let t = &report.text;
+        assert!(
+            t.contains("spec: warning: #/paths/~1api~1gadgets~1{gid}/get/x-evidence: must be a non-empty list"),
+            "{t}"
+        );
+        // The malformed operation is skipped by the generator, so it is missing as well.
+        assert!(t.contains("GET /api/gadgets/{gadgetId}: missing in spec"), "{t}");
     }
 }

@@ -210,8 +210,10 @@ pub struct Operation {
     pub deprecated: bool,
     /// `x-beta`.
     pub beta: bool,
-    /// `x-evidence`: the public sources that show an operation the vendor reference does not (empty
-    /// for operations of the reference).
+    /// `x-evidence`: where an operation that the API's own reference does not document was seen
+    /// (public clients, captured traffic); empty for documented operations. Left out of the
+    /// serialized model when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
     /// `x-permission`, parsed.
     pub permission: Option<PermissionRef>,

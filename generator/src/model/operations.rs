@@ -220,22 +220,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             },
         };
         let beta = op.extensions.get("x-beta").and_then(|v| v.as_bool()).unwrap_or(false);
-        let evidence = match op.extensions.get("x-evidence") {
-            None => Vec::new(),
-            Some(v) => {
-                match v.as_array().map(|a| a.iter().map(|t| t.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
-                {
-                    Some(Some(tags)) if !tags.is_empty() => tags,
-                    _ => {
-                        self.diags.push(Diagnostic::error(
-                            format!("{}/x-evidence", self.ptr),
-                            "`x-evidence` must be a non-empty list of source tags, e.g. [MIG, NAB]",
-                        ));
-                        Vec::new()
-                    }
-                }
-            }
-        };
+        let evidence = self.evidence(op);
         let auth = self.auth(op.security.as_ref().or(self.spec.security.as_ref()));
         let pagination = self.pagination(&params, &responses);
         Operation {
@@ -260,6 +245,33 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             pagination,
             pointer: self.ptr.to_string(),
         }
+    }
+
+    /// `x-evidence`: a non-empty list of non-empty strings (where the operation was seen).
+    fn evidence(&mut self, op: &openapiv3::Operation) -> Vec<String> {
+        let Some(value) = op.extensions.get("x-evidence") else { return Vec::new() };
+        let ptr = format!("{}/x-evidence", self.ptr);
+        let items = match value.as_array() {
+            Some(items) if !items.is_empty() => items,
+            _ => {
+                self.diags.push(Diagnostic::error(
+                    &ptr,
+                    "must be a non-empty list of strings, each naming where the operation was seen",
+                ));
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(str::trim) {
+                Some(s) if !s.is_empty() => out.push(s.to_owned()),
+                _ => self.diags.push(Diagnostic::error(
+                    format!("{ptr}/{i}"),
+                    "must be a non-empty string naming where the operation was seen",
+                )),
+            }
+        }
+        out
     }
 
     fn resolve_param(&mut self, p: &'a ReferenceOr<Parameter>, ptr: &str) -> Option<&'a Parameter> {

@@ -5,10 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The workspace root (the parent of `tests/`).
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
-}
+pub use xtask::workspace_root as workspace;
 
 /// `target/debug/xtask`, built once per test binary (the same build `cargo xtask` runs).
 pub fn xtask() -> &'static Path {
