@@ -530,3 +530,14 @@ async fn an_empty_api_key_fails_at_build_and_no_credentials_fail_before_sending(
     assert_eq!(sent.len(), 1);
     assert_eq!(header_of(&sent[0], "authorization"), None);
 }
+
+// --- Secrets in generated models ---------------------------------------------------------------
+
+#[test]
+fn sensitive_model_fields_are_redacted_in_debug() {
+    let token = trustx::models::IssuedToken::new("eyJ-ISSUED-SECRET", 60);
+    let secret = trustx::models::CloudSecretRequest::new("CLOUD-SECRET-VALUE").with_name("db");
+    let shown = format!("{token:?} {secret:?} {token:#?}");
+    assert!(!shown.contains("ISSUED-SECRET") && !shown.contains("CLOUD-SECRET-VALUE"), "{shown}");
+    assert!(shown.contains("[redacted]") && shown.contains("\"db\"") && shown.contains("60"), "{shown}");
+}
