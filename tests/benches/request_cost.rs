@@ -1,5 +1,7 @@
 //! Per-request cost of the SDK against a hand-written reqwest + serde_json call of the same
-//! operation: same in-process server, same connection pool, same model type, interleaved rounds.
+//! operation: same in-process server, same model type, interleaved rounds; each side keeps one
+//! warmed keep-alive connection pool (the SDK builds its own reqwest client, so that it controls
+//! the redirect policy).
 //! Measures the calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) and its heap allocations.
 //!
 //!     cargo bench -p trustx-tests --bench request_cost
@@ -201,7 +203,6 @@ fn main() {
             .base_url(&base)
             .allow_insecure_http(true)
             .bearer_token(trustx::BearerToken::new(TOKEN))
-            .http_client(http.clone())
             .build()
             .expect("client");
         let rounds = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);

@@ -221,8 +221,17 @@ async fn failed_token_issue_is_an_auth_error() {
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.message(), Some("bad key"));
     assert!(requests_to(&server, WL_PATH).await.is_empty());
-    let shown = err.to_string();
-    assert!(!shown.contains(API_KEY) && shown.contains("bad key"), "{shown}");
+    // The cause is told once: in the source chain, not repeated in the message.
+    let mut chain = vec![err.to_string()];
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        chain.push(c.to_string());
+        cause = c.source();
+    }
+    let shown = chain.join(" | ");
+    assert!(!shown.contains(API_KEY), "{shown}");
+    assert_eq!(shown.matches("bad key").count(), 1, "{shown}");
+    assert!(!chain[0].contains("bad key"), "{shown}");
 }
 
 #[tokio::test]

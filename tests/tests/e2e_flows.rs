@@ -97,14 +97,16 @@ async fn api_keys_and_process_instances_stream_across_pages() {
 async fn capped_stream_stops_after_max_items() {
     let server = MockServer::start().await;
     mount_token(&server, "tok", 3600).await;
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"content": [{"id": "x"}, {"id": "y"}], "last": false, "number": 0})),
-        )
-        .mount(&server)
-        .await;
+    for page in 0..3 {
+        Mock::given(method("GET"))
+            .and(path(LIST_PATH))
+            .and(query_param("page", page.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"content": [{"id": "x"}, {"id": "y"}], "last": false, "number": page}),
+            ))
+            .mount(&server)
+            .await;
+    }
     let client = client(&server);
     let some =
         client.watchlist_manager().list_watchlists_v2().size(2).into_stream_capped(3).collect_all().await.unwrap();

@@ -156,9 +156,14 @@ async fn connection_errors_are_transport_errors() {
         .build()
         .unwrap();
     let err = get_watchlist(&client, "w1").await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { failure: trustx::runtime::TransportFailure::ConnectionRefused, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
-    assert!(!err.to_string().contains("127.0.0.1"), "URL stripped: {err}");
+    let shown = err.to_string();
+    assert!(shown.contains("connection refused") && shown.contains(&format!("127.0.0.1:{port}")), "{shown}");
+    assert!(!shown.contains("/api/") && !format!("{err:?}").contains("/api/"), "no path: {err:?}");
 }
 
 #[tokio::test]

@@ -88,6 +88,22 @@ fn file<'a>(generated: &'a Generated, path: &str) -> &'a str {
 }
 
 #[test]
+fn sensitive_fixture() {
+    let (api, _, generated) = snapshot_fixture("sensitive");
+    let sensitive = |ty: &str| {
+        let TypeKind::Struct { fields, .. } = type_def(&api, ty) else { panic!("{ty} is not a struct") };
+        fields.iter().filter(|f| f.sensitive).map(|f| f.wire_name.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(sensitive("Login"), ["password", "recovery"], "format: password and a $ref to an x-sensitive schema");
+    assert_eq!(sensitive("Session"), ["token"], "x-sensitive: false marks nothing");
+    let session = file(&generated, "src/models/session.rs");
+    assert!(session.contains("impl std::fmt::Debug for Session"), "{session}");
+    assert!(session.contains(r#".field("token", &"[redacted]")"#), "{session}");
+    assert!(session.contains(r#".field("note", &self.note)"#), "{session}");
+    assert!(!session.contains("derive(Debug"), "{session}");
+}
+
+#[test]
 fn enum_fixture() {
     let (api, _, generated) = snapshot_fixture("enum");
     let TypeKind::Enum { values } = type_def(&api, "Color") else { panic!("Color is not an enum") };

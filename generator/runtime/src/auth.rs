@@ -3,12 +3,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::api::TokenExchange;
 use super::client::Client;
-use super::error::Error;
+use super::error::{Error, TimeoutKind};
 use super::secret::BearerToken;
 
 /// A boxed, `Send` future, as returned by [`TokenProvider`] methods.
@@ -31,6 +31,27 @@ pub trait TokenProvider: Send + Sync + 'static {
     }
 }
 
+/// The longest bearer token accepted (16 KiB): a token is sent with every call.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Checks that a token can be sent: not empty or blank, at most [`MAX_TOKEN_BYTES`], and a valid
+/// header value.
+pub(crate) fn check_token(token: &str) -> Result<(), Error> {
+    if token.trim().is_empty() {
+        return Err(Error::auth("the bearer token is empty"));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Error::auth(format!(
+            "the bearer token is {} bytes long, more than the {MAX_TOKEN_BYTES} accepted",
+            token.len()
+        )));
+    }
+    if reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).is_err() || token.trim() != token {
+        return Err(Error::auth("the bearer token is not a valid header value"));
+    }
+    Ok(())
+}
+
 /// How the client obtains bearer tokens.
 #[derive(Clone)]
 pub(crate) enum TokenSource {
@@ -45,13 +66,16 @@ pub(crate) enum TokenSource {
 }
 
 impl TokenSource {
-    pub(crate) async fn token(&self, client: &Client) -> Result<Option<BearerToken>, Error> {
-        match self {
-            TokenSource::None => Ok(None),
-            TokenSource::Fixed(t) => Ok(Some(t.clone())),
-            TokenSource::Provider(p) => p.token().await.map(Some),
-            TokenSource::Exchange(e) => e.current(client, None).await.map(Some),
-        }
+    /// A token, waiting at most `wait` for it (the caller's own timeout).
+    pub(crate) async fn token(&self, wait: Wait) -> Result<Option<BearerToken>, Error> {
+        let token = match self {
+            TokenSource::None => return Ok(None),
+            TokenSource::Fixed(t) => return Ok(Some(t.clone())),
+            TokenSource::Provider(p) => wait.bound(p.token()).await??,
+            TokenSource::Exchange(e) => e.current(None, wait).await?,
+        };
+        check_token(token.expose_secret())?;
+        Ok(Some(token))
     }
 
     /// Whether [`refresh`](Self::refresh) can return a new token.
@@ -59,12 +83,40 @@ impl TokenSource {
         matches!(self, TokenSource::Provider(_) | TokenSource::Exchange(_))
     }
 
+    /// Whether any bearer credentials are configured.
+    pub(crate) fn is_none(&self) -> bool {
+        matches!(self, TokenSource::None)
+    }
+
     /// A new token after a 401, or `None` when the token cannot be refreshed.
-    pub(crate) async fn refresh(&self, client: &Client, rejected: &BearerToken) -> Result<Option<BearerToken>, Error> {
-        match self {
-            TokenSource::Provider(p) => p.refresh(rejected).await.map(Some),
-            TokenSource::Exchange(e) => e.current(client, Some(rejected)).await.map(Some),
-            _ => Ok(None),
+    pub(crate) async fn refresh(&self, rejected: &BearerToken, wait: Wait) -> Result<Option<BearerToken>, Error> {
+        let token = match self {
+            TokenSource::Provider(p) => wait.bound(p.refresh(rejected)).await??,
+            TokenSource::Exchange(e) => e.current(Some(rejected), wait).await?,
+            _ => return Ok(None),
+        };
+        check_token(token.expose_secret())?;
+        Ok(Some(token))
+    }
+}
+
+/// How long a caller may wait for a token: until its attempt or operation ends.
+#[derive(Debug, Clone)]
+pub(crate) struct Wait {
+    pub(crate) until: Instant,
+    pub(crate) kind: TimeoutKind,
+    pub(crate) after: Duration,
+    pub(crate) host: String,
+}
+
+impl Wait {
+    async fn bound<T>(&self, fut: impl Future<Output = T>) -> Result<T, Error> {
+        match tokio::time::timeout_at(self.until.into(), fut).await {
+            Ok(v) => Ok(v),
+            Err(_) => Err(Error::auth_caused(
+                "no bearer token within the caller's timeout",
+                Arc::new(Error::Timeout { kind: self.kind, after: self.after, host: self.host.clone() }),
+            )),
         }
     }
 }
@@ -77,38 +129,137 @@ struct CachedToken {
 /// The lifetime assumed when the exchange response gives none.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
+/// The longest `Retry-After` of a failed exchange that holds back the next one.
+const MAX_EXCHANGE_HOLD: Duration = Duration::from_secs(60);
+
+type Outcome = Result<BearerToken, Arc<Error>>;
+
+#[derive(Default)]
+struct TokenState {
+    cached: Option<CachedToken>,
+    /// The exchange under way: its outcome is sent to every caller waiting on it.
+    inflight: Option<tokio::sync::watch::Receiver<Option<Outcome>>>,
+    /// No exchange starts before this (the last failure's `Retry-After`).
+    not_before: Option<Instant>,
+}
+
 /// Exchanges the client's API key for tokens with the generated exchange operation, caching the
-/// token until shortly before it expires. Concurrent callers share one exchange (the cache lock is
-/// held while exchanging).
+/// token until shortly before it expires.
+///
+/// Single flight: one exchange runs at a time, as a task of its own, and its outcome (token or
+/// failure) goes to every caller waiting on it. Each caller waits at most until its own attempt or
+/// operation timeout. The exchange is sent once per call of [`current`](Self::current) that finds
+/// none under way (no retries of its own: the callers' retry loops retry), and not before the
+/// `Retry-After` of a failed one.
 pub(crate) struct ExchangedTokens {
     exchange: &'static TokenExchange,
     refresh_margin: Option<Duration>,
-    cache: tokio::sync::Mutex<Option<CachedToken>>,
+    /// A client with the same settings that makes one attempt per call.
+    client: Client,
+    state: Arc<Mutex<TokenState>>,
+}
+
+fn lock(state: &Mutex<TokenState>) -> std::sync::MutexGuard<'_, TokenState> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl ExchangedTokens {
-    pub(crate) fn new(exchange: &'static TokenExchange, refresh_margin: Option<Duration>) -> Self {
-        ExchangedTokens { exchange, refresh_margin, cache: tokio::sync::Mutex::new(None) }
+    pub(crate) fn new(exchange: &'static TokenExchange, refresh_margin: Option<Duration>, client: Client) -> Self {
+        ExchangedTokens { exchange, refresh_margin, client, state: Arc::default() }
     }
 
-    async fn current(&self, client: &Client, rejected: Option<&BearerToken>) -> Result<BearerToken, Error> {
-        let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.as_ref() {
-            let is_rejected = rejected.is_some_and(|r| *r == cached.token);
-            if !is_rejected && Instant::now() < cached.refresh_at {
-                return Ok(cached.token.clone());
+    /// The cached token, if any (to hide it in error messages).
+    pub(crate) fn cached(&self) -> Option<BearerToken> {
+        lock(&self.state).cached.as_ref().map(|c| c.token.clone())
+    }
+
+    async fn current(&self, rejected: Option<&BearerToken>, wait: Wait) -> Result<BearerToken, Error> {
+        let mut rx = {
+            let mut state = lock(&self.state);
+            if let Some(cached) = state.cached.as_ref() {
+                let is_rejected = rejected.is_some_and(|r| *r == cached.token);
+                if !is_rejected && Instant::now() < cached.refresh_at {
+                    return Ok(cached.token.clone());
+                }
             }
+            match &state.inflight {
+                Some(rx) => rx.clone(),
+                None => {
+                    let rx = self.start(state.not_before);
+                    state.inflight = Some(rx.clone());
+                    rx
+                }
+            }
+        };
+        let outcome = wait.bound(rx.wait_for(Option::is_some)).await?;
+        let outcome = match outcome {
+            Ok(value) => value.clone(),
+            Err(_) => None,
+        };
+        let name = self.exchange.operation.operation_id;
+        match outcome {
+            Some(Ok(token)) => Ok(token),
+            Some(Err(cause)) => Err(Error::auth_caused(format!("the API key exchange (`{name}`) failed"), cause)),
+            None => Err(Error::auth(format!("the API key exchange (`{name}`) was abandoned"))),
         }
-        let started = Instant::now();
-        let issued = (self.exchange.exchange)(client.clone()).await.map_err(|cause| Error::Auth {
-            message: format!("the API key exchange (`{}`) failed", self.exchange.operation.operation_id),
-            source: Some(Box::new(cause)),
-        })?;
-        let lifetime = issued.lifetime.filter(|l| !l.is_zero()).unwrap_or(DEFAULT_LIFETIME);
-        let margin = self.refresh_margin.unwrap_or_else(|| (lifetime / 10).min(Duration::from_secs(30)));
-        tracing::debug!(lifetime_secs = lifetime.as_secs_f64(), "exchanged the API key for a bearer token");
-        let token = BearerToken::new(issued.token);
-        *cache = Some(CachedToken { token: token.clone(), refresh_at: started + lifetime.saturating_sub(margin) });
-        Ok(token)
+    }
+
+    /// Starts an exchange as a task of its own; its outcome is published on the returned channel.
+    fn start(&self, not_before: Option<Instant>) -> tokio::sync::watch::Receiver<Option<Outcome>> {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        let exchange = self.exchange;
+        let client = self.client.clone();
+        let state = Arc::clone(&self.state);
+        let margin = self.refresh_margin;
+        tokio::spawn(async move {
+            if let Some(at) = not_before {
+                tokio::time::sleep_until(at.into()).await;
+            }
+            let started = Instant::now();
+            let outcome = match (exchange.exchange)(client).await {
+                Ok(issued) => check_token(&issued.token).map(|()| issued),
+                Err(e) => Err(e),
+            };
+            let mut st = lock(&state);
+            st.inflight = None;
+            let outcome = match outcome {
+                Ok(issued) => {
+                    let lifetime = issued.lifetime.filter(|l| !l.is_zero()).unwrap_or(DEFAULT_LIFETIME);
+                    let margin = margin.unwrap_or_else(|| (lifetime / 10).min(Duration::from_secs(30)));
+                    tracing::debug!(lifetime_secs = lifetime.as_secs_f64(), "exchanged the API key for a bearer token");
+                    let token = BearerToken::new(issued.token);
+                    st.cached = Some(CachedToken {
+                        token: token.clone(),
+                        refresh_at: started + lifetime.saturating_sub(margin),
+                    });
+                    st.not_before = None;
+                    Ok(token)
+                }
+                Err(e) => {
+                    st.not_before = e.retry_after().map(|d| Instant::now() + d.min(MAX_EXCHANGE_HOLD));
+                    tracing::debug!(error = %e, "the API key exchange failed");
+                    Err(Arc::new(e))
+                }
+            };
+            drop(st);
+            let _ = tx.send(Some(outcome));
+        });
+        rx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_tokens() {
+        assert!(check_token("abc.def.ghi").is_ok());
+        assert!(check_token("").is_err());
+        assert!(check_token("   ").is_err());
+        assert!(check_token("a\r\nX-Injected: 1").is_err());
+        assert!(check_token(&"a".repeat(MAX_TOKEN_BYTES)).is_ok());
+        let err = check_token(&"a".repeat(MAX_TOKEN_BYTES + 1)).unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::api::ApiDescription;
-use super::auth::{ExchangedTokens, TokenProvider, TokenSource};
+use super::auth::{check_token, ExchangedTokens, TokenProvider, TokenSource};
 use super::error::Error;
 use super::meta::OperationMeta;
 use super::request::RequestBuilder;
@@ -15,8 +15,20 @@ use super::secret::{ApiKey, BearerToken};
 /// The default connect timeout (10 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The default timeout of one request attempt, including reading the body (60 s).
+/// The default timeout of one request attempt, including reading a buffered body (60 s).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default longest wait for the next bytes of a response body (30 s).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default largest buffered (JSON, text, bytes) response body (32 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The default number of bytes of an error body kept in [`HttpError`](super::HttpError) (64 KiB).
+pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// The default largest token exchange response (64 KiB).
+pub const DEFAULT_MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
 
 pub(crate) struct ClientInner {
     pub(crate) api: &'static ApiDescription,
@@ -30,7 +42,19 @@ pub(crate) struct ClientInner {
     pub(crate) tokens: TokenSource,
     pub(crate) retry: RetryPolicy,
     pub(crate) request_timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) limits: Limits,
     pub(crate) permission_preflight: bool,
+    pub(crate) allow_unauthenticated: bool,
+}
+
+/// Response size limits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) response: u64,
+    pub(crate) error_body: usize,
+    pub(crate) token_response: u64,
 }
 
 /// An API client. Cheap to clone; clones share the connection pool and token cache.
@@ -71,6 +95,13 @@ impl Client {
     pub fn api(&self) -> &'static ApiDescription {
         self.inner.api
     }
+
+    /// Whether `meta` is the API's token exchange operation (its response has its own limit).
+    pub(crate) fn is_token_exchange(&self, meta: &OperationMeta) -> bool {
+        self.inner.api.token_exchange.is_some_and(|t| {
+            t.operation.operation_id == meta.operation_id && t.operation.path_template == meta.path_template
+        })
+    }
 }
 
 /// Looks a variable up by template name or setter name, ignoring case and `_`/`-`.
@@ -104,9 +135,13 @@ pub struct ClientBuilder {
     refresh_margin: Option<Duration>,
     connect_timeout: Duration,
     request_timeout: Duration,
-    http: Option<reqwest::Client>,
+    read_timeout: Duration,
+    operation_timeout: Option<Duration>,
+    limits: Limits,
+    http: Option<reqwest::ClientBuilder>,
     retry: RetryPolicy,
     permission_preflight: bool,
+    allow_unauthenticated: bool,
     error: Option<Error>,
 }
 
@@ -132,9 +167,17 @@ impl ClientBuilder {
             refresh_margin: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            operation_timeout: None,
+            limits: Limits {
+                response: DEFAULT_MAX_RESPONSE_BYTES,
+                error_body: DEFAULT_MAX_ERROR_BODY_BYTES,
+                token_response: DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
+            },
             http: None,
             retry: RetryPolicy::default(),
             permission_preflight: false,
+            allow_unauthenticated: false,
             error: None,
         }
     }
@@ -180,13 +223,15 @@ impl ClientBuilder {
     }
 
     /// Authenticates with an API key: sent as is by operations that take it, and exchanged for
-    /// bearer tokens (cached and refreshed) when the API describes a token exchange.
+    /// bearer tokens (cached and refreshed) when the API describes a token exchange. An empty or
+    /// blank key, or one that is not a valid header value, fails at [`build`](Self::build).
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.credentials = Credentials::ApiKey(key);
         self
     }
 
-    /// Authenticates with a fixed bearer token (not refreshed).
+    /// Authenticates with a fixed bearer token (not refreshed). An empty token, one over 16 KiB or
+    /// one that is not a valid header value fails at [`build`](Self::build).
     pub fn bearer_token(mut self, token: BearerToken) -> Self {
         self.credentials = Credentials::Bearer(token);
         self
@@ -205,23 +250,75 @@ impl ClientBuilder {
         self
     }
 
-    /// The connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
+    /// The connect timeout (default 10 s); also applied to a builder given to
+    /// [`http_client_builder`](Self::http_client_builder).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// The timeout of one request attempt, including reading the body (default 60 s).
+    /// The timeout of one request attempt: until the response headers, and for buffered bodies
+    /// (JSON, text, bytes) until the body is read (default 60 s). Waiting for a bearer token counts
+    /// against it. Streamed downloads ([`ByteStream`](super::ByteStream)) are bounded by the
+    /// [`read_timeout`](Self::read_timeout) only, so a slow but live download can run.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
-    /// Uses a preconfigured `reqwest::Client`. It must not follow redirects
-    /// (build it with `redirect(reqwest::redirect::Policy::none())`): the SDK returns 3xx
-    /// responses to the caller, and following them could send credentials elsewhere.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// The longest wait for the next bytes of a response body (default 30 s): an idle timeout,
+    /// separate from the total ones.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// A deadline for a whole call across all its attempts, backoff delays, `Retry-After` waits and
+    /// token waits (default none: each attempt has its [`timeout`](Self::timeout)). A retry whose
+    /// delay would pass the deadline is not made; the last error is returned.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest buffered response body in bytes (default 32 MiB). Checked against
+    /// `Content-Length` before reading and counted while reading; a larger body is
+    /// [`Error::ResponseTooLarge`]. Streamed downloads ([`ByteStream`](super::ByteStream)) are not
+    /// limited.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.limits.response = limit;
+        self
+    }
+
+    /// How many bytes of an error response body are kept in [`HttpError`](super::HttpError)
+    /// (default 64 KiB); the rest is not read, and `HttpError::body_truncated` says so.
+    pub fn max_error_body_bytes(mut self, limit: usize) -> Self {
+        self.limits.error_body = limit;
+        self
+    }
+
+    /// The largest token exchange response in bytes (default 64 KiB).
+    pub fn max_token_response_bytes(mut self, limit: u64) -> Self {
+        self.limits.token_response = limit;
+        self
+    }
+
+    /// Uses a preconfigured `reqwest::ClientBuilder` (proxies, root certificates, pool settings,
+    /// ...). The SDK sets its redirect policy to never follow redirects, whatever it was: a
+    /// redirect is returned to the caller, so credentials never reach another host. The
+    /// [`connect_timeout`](Self::connect_timeout) is applied to it too.
+    ///
+    /// A ready-built `reqwest::Client` is not accepted, because its redirect policy cannot be
+    /// inspected or changed.
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    /// Allows operations that require a bearer token to be sent without one when the client has
+    /// no bearer credentials (default: such a call fails before sending with [`Error::Config`]).
+    pub fn allow_unauthenticated(mut self, allow: bool) -> Self {
+        self.allow_unauthenticated = allow;
         self
     }
 
@@ -262,42 +359,62 @@ impl ClientBuilder {
         }
         let user_agent = reqwest::header::HeaderValue::from_str(&self.api.user_agent())
             .map_err(|_| Error::config("the crate name is not a valid User-Agent"))?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
-        };
-        let (api_key, tokens) = match self.credentials {
-            Credentials::None => (None, TokenSource::None),
-            Credentials::Bearer(t) => (None, TokenSource::Fixed(t)),
-            Credentials::Provider(p) => (None, TokenSource::Provider(p)),
+        // Redirects are never followed, also with a caller's builder: following one could send
+        // credentials to another host.
+        let http = self
+            .http
+            .unwrap_or_default()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .build()
+            .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
+        let (api_key, token_source) = match self.credentials {
+            Credentials::None => (None, None),
+            Credentials::Bearer(t) => {
+                check_token(t.expose_secret()).map_err(|e| Error::config(e.to_string()))?;
+                (None, Some(TokenSource::Fixed(t)))
+            }
+            Credentials::Provider(p) => (None, Some(TokenSource::Provider(p))),
             Credentials::ApiKey(key) => {
-                let tokens = match self.api.token_exchange {
-                    Some(exchange) => {
-                        TokenSource::Exchange(Arc::new(ExchangedTokens::new(exchange, self.refresh_margin)))
-                    }
-                    None => TokenSource::None,
-                };
-                (Some(key), tokens)
+                let value = key.expose_secret();
+                if value.trim().is_empty() {
+                    return Err(Error::config("the API key is empty"));
+                }
+                if value.trim() != value || reqwest::header::HeaderValue::from_str(value).is_err() {
+                    return Err(Error::config(
+                        "the API key is not a valid header value (spaces or control characters)",
+                    ));
+                }
+                (Some(key), None)
             }
         };
-        Ok(Client {
-            inner: Arc::new(ClientInner {
-                api: self.api,
-                http,
-                base_url,
-                variables: self.variables,
-                user_agent,
-                api_key,
-                tokens,
-                retry: self.retry,
-                request_timeout: self.request_timeout,
-                permission_preflight: self.permission_preflight,
-            }),
-        })
+        let inner = |tokens: TokenSource, retry: RetryPolicy| ClientInner {
+            api: self.api,
+            http: http.clone(),
+            base_url: base_url.clone(),
+            variables: self.variables.clone(),
+            user_agent: user_agent.clone(),
+            api_key: api_key.clone(),
+            tokens,
+            retry,
+            request_timeout: self.request_timeout,
+            read_timeout: self.read_timeout,
+            operation_timeout: self.operation_timeout,
+            limits: self.limits,
+            permission_preflight: self.permission_preflight,
+            allow_unauthenticated: self.allow_unauthenticated,
+        };
+        let tokens = match (token_source, &api_key, self.api.token_exchange) {
+            (Some(source), _, _) => source,
+            (None, Some(_), Some(exchange)) => {
+                // The exchange is sent by a client that makes one attempt per call: the callers'
+                // retry loops retry it, so a retry is one exchange, not one per layer.
+                let once = Client { inner: Arc::new(inner(TokenSource::None, RetryPolicy::none())) };
+                TokenSource::Exchange(Arc::new(ExchangedTokens::new(exchange, self.refresh_margin, once)))
+            }
+            (None, _, _) => TokenSource::None,
+        };
+        Ok(Client { inner: Arc::new(inner(tokens, self.retry.clone())) })
     }
 }
 

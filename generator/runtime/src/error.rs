@@ -1,6 +1,7 @@
 //! The one error type of the SDK, and the HTTP error with the parsed error body.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,8 +11,13 @@ use super::api::ErrorBodyFields;
 use super::error_code::ErrorCodeInfo;
 use super::long_running::QueryState;
 use super::meta::OperationMeta;
+use super::text::{self, Secrets};
 
 /// Every failure of an SDK call.
+///
+/// `Display` never shows server text raw: control and bidi characters are escaped, length is
+/// bounded, and the client's API key and current bearer token are replaced with `[redacted]`.
+/// A cause is told once: either in the message or as [`source()`](std::error::Error::source).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -20,22 +26,42 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// The request could not be sent or the response not received (connection refused, reset,
-    /// TLS failure, ...). The URL is stripped from the source error.
+    /// The request could not be sent or the response not received. The message names what failed
+    /// and the host (never the path or query); the source is the HTTP library's error, URL removed.
     Transport {
+        /// What failed.
+        failure: TransportFailure,
+        /// The host (and port) of the request.
+        host: String,
         /// The underlying error.
         source: reqwest::Error,
     },
-    /// The connect or request timeout elapsed.
+    /// A timeout elapsed: connecting, one attempt, waiting for the next bytes of a body, or the
+    /// whole operation.
     Timeout {
-        /// The underlying error.
-        source: reqwest::Error,
+        /// Which timeout.
+        kind: TimeoutKind,
+        /// Its length.
+        after: Duration,
+        /// The host (and port) of the request.
+        host: String,
+    },
+    /// A response body is larger than the client's limit; nothing past the limit was read.
+    ResponseTooLarge {
+        /// The operation whose response it is.
+        operation_id: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+        /// Which limit (the builder setter's name).
+        setting: &'static str,
+        /// The `Content-Length` the server announced, when it did.
+        content_length: Option<u64>,
     },
     /// The server answered with a status >= 400.
     Http(Box<HttpError>),
     /// The server answered with a success or redirect status the operation does not document.
     UnexpectedStatus(Box<HttpError>),
-    /// The response body could not be decoded. The body is kept.
+    /// The response body could not be decoded. The body is kept; the JSON error is the source.
     Decode {
         /// The HTTP status.
         status: u16,
@@ -57,18 +83,19 @@ pub enum Error {
         /// The operation that was not sent.
         operation_id: &'static str,
     },
-    /// Obtaining a bearer token failed (e.g. the API key exchange was rejected).
+    /// Obtaining a bearer token failed (e.g. the API key exchange was rejected), or a token is
+    /// unusable. Callers that waited on the same exchange share its cause.
     Auth {
         /// What failed.
         message: String,
         /// The cause: usually [`Error::Http`], [`Error::Transport`] or [`Error::Timeout`].
-        source: Option<Box<Error>>,
+        source: Option<Arc<Error>>,
     },
     /// A long-running query ended in `FAILED` or `CANCELLED`.
     QueryFailed {
         /// The terminal state.
         state: QueryState,
-        /// The reason reported by the server, if any.
+        /// The reason reported by the server, if any (raw; `Display` escapes it).
         message: Option<String>,
     },
     /// Polling a long-running query exceeded its deadline.
@@ -78,6 +105,125 @@ pub enum Error {
         /// The last state seen.
         last_state: QueryState,
     },
+    /// A paged list cannot be followed safely: the server does not advance, repeats a page, or
+    /// the page limit was reached. The items before it were delivered.
+    Pagination {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// What failed in an [`Error::Transport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportFailure {
+    /// The host refused the connection (nothing listens there).
+    ConnectionRefused,
+    /// The host name could not be resolved.
+    Dns,
+    /// The TLS handshake failed (e.g. an untrusted or mismatched certificate).
+    Tls,
+    /// Connecting failed for another reason.
+    Connect,
+    /// The connection was reset or closed before the response was complete.
+    ConnectionReset,
+    /// The response body broke off or could not be read.
+    Body,
+    /// Sending the request failed for another reason.
+    Other,
+}
+
+impl TransportFailure {
+    /// Whether the request certainly never reached the server (so any method may be retried).
+    pub fn before_sending(self) -> bool {
+        matches!(self, TransportFailure::ConnectionRefused | TransportFailure::Dns | TransportFailure::Connect)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            TransportFailure::ConnectionRefused => "connection refused",
+            TransportFailure::Dns => "DNS lookup failed",
+            TransportFailure::Tls => "TLS handshake failed",
+            TransportFailure::Connect => "could not connect",
+            TransportFailure::ConnectionReset => "connection reset or closed early",
+            TransportFailure::Body => "the response body broke off",
+            TransportFailure::Other => "the request could not be sent",
+        }
+    }
+
+    /// Classifies a reqwest error by walking its causes.
+    fn classify(err: &reqwest::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        let mut texts = String::new();
+        while let Some(c) = cause {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => return TransportFailure::ConnectionRefused,
+                    std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof => return TransportFailure::ConnectionReset,
+                    _ => {}
+                }
+            }
+            texts.push_str(&c.to_string().to_lowercase());
+            texts.push('\n');
+            cause = c.source();
+        }
+        if texts.contains("dns error") || texts.contains("failed to lookup address") {
+            TransportFailure::Dns
+        } else if texts.contains("certificate") || texts.contains("tls") || texts.contains("handshake") {
+            TransportFailure::Tls
+        } else if texts.contains("connection refused") {
+            TransportFailure::ConnectionRefused
+        } else if texts.contains("connection reset")
+            || texts.contains("connection closed")
+            || texts.contains("incomplete")
+            || texts.contains("broken pipe")
+        {
+            TransportFailure::ConnectionReset
+        } else if err.is_connect() {
+            TransportFailure::Connect
+        } else if err.is_body() || err.is_decode() {
+            TransportFailure::Body
+        } else {
+            TransportFailure::Other
+        }
+    }
+}
+
+/// Which timeout an [`Error::Timeout`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Connecting (`connect_timeout`).
+    Connect,
+    /// One attempt: sending and reading a buffered response (`timeout`).
+    Attempt,
+    /// No bytes arrived for this long while reading a body (`read_timeout`).
+    Read,
+    /// The whole call, across retries and waiting for a token (`operation_timeout`).
+    Operation,
+}
+
+impl TimeoutKind {
+    fn describe(self) -> &'static str {
+        match self {
+            TimeoutKind::Connect => "connect timeout",
+            TimeoutKind::Attempt => "attempt timeout",
+            TimeoutKind::Read => "read timeout: no data",
+            TimeoutKind::Operation => "operation timeout",
+        }
+    }
+}
+
+/// The host and port of a URL, for messages (never its path or query).
+pub(crate) fn host_of(url: &reqwest::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        (None, _) => "?".to_owned(),
+    }
 }
 
 impl Error {
@@ -95,14 +241,27 @@ impl Error {
         Error::Encode { message: message.into() }
     }
 
-    /// Maps a reqwest error, removing its URL (which may contain query values).
-    pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
+    /// Maps a reqwest error for a request to `host`, removing its URL (which may contain query
+    /// values). `attempt_timeout` is the timeout that was in force, for a timeout reported by reqwest.
+    pub(crate) fn from_reqwest(err: reqwest::Error, host: &str, attempt_timeout: Duration) -> Self {
         let err = err.without_url();
         if err.is_timeout() {
-            Error::Timeout { source: err }
+            let kind = if err.is_connect() { TimeoutKind::Connect } else { TimeoutKind::Attempt };
+            Error::Timeout { kind, after: attempt_timeout, host: host.to_owned() }
         } else {
-            Error::Transport { source: err }
+            Error::Transport { failure: TransportFailure::classify(&err), host: host.to_owned(), source: err }
         }
+    }
+
+    /// An authentication error with a cause.
+    pub(crate) fn auth_caused(message: impl Into<String>, cause: Arc<Error>) -> Self {
+        Error::Auth { message: message.into(), source: Some(cause) }
+    }
+
+    /// How long the server asked to wait before retrying (`Retry-After` of an HTTP error, also
+    /// inside an [`Error::Auth`]).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.http_error().and_then(|e| super::retry::retry_after(&e.headers))
     }
 
     /// The HTTP error, for [`Error::Http`], [`Error::UnexpectedStatus`] and an [`Error::Auth`]
@@ -145,15 +304,16 @@ impl Error {
     /// Whether the failure is transient: connection errors, timeouts, 429, 502, 503, 504.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { source } => source.is_connect(),
-            Error::Timeout { .. } => true,
+            Error::Transport { failure, .. } => failure.before_sending(),
+            Error::Timeout { kind, .. } => *kind != TimeoutKind::Operation,
             Error::Http(e) => super::retry::retryable_status(e.status),
             Error::Auth { source: Some(inner), .. } => inner.is_retryable(),
             _ => false,
         }
     }
 
-    /// Whether the failure is a timeout (connect or request timeout, or polling deadline).
+    /// Whether the failure is a timeout (connect, attempt, read or operation timeout, or polling
+    /// deadline).
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::Deadline { .. } => true,
@@ -167,28 +327,43 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config { message } => write!(f, "invalid client configuration: {message}"),
-            Error::Transport { source } => write!(f, "transport error: {source}"),
-            Error::Timeout { .. } => f.write_str("request timed out"),
+            Error::Transport { failure, host, .. } => {
+                write!(f, "transport error: {} (host `{host}`)", failure.describe())
+            }
+            Error::Timeout { kind, after, host } => {
+                write!(f, "timed out ({} for {:.1} s, host `{host}`)", kind.describe(), after.as_secs_f64())
+            }
+            Error::ResponseTooLarge { operation_id, limit, setting, content_length } => {
+                write!(f, "the response of `{operation_id}` is larger than the limit of {limit} bytes (`{setting}`)")?;
+                match content_length {
+                    Some(len) => write!(f, "; Content-Length {len}"),
+                    None => Ok(()),
+                }
+            }
             Error::Http(e) => write!(f, "{e}"),
             Error::UnexpectedStatus(e) => write!(f, "unexpected status: {e}"),
-            Error::Decode { status, body, source } => {
-                write!(f, "could not decode the response body (HTTP {status}, {} bytes): {source}", body.len())
-            }
+            Error::Decode { status, body, source } => write!(
+                f,
+                "could not decode the response body (HTTP {status}, {} bytes) at line {}, column {}",
+                body.len(),
+                source.line(),
+                source.column()
+            ),
             Error::Encode { message } => write!(f, "could not encode the request: {message}"),
             Error::PermissionDenied { required, operation_id } => {
                 write!(f, "the token lacks permission `{required}` required by `{operation_id}`")
             }
-            Error::Auth { message, source } => match source {
-                Some(s) => write!(f, "authentication failed: {message}: {s}"),
-                None => write!(f, "authentication failed: {message}"),
-            },
+            Error::Auth { message, .. } => write!(f, "authentication failed: {message}"),
             Error::QueryFailed { state, message } => match message {
-                Some(m) => write!(f, "query ended in state {state}: {m}"),
+                Some(m) => {
+                    write!(f, "query ended in state {state}: {}", super::text::escape(m, super::text::MAX_SHOWN_CHARS))
+                }
                 None => write!(f, "query ended in state {state}"),
             },
             Error::Deadline { elapsed, last_state } => {
                 write!(f, "query still {last_state} after {:.1} s, past the deadline", elapsed.as_secs_f64())
             }
+            Error::Pagination { message } => write!(f, "paging stopped: {message}"),
         }
     }
 }
@@ -196,7 +371,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport { source } | Error::Timeout { source } => Some(source),
+            Error::Transport { source, .. } => Some(source),
             Error::Decode { source, .. } => Some(source),
             Error::Auth { source: Some(s), .. } => Some(s.as_ref()),
             _ => None,
@@ -204,8 +379,9 @@ impl std::error::Error for Error {
     }
 }
 
-/// An HTTP response with an error status (or an undocumented status), with its body kept.
-#[derive(Debug, Clone)]
+/// An HTTP response with an error status (or an undocumented status), with (a bounded prefix of)
+/// its body kept.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpError {
     /// The operation that failed.
@@ -214,14 +390,19 @@ pub struct HttpError {
     pub status: u16,
     /// The response headers.
     pub headers: HeaderMap,
-    /// The raw response body.
+    /// The raw response body, or its first bytes when [`body_truncated`](Self::body_truncated)
+    /// (see `ClientBuilder::max_error_body_bytes`).
     pub body: Bytes,
+    /// Whether the body was longer than the error-body limit and only its start is kept.
+    pub body_truncated: bool,
     /// The error code from the body, when it has one (an integer or a numeric string).
     pub code: Option<i64>,
-    /// The error message from the body, when it has one.
+    /// The error message from the body, when it has one (as sent; `Display` escapes it and hides
+    /// the client's secrets).
     pub message: Option<String>,
     /// The documented error code, when the operation's service documents `code`.
     pub error_code: Option<&'static ErrorCodeInfo>,
+    secrets: Secrets,
 }
 
 impl HttpError {
@@ -233,6 +414,8 @@ impl HttpError {
         status: u16,
         headers: HeaderMap,
         body: Bytes,
+        body_truncated: bool,
+        secrets: Secrets,
     ) -> Self {
         let object = match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(serde_json::Value::Object(map)) => Some(map),
@@ -246,7 +429,7 @@ impl HttpError {
         });
         let message = field(fields.message).and_then(|v| v.as_str()).map(str::to_owned);
         let error_code = code.and_then(|c| operation.error_codes?.lookup(c));
-        HttpError { operation, status, headers, body, code, message, error_code }
+        HttpError { operation, status, headers, body, body_truncated, code, message, error_code, secrets }
     }
 
     /// The id of the operation that failed.
@@ -259,19 +442,42 @@ impl HttpError {
         self.code
     }
 
-    /// The error message from the body, when present.
+    /// The error message from the body, when present (as sent: escape it before printing, or use
+    /// `Display`).
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
 
-    /// The raw body as text (lossy UTF-8).
+    /// The raw body as text (lossy UTF-8), as sent: may contain control characters.
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as text safe to print: secrets redacted, control and bidi characters escaped,
+    /// at most 300 characters.
+    pub fn body_preview(&self) -> String {
+        text::shown(&String::from_utf8_lossy(&self.body), &self.secrets)
     }
 
     /// Decodes the body as JSON into `T` (e.g. the API's generated error model).
     pub fn body_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_slice(&self.body)
+    }
+}
+
+impl fmt::Debug for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpError")
+            .field("operation_id", &self.operation.operation_id)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .field("body_truncated", &self.body_truncated)
+            .field("body_preview", &self.body_preview())
+            .field("code", &self.code)
+            .field("message", &self.message.as_deref().map(|m| text::shown(m, &self.secrets)))
+            .field("error_code", &self.error_code)
+            .finish()
     }
 }
 
@@ -288,13 +494,10 @@ impl fmt::Display for HttpError {
             (None, None) => {}
         }
         if let Some(message) = self.message() {
-            const MAX: usize = 300;
-            if message.chars().count() > MAX {
-                let cut: String = message.chars().take(MAX).collect();
-                write!(f, ": {cut}…")?;
-            } else {
-                write!(f, ": {message}")?;
-            }
+            write!(f, ": {}", text::shown(message, &self.secrets))?;
+        }
+        if self.body_truncated {
+            write!(f, " (body cut at {} bytes)", self.body.len())?;
         }
         Ok(())
     }

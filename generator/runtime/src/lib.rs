@@ -26,11 +26,12 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod serde_util;
+mod text;
 
 pub use api::{ApiDescription, ErrorBodyFields, IssuedCredential, ServerTemplate, ServerVariable, TokenExchange};
 pub use auth::{BoxFuture, TokenProvider};
 pub use client::{Client, ClientBuilder};
-pub use error::{Error, HttpError};
+pub use error::{Error, HttpError, TimeoutKind, TransportFailure};
 pub use error_code::{ErrorCodeInfo, ErrorCodeTable};
 pub use long_running::{collect_continuation, run_query, PollOptions, QueryState, QueryStatus};
 pub use meta::{AuthKind, HttpMethod, OperationMeta, PathPart};

@@ -1,13 +1,17 @@
 //! Paged lists: the [`PageLike`] view of a generated page model, and a stream over the items of
 //! all pages.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::hash::{Hash as _, Hasher as _};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::StreamExt as _;
+use serde::Serialize;
 
 use super::error::Error;
 
@@ -50,10 +54,18 @@ pub trait PageLike {
     fn into_items(self) -> Vec<Self::Item>;
 }
 
+/// The default most pages one [`PageStream`] fetches (10,000).
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
+
 /// A stream over the items of all pages of a list; ends after the last page, after
 /// `max_items`, or after yielding an error.
+///
+/// It cannot loop: a page whose number does not advance, a page identical to one already seen,
+/// and reaching the page limit ([`max_pages`](Self::max_pages), default [`DEFAULT_MAX_PAGES`]) end
+/// it with [`Error::Pagination`] after the items before.
 pub struct PageStream<T> {
     inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    max_pages: Arc<AtomicUsize>,
 }
 
 impl<T> std::fmt::Debug for PageStream<T> {
@@ -71,6 +83,12 @@ impl<T> Stream for PageStream<T> {
 }
 
 impl<T> PageStream<T> {
+    /// Sets the most pages this stream fetches; fetching more is an [`Error::Pagination`].
+    pub fn max_pages(self, pages: usize) -> Self {
+        self.max_pages.store(pages, Ordering::Relaxed);
+        self
+    }
+
     /// The next item: `None` after the last one, or after an error was returned. No extra crate is
     /// needed: `while let Some(item) = stream.next().await { let item = item?; … }`.
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
@@ -92,20 +110,61 @@ struct State<T, F> {
     next_page: Option<i64>,
     buffer: VecDeque<T>,
     remaining: Option<usize>,
+    max_pages: Arc<AtomicUsize>,
+    fetched: usize,
+    /// The highest page number the server reported.
+    last_number: Option<i64>,
+    /// Fingerprints of the pages seen, to notice a server that repeats itself.
+    seen: HashSet<u64>,
+}
+
+/// A fingerprint of a page's JSON form.
+fn fingerprint<P: Serialize>(page: &P) -> Option<u64> {
+    let bytes = serde_json::to_vec(page).ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// Why following `page` (fetched as `requested`) would loop, if it would.
+fn looping<T, F>(state: &mut State<T, F>, requested: i64, info: &PageInfo, print: Option<u64>) -> Option<String> {
+    if let Some(number) = info.number {
+        if state.last_number.is_some_and(|last| number <= last) {
+            return Some(format!("the server sent page {number} again when asked for page {requested}"));
+        }
+        state.last_number = Some(number);
+    }
+    if let Some(print) = print {
+        if !state.seen.insert(print) {
+            return Some(format!("the server sent the same page again when asked for page {requested}"));
+        }
+    }
+    None
 }
 
 /// Streams the items of a paged list, calling `fetch(page_number)` from `first_page` on.
 ///
 /// Stops after the last page (see [`PageInfo::has_next`]), after `max_items` items, or after
-/// yielding an error.
+/// yielding an error, including [`Error::Pagination`] when the list would loop or exceeds the
+/// page limit.
 pub fn paginate<P, F, Fut>(first_page: i64, max_items: Option<usize>, fetch: F) -> PageStream<P::Item>
 where
-    P: PageLike + Send + 'static,
+    P: PageLike + Serialize + Send + 'static,
     P::Item: Send + 'static,
     F: FnMut(i64) -> Fut + Send + 'static,
     Fut: Future<Output = Result<P, Error>> + Send + 'static,
 {
-    let state = State { fetch, next_page: Some(first_page), buffer: VecDeque::new(), remaining: max_items };
+    let max_pages = Arc::new(AtomicUsize::new(DEFAULT_MAX_PAGES));
+    let state = State {
+        fetch,
+        next_page: Some(first_page),
+        buffer: VecDeque::new(),
+        remaining: max_items,
+        max_pages: Arc::clone(&max_pages),
+        fetched: 0,
+        last_number: None,
+        seen: HashSet::new(),
+    };
     let stream = futures_util::stream::unfold(state, |mut state| async move {
         loop {
             if state.remaining == Some(0) {
@@ -118,30 +177,35 @@ where
                 return Some((Ok(item), state));
             }
             let page_number = state.next_page.take()?;
-            match (state.fetch)(page_number).await {
-                Ok(page) => {
-                    let info = page.page_info();
-                    let items = page.into_items();
-                    if info.has_next(items.len()) {
-                        let current = info.number.unwrap_or(page_number);
-                        let next = current.saturating_add(1);
-                        // Guard against servers that do not advance.
-                        if next > page_number {
-                            state.next_page = Some(next);
-                        }
-                    }
-                    state.buffer.extend(items);
-                }
+            let limit = state.max_pages.load(Ordering::Relaxed);
+            let result = if state.fetched >= limit {
+                Err(Error::Pagination { message: format!("the page limit of {limit} pages was reached") })
+            } else {
+                state.fetched += 1;
+                (state.fetch)(page_number).await
+            };
+            let page = match result {
+                Ok(page) => page,
                 Err(e) => {
-                    state.next_page = None;
-                    state.buffer.clear();
                     state.remaining = Some(0);
                     return Some((Err(e), state));
                 }
+            };
+            let info = page.page_info();
+            let print = fingerprint(&page);
+            if let Some(message) = looping(&mut state, page_number, &info, print) {
+                state.remaining = Some(0);
+                return Some((Err(Error::Pagination { message }), state));
             }
+            let items = page.into_items();
+            if info.has_next(items.len()) {
+                let current = info.number.unwrap_or(page_number);
+                state.next_page = Some(current.saturating_add(1).max(page_number.saturating_add(1)));
+            }
+            state.buffer.extend(items);
         }
     });
-    PageStream { inner: Box::pin(stream) }
+    PageStream { inner: Box::pin(stream), max_pages }
 }
 
 #[cfg(test)]
@@ -149,6 +213,12 @@ mod tests {
     use super::*;
 
     struct TestPage(Vec<u32>, PageInfo);
+
+    impl Serialize for TestPage {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            (&self.0, self.1.number, self.1.last).serialize(s)
+        }
+    }
 
     impl PageLike for TestPage {
         type Item = u32;
@@ -185,5 +255,47 @@ mod tests {
             Ok(TestPage(vec![n as u32; 2], PageInfo { number: Some(n), last: Some(false), total_pages: None }))
         });
         assert_eq!(capped.collect_all().await.unwrap(), vec![0, 0, 1]);
+    }
+
+    #[tokio::test]
+    async fn stops_when_the_server_does_not_advance() {
+        // The number is echoed: page 0 forever.
+        let echoed = paginate(0, None, |_| async move {
+            Ok(TestPage(vec![1, 2], PageInfo { number: Some(0), last: Some(false), total_pages: None }))
+        });
+        let err = echoed.collect_all().await.unwrap_err();
+        assert!(matches!(err, Error::Pagination { .. }), "{err}");
+        // No number, and the same items each time.
+        let repeated = paginate(0, None, |_| async move {
+            Ok(TestPage(vec![1, 2], PageInfo { number: None, last: None, total_pages: None }))
+        });
+        let mut stream = repeated;
+        let mut items = Vec::new();
+        let err = loop {
+            match stream.next().await {
+                Some(Ok(item)) => items.push(item),
+                Some(Err(e)) => break e,
+                None => panic!("the stream ended without an error"),
+            }
+        };
+        assert_eq!(items, vec![1, 2], "the first page's items are delivered");
+        assert!(err.to_string().contains("same page"), "{err}");
+        // Numbers advance forever: the page limit stops it.
+        let endless = paginate(0, None, |n| async move {
+            Ok(TestPage(vec![n as u32], PageInfo { number: Some(n), last: Some(false), total_pages: None }))
+        })
+        .max_pages(5);
+        let mut endless = endless;
+        let mut count = 0;
+        while let Some(item) = endless.next().await {
+            match item {
+                Ok(_) => count += 1,
+                Err(e) => {
+                    assert!(e.to_string().contains("limit of 5 pages"), "{e}");
+                    break;
+                }
+            }
+        }
+        assert_eq!(count, 5);
     }
 }

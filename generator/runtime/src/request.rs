@@ -2,21 +2,23 @@
 //! the permission preflight and the `sdk.request` tracing span.
 
 use std::fmt::Display;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use tracing::Instrument as _;
 
+use super::auth::{TokenSource, Wait};
 use super::client::Client;
-use super::error::{Error, HttpError};
+use super::error::{host_of, Error, HttpError, TimeoutKind};
 use super::meta::{AuthKind, OperationMeta, PathPart};
 use super::path;
 use super::permission;
-use super::response::Response;
+use super::response::{BodyRules, Response};
 use super::retry::retryable_status;
 use super::secret::{sensitive_header, BearerToken};
+use super::text::Secrets;
 
 /// Extra query parameters and headers from the caller, applied after the generated ones
 /// (a header given here replaces a generated header of the same name), and an optional
@@ -429,6 +431,25 @@ impl RequestBuilder {
         }
     }
 
+    /// The secrets error messages of this call hide: the API key and the token in use.
+    fn secrets(&self, token: Option<&BearerToken>) -> Secrets {
+        let inner = &self.client.inner;
+        let cached = match &inner.tokens {
+            TokenSource::Exchange(e) => e.cached(),
+            TokenSource::Fixed(t) => Some(t.clone()),
+            _ => None,
+        };
+        Secrets::of(
+            inner
+                .api_key
+                .as_ref()
+                .map(|k| k.expose_secret())
+                .into_iter()
+                .chain(token.map(|t| t.expose_secret()))
+                .chain(cached.as_ref().map(|t| t.expose_secret())),
+        )
+    }
+
     async fn send_inner(mut self) -> Result<Response, Error> {
         if let Some(err) = self.error.take() {
             return Err(err);
@@ -437,12 +458,27 @@ impl RequestBuilder {
         let client = self.client.clone();
         let inner = &client.inner;
         let url = self.build_url()?;
+        let host = host_of(&url);
         let headers = self.build_headers()?;
-        let timeout = self.options.timeout.unwrap_or(inner.request_timeout);
+        let attempt_timeout = self.options.timeout.unwrap_or(inner.request_timeout);
+        let operation_deadline = inner.operation_timeout.map(|t| (Instant::now() + t, t));
         let method = meta.method.to_reqwest();
         let idempotent = meta.method.is_idempotent();
         let policy = &inner.retry;
         let span = tracing::Span::current();
+        let (limit, limit_setting) = if client.is_token_exchange(meta) {
+            (inner.limits.token_response, "max_token_response_bytes")
+        } else {
+            (inner.limits.response, "max_response_bytes")
+        };
+
+        if meta.auth == AuthKind::Bearer && inner.tokens.is_none() && !inner.allow_unauthenticated {
+            return Err(Error::config(format!(
+                "`{}` needs a bearer token and the client has no credentials (set them, or \
+                 `allow_unauthenticated(true)` to send it without)",
+                meta.operation_id
+            )));
+        }
 
         let mut attempt: u32 = 0;
         let mut retries: u32 = 0;
@@ -450,10 +486,36 @@ impl RequestBuilder {
         let mut token: Option<BearerToken> = None;
         let mut checked_permission = false;
 
+        // Waits `delay` before retrying, or returns `err` when the operation deadline would pass.
+        macro_rules! retry_after_delay {
+            ($err:expr, $delay:expr, $reason:expr) => {{
+                let delay: Duration = $delay;
+                if let Some((deadline, _)) = operation_deadline {
+                    if Instant::now() + delay >= deadline {
+                        return Err($err);
+                    }
+                }
+                retries += 1;
+                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = $reason, "retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }};
+        }
+
         loop {
             attempt += 1;
             span.record("attempt", attempt);
             let can_retry = retries + 1 < policy.attempts();
+            let attempt_end = Instant::now() + attempt_timeout;
+            // This attempt ends at its own timeout or the operation's deadline, whichever is first.
+            let (end, end_kind, end_after) = match operation_deadline {
+                Some((deadline, total)) if deadline <= attempt_end => (deadline, TimeoutKind::Operation, total),
+                _ => (attempt_end, TimeoutKind::Attempt, attempt_timeout),
+            };
+            if end <= Instant::now() {
+                return Err(Error::Timeout { kind: end_kind, after: end_after, host });
+            }
+            let wait = Wait { until: end, kind: end_kind, after: end_after, host: host.clone() };
 
             // Credentials.
             let mut auth: Option<(HeaderName, HeaderValue)> = None;
@@ -471,19 +533,12 @@ impl RequestBuilder {
                 }
                 AuthKind::Bearer => {
                     if token.is_none() {
-                        match inner.tokens.token(&client).await {
+                        match inner.tokens.token(wait.clone()).await {
                             Ok(t) => token = t,
                             Err(e) if can_retry && e.is_retryable() => {
-                                retries += 1;
-                                let delay = policy.backoff(retries, None);
-                                tracing::debug!(
-                                    attempt,
-                                    delay_ms = delay.as_millis() as u64,
-                                    reason = "token issue failed",
-                                    "retrying"
-                                );
-                                tokio::time::sleep(delay).await;
-                                continue;
+                                // The exchange's `Retry-After` (e.g. of a 429) is honoured.
+                                let delay = policy.backoff_for(retries + 1, e.retry_after());
+                                retry_after_delay!(e, delay, "token issue failed")
                             }
                             Err(e) => return Err(e),
                         }
@@ -500,7 +555,7 @@ impl RequestBuilder {
                 }
             }
 
-            let mut request = inner.http.request(method.clone(), url.clone()).headers(headers.clone()).timeout(timeout);
+            let mut request = inner.http.request(method.clone(), url.clone()).headers(headers.clone());
             if let Some((name, value)) = auth {
                 request = request.header(name, value);
             }
@@ -508,26 +563,24 @@ impl RequestBuilder {
                 request = request.body(body.clone());
             }
 
-            let response = match request.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    let err = Error::from_reqwest(e);
+            let sent = tokio::time::timeout_at(end.into(), request.send()).await;
+            let response = match sent {
+                Ok(Ok(r)) => r,
+                outcome => {
+                    let err = match outcome {
+                        Ok(Err(e)) => Error::from_reqwest(e, &host, end_after),
+                        _ => Error::Timeout { kind: end_kind, after: end_after, host: host.clone() },
+                    };
                     let retryable = match &err {
-                        Error::Transport { source } if source.is_connect() => true,
-                        Error::Transport { .. } | Error::Timeout { .. } => policy.allows(idempotent),
+                        Error::Transport { failure, .. } if failure.before_sending() => true,
+                        Error::Transport { .. } => policy.allows(idempotent),
+                        Error::Timeout { kind: TimeoutKind::Operation, .. } => false,
+                        Error::Timeout { .. } => policy.allows(idempotent),
                         _ => false,
                     };
                     if retryable && can_retry {
-                        retries += 1;
-                        let delay = policy.backoff(retries, None);
-                        tracing::debug!(
-                            attempt,
-                            delay_ms = delay.as_millis() as u64,
-                            reason = if err.is_timeout() { "timeout" } else { "connection error" },
-                            "retrying"
-                        );
-                        tokio::time::sleep(delay).await;
-                        continue;
+                        let reason = if err.is_timeout() { "timeout" } else { "connection error" };
+                        retry_after_delay!(err, policy.backoff(retries + 1, None), reason)
                     }
                     return Err(err);
                 }
@@ -535,12 +588,21 @@ impl RequestBuilder {
 
             let status = response.status().as_u16();
             span.record("status", status);
+            let rules = BodyRules {
+                host: host.clone(),
+                limit,
+                limit_setting,
+                error_limit: inner.limits.error_body,
+                deadline: Some((end, end_kind, end_after)),
+                read_timeout: inner.read_timeout,
+                secrets: self.secrets(token.as_ref()),
+            };
 
             if status == 401 && meta.auth == AuthKind::Bearer && !refreshed_after_401 && inner.tokens.is_refreshable() {
                 if let Some(rejected) = token.take() {
                     refreshed_after_401 = true;
                     drop(response);
-                    match inner.tokens.refresh(&client, &rejected).await? {
+                    match inner.tokens.refresh(&rejected, wait).await? {
                         Some(fresh) => {
                             tracing::debug!(attempt, "refreshed the token after 401, retrying");
                             token = Some(fresh);
@@ -552,20 +614,24 @@ impl RequestBuilder {
             }
 
             if status >= 400 {
-                if retryable_status(status) && policy.allows(idempotent) && can_retry {
-                    retries += 1;
-                    let delay = policy.backoff(retries, Some(response.headers()));
-                    tracing::debug!(attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
-                    drop(response);
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
                 let headers = response.headers().clone();
-                let body = response.bytes().await.unwrap_or_default();
-                return Err(Error::Http(Box::new(HttpError::new(meta, inner.api.error_body, status, headers, body))));
+                if retryable_status(status) && policy.allows(idempotent) && can_retry {
+                    let delay = policy.backoff(retries + 1, Some(&headers));
+                    let fits = operation_deadline.is_none_or(|(deadline, _)| Instant::now() + delay < deadline);
+                    if fits {
+                        drop(response);
+                        retries += 1;
+                        tracing::debug!(attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                }
+                let (body, cut) = rules.read_prefix(response).await;
+                let http = HttpError::new(meta, inner.api.error_body, status, headers, body, cut, rules.secrets);
+                return Err(Error::Http(Box::new(http)));
             }
 
-            return Ok(Response::new(response, meta, inner.api.error_body));
+            return Ok(Response::new(response, meta, inner.api.error_body, rules));
         }
     }
 }

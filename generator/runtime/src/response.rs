@@ -2,6 +2,7 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -10,8 +11,99 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::api::ErrorBodyFields;
-use super::error::{Error, HttpError};
+use super::error::{Error, HttpError, TimeoutKind};
 use super::meta::OperationMeta;
+use super::text::Secrets;
+
+/// How a response body may be read: its size limits and timeouts, and what to hide in errors.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyRules {
+    /// The host (and port), for error messages.
+    pub(crate) host: String,
+    /// The largest buffered body, in bytes.
+    pub(crate) limit: u64,
+    /// The builder setting of that limit, for the error message.
+    pub(crate) limit_setting: &'static str,
+    /// How much of an error body is kept.
+    pub(crate) error_limit: usize,
+    /// When reading a buffered body must have finished: the attempt's or the operation's end,
+    /// whichever is first, with that timeout's kind and length.
+    pub(crate) deadline: Option<(Instant, TimeoutKind, Duration)>,
+    /// The longest wait for the next bytes of a body.
+    pub(crate) read_timeout: Duration,
+    /// What error messages hide.
+    pub(crate) secrets: Secrets,
+}
+
+impl BodyRules {
+    fn content_length(headers: &HeaderMap) -> Option<u64> {
+        headers.get(reqwest::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    }
+
+    /// The next chunk, within the read timeout and the deadline.
+    async fn chunk(&self, response: &mut reqwest::Response) -> Result<Option<Bytes>, Error> {
+        let (wait, kind, after) = match self.deadline {
+            Some((at, kind, after)) => {
+                let left = at.saturating_duration_since(Instant::now());
+                if left < self.read_timeout {
+                    (left, kind, after)
+                } else {
+                    (self.read_timeout, TimeoutKind::Read, self.read_timeout)
+                }
+            }
+            None => (self.read_timeout, TimeoutKind::Read, self.read_timeout),
+        };
+        match tokio::time::timeout(wait, response.chunk()).await {
+            Ok(Ok(chunk)) => Ok(chunk),
+            Ok(Err(e)) => Err(Error::from_reqwest(e, &self.host, after)),
+            Err(_) => Err(Error::Timeout { kind, after, host: self.host.clone() }),
+        }
+    }
+
+    /// Reads a whole body of at most `limit` bytes, chunk by chunk: refused from `Content-Length`
+    /// before reading, and as soon as more bytes arrive than allowed.
+    pub(crate) async fn read_limited(
+        &self,
+        mut response: reqwest::Response,
+        operation_id: &'static str,
+    ) -> Result<Bytes, Error> {
+        let announced = Self::content_length(response.headers());
+        let too_large = |content_length| Error::ResponseTooLarge {
+            operation_id,
+            limit: self.limit,
+            setting: self.limit_setting,
+            content_length,
+        };
+        if announced.is_some_and(|len| len > self.limit) {
+            return Err(too_large(announced));
+        }
+        let mut buf = Vec::with_capacity(announced.unwrap_or(0).min(self.limit).min(1 << 20) as usize);
+        while let Some(chunk) = self.chunk(&mut response).await? {
+            if (buf.len() + chunk.len()) as u64 > self.limit {
+                return Err(too_large(announced));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(buf))
+    }
+
+    /// Reads at most `error_limit` bytes of an error body; `true` when the body was longer. A body
+    /// that breaks off or stalls keeps what arrived.
+    pub(crate) async fn read_prefix(&self, mut response: reqwest::Response) -> (Bytes, bool) {
+        let max = self.error_limit;
+        let mut buf = Vec::new();
+        // Even when Content-Length is over the limit, the start is read: it holds the code and message.
+        while let Ok(Some(chunk)) = self.chunk(&mut response).await {
+            if buf.len() + chunk.len() > max {
+                let room = max - buf.len();
+                buf.extend_from_slice(&chunk[..room]);
+                return (Bytes::from(buf), true);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        (Bytes::from(buf), false)
+    }
+}
 
 /// A response with a status below 400, as returned by
 /// [`RequestBuilder::send`](super::RequestBuilder::send).
@@ -20,11 +112,17 @@ pub struct Response {
     inner: reqwest::Response,
     meta: &'static OperationMeta,
     error_body: ErrorBodyFields,
+    rules: BodyRules,
 }
 
 impl Response {
-    pub(crate) fn new(inner: reqwest::Response, meta: &'static OperationMeta, error_body: ErrorBodyFields) -> Self {
-        Response { inner, meta, error_body }
+    pub(crate) fn new(
+        inner: reqwest::Response,
+        meta: &'static OperationMeta,
+        error_body: ErrorBodyFields,
+        rules: BodyRules,
+    ) -> Self {
+        Response { inner, meta, error_body, rules }
     }
 
     /// The HTTP status.
@@ -42,9 +140,11 @@ impl Response {
         content_type(self.inner.headers())
     }
 
-    /// Reads the whole body.
+    /// Reads the whole body, at most the client's `max_response_bytes` (or, for the token
+    /// exchange, `max_token_response_bytes`); a larger body is [`Error::ResponseTooLarge`].
+    /// Bounded by the attempt and operation timeouts, and by the read timeout between chunks.
     pub async fn bytes(self) -> Result<Bytes, Error> {
-        self.inner.bytes().await.map_err(Error::from_reqwest)
+        self.rules.read_limited(self.inner, self.meta.operation_id).await
     }
 
     /// Reads the whole body as text (invalid UTF-8 is replaced).
@@ -60,11 +160,25 @@ impl Response {
         serde_json::from_slice(&body).map_err(|source| Error::Decode { status, body, source })
     }
 
-    /// Streams the body without buffering it.
+    /// Streams the body without buffering it. No size limit and no total timeout apply, so a
+    /// slow but live download can run; the read timeout bounds the wait for each chunk.
     pub fn into_byte_stream(self) -> ByteStream {
         let status = self.status();
         let headers = self.inner.headers().clone();
-        let stream = self.inner.bytes_stream().map(|chunk| chunk.map_err(Error::from_reqwest));
+        let read_timeout = self.rules.read_timeout;
+        let host = self.rules.host;
+        let stream = futures_util::stream::unfold(Some(self.inner), move |state| {
+            let host = host.clone();
+            async move {
+                let mut inner = state?;
+                match tokio::time::timeout(read_timeout, inner.chunk()).await {
+                    Ok(Ok(Some(chunk))) => Some((Ok(chunk), Some(inner))),
+                    Ok(Ok(None)) => None,
+                    Ok(Err(e)) => Some((Err(Error::from_reqwest(e, &host, read_timeout)), None)),
+                    Err(_) => Some((Err(Error::Timeout { kind: TimeoutKind::Read, after: read_timeout, host }), None)),
+                }
+            }
+        });
         ByteStream { status, headers, stream: Box::pin(stream) }
     }
 
@@ -74,15 +188,21 @@ impl Response {
     }
 
     /// Turns a status the operation does not document into [`Error::UnexpectedStatus`],
-    /// keeping the body.
+    /// keeping the start of the body (see `max_error_body_bytes`).
     pub async fn unexpected(self) -> Error {
         let status = self.status();
         let headers = self.inner.headers().clone();
-        let meta = self.meta;
-        match self.inner.bytes().await {
-            Ok(body) => Error::UnexpectedStatus(Box::new(HttpError::new(meta, self.error_body, status, headers, body))),
-            Err(e) => Error::from_reqwest(e),
-        }
+        let (body, cut) = self.rules.read_prefix(self.inner).await;
+        let secrets = self.rules.secrets.clone();
+        Error::UnexpectedStatus(Box::new(HttpError::new(
+            self.meta,
+            self.error_body,
+            status,
+            headers,
+            body,
+            cut,
+            secrets,
+        )))
     }
 }
 

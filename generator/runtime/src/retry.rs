@@ -77,7 +77,13 @@ impl RetryPolicy {
 
     /// The delay before retry number `retry` (1 for the first retry).
     pub(crate) fn backoff(&self, retry: u32, headers: Option<&HeaderMap>) -> Duration {
-        if let Some(wait) = headers.and_then(retry_after) {
+        self.backoff_for(retry, headers.and_then(retry_after))
+    }
+
+    /// The delay before retry number `retry`: what the server asked for (`Retry-After`), capped at
+    /// the maximum delay, or the jittered exponential backoff.
+    pub(crate) fn backoff_for(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
             return wait.min(self.max_delay);
         }
         let exp = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(20));

@@ -238,10 +238,36 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
     };
     let extra_doc = doc("Fields the spec does not list, kept as received so they survive a round trip.");
     let page_impl = page.map(|p| page_like(p, fields)).unwrap_or_default();
+    // Fields holding secrets (`x-sensitive`, `format: password`) print as `[redacted]` in `Debug`.
+    let (derive_debug, debug_impl) = if page.is_none() && fields.iter().any(|f| f.sensitive) {
+        let shown = fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let wire = &f.rust_name;
+            if f.sensitive {
+                quote!(.field(#wire, &"[redacted]"))
+            } else {
+                quote!(.field(#wire, &self.#n))
+            }
+        });
+        let type_str = &def.name;
+        let imp = quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#type_str)
+                        #(#shown)*
+                        .field("additional_properties", &self.additional_properties)
+                        .finish()
+                }
+            }
+        };
+        (quote!(), imp)
+    } else {
+        (quote!(Debug,), quote!())
+    };
     quote! {
         #docs
         #dep
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        #[derive(#derive_debug Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
         #bounds
         #[non_exhaustive]
         pub struct #name #generics {
@@ -250,6 +276,7 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
             #[serde(flatten)]
             pub additional_properties: #extra_ty,
         }
+        #debug_impl
         #methods
         #page_impl
     }

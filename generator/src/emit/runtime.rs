@@ -29,6 +29,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "retry.rs",
     "secret.rs",
     "serde_util.rs",
+    "text.rs",
 ];
 
 const MANIFEST: &str = include_str!("../../runtime/Cargo.toml");

@@ -466,6 +466,9 @@ pub struct Field {
     pub description: Option<String>,
     /// `deprecated`.
     pub deprecated: bool,
+    /// Holds a secret (`x-sensitive: true` or `format: password`): the generated `Debug` hides it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// A permission as an operation names it (`x-permission`).

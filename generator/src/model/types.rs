@@ -401,6 +401,10 @@ impl<'a> TypeBuilder<'a> {
         for (wire, prop) in &parts.properties {
             let fptr = format!("{ptr}/properties/{}", crate::diagnostics::escape_token(wire));
             let context = format!("{name}{}", type_name(wire));
+            let sensitive = match prop {
+                ReferenceOr::Reference { reference } => self.resolve(reference).is_some_and(is_sensitive),
+                ReferenceOr::Item(s) => is_sensitive(s),
+            };
             let (ty, nullable, description, deprecated) = match prop {
                 ReferenceOr::Reference { reference } => (self.reference(reference, &fptr, diags), false, None, false),
                 ReferenceOr::Item(s) => {
@@ -425,6 +429,7 @@ impl<'a> TypeBuilder<'a> {
                 boxed: false,
                 description,
                 deprecated,
+                sensitive,
             });
         }
         for req in &parts.required {
@@ -597,4 +602,15 @@ fn box_cycles(defs: &mut [TypeDef]) {
             }
         }
     }
+}
+
+/// Whether a schema holds a secret: `x-sensitive: true`, or a string with `format: password`.
+fn is_sensitive(schema: &Schema) -> bool {
+    let marked = schema.schema_data.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true);
+    let password = matches!(
+        &schema.schema_kind,
+        SchemaKind::Type(openapiv3::Type::String(s))
+            if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password))
+    );
+    marked || password
 }

@@ -1,0 +1,126 @@
+//! Server-controlled text made safe to print: control and bidi characters escaped, length bounded,
+//! and the client's secrets (API key, current bearer token) replaced with `[redacted]`.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The most characters of server text an error message shows.
+pub(crate) const MAX_SHOWN_CHARS: usize = 300;
+
+/// What replaces a secret in printed text.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Secrets that must never be printed, gathered when an error is made.
+#[derive(Clone, Default)]
+pub(crate) struct Secrets(Option<Arc<[String]>>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.as_ref().map_or(0, |s| s.len());
+        write!(f, "Secrets({n})")
+    }
+}
+
+impl Secrets {
+    /// Hides each non-empty value of `values`.
+    pub(crate) fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let list: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        if list.is_empty() {
+            Secrets(None)
+        } else {
+            Secrets(Some(list.into()))
+        }
+    }
+
+    /// `text` with every secret replaced by `[redacted]`.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in self.0.iter().flat_map(|s| s.iter()) {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+}
+
+/// Whether `c` can change how a terminal or log viewer shows the text around it: C0 and C1
+/// controls, DEL, bidi embedding/override/isolate marks, line and paragraph separators, and
+/// zero-width characters.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// `text` with unsafe characters escaped (`\n`, `\r`, `\t`, `\u{1b}` ...) and cut after
+/// `max_chars` characters (marked with `…`). Escapes count towards the bound.
+pub(crate) fn escape(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    let mut shown = 0usize;
+    for c in text.chars() {
+        if shown >= max_chars {
+            out.push('…');
+            break;
+        }
+        if is_unsafe(c) {
+            let escaped = match c {
+                '\n' => "\\n".to_owned(),
+                '\r' => "\\r".to_owned(),
+                '\t' => "\\t".to_owned(),
+                other => format!("\\u{{{:x}}}", other as u32),
+            };
+            shown += escaped.chars().count();
+            out.push_str(&escaped);
+        } else {
+            shown += 1;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Server text for an error message: secrets redacted first (so a cut cannot leave part of one),
+/// then escaped and bounded.
+pub(crate) fn shown(text: &str, secrets: &Secrets) -> String {
+    escape(&secrets.redact(text), MAX_SHOWN_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_bidi() {
+        let s = escape("a\x1b[31mred\r\nfake line\u{0}\u{202e}txt.exe\u{2066}", 100);
+        assert_eq!(s, "a\\u{1b}[31mred\\r\\nfake line\\u{0}\\u{202e}txt.exe\\u{2066}");
+        assert!(!s.chars().any(is_unsafe));
+        assert_eq!(escape("héllo wörld", 100), "héllo wörld");
+    }
+
+    #[test]
+    fn bounds_length() {
+        let long = "x".repeat(10_000);
+        let s = escape(&long, 300);
+        assert_eq!(s.chars().count(), 301);
+        assert!(s.ends_with('…'));
+        let controls = "\u{1b}".repeat(10_000);
+        assert!(escape(&controls, 300).chars().count() < 320);
+    }
+
+    #[test]
+    fn redacts_every_occurrence_before_cutting() {
+        let secrets = Secrets::of(["sk-123", ""]);
+        assert_eq!(secrets.redact("key sk-123 and sk-123"), "key [redacted] and [redacted]");
+        let padded = format!("{}sk-123", "y".repeat(297));
+        assert!(!shown(&padded, &secrets).contains("sk-"));
+        assert_eq!(Secrets::default().redact("sk-123"), "sk-123");
+    }
+}
