@@ -142,6 +142,13 @@ fn read(api: &Api, flag: &str, p: &Param, required: bool) -> TokenStream {
     }
 }
 
+/// The private function that runs an operation: `run_<service>_<operation>` in snake case
+/// (keyword-escaped names like `type_` lose their underscore).
+fn run_name(s: &Service, op: &Operation) -> String {
+    use heck::ToSnakeCase;
+    format!("run {} {}", s.module, op.fn_name).to_snake_case()
+}
+
 fn output_of(r: Option<&crate::model::ResponseBody>, value: TokenStream) -> TokenStream {
     match r.map(|b| &b.kind) {
         Some(BodyKind::Json(_)) => quote!(crate::runtime::cli::Output::json(&#value)),
@@ -152,7 +159,7 @@ fn output_of(r: Option<&crate::model::ResponseBody>, value: TokenStream) -> Toke
 }
 
 fn run_fn(api: &Api, s: &Service, op: &Operation, flags: &[(String, &Param)]) -> TokenStream {
-    let f = ident(&format!("run_{}_{}", s.module, op.fn_name));
+    let f = ident(&run_name(s, op));
     let (m, method) = (ident(&s.module), ident(&op.fn_name));
     let mut args: Vec<TokenStream> =
         flags.iter().filter(|(_, p)| p.required).map(|(fl, p)| read(api, fl, p, true)).collect();
@@ -262,7 +269,7 @@ pub fn file(api: &Api) -> TokenStream {
                 Some(_) => quote!(crate::runtime::cli::CliBody::Optional),
             };
             let paged = op.pagination.is_some();
-            let run = ident(&format!("run_{}_{}", s.module, op.fn_name));
+            let run = ident(&run_name(s, op));
             entries.push(quote! {
                 #[cfg(feature = #feature)]
                 crate::runtime::cli::OperationCommand {
