@@ -50,7 +50,7 @@ async fn main() -> ExitCode {
     };
 
     #[allow(deprecated)] // queryWatchlistV2 is marked deprecated in the API reference.
-    let result = client.watchlist_manager().query_watchlist_v2(&watchlist_id, query).send().await;
+    let result = client.watchlist_manager().query_watchlist(&watchlist_id, query).send().await;
     match result {
         Ok(matches) => {
             let shown = serde_json::to_string_pretty(&matches).unwrap_or_else(|_| format!("{matches:?}"));

@@ -123,7 +123,8 @@ async fn hand_page(http: &reqwest::Client, base: &str) {
 
 #[allow(deprecated)]
 async fn sdk_download(client: &trustx::Client) {
-    let mut stream = client.watchlist_manager().get_watchlist_member_image("w1", "m1").send().await.expect("sdk image");
+    let mut stream =
+        client.watchlist_manager().get_face_watchlist_member_image("w1", "m1").send().await.expect("sdk image");
     let mut n = 0;
     while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
         n += chunk.expect("chunk").len();

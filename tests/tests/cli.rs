@@ -91,13 +91,13 @@ async fn a_post_takes_its_body_from_stdin() {
 async fn a_download_goes_to_the_output_file() {
     let mock = MockServer::start().await;
     let image: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-    mock.watchlist_manager().get_watchlist_member_image().respond_bytes(200, image.clone(), "image/jpeg").await;
+    mock.watchlist_manager().get_face_watchlist_member_image().respond_bytes(200, image.clone(), "image/jpeg").await;
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("member.jpg");
     let file_arg = file.to_string_lossy().into_owned();
     let args = [
         "watchlist-manager",
-        "get-watchlist-member-image",
+        "get-face-watchlist-member-image",
         "--watchlist-id",
         "w1",
         "--watchlist-member-id",
@@ -114,8 +114,8 @@ async fn a_download_goes_to_the_output_file() {
 #[tokio::test]
 async fn an_http_error_prints_status_code_and_message_and_exits_3() {
     let mock = MockServer::start().await;
-    mock.watchlist_manager().get_watchlist_v2().respond_error(404, 20, "Watchlist w9 not found").await;
-    let out = run(&mock, &["watchlist-manager", "get-watchlist-v2", "--watchlist-id", "w9"], b"").await;
+    mock.watchlist_manager().get_watchlist().respond_error(404, 20, "Watchlist w9 not found").await;
+    let out = run(&mock, &["watchlist-manager", "get-watchlist", "--watchlist-id", "w9"], b"").await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("HTTP 404"), "{stderr}");
@@ -149,7 +149,7 @@ async fn a_usage_error_exits_2() {
     let out = run(&mock, &["process-manager", "create-process-token", "--no-such-flag"], b"").await;
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--no-such-flag"), "{}", text(&out.stderr));
-    let missing = run(&mock, &["watchlist-manager", "get-watchlist-v2"], b"").await;
+    let missing = run(&mock, &["watchlist-manager", "get-watchlist"], b"").await;
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("--watchlist-id"), "{}", text(&missing.stderr));
 }
@@ -157,7 +157,7 @@ async fn a_usage_error_exits_2() {
 #[tokio::test]
 async fn permissions_and_error_codes_are_explained() {
     let mock = MockServer::start().await;
-    let out = run(&mock, &["permissions", "getWatchlistV2", "list-tenant-api-keys", "--for-tenant", "acme"], b"").await;
+    let out = run(&mock, &["permissions", "getWatchlist", "list-tenant-api-keys", "--for-tenant", "acme"], b"").await;
     assert!(out.status.success());
     assert_eq!(
         text(&out.stdout).lines().collect::<Vec<_>>(),

@@ -118,13 +118,13 @@ async fn an_error_code_is_matched_as_a_typed_error_code() {
     let mock = MockServer::start().await;
     let stub = mock
         .watchlist_manager()
-        .get_watchlist_v2()
+        .get_watchlist()
         .path_param("watchlistId", "missing/one")
         .respond_error(404, 20, "Watchlist not found")
         .await;
     let client = mock.client();
     #[allow(deprecated)]
-    let err = client.watchlist_manager().get_watchlist_v2("missing/one").send().await.unwrap_err();
+    let err = client.watchlist_manager().get_watchlist("missing/one").send().await.unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.error_code(), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)));
     assert!(matches!(

@@ -60,7 +60,7 @@ async fn many_calls_share_one_token() {
     // Clones share the cache, and so do the service clients.
     let clone = client.clone();
     get_watchlist(&clone, "w1").await.unwrap();
-    clone.watchlist_manager().get_watchlist_v2("w1").send().await.unwrap();
+    clone.watchlist_manager().get_watchlist("w1").send().await.unwrap();
     assert_eq!(token_issues(&server).await, 1);
     assert_eq!(requests_to(&server, WL_PATH).await.len(), 7);
 }
@@ -152,7 +152,7 @@ async fn concurrent_calls_cause_a_single_token_issue() {
     let client = client(&server);
     let calls = (0..20).map(|_| {
         let c = client.clone();
-        tokio::spawn(async move { c.watchlist_manager().get_watchlist_v2("w1").send().await })
+        tokio::spawn(async move { c.watchlist_manager().get_watchlist("w1").send().await })
     });
     for r in futures_util::future::join_all(calls).await {
         r.unwrap().unwrap();
@@ -193,7 +193,7 @@ async fn concurrent_401s_cause_a_single_refresh() {
     assert_eq!(token_issues(&server).await, 1);
     let calls = (0..20).map(|_| {
         let c = client.clone();
-        tokio::spawn(async move { c.watchlist_manager().get_watchlist_v2("w1").send().await })
+        tokio::spawn(async move { c.watchlist_manager().get_watchlist("w1").send().await })
     });
     for r in futures_util::future::join_all(calls).await {
         assert_eq!(r.unwrap().unwrap().id.as_deref(), Some("w1"));
@@ -315,7 +315,7 @@ async fn permission_preflight_fails_before_sending() {
     match &err {
         Error::PermissionDenied { required, operation_id } => {
             assert_eq!(required, "TNT#acme#WatchlistManager:getWatchlistV2");
-            assert_eq!(*operation_id, "getWatchlistV2");
+            assert_eq!(*operation_id, "getWatchlist");
         }
         other => panic!("expected PermissionDenied, got {other:?}"),
     }

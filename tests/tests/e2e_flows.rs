@@ -55,7 +55,7 @@ async fn list_spanning_three_pages_streams_every_item_once_in_order() {
     mount_token(&server, "tok", 3600).await;
     mount_pages(&server, LIST_PATH, true, with_id).await;
     let client = client(&server);
-    let mut stream = client.watchlist_manager().list_watchlists_v2().size(2).into_stream();
+    let mut stream = client.watchlist_manager().list_watchlists().size(2).into_stream();
     let mut ids = Vec::new();
     while let Some(item) = stream.next().await {
         ids.push(item.unwrap().id.unwrap());
@@ -108,8 +108,7 @@ async fn capped_stream_stops_after_max_items() {
             .await;
     }
     let client = client(&server);
-    let some =
-        client.watchlist_manager().list_watchlists_v2().size(2).into_stream_capped(3).collect_all().await.unwrap();
+    let some = client.watchlist_manager().list_watchlists().size(2).into_stream_capped(3).collect_all().await.unwrap();
     assert_eq!(some.len(), 3, "stops after max_items");
     assert_eq!(requests_to(&server, LIST_PATH).await.len(), 2, "no page beyond the cap");
 }
@@ -134,7 +133,7 @@ async fn pagination_ends_after_an_error() {
         .mount(&server)
         .await;
     let client = builder(&server).retry_policy(trustx::RetryPolicy::none()).build().unwrap();
-    let items: Vec<_> = client.watchlist_manager().list_watchlists_v2().size(1).into_stream().collect().await;
+    let items: Vec<_> = client.watchlist_manager().list_watchlists().size(1).into_stream().collect().await;
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].as_ref().unwrap().id.as_deref(), Some("a"));
     assert_eq!(items[1].as_ref().unwrap_err().status(), Some(500));
@@ -433,7 +432,7 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
         .await;
     let client = client(&server);
     let err = get_watchlist(&client, "w1").await.unwrap_err();
-    client.watchlist_manager().list_watchlists_v2().sort(vec!["QUERY-VALUE-SECRET".to_owned()]).send().await.unwrap();
+    client.watchlist_manager().list_watchlists().sort(vec!["QUERY-VALUE-SECRET".to_owned()]).send().await.unwrap();
     let issued = client.arthr().issue_token().send().await.unwrap();
     assert_eq!(issued.token, TOKEN, "the token did go over the wire");
     // The token really was sent as a bearer: the secret is in the traffic, not in the logs.
@@ -446,7 +445,7 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
         trustx::BearerToken::new(TOKEN),
         common::builder(&server),
         client.watchlist_manager(),
-        client.watchlist_manager().get_watchlist_v2("w1"),
+        client.watchlist_manager().get_watchlist("w1"),
     );
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(!logs.is_empty(), "tracing output was captured");
@@ -458,6 +457,6 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
     assert!(!logs.contains("QUERY-VALUE-SECRET"), "{logs}");
     assert!(logs.contains("sdk.request"), "{logs}");
     assert!(logs.contains("api=\"trustx\"") || logs.contains("api=trustx"), "{logs}");
-    assert!(logs.contains("operation_id=\"getWatchlistV2\"") || logs.contains("operation_id=getWatchlistV2"), "{logs}");
+    assert!(logs.contains("operation_id=\"getWatchlist\"") || logs.contains("operation_id=getWatchlist"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
 }

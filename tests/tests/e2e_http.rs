@@ -187,7 +187,7 @@ async fn documented_error_code_is_typed() {
     );
     assert_eq!(err.message(), Some("Watchlist w1 not found"));
     let http = err.http_error().unwrap();
-    assert_eq!(http.operation_id(), "getWatchlistV2");
+    assert_eq!(http.operation_id(), "getWatchlist");
     let body: trustx::models::ErrorBody = http.body_json().unwrap();
     assert_eq!(body.additional_properties["traceId"], "abc");
     assert_eq!(err.error_code_info().map(|c| c.name), Some("WatchlistNotFound"));
@@ -311,7 +311,7 @@ async fn hostile_path_values_stay_in_their_segment() {
         assert_eq!(last.url.fragment(), None, "value {value:?}");
     }
     // Two path parameters: each stays in its own segment.
-    client.watchlist_manager().get_watchlist_member_image("a/b", "c?d").send().await.unwrap();
+    client.watchlist_manager().get_face_watchlist_member_image("a/b", "c?d").send().await.unwrap();
     let all = server.received_requests().await.unwrap();
     assert_eq!(
         all.last().unwrap().url.path(),
@@ -336,7 +336,7 @@ async fn query_parameters_and_extra_options() {
     let client = client(&server);
     client
         .watchlist_manager()
-        .list_watchlists_v2()
+        .list_watchlists()
         .page(2)
         .sort(vec!["name,asc".to_owned(), "id,desc".to_owned()])
         .send()
@@ -348,7 +348,7 @@ async fn query_parameters_and_extra_options() {
     Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist()).mount(&server).await;
     client
         .watchlist_manager()
-        .get_watchlist_v2("w1")
+        .get_watchlist("w1")
         .query_param("extra", "a b&c")
         .header("X-Correlation-Id", "corr-1")
         .header("Accept", "application/vnd.custom+json")
@@ -378,7 +378,7 @@ async fn binary_download_is_byte_for_byte() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let image = || client.watchlist_manager().get_watchlist_member_image("wl-1", "m-1").send();
+    let image = || client.watchlist_manager().get_face_watchlist_member_image("wl-1", "m-1").send();
     let stream = image().await.unwrap();
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.content_type(), Some("image/jpeg"));

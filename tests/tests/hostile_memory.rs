@@ -42,18 +42,18 @@ async fn a_one_gib_json_body_is_refused_with_bounded_memory() {
 
     // Chunked: counted while reading, refused at the 32 MiB default.
     let started = Instant::now();
-    let err = client.watchlist_manager().list_watchlists_v2().send().await.unwrap_err();
+    let err = client.watchlist_manager().list_watchlists().send().await.unwrap_err();
     let chunked_secs = started.elapsed().as_secs_f64();
     assert!(
-        matches!(err, Error::ResponseTooLarge { operation_id: "listWatchlistsV2", limit, .. } if limit == 32 << 20),
+        matches!(err, Error::ResponseTooLarge { operation_id: "listWatchlists", limit, .. } if limit == 32 << 20),
         "{err:?}"
     );
     let shown = err.to_string();
-    assert!(shown.contains("listWatchlistsV2") && shown.contains("33554432") && shown.contains("max_response_bytes"));
+    assert!(shown.contains("listWatchlists") && shown.contains("33554432") && shown.contains("max_response_bytes"));
     let sent_chunked = written.swap(0, Ordering::Relaxed);
 
     // Content-Length: refused before reading the body.
-    let err = client.watchlist_manager().list_watchlists_v2().query_param("announce", "1").send().await.unwrap_err();
+    let err = client.watchlist_manager().list_watchlists().query_param("announce", "1").send().await.unwrap_err();
     assert!(matches!(err, Error::ResponseTooLarge { content_length: Some(GIB), .. }), "{err:?}");
 
     let after = hostile::peak_rss();

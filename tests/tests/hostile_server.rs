@@ -55,14 +55,14 @@ async fn a_body_over_the_limit_is_refused_from_content_length_and_while_reading(
     .await;
     let client = raw_client(&server.url).max_response_bytes(100_000).build().unwrap();
     for announce in [false, true] {
-        let mut request = client.watchlist_manager().list_watchlists_v2();
+        let mut request = client.watchlist_manager().list_watchlists();
         if announce {
             request = request.query_param("announce", "1");
         }
         let err = request.send().await.unwrap_err();
         match &err {
             Error::ResponseTooLarge { operation_id, limit, setting, content_length } => {
-                assert_eq!((*operation_id, *limit, *setting), ("listWatchlistsV2", 100_000, "max_response_bytes"));
+                assert_eq!((*operation_id, *limit, *setting), ("listWatchlists", 100_000, "max_response_bytes"));
                 assert_eq!(*content_length, announce.then_some(200_000));
             }
             other => panic!("{other:?}"),
@@ -332,7 +332,7 @@ async fn a_never_ending_page_sequence_stops() {
             .await;
         let client = client(&server);
         let started = Instant::now();
-        let err = client.watchlist_manager().list_watchlists_v2().into_stream().collect_all().await.unwrap_err();
+        let err = client.watchlist_manager().list_watchlists().into_stream().collect_all().await.unwrap_err();
         assert!(matches!(err, Error::Pagination { .. }), "{err:?}");
         assert_eq!(requests_to(&server, LIST).await.len(), 2, "{body}");
         assert!(started.elapsed() < Duration::from_secs(2));
@@ -348,7 +348,7 @@ async fn a_never_ending_page_sequence_stops() {
     })
     .await;
     let client = raw_client(&server.url).build().unwrap();
-    let mut stream = client.watchlist_manager().list_watchlists_v2().into_stream().max_pages(20);
+    let mut stream = client.watchlist_manager().list_watchlists().into_stream().max_pages(20);
     let mut items = 0;
     let err = loop {
         match stream.next().await {
@@ -425,7 +425,7 @@ async fn control_characters_arrive_escaped() {
         .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"message": long})))
         .mount(&server)
         .await;
-    let err = client(&server).watchlist_manager().get_watchlist_v2("w2").send().await.unwrap_err();
+    let err = client(&server).watchlist_manager().get_watchlist("w2").send().await.unwrap_err();
     assert!(err.to_string().len() < 1_000, "bounded: {} bytes", err.to_string().len());
 }
 
@@ -466,8 +466,7 @@ async fn an_echoed_api_key_or_token_is_redacted() {
 async fn transport_errors_name_the_failure_and_the_host_once() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = raw_client(&format!("http://127.0.0.1:{port}")).retry_policy(RetryPolicy::none()).build().unwrap();
-    let err =
-        client.watchlist_manager().get_watchlist_v2("w1").query_param("q", "QUERY-SECRET").send().await.unwrap_err();
+    let err = client.watchlist_manager().get_watchlist("w1").query_param("q", "QUERY-SECRET").send().await.unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "the token call failed first: {err:?}");
     let texts = chain(&err);
     let all = texts.join(" | ");

@@ -73,12 +73,12 @@ pub fn header_of<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
 /// `GET /api/watchlist-manager/watchlists/{id}` through the generated operation.
 #[allow(deprecated)]
 pub async fn get_watchlist(client: &Client, id: &str) -> Result<trustx::models::Watchlist, trustx::Error> {
-    client.watchlist_manager().get_watchlist_v2(id).send().await
+    client.watchlist_manager().get_watchlist(id).send().await
 }
 
 /// `POST /api/watchlist-manager/watchlists` through the generated operation.
 #[allow(deprecated)]
 pub async fn create_watchlist(client: &Client) -> Result<trustx::models::Watchlist, trustx::Error> {
     let body = trustx::models::WatchlistRequest::default().with_name("PEP");
-    client.watchlist_manager().create_watchlist_v2(body).send().await
+    client.watchlist_manager().create_watchlist(body).send().await
 }
