@@ -85,3 +85,108 @@ async fn bulk_process_tokens_creates_one_token_per_id_and_writes_the_csv() {
         assert_eq!(body.parameters.as_ref().and_then(|p| p.get("ID")), Some(&id.into()));
     }
 }
+
+fn user_data(document_number: Option<&str>) -> trustx::models::UserData {
+    use trustx::models::{BiographicDataField, BiographicFieldValues, UserData, UserDataDocument};
+    let fields = match document_number {
+        Some(n) => vec![
+            BiographicDataField::default()
+                .with_field_name("Surname")
+                .with_values(BiographicFieldValues::default().with_visual_zone_value("DOE")),
+            BiographicDataField::default()
+                .with_field_name("Document Number")
+                .with_values(BiographicFieldValues::default().with_visual_zone_value(n)),
+        ],
+        None => vec![],
+    };
+    let doc = UserDataDocument::default().with_biographic_data(fields);
+    UserData::default().with_documents(std::collections::BTreeMap::from([("doc1".to_owned(), doc)]))
+}
+
+#[tokio::test]
+async fn verify_completed_instances_reports_which_document_numbers_match() {
+    use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus, ProcessInstanceWithParameters};
+    let mock = MockServer::start().await;
+    let instance = |id: &str, status: ProcessInstanceStatus| {
+        ProcessInstance::default().with_id(id).with_process_defn_id("pd-1").with_status(status)
+    };
+    let done = ProcessInstanceStatus::CompletedEndedSuccess;
+    let pages = [
+        (0, vec![instance("pi-a", done.clone()), instance("pi-b", done.clone())], false),
+        (
+            1,
+            vec![instance("pi-c", done.clone()), instance("pi-x", ProcessInstanceStatus::Unknown("FAILED".into()))],
+            true,
+        ),
+    ];
+    let mut searches = Vec::new();
+    for (n, items, last) in pages {
+        searches.push(
+            mock.process_manager()
+                .search_process_instances()
+                .query("page", n)
+                .respond(200, &Page::default().with_content(items).with_number(n).with_last(last))
+                .await,
+        );
+    }
+    // a: the document matches the token's ID; b: it does not; c: no document number was read.
+    for (id, token_id, number) in [("pi-a", "42", Some("42")), ("pi-b", "43", Some("99")), ("pi-c", "44", None)] {
+        let params = trustx::serde_json::Map::from_iter([("ID".to_owned(), token_id.into())]);
+        let details = ProcessInstanceWithParameters::default().with_id(id).with_process_token_parameters(params);
+        mock.process_manager()
+            .get_process_instance_with_parameters()
+            .path_param("processInstanceId", id)
+            .respond(200, &details)
+            .await;
+        mock.userdata_server()
+            .get_process_instance_user_data()
+            .path_param("processInstanceId", id)
+            .respond(200, &user_data(number))
+            .await;
+    }
+
+    let out = run(&example("verify_completed_instances"), &mock, &[]).await;
+    assert_eq!(out.status.code(), Some(1), "two instances do not match: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().collect::<Vec<_>>(),
+        [
+            "process_instance_id,token_id,document_numbers,result",
+            "pi-a,42,42,match",
+            "pi-b,43,99,mismatch",
+            "pi-c,44,,no-document",
+        ]
+    );
+    assert!(text(&out.stderr).contains("3 completed instances, 2 do not match"), "{}", text(&out.stderr));
+
+    for (n, search) in searches.iter().enumerate() {
+        let received = search.requests().await;
+        assert_eq!(received.len(), 1, "page {n} requested once");
+        let r = &received[0];
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/api/process-manager/processInstances/search"));
+        assert_eq!(r.query_value("processInstanceStatus"), Some("COMPLETED_ENDED_SUCCESS"));
+        assert_eq!(r.query_value("size"), Some("50"));
+        assert_eq!(r.query_value("page"), Some(n.to_string().as_str()));
+        assert_eq!(r.header("authorization"), Some(format!("Bearer {MOCK_TOKEN}").as_str()));
+    }
+    let details = mock.requests_to(trustx::operations::process_manager::GetProcessInstanceWithParameters::META).await;
+    let paths: Vec<&str> = details.iter().map(|r| r.url.path()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/process-manager/processInstances/pi-a/withParameters",
+            "/api/process-manager/processInstances/pi-b/withParameters",
+            "/api/process-manager/processInstances/pi-c/withParameters"
+        ],
+        "the failed instance is not read"
+    );
+    let reads = mock.requests_to(trustx::operations::userdata_server::GetProcessInstanceUserData::META).await;
+    let paths: Vec<&str> = reads.iter().map(|r| r.url.path()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/userdata-server/processDefinitions/pd-1/processInstances/pi-a/userdata",
+            "/api/userdata-server/processDefinitions/pd-1/processInstances/pi-b/userdata",
+            "/api/userdata-server/processDefinitions/pd-1/processInstances/pi-c/userdata"
+        ]
+    );
+}
