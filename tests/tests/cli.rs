@@ -16,18 +16,7 @@ use trustx::test_util::{MockServer, MOCK_API_KEY};
 /// `target/debug/trustx`, built once per test binary with the `cli` feature.
 fn binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = workspace::workspace();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "trustx", "--features", "cli", "--bin", "trustx"])
-            .current_dir(&root)
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building the trustx binary failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-        let target = if target.is_absolute() { target } else { root.join(target) };
-        target.join("debug").join(format!("trustx{}", std::env::consts::EXE_SUFFIX))
-    })
+    BIN.get_or_init(|| workspace::cargo_build(&["-p", "trustx", "--features", "cli", "--bin", "trustx"], "trustx"))
 }
 
 /// Runs the tool with `args`, pointed at `mock` through the environment, `stdin` on standard input.

@@ -9,18 +9,9 @@ use std::process::{Command, Output};
 use trustx::models::ProcessToken;
 use trustx::test_util::{MockServer, MOCK_API_KEY, MOCK_TOKEN};
 
-/// `target/debug/examples/<name>`, built by cargo (once per example and test binary).
+/// `target/debug/examples/<name>`, built by cargo.
 fn example(name: &str) -> PathBuf {
-    let root = workspace::workspace();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "trustx", "--example", name])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "building the {name} example failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let target = if target.is_absolute() { target } else { root.join(target) };
-    target.join("debug").join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    workspace::cargo_build(&["-p", "trustx", "--example", name], &format!("examples/{name}"))
 }
 
 async fn run(exe: &Path, mock: &MockServer, args: &[&str]) -> Output {

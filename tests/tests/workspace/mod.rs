@@ -1,4 +1,5 @@
-//! Shared by the tests that drive the real command line: the workspace root and the xtask binary.
+//! Shared by the tests that drive the real command line: the workspace root, and binaries built by
+//! cargo (xtask, the CLI, the examples).
 #![allow(dead_code)] // each test binary uses part of it
 
 use std::path::{Path, PathBuf};
@@ -7,21 +8,26 @@ use std::sync::OnceLock;
 
 pub use xtask::workspace_root as workspace;
 
+/// Runs `cargo build --quiet <args>` in the workspace and returns `target/debug/<artifact>` (with the
+/// platform's executable suffix), honouring `CARGO_TARGET_DIR`.
+pub fn cargo_build(args: &[&str], artifact: &str) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .arg("build")
+        .arg("--quiet")
+        .args(args)
+        .current_dir(workspace())
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build {} failed", args.join(" "));
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
+    let target = if target.is_absolute() { target } else { workspace().join(target) };
+    let exe = target.join("debug").join(format!("{artifact}{}", std::env::consts::EXE_SUFFIX));
+    assert!(exe.is_file(), "no binary at {}", exe.display());
+    exe
+}
+
 /// `target/debug/xtask`, built once per test binary (the same build `cargo xtask` runs).
 pub fn xtask() -> &'static Path {
     static XTASK: OnceLock<PathBuf> = OnceLock::new();
-    XTASK.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--package", "xtask"])
-            .current_dir(workspace())
-            .status()
-            .expect("run cargo build -p xtask");
-        assert!(status.success(), "cargo build -p xtask failed");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-        let target = if target.is_absolute() { target } else { workspace().join(target) };
-        let exe = target.join("debug").join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
-        assert!(exe.is_file(), "no xtask binary at {}", exe.display());
-        exe
-    })
+    XTASK.get_or_init(|| cargo_build(&["--package", "xtask"], "xtask"))
 }
