@@ -93,6 +93,12 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// Undoes the URI escapes a `$ref` fragment may carry (`#/components/schemas/A%20B`), giving a JSON
+/// pointer for `serde_json::Value::pointer`.
+pub fn unescape_uri(s: &str) -> String {
+    s.replace("%7B", "{").replace("%7D", "}").replace("%20", " ")
+}
+
 /// Escapes one JSON-pointer token (RFC 6901).
 pub fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")

@@ -4,7 +4,7 @@
 //! another operation's schema, say) makes its target a component of its own, which both places
 //! then reference. Dangling and external references are left for `validate` to report.
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{unescape_uri, Diagnostic, Diagnostics};
 use crate::model::type_name;
 use openapiv3::OpenAPI;
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ pub fn normalize(openapi: OpenAPI) -> Result<OpenAPI, Diagnostics> {
     let mut order: Vec<(&String, &String)> = hoisted.iter().collect();
     order.sort_by_key(|(target, _)| std::cmp::Reverse(target.len()));
     for (target, name) in order {
-        let Some(slot) = doc.pointer_mut(&unescape(target.trim_start_matches('#'))) else { continue };
+        let Some(slot) = doc.pointer_mut(&unescape_uri(target.trim_start_matches('#'))) else { continue };
         let schema = std::mem::replace(slot, reference(&format!("{SCHEMAS}{name}")));
         if let Some(schemas) = doc
             .as_object_mut()
@@ -48,13 +48,8 @@ fn reference(target: &str) -> Value {
     Value::Object(Map::from_iter([("$ref".to_owned(), Value::String(target.to_owned()))]))
 }
 
-/// `~1`, `~0` and the URI escapes of a fragment.
-fn unescape(pointer: &str) -> String {
-    pointer.replace("%7B", "{").replace("%7D", "}").replace("%20", " ")
-}
-
 fn resolve<'v>(doc: &'v Value, target: &str) -> Option<&'v Value> {
-    doc.pointer(&unescape(target.strip_prefix('#')?))
+    doc.pointer(&unescape_uri(target.strip_prefix('#')?))
 }
 
 /// What a `$ref` stands for, judged by where it is.
@@ -176,8 +171,11 @@ fn is_component_entry(target: &str, path: &[String]) -> bool {
 /// `#/paths/~1pets/get/responses/200/content/application~1json/schema` → `ListPetsResponse200`.
 fn unique_name(doc: &Value, taken: &BTreeMap<String, String>, target: &str) -> String {
     const NOISE: &[&str] = &["paths", "components", "schemas", "content", "schema", "properties", "items"];
-    let tokens: Vec<String> =
-        target.trim_start_matches("#/").split('/').map(|t| unescape(t).replace("~1", "/").replace("~0", "~")).collect();
+    let tokens: Vec<String> = target
+        .trim_start_matches("#/")
+        .split('/')
+        .map(|t| unescape_uri(t).replace("~1", "/").replace("~0", "~"))
+        .collect();
     let mut words: Vec<String> = Vec::new();
     let mut rest: &[String] = &tokens;
     if tokens.first().is_some_and(|t| t == "paths") && tokens.len() > 2 {

@@ -3,7 +3,7 @@
 //! The model stage adds the checks that need resolved structure (undeclared path parameters,
 //! duplicate operationIds, unsupported constructs); both report all they find, not the first.
 
-use crate::diagnostics::{escape_token, pointer, Diagnostic, Diagnostics};
+use crate::diagnostics::{escape_token, pointer, unescape_uri, Diagnostic, Diagnostics};
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -64,11 +64,6 @@ fn check_refs(doc: &Value, node: &Value, at: &str, diags: &mut Diagnostics) {
         }
         _ => {}
     }
-}
-
-/// `#/components/schemas/A%20B` style escapes in a reference.
-fn unescape_uri(s: &str) -> String {
-    s.replace("%7B", "{").replace("%7D", "}").replace("%20", " ")
 }
 
 fn check_reference_cycles(spec: &OpenAPI, diags: &mut Diagnostics) {

@@ -4,10 +4,8 @@
 //! runtime's `cli` module does the parsing, configuration and printing.
 
 use super::docs::doc;
-use super::types::{ident, rust_type};
-use crate::model::{
-    Api, Auth, BodyKind, ErrorRegistry, NameScope, Operation, Param, Response, Service, TypeKind, TypeRef,
-};
+use super::types::{ident, is_scalar, rust_type};
+use crate::model::{Api, Auth, BodyKind, ErrorRegistry, NameScope, Operation, Param, Response, Service, TypeRef};
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,20 +34,7 @@ enum Parse {
 fn parse_kind(api: &Api, t: &TypeRef) -> Parse {
     match t {
         TypeRef::String => Parse::Text,
-        TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::U32
-        | TypeRef::U64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::DateTime
-        | TypeRef::Date => Parse::FromStr,
-        TypeRef::Named(n) => match api.types.iter().find(|d| &d.name == n).map(|d| &d.kind) {
-            Some(TypeKind::Enum { .. }) => Parse::FromStr,
-            Some(TypeKind::Alias(inner)) => parse_kind(api, inner),
-            _ => Parse::Json,
-        },
+        t if is_scalar(api, t) => Parse::FromStr,
         _ => Parse::Json,
     }
 }

@@ -2,7 +2,7 @@
 //! `src/operations/mod.rs` (client accessors and the table of all operations).
 
 use super::docs::{code, deprecated, doc, end_sentence, inner_doc, sanitize};
-use super::types::{describe, ident, rust_type};
+use super::types::{describe, ident, is_scalar, rust_type};
 use crate::model::{
     Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, PathPiece, Response, Service, TypeRef,
 };
@@ -551,7 +551,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         let n = ident(&p.rust_name);
         let w = &p.wire_name;
         match (p.location, p.required) {
-            (ParamLocation::Path, _) if has_display(api, &p.ty) => quote!(.path_param(&self.#n)),
+            (ParamLocation::Path, _) if is_scalar(api, &p.ty) => quote!(.path_param(&self.#n)),
             (ParamLocation::Path, _) => quote!(.path_param_json(&self.#n)),
             (ParamLocation::Query, true) => quote!(.query(#w, Some(&self.#n))),
             (ParamLocation::Query, false) => quote!(.query(#w, self.#n.as_ref())),
@@ -718,21 +718,6 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         }
 
         #extra
-    }
-}
-
-/// Whether a parameter type implements `Display` (primitives and string enums do; unions and
-/// objects do not, and are sent as their JSON text).
-fn has_display(api: &Api, t: &TypeRef) -> bool {
-    match t {
-        TypeRef::Named(name) => match api.types.iter().find(|d| &d.name == name).map(|d| &d.kind) {
-            Some(crate::model::TypeKind::Enum { .. }) => true,
-            Some(crate::model::TypeKind::Alias(inner)) => has_display(api, inner),
-            _ => false,
-        },
-        TypeRef::String | TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => true,
-        TypeRef::F32 | TypeRef::F64 | TypeRef::DateTime | TypeRef::Date => true,
-        _ => false,
     }
 }
 

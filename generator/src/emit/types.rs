@@ -1,6 +1,6 @@
 //! Type references → Rust type tokens.
 
-use crate::model::TypeRef;
+use crate::model::{Api, TypeKind, TypeRef};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -41,6 +41,29 @@ pub fn rust_type(t: &TypeRef) -> TokenStream {
             let inner = rust_type(inner);
             quote!(crate::models::#page<#inner>)
         }
+    }
+}
+
+/// Whether a type is a scalar: a string, number, boolean, date or string enum (or an alias of one).
+/// Scalars implement `Display` and `FromStr`; other types travel as JSON text in paths and flags.
+pub fn is_scalar(api: &Api, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(name) => match api.types.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+            Some(TypeKind::Enum { .. }) => true,
+            Some(TypeKind::Alias(inner)) => is_scalar(api, inner),
+            _ => false,
+        },
+        TypeRef::String
+        | TypeRef::Bool
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::U32
+        | TypeRef::U64
+        | TypeRef::F32
+        | TypeRef::F64
+        | TypeRef::DateTime
+        | TypeRef::Date => true,
+        _ => false,
     }
 }
 
