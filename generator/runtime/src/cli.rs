@@ -103,11 +103,6 @@ impl Invocation {
         self.values.get(flag).and_then(|v| v.first()).cloned()
     }
 
-    /// A required flag's text (clap has already checked it is there).
-    pub fn required(&self, flag: &str) -> Result<String, Error> {
-        self.string(flag).ok_or_else(|| Error::config(format!("--{flag} is required")))
-    }
-
     /// A flag parsed with `FromStr` (numbers, booleans, enums, dates).
     pub fn parse<T: std::str::FromStr>(&self, flag: &str) -> Result<Option<T>, Error>
     where
