@@ -14,6 +14,7 @@ pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod client;
+pub mod download;
 pub mod env;
 pub mod error;
 pub mod error_code;

@@ -47,6 +47,8 @@ pub(crate) struct ClientInner {
     pub(crate) limits: Limits,
     pub(crate) permission_preflight: bool,
     pub(crate) allow_unauthenticated: bool,
+    /// Whether plain `http://` addresses may be used (the base URL, downloads).
+    pub(crate) allow_insecure_http: bool,
 }
 
 /// Response size limits.
@@ -216,7 +218,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Allows a plain `http://` base URL (for local testing only).
+    /// Allows a plain `http://` base URL and [`Client::download`] addresses (for local testing only).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
@@ -403,6 +405,7 @@ impl ClientBuilder {
             limits: self.limits,
             permission_preflight: self.permission_preflight,
             allow_unauthenticated: self.allow_unauthenticated,
+            allow_insecure_http: self.allow_insecure_http,
         };
         let tokens = match (token_source, &api_key, self.api.token_exchange) {
             (Some(source), _, _) => source,

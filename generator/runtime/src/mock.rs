@@ -92,6 +92,7 @@ impl MockServer {
             server: self,
             matcher: RequestMatcher::for_operation(operation),
             times: None,
+            up_to: None,
             priority: None,
             _types: PhantomData,
         }
@@ -200,6 +201,7 @@ pub struct Stub<'a, Req, Resp> {
     server: &'a MockServer,
     matcher: RequestMatcher,
     times: Option<u64>,
+    up_to: Option<u64>,
     priority: Option<u8>,
     _types: PhantomData<fn(Req) -> Resp>,
 }
@@ -238,6 +240,13 @@ impl<'a, Req, Resp> Stub<'a, Req, Resp> {
     /// Fails the test (when the server is dropped) unless exactly `n` requests matched.
     pub fn times(mut self, n: u64) -> Self {
         self.times = Some(n);
+        self
+    }
+
+    /// Answers at most `n` requests; later ones go to the next matching stub (for sequences, e.g. a
+    /// list read before and after a create).
+    pub fn up_to(mut self, n: u64) -> Self {
+        self.up_to = Some(n);
         self
     }
 
@@ -289,6 +298,9 @@ impl<'a, Req, Resp> Stub<'a, Req, Resp> {
             .named(self.matcher.operation.operation_id);
         if let Some(n) = self.times {
             mock = mock.expect(n);
+        }
+        if let Some(n) = self.up_to {
+            mock = mock.up_to_n_times(n);
         }
         if let Some(p) = self.priority {
             mock = mock.with_priority(p);

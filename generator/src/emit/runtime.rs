@@ -15,6 +15,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "auth.rs",
     "cli.rs",
     "client.rs",
+    "download.rs",
     "env.rs",
     "error.rs",
     "error_code.rs",
