@@ -278,6 +278,26 @@ async fn check_credentials(server: &MockServer, key: &str) {
         } else {
             assert_eq!(header("authorization"), Some(format!("Bearer {MOCK_TOKEN}").as_str()), "{}", r.url);
             assert_eq!(header("x-api-key"), None, "{}", r.url);
+            if !r.body.is_empty() {
+                assert_eq!(header("content-type"), Some("application/json"), "{}", r.url);
+            }
+        }
+    }
+}
+
+/// Version lists ask for the newest first, 20 at a time, from page 0; other calls send no query.
+async fn check_queries(server: &MockServer) {
+    let exchange = arthr::IssueToken::META.path_template;
+    let received = server.wiremock().received_requests().await.unwrap_or_default();
+    for r in received.iter().filter(|r| r.url.path() != exchange) {
+        let mut query: Vec<(String, String)> =
+            r.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        query.sort();
+        if r.url.path().ends_with("/versions") {
+            let expected = [("page", "0"), ("size", "20"), ("sort", "version,desc")];
+            assert_eq!(query, expected.map(|(k, v)| (k.to_owned(), v.to_owned())), "{}", r.url);
+        } else {
+            assert!(query.is_empty(), "{}", r.url);
         }
     }
 }
@@ -375,9 +395,8 @@ async fn migrates_the_process_and_what_it_uses_then_activates_it_last() {
         reads.contains(&"GET /api/process-manager/customDataForms/kyc%20%26%20aml/versions".to_owned()),
         "{reads:?}"
     );
-    for list in setup.target.requests_to(pm::ListCustomDataFormVersions::META).await {
-        assert!(list.url.query().unwrap_or_default().contains("sort=version%2Cdesc"), "newest first: {}", list.url);
-    }
+    check_queries(&setup.source).await;
+    check_queries(&setup.target).await;
 
     // The bodies.
     let theme = &setup.target.requests_to(ts::CreateTheme::META).await[0];
