@@ -63,6 +63,13 @@ fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// `text` made safe to print on a terminal or in a log: control, bidi and zero-width characters
+/// escaped (`\n`, `\u{1b}` ...), cut after `max_chars` characters (marked with `…`). For server
+/// text a program prints itself (names, IDs); the SDK's errors are already escaped.
+pub fn printable(text: &str, max_chars: usize) -> String {
+    escape(text, max_chars)
+}
+
 /// `text` with unsafe characters escaped (`\n`, `\r`, `\t`, `\u{1b}` ...) and cut after
 /// `max_chars` characters (marked with `…`). Escapes count towards the bound.
 pub(crate) fn escape(text: &str, max_chars: usize) -> String {

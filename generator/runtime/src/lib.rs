@@ -42,3 +42,4 @@ pub use request::{PreparedRequest, RequestBuilder, RequestOptions};
 pub use response::{ByteStream, EmptyResponse, Response, ResponseValue};
 pub use retry::RetryPolicy;
 pub use secret::{ApiKey, BearerToken};
+pub use text::printable;

@@ -1,0 +1,238 @@
+//! The plan: everything the migration reads before it writes (source versions, the target's
+//! newest versions, theme asset files, custom page archives), and what it prints of it.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use trustx::models::{CloudFunction, CustomDataForm, ProcessDefinition, Theme};
+use trustx::Client;
+
+use super::assets::{pick, versions, Kind, Version};
+use super::bpmn::{bpmn_uses, BpmnUses};
+use super::Options;
+
+/// What a new version is created from.
+pub enum Payload {
+    Theme { theme: Theme, assets: Vec<Asset> },
+    CloudFunction(CloudFunction),
+    DataForm(CustomDataForm),
+    CustomPage { description: Option<String>, archive: Option<(PathBuf, Vec<u8>)> },
+    ProcessDefinition { definition: Box<ProcessDefinition>, bpmn: String },
+}
+
+/// A theme asset: its name and address, and its bytes once downloaded.
+pub struct Asset {
+    pub name: String,
+    pub url: String,
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// One asset to copy and what became of it.
+pub struct Item {
+    pub kind: Kind,
+    pub name: String,
+    /// The version copied from the source.
+    pub source: Version,
+    /// The BPMN's pins of this asset (spans of the version number).
+    pub pins: Vec<Range<usize>>,
+    /// The newest version on the target before the migration, when the name exists there.
+    pub target_latest: Option<Option<i32>>,
+    pub payload: Payload,
+    pub created: Option<Version>,
+    pub activated: bool,
+}
+
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.label(), self.name)?;
+        if let Some(new) = &self.created {
+            write!(f, " {} ({})", shown_version(new.number), new.id)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn shown_version(number: Option<i32>) -> String {
+    number.map_or_else(|| "v?".to_owned(), |n| format!("v{n}"))
+}
+
+pub struct Migration {
+    pub definition: Item,
+    /// Theme, functions, forms and pages, in creation order.
+    pub assets: Vec<Item>,
+    pub uses: BpmnUses,
+    /// Problems that stop the migration before it writes.
+    pub blockers: Vec<String>,
+}
+
+pub async fn target_latest(target: &Client, kind: Kind, name: &str) -> Result<Option<Option<i32>>, trustx::Error> {
+    Ok(versions(target, kind, name).await?.first().map(|v| v.number))
+}
+
+/// Reads everything the migration needs; writes nothing.
+pub async fn read(source: &Client, target: &Client, options: &Options) -> Result<Migration, String> {
+    let fail = |what: String| move |e: trustx::Error| format!("{what}: {e}");
+    let name = &options.name;
+    let all = versions(source, Kind::ProcessDefinition, name)
+        .await
+        .map_err(fail(format!("listing `{name}` on the source")))?;
+    let chosen = pick(&all, None).ok_or(format!("the source has no active version of process definition `{name}`"))?;
+    let definition = source
+        .process_manager()
+        .get_process_definition(chosen.id.clone())
+        .send()
+        .await
+        .map_err(fail(format!("reading process definition `{name}` ({})", chosen.id)))?;
+    let data = definition.resources.as_ref().and_then(|r| r.bpmn.as_ref()).and_then(|b| b.data.as_deref());
+    let data = data.ok_or(format!("process definition `{name}` ({}) has no BPMN", chosen.id))?;
+    let xml = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(format!("the BPMN of `{name}` ({}) is not base64-encoded UTF-8", chosen.id))?;
+    let uses = bpmn_uses(&xml);
+    let mut assets = Vec::new();
+    let mut blockers = Vec::new();
+
+    if let Some(theme_id) = definition.theme_id.clone() {
+        let theme = source
+            .theme_server()
+            .get_theme_with_assets(theme_id.clone())
+            .send()
+            .await
+            .map_err(fail(format!("reading theme {theme_id}")))?;
+        let theme_name = theme.name.clone().ok_or(format!("theme {theme_id} has no name"))?;
+        let mut files = Vec::new();
+        for asset in theme.assets.iter().flat_map(|a| a.global.iter().flatten()) {
+            let (Some(asset_name), Some(url)) = (asset.name.clone(), asset.path.clone()) else {
+                blockers.push(format!("theme `{theme_name}` has an asset without a name or address"));
+                continue;
+            };
+            files.push(Asset { name: asset_name, url, bytes: None });
+        }
+        let target_latest = target_latest(target, Kind::Theme, &theme_name)
+            .await
+            .map_err(fail(format!("listing `{theme_name}` on the target")))?;
+        let source_version = Version { id: theme_id, number: theme.version, status: theme.status.clone() };
+        assets.push(Item {
+            kind: Kind::Theme,
+            name: theme_name,
+            source: source_version,
+            pins: Vec::new(),
+            target_latest,
+            payload: Payload::Theme { theme, assets: files },
+            created: None,
+            activated: false,
+        });
+    }
+
+    for ((kind, asset_name, pinned), pins) in &uses.assets {
+        let label = kind.label();
+        let list = versions(source, *kind, asset_name)
+            .await
+            .map_err(fail(format!("listing {label} `{asset_name}` on the source")))?;
+        let Some(version) = pick(&list, *pinned).cloned() else {
+            let which = pinned.map_or("an active version".to_owned(), |n| format!("version {n}"));
+            blockers.push(format!("the source has no {which} of {label} `{asset_name}`"));
+            continue;
+        };
+        let read = fail(format!("reading {label} `{asset_name}` ({})", version.id));
+        let payload = match kind {
+            Kind::CloudFunction => Payload::CloudFunction(
+                source.process_manager().get_cloud_function(version.id.clone()).send().await.map_err(read)?,
+            ),
+            Kind::DataForm => Payload::DataForm(
+                source.process_manager().get_custom_data_form(version.id.clone()).send().await.map_err(read)?,
+            ),
+            _ => {
+                let page = source.theme_server().get_custom_page(version.id.clone()).send().await.map_err(read)?;
+                let archive = match options.pages.get(asset_name) {
+                    Some(path) => match std::fs::read(path) {
+                        Ok(bytes) => Some((path.clone(), bytes)),
+                        Err(e) => return Err(format!("reading {}: {e}", path.display())),
+                    },
+                    None => {
+                        blockers.push(format!(
+                            "custom page `{asset_name}`: the API does not return its archive; give it with \
+                             --custom-page {asset_name}=FILE.zip"
+                        ));
+                        None
+                    }
+                };
+                Payload::CustomPage { description: page.description, archive }
+            }
+        };
+        let target_latest = target_latest(target, *kind, asset_name)
+            .await
+            .map_err(fail(format!("listing {label} `{asset_name}` on the target")))?;
+        assets.push(Item {
+            kind: *kind,
+            name: asset_name.clone(),
+            source: version,
+            pins: pins.clone(),
+            target_latest,
+            payload,
+            created: None,
+            activated: false,
+        });
+    }
+    assets.sort_by_key(|item| item.kind);
+
+    let target_latest = target_latest(target, Kind::ProcessDefinition, name)
+        .await
+        .map_err(fail(format!("listing process definition `{name}` on the target")))?;
+    let definition = Item {
+        kind: Kind::ProcessDefinition,
+        name: name.clone(),
+        source: chosen.clone(),
+        pins: Vec::new(),
+        target_latest,
+        payload: Payload::ProcessDefinition { definition: Box::new(definition), bpmn: xml },
+        created: None,
+        activated: false,
+    };
+    Ok(Migration { definition, assets, uses, blockers })
+}
+
+/// Downloads the theme's asset files (from the addresses the theme gives; no credentials are sent).
+pub async fn download_assets(source: &Client, migration: &mut Migration) -> Result<(), String> {
+    for item in &mut migration.assets {
+        let Payload::Theme { assets, .. } = &mut item.payload else { continue };
+        for asset in assets {
+            let bytes = source
+                .download(&asset.url)
+                .await
+                .map_err(|e| format!("downloading asset `{}` of theme `{}`: {e}", asset.name, item.name))?;
+            asset.bytes = Some(bytes.to_vec());
+        }
+    }
+    Ok(())
+}
+
+pub fn print(migration: &Migration) {
+    say!("plan:");
+    for item in migration.assets.iter().chain([&migration.definition]) {
+        let from = shown_version(item.source.number);
+        let to = match item.target_latest {
+            None => "new on the target".to_owned(),
+            Some(latest) => format!("next version on the target (its newest is {})", shown_version(latest)),
+        };
+        let extra = match &item.payload {
+            Payload::Theme { assets, .. } => {
+                let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+                format!(", assets: {}", if names.is_empty() { "none".to_owned() } else { names.join(", ") })
+            }
+            Payload::CustomPage { archive: Some((path, _)), .. } => format!(", archive {}", path.display()),
+            _ => String::new(),
+        };
+        say!("  create {} `{}` from source {from} ({}): {to}{extra}", item.kind.label(), item.name, item.source.id);
+    }
+    for watchlist in &migration.uses.watchlists {
+        say!("  not copied: watchlist `{watchlist}` (data, not design): the target needs its own");
+    }
+    for computed in &migration.uses.computed {
+        say!("  not copied: {computed}, a name the BPMN computes");
+    }
+}
