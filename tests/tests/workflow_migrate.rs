@@ -136,7 +136,7 @@ async fn setup(failure: Failure) -> Setup {
         "assets": {"global": [
             {"name": "logo", "path": format!("{}/theme/logo.png", cdn.uri())},
             {"name": "body-font", "path": format!("{}/theme/Inter.TTF?v=3", cdn.uri())},
-        ]},
+        ], "print": [{"name": "letterhead", "path": format!("{}/theme/letterhead.pdf", cdn.uri())}]},
     });
     let theme: Theme = serde_json::from_value(theme).expect("a theme");
     source.theme_server().get_theme_with_assets().path_param("themeId", "th-s-2").respond(200, &theme).await;
@@ -332,7 +332,7 @@ fn plan_lines(stdout: &str) -> Vec<&str> {
     stdout.lines().skip_while(|l| *l != "plan:").take_while(|l| l.starts_with("plan:") || l.starts_with("  ")).collect()
 }
 
-const PLAN: [&str; 8] = [
+const PLAN: [&str; 9] = [
     "plan:",
     "  create theme `Corporate` from source v2 (th-s-2): next version on the target (its newest is v3), assets: logo, body-font",
     "  create cloud function `checkAge` from source v2 (cf-s-2): new on the target",
@@ -341,6 +341,7 @@ const PLAN: [&str; 8] = [
     "  create process definition `Onboarding` from source v7 (pd-7): next version on the target (its newest is v2)",
     "  not copied: watchlist `pep\\u{1b}[2J` (data, not design): the target needs its own",
     "  not copied: cloud function `${scoring}`, a name the BPMN computes",
+    "  not copied: assets of theme `Corporate` in group `print` (only `global` is documented)",
 ];
 
 fn expected_plan(archive: &Path) -> Vec<String> {

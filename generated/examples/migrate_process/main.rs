@@ -25,7 +25,12 @@
 //!   so each custom page needs its ZIP given with `--custom-page NAME=FILE`; a missing one stops the
 //!   migration before anything is created;
 //! - watchlists the BPMN names (`watchlistName`): they hold data, not design; the report lists them;
-//! - names the BPMN computes (`${...}`): listed, not resolved.
+//! - names the BPMN computes (`${...}`): listed, not resolved;
+//! - theme assets outside the `global` group: only that group is documented and an upload names no
+//!   group, so others are listed, not copied.
+//!
+//! Nothing is rolled back after a failure (no source shows a delete for these assets): the report
+//! gives the ID of each version created, to activate or remove by hand, or to run again.
 //!
 //! Order and failures. Everything is read first (source versions, the target's existing versions,
 //! theme asset files, archives). Then every new version is created (`EDITABLE`), and only when all

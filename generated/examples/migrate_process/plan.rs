@@ -65,6 +65,8 @@ pub struct Migration {
     pub uses: BpmnUses,
     /// Problems that stop the migration before it writes.
     pub blockers: Vec<String>,
+    /// What the source has that is not copied (besides what the BPMN names).
+    pub not_copied: Vec<String>,
 }
 
 pub async fn target_latest(target: &Client, kind: Kind, name: &str) -> Result<Option<Option<i32>>, trustx::Error> {
@@ -95,6 +97,7 @@ pub async fn read(source: &Client, target: &Client, options: &Options) -> Result
     let uses = bpmn_uses(&xml);
     let mut assets = Vec::new();
     let mut blockers = Vec::new();
+    let mut not_copied = Vec::new();
 
     if let Some(theme_id) = definition.theme_id.clone() {
         let theme = source
@@ -111,6 +114,10 @@ pub async fn read(source: &Client, target: &Client, options: &Options) -> Result
                 continue;
             };
             files.push(Asset { name: asset_name, url, bytes: None });
+        }
+        // Only `global` is documented, and the upload names no group.
+        for group in theme.assets.iter().flat_map(|a| a.additional_properties.keys()) {
+            not_copied.push(format!("assets of theme `{theme_name}` in group `{group}` (only `global` is documented)"));
         }
         let target_latest = target_latest(target, Kind::Theme, &theme_name)
             .await
@@ -193,7 +200,7 @@ pub async fn read(source: &Client, target: &Client, options: &Options) -> Result
         created: None,
         activated: false,
     };
-    Ok(Migration { definition, assets, uses, blockers })
+    Ok(Migration { definition, assets, uses, blockers, not_copied })
 }
 
 /// Downloads the theme's asset files (from the addresses the theme gives; no credentials are sent).
@@ -234,5 +241,8 @@ pub fn print(migration: &Migration) {
     }
     for computed in &migration.uses.computed {
         say!("  not copied: {computed}, a name the BPMN computes");
+    }
+    for other in &migration.not_copied {
+        say!("  not copied: {other}");
     }
 }
