@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus, ProcessToken};
 use trustx::test_util::{MockServer, MOCK_API_KEY};
+use workspace::text;
 
 /// `target/debug/trustx`, built once per test binary with the `cli` feature.
 fn binary() -> &'static Path {
@@ -33,10 +34,6 @@ async fn run(mock: &MockServer, args: &[&str], stdin: &[u8]) -> Output {
         .expect("spawn trustx");
     child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
     tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait")).await.expect("join")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn instance(id: &str) -> ProcessInstance {

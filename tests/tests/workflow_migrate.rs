@@ -7,7 +7,7 @@
 
 mod workspace;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use base64::Engine as _;
@@ -18,6 +18,7 @@ use trustx::models::{
 };
 use trustx::operations::{arthr, process_manager as pm, theme_server as ts};
 use trustx::test_util::{MockServer, MOCK_TOKEN};
+use workspace::text;
 
 const SOURCE_KEY: &str = "source-key-1";
 const TARGET_KEY: &str = "target-key-2";
@@ -244,12 +245,8 @@ async fn setup(failure: Failure) -> Setup {
     Setup { source, target, cdn, dir }
 }
 
-fn example() -> PathBuf {
-    workspace::cargo_build(&["-p", "trustx", "--example", "migrate_process"], "examples/migrate_process")
-}
-
 async fn run(setup: &Setup, args: &[&str]) -> Output {
-    let mut command = Command::new(example());
+    let mut command = Command::new(workspace::example("migrate_process"));
     command
         .args(args)
         .env_clear()
@@ -257,11 +254,13 @@ async fn run(setup: &Setup, args: &[&str]) -> Output {
         .env("TRUSTX_BASE_URL", setup.source.uri())
         .env("TRUSTX_TARGET_API_KEY", TARGET_KEY)
         .env("TRUSTX_TARGET_BASE_URL", setup.target.uri());
-    tokio::task::spawn_blocking(move || command.output().expect("run the example")).await.expect("join")
+    workspace::output(command).await
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// Migrates `Onboarding` with the custom page's archive, and `extra` arguments.
+async fn migrate(setup: &Setup, extra: &[&str]) -> Output {
+    let page = format!("welcome={}", setup.archive().display());
+    run(setup, &[&["Onboarding", "--custom-page", page.as_str()], extra].concat()).await
 }
 
 /// Method and path of every request `server` received other than the token exchange, in order.
@@ -269,6 +268,11 @@ async fn calls(server: &MockServer) -> Vec<String> {
     let exchange = arthr::IssueToken::META.path_template;
     let received = server.wiremock().received_requests().await.unwrap_or_default();
     received.iter().filter(|r| r.url.path() != exchange).map(|r| format!("{} {}", r.method, r.url.path())).collect()
+}
+
+/// The POSTs among [`calls`].
+async fn writes(server: &MockServer) -> Vec<String> {
+    calls(server).await.into_iter().filter(|c| c.starts_with("POST ")).collect()
 }
 
 /// Every request but the token exchange carries the exchanged token, and the exchange the tenant's own key.
@@ -344,22 +348,21 @@ const PLAN: [&str; 9] = [
     "  not copied: assets of theme `Corporate` in group `print` (only `global` is documented)",
 ];
 
-fn expected_plan(archive: &Path) -> Vec<String> {
-    PLAN.iter().map(|l| l.replace("ARCHIVE", &archive.display().to_string())).collect()
+fn expected_plan(setup: &Setup) -> Vec<String> {
+    PLAN.iter().map(|l| l.replace("ARCHIVE", &setup.archive().display().to_string())).collect()
 }
 
 #[tokio::test]
 async fn migrates_the_process_and_what_it_uses_then_activates_it_last() {
     let setup = setup(Failure::None).await;
-    let archive = setup.archive();
-    let out = run(&setup, &["Onboarding", "--custom-page", &format!("welcome={}", archive.display())]).await;
+    let out = migrate(&setup, &[]).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
     assert!(
         stdout.starts_with("source: process definition `Onboarding` v7 (pd-7), the latest active version\n"),
         "{stdout}"
     );
-    assert_eq!(plan_lines(&stdout), expected_plan(&archive));
+    assert_eq!(plan_lines(&stdout), expected_plan(&setup));
     let progress: Vec<&str> = stdout.lines().skip(1 + PLAN.len()).collect();
     assert_eq!(
         progress,
@@ -388,7 +391,7 @@ async fn migrates_the_process_and_what_it_uses_then_activates_it_last() {
     check_credentials(&setup.target, TARGET_KEY).await;
 
     // The target: reads, then every create, then every activation, the process definition last.
-    let writes: Vec<String> = calls(&setup.target).await.into_iter().filter(|c| c.starts_with("POST ")).collect();
+    let writes = writes(&setup.target).await;
     let expected: Vec<&str> = CREATES
         .iter()
         .chain(["POST /api/process-manager/processDefinitions"].iter())
@@ -470,12 +473,10 @@ async fn migrates_the_process_and_what_it_uses_then_activates_it_last() {
 #[tokio::test]
 async fn a_dry_run_reads_and_plans_but_writes_and_downloads_nothing() {
     let setup = setup(Failure::None).await;
-    let archive = setup.archive();
-    let out =
-        run(&setup, &["--dry-run", "Onboarding", "--custom-page", &format!("welcome={}", archive.display())]).await;
+    let out = migrate(&setup, &["--dry-run"]).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
-    assert_eq!(plan_lines(&stdout), expected_plan(&archive));
+    assert_eq!(plan_lines(&stdout), expected_plan(&setup));
     assert!(stdout.ends_with("dry run: nothing was created\n"), "{stdout}");
     let calls = calls(&setup.target).await;
     assert!(calls.iter().all(|c| c.starts_with("GET ")), "{calls:?}");
@@ -504,8 +505,7 @@ async fn a_custom_page_without_its_archive_stops_the_migration_before_any_write(
 #[tokio::test]
 async fn a_failure_while_creating_leaves_nothing_activated_and_says_what_was_created() {
     let setup = setup(Failure::CreatingTheForm).await;
-    let archive = setup.archive();
-    let out = run(&setup, &["Onboarding", "--custom-page", &format!("welcome={}", archive.display())]).await;
+    let out = migrate(&setup, &[]).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
     let report: Vec<&str> = stdout.lines().skip_while(|l| !l.starts_with("FAILED")).collect();
@@ -525,15 +525,14 @@ async fn a_failure_while_creating_leaves_nothing_activated_and_says_what_was_cre
             "versions created and not activated stay on the target: activate or remove them, or run again",
         ]
     );
-    let writes: Vec<String> = calls(&setup.target).await.into_iter().filter(|c| c.starts_with("POST ")).collect();
+    let writes = writes(&setup.target).await;
     assert_eq!(writes, CREATES[..5], "the form was tried once; nothing after it, no activation");
 }
 
 #[tokio::test]
 async fn a_failure_while_activating_keeps_the_previous_process_active_and_says_so() {
     let setup = setup(Failure::ActivatingTheProcess).await;
-    let archive = setup.archive();
-    let out = run(&setup, &["Onboarding", "--custom-page", &format!("welcome={}", archive.display())]).await;
+    let out = migrate(&setup, &[]).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
     let report: Vec<&str> = stdout.lines().skip_while(|l| !l.starts_with("FAILED")).collect();

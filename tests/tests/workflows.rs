@@ -3,25 +3,17 @@
 
 mod workspace;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use trustx::models::ProcessToken;
 use trustx::test_util::{MockServer, MOCK_API_KEY, MOCK_TOKEN};
-
-/// `target/debug/examples/<name>`, built by cargo.
-fn example(name: &str) -> PathBuf {
-    workspace::cargo_build(&["-p", "trustx", "--example", name], &format!("examples/{name}"))
-}
+use workspace::{example, text};
 
 async fn run(exe: &Path, mock: &MockServer, args: &[&str]) -> Output {
     let mut command = Command::new(exe);
     command.args(args).env_clear().env("TRUSTX_API_KEY", MOCK_API_KEY).env("TRUSTX_BASE_URL", mock.uri());
-    tokio::task::spawn_blocking(move || command.output().expect("run the example")).await.expect("join")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    workspace::output(command).await
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 pub use xtask::workspace_root as workspace;
@@ -30,4 +30,19 @@ pub fn cargo_build(args: &[&str], artifact: &str) -> PathBuf {
 pub fn xtask() -> &'static Path {
     static XTASK: OnceLock<PathBuf> = OnceLock::new();
     XTASK.get_or_init(|| cargo_build(&["--package", "xtask"], "xtask"))
+}
+
+/// `target/debug/examples/<name>`: an example of the SDK crate, built by cargo.
+pub fn example(name: &str) -> PathBuf {
+    cargo_build(&["-p", "trustx", "--example", name], &format!("examples/{name}"))
+}
+
+/// Runs `command` to its end on a blocking thread, so that the test's local servers keep answering it.
+pub async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("run the command")).await.expect("join")
+}
+
+/// A process's output as text (invalid UTF-8 replaced).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
