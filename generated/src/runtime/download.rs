@@ -9,7 +9,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::client::Client;
-use super::error::{host_of, Error, HttpError, TimeoutKind};
+use super::error::{host_of, Error, TimeoutKind};
 use super::meta::{AuthKind, HttpMethod, OperationMeta};
 use super::response::BodyRules;
 use super::text::{escape, Secrets, MAX_SHOWN_CHARS};
@@ -87,9 +87,7 @@ impl Client {
                 }
             }
             if status >= 300 {
-                let headers = response.headers().clone();
-                let (body, cut) = rules.read_prefix(response).await;
-                let error = HttpError::new(&DOWNLOAD, inner.api.error_body, status, headers, body, cut, rules.secrets);
+                let error = rules.http_error(response, &DOWNLOAD, inner.api.error_body).await;
                 return Err(if status >= 400 {
                     Error::Http(Box::new(error))
                 } else {

@@ -90,6 +90,20 @@ impl BodyRules {
         Ok(Bytes::from(buf))
     }
 
+    /// The response as an [`HttpError`] of `operation`: its status and headers, and the start of
+    /// its body (see [`read_prefix`](Self::read_prefix)), with these rules' secrets hidden.
+    pub(crate) async fn http_error(
+        &self,
+        response: reqwest::Response,
+        operation: &'static OperationMeta,
+        fields: ErrorBodyFields,
+    ) -> HttpError {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let (body, cut) = self.read_prefix(response).await;
+        HttpError::new(operation, fields, status, headers, body, cut, self.secrets.clone())
+    }
+
     /// Reads at most `error_limit` bytes of an error body; `true` when the body was longer. A body
     /// that breaks off or stalls keeps what arrived.
     pub(crate) async fn read_prefix(&self, mut response: reqwest::Response) -> (Bytes, bool) {
@@ -193,19 +207,7 @@ impl Response {
     /// Turns a status the operation does not document into [`Error::UnexpectedStatus`],
     /// keeping the start of the body (see `max_error_body_bytes`).
     pub async fn unexpected(self) -> Error {
-        let status = self.status();
-        let headers = self.inner.headers().clone();
-        let (body, cut) = self.rules.read_prefix(self.inner).await;
-        let secrets = self.rules.secrets.clone();
-        Error::UnexpectedStatus(Box::new(HttpError::new(
-            self.meta,
-            self.error_body,
-            status,
-            headers,
-            body,
-            cut,
-            secrets,
-        )))
+        Error::UnexpectedStatus(Box::new(self.rules.http_error(self.inner, self.meta, self.error_body).await))
     }
 }
 

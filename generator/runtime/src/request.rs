@@ -11,7 +11,7 @@ use tracing::Instrument as _;
 
 use super::auth::{TokenSource, Wait};
 use super::client::Client;
-use super::error::{host_of, Error, HttpError, TimeoutKind};
+use super::error::{host_of, Error, TimeoutKind};
 use super::meta::{AuthKind, OperationMeta, PathPart};
 use super::path;
 use super::permission;
@@ -614,9 +614,8 @@ impl RequestBuilder {
             }
 
             if status >= 400 {
-                let headers = response.headers().clone();
                 if retryable_status(status) && policy.allows(idempotent) && can_retry {
-                    let delay = policy.backoff(retries + 1, Some(&headers));
+                    let delay = policy.backoff(retries + 1, Some(response.headers()));
                     let fits = operation_deadline.is_none_or(|(deadline, _)| Instant::now() + delay < deadline);
                     if fits {
                         drop(response);
@@ -626,9 +625,7 @@ impl RequestBuilder {
                         continue;
                     }
                 }
-                let (body, cut) = rules.read_prefix(response).await;
-                let http = HttpError::new(meta, inner.api.error_body, status, headers, body, cut, rules.secrets);
-                return Err(Error::Http(Box::new(http)));
+                return Err(Error::Http(Box::new(rules.http_error(response, meta, inner.api.error_body).await)));
             }
 
             return Ok(Response::new(response, meta, inner.api.error_body, rules));
