@@ -20,25 +20,19 @@ pub async fn created_version(
     number: Option<i32>,
     status: Option<AssetVersionStatus>,
 ) -> Result<Version, String> {
-    let id = id.ok_or(format!("creating {} `{}`: the response has no ID", item.kind.label(), item.name))?;
+    let id = id.ok_or(format!("creating {item}: the response has no ID"))?;
     if number.is_some() {
         return Ok(Version { id, number, status });
     }
-    let list = versions(target, item.kind, &item.name)
-        .await
-        .map_err(|e| format!("finding the new version of {} `{}`: {e}", item.kind.label(), item.name))?;
+    let list =
+        versions(target, item.kind, &item.name).await.map_err(|e| format!("finding the new version of {item}: {e}"))?;
     let found = list.into_iter().find(|v| v.id == id);
     Ok(Version { id, number: found.as_ref().and_then(|v| v.number), status: status.or(found.and_then(|v| v.status)) })
 }
 
 /// Creates the new version of `item` on the target (`EDITABLE`), with its theme assets.
-pub async fn create(
-    target: &Client,
-    item: &mut Item,
-    theme_id: Option<&str>,
-    bpmn: Option<String>,
-) -> Result<(), String> {
-    let what = format!("creating {} `{}`", item.kind.label(), item.name);
+pub async fn create(target: &Client, item: &mut Item) -> Result<(), String> {
+    let what = format!("creating {item}");
     let fail = |e: trustx::Error| format!("{what}: {e}");
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let (id, number, status) = match &item.payload {
@@ -78,8 +72,7 @@ pub async fn create(
             let made = target.theme_server().create_custom_page(body).send().await.map_err(fail)?;
             (made.id, made.version, made.status)
         }
-        Payload::ProcessDefinition { definition, .. } => {
-            let bpmn = bpmn.unwrap_or_default();
+        Payload::ProcessDefinition { definition, bpmn } => {
             let resources = ProcessDefinitionResources::default()
                 .with_bpmn(ProcessDefinitionBpmn::default().with_data(b64(bpmn.as_bytes())).with_type("BPMN"));
             let mut body = ProcessDefinition::default().with_name(item.name.clone()).with_resources(resources);
@@ -87,19 +80,19 @@ pub async fn create(
             body.server_type = definition.server_type.clone();
             body.process_definition_type = definition.process_definition_type.clone();
             body.attributes = definition.attributes.clone();
-            body.theme_id = theme_id.map(str::to_owned);
+            body.theme_id = definition.theme_id.clone();
             let made = target.process_manager().create_process_definition(body).send().await.map_err(fail)?;
             (made.id, number_in(&made.additional_properties), None)
         }
     };
     let version = created_version(target, item, id, number, status).await?;
-    say!("created   {} `{}` {} ({})", item.kind.label(), item.name, shown_version(version.number), version.id);
-    if version.status == Some(AssetVersionStatus::DeployedActive) {
-        say!("          the server activated it on create");
-        item.activated = true;
-    }
     let new_id = version.id.clone();
+    item.activated = version.status == Some(AssetVersionStatus::DeployedActive);
     item.created = Some(version);
+    say!("created   {item}");
+    if item.activated {
+        say!("          the server activated it on create");
+    }
     if let Payload::Theme { assets, .. } = &item.payload {
         for asset in assets {
             let file = asset.url.rsplit('/').next().unwrap_or_default().split(['?', '#']).next().unwrap_or_default();
@@ -142,11 +135,10 @@ pub fn content_type(extension: &str) -> &'static str {
 }
 
 pub async fn activate(target: &Client, item: &mut Item) -> Result<(), String> {
-    let Some(new) = item.created.clone() else { return Ok(()) };
+    let Some(id) = item.created.as_ref().map(|v| v.id.clone()) else { return Ok(()) };
     if item.activated {
         return Ok(());
     }
-    let id = new.id.clone();
     let result = match item.kind {
         Kind::Theme => target.theme_server().activate_theme(id).send().await.map(drop),
         Kind::CloudFunction => target.process_manager().activate_cloud_function(id).send().await.map(drop),
@@ -165,11 +157,11 @@ pub async fn activate(target: &Client, item: &mut Item) -> Result<(), String> {
 /// Creates every new version, then activates them; stops at the first failure.
 pub async fn migrate(target: &Client, migration: &mut Migration) -> Result<(), String> {
     for item in &mut migration.assets {
-        create(target, item, None, None).await?;
+        create(target, item).await?;
     }
     let theme_id =
         migration.assets.iter().find(|i| i.kind == Kind::Theme).and_then(|i| i.created.as_ref()).map(|v| v.id.clone());
-    let Payload::ProcessDefinition { bpmn, .. } = &migration.definition.payload else {
+    let Payload::ProcessDefinition { definition, bpmn } = &mut migration.definition.payload else {
         return Err("internal: the process definition has no BPMN".to_owned());
     };
     let mut edits = Vec::new();
@@ -193,8 +185,10 @@ pub async fn migrate(target: &Client, migration: &mut Migration) -> Result<(), S
             );
         }
     }
-    let bpmn = rewrite(bpmn, edits);
-    create(target, &mut migration.definition, theme_id.as_deref(), Some(bpmn)).await?;
+    // The new version points at the target's theme and pins the target's version numbers.
+    definition.theme_id = theme_id;
+    *bpmn = rewrite(bpmn, edits);
+    create(target, &mut migration.definition).await?;
     for item in &mut migration.assets {
         activate(target, item).await?;
     }
