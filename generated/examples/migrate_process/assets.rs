@@ -1,7 +1,8 @@
 //! The versioned design-time assets (themes, cloud functions, custom data forms, custom pages,
 //! process definitions) and their versions, on either tenant.
 
-use trustx::models::AssetVersionStatus;
+use trustx::models::{AssetVersionStatus, ProcessDefinitionVersion, VersionedAssetItem};
+use trustx::runtime::PageStream;
 use trustx::serde_json::{Map, Value};
 use trustx::Client;
 
@@ -51,62 +52,56 @@ pub struct Version {
 /// The versions of `name` on `client`, newest first (an unknown name is an empty list).
 pub async fn versions(client: &Client, kind: Kind, name: &str) -> Result<Vec<Version>, trustx::Error> {
     let sort = vec!["version,desc".to_owned()];
-    let mut list = Vec::new();
-    macro_rules! collect {
-        ($stream:expr, $id:expr) => {{
-            let mut stream = $stream;
-            while let Some(item) = stream.next().await {
-                let item = match item {
-                    Ok(item) => item,
-                    Err(e) if e.status() == Some(404) => break,
-                    Err(e) => return Err(e),
-                };
-                #[allow(clippy::redundant_closure_call)]
-                if let Some(id) = ($id)(&item) {
-                    list.push(Version { id, number: item.version, status: item.status.clone() });
-                }
-            }
-        }};
-    }
-    match kind {
-        Kind::ProcessDefinition => collect!(
-            client
-                .process_manager()
-                .list_process_definition_versions(name)
-                .sort(sort)
-                .size(20)
-                .into_stream_capped(MAX_VERSIONS),
-            |v: &trustx::models::ProcessDefinitionVersion| v.process_definition_id.clone().or(v.id.clone())
-        ),
-        Kind::CloudFunction => collect!(
-            client
-                .process_manager()
-                .list_cloud_function_versions(name)
-                .sort(sort)
-                .size(20)
-                .into_stream_capped(MAX_VERSIONS),
-            |v: &trustx::models::VersionedAssetItem| v.id.clone()
-        ),
-        Kind::DataForm => collect!(
-            client
-                .process_manager()
-                .list_custom_data_form_versions(name)
-                .sort(sort)
-                .size(20)
-                .into_stream_capped(MAX_VERSIONS),
-            |v: &trustx::models::VersionedAssetItem| v.id.clone()
-        ),
-        Kind::Theme => collect!(
-            client.theme_server().list_theme_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS),
-            |v: &trustx::models::VersionedAssetItem| v.id.clone()
-        ),
-        Kind::CustomPage => collect!(
-            client.theme_server().get_custom_page_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS),
-            |v: &trustx::models::VersionedAssetItem| v.id.clone()
-        ),
-    }
+    let (pm, ts) = (client.process_manager(), client.theme_server());
+    let mut list = match kind {
+        Kind::ProcessDefinition => {
+            let stream = pm.list_process_definition_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS);
+            // Process definition versions carry their ID as `processDefinitionId`.
+            let version = |v: ProcessDefinitionVersion| {
+                Some(Version { id: v.process_definition_id.or(v.id)?, number: v.version, status: v.status })
+            };
+            collect(stream, version).await?
+        }
+        Kind::CloudFunction => {
+            let stream = pm.list_cloud_function_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS);
+            collect(stream, asset_version).await?
+        }
+        Kind::DataForm => {
+            let stream = pm.list_custom_data_form_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS);
+            collect(stream, asset_version).await?
+        }
+        Kind::Theme => {
+            let stream = ts.list_theme_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS);
+            collect(stream, asset_version).await?
+        }
+        Kind::CustomPage => {
+            let stream = ts.get_custom_page_versions(name).sort(sort).size(20).into_stream_capped(MAX_VERSIONS);
+            collect(stream, asset_version).await?
+        }
+    };
     list.sort_by_key(|v| std::cmp::Reverse(v.number));
     Ok(list)
+}
+
+/// The versions a stream of list items gives; a 404 (a name the tenant does not have) ends it.
+async fn collect<T>(
+    mut stream: PageStream<T>,
+    version: impl Fn(T) -> Option<Version>,
+) -> Result<Vec<Version>, trustx::Error> {
+    let mut list = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(item) => list.extend(version(item)),
+            Err(e) if e.status() == Some(404) => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(list)
+}
+
+/// The version of a versions-list item (one without an ID is skipped).
+fn asset_version(item: VersionedAssetItem) -> Option<Version> {
+    Some(Version { id: item.id?, number: item.version, status: item.status })
 }
 
 /// The version to copy: the pinned one, else the active one.
