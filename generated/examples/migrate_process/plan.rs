@@ -69,8 +69,21 @@ pub struct Migration {
     pub not_copied: Vec<String>,
 }
 
-pub async fn target_latest(target: &Client, kind: Kind, name: &str) -> Result<Option<Option<i32>>, trustx::Error> {
-    Ok(versions(target, kind, name).await?.first().map(|v| v.number))
+impl Item {
+    /// An asset to copy, with the newest version the target has of its name (read from the target).
+    async fn new(
+        target: &Client,
+        kind: Kind,
+        name: String,
+        source: Version,
+        pins: Vec<Range<usize>>,
+        payload: Payload,
+    ) -> Result<Item, String> {
+        let on_target = versions(target, kind, &name).await;
+        let on_target = on_target.map_err(|e| format!("listing {} `{name}` on the target: {e}", kind.label()))?;
+        let target_latest = on_target.first().map(|v| v.number);
+        Ok(Item { kind, name, source, pins, target_latest, payload, created: None, activated: false })
+    }
 }
 
 /// Reads everything the migration needs; writes nothing.
@@ -119,20 +132,9 @@ pub async fn read(source: &Client, target: &Client, options: &Options) -> Result
         for group in theme.assets.iter().flat_map(|a| a.additional_properties.keys()) {
             not_copied.push(format!("assets of theme `{theme_name}` in group `{group}` (only `global` is documented)"));
         }
-        let target_latest = target_latest(target, Kind::Theme, &theme_name)
-            .await
-            .map_err(fail(format!("listing `{theme_name}` on the target")))?;
         let source_version = Version { id: theme_id, number: theme.version, status: theme.status.clone() };
-        assets.push(Item {
-            kind: Kind::Theme,
-            name: theme_name,
-            source: source_version,
-            pins: Vec::new(),
-            target_latest,
-            payload: Payload::Theme { theme, assets: files },
-            created: None,
-            activated: false,
-        });
+        let payload = Payload::Theme { theme, assets: files };
+        assets.push(Item::new(target, Kind::Theme, theme_name, source_version, Vec::new(), payload).await?);
     }
 
     for ((kind, asset_name, pinned), pins) in &uses.assets {
@@ -171,35 +173,13 @@ pub async fn read(source: &Client, target: &Client, options: &Options) -> Result
                 Payload::CustomPage { description: page.description, archive }
             }
         };
-        let target_latest = target_latest(target, *kind, asset_name)
-            .await
-            .map_err(fail(format!("listing {label} `{asset_name}` on the target")))?;
-        assets.push(Item {
-            kind: *kind,
-            name: asset_name.clone(),
-            source: version,
-            pins: pins.clone(),
-            target_latest,
-            payload,
-            created: None,
-            activated: false,
-        });
+        assets.push(Item::new(target, *kind, asset_name.clone(), version, pins.clone(), payload).await?);
     }
     assets.sort_by_key(|item| item.kind);
 
-    let target_latest = target_latest(target, Kind::ProcessDefinition, name)
-        .await
-        .map_err(fail(format!("listing process definition `{name}` on the target")))?;
-    let definition = Item {
-        kind: Kind::ProcessDefinition,
-        name: name.clone(),
-        source: chosen.clone(),
-        pins: Vec::new(),
-        target_latest,
-        payload: Payload::ProcessDefinition { definition: Box::new(definition), bpmn: xml },
-        created: None,
-        activated: false,
-    };
+    let payload = Payload::ProcessDefinition { definition: Box::new(definition), bpmn: xml };
+    let definition =
+        Item::new(target, Kind::ProcessDefinition, name.clone(), chosen.clone(), Vec::new(), payload).await?;
     Ok(Migration { definition, assets, uses, blockers, not_copied })
 }
 
