@@ -87,6 +87,35 @@ mod tests {
         assert_eq!(embedded, on_disk);
     }
 
+    /// Every method the runtime gives `Client` and `MockServer` is reserved, so that no service
+    /// accessor (a method of both) takes its name.
+    #[test]
+    fn client_and_mock_server_methods_are_reserved_for_accessors() {
+        let mut names = Vec::new();
+        for (file, src) in FILES {
+            let parsed = syn::parse_file(src).unwrap_or_else(|e| panic!("{file}: {e}"));
+            for item in parsed.items {
+                let syn::Item::Impl(block) = item else { continue };
+                let syn::Type::Path(ty) = &*block.self_ty else { continue };
+                if block.trait_.is_some() || !(ty.path.is_ident("Client") || ty.path.is_ident("MockServer")) {
+                    continue;
+                }
+                for member in block.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        if matches!(f.vis, syn::Visibility::Public(_)) {
+                            names.push(format!("{file}: {}", f.sig.ident));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(names.iter().any(|n| n.ends_with(": download")), "{names:?}");
+        for name in &names {
+            let method = name.rsplit(' ').next().unwrap_or_default();
+            assert!(crate::model::ACCESSOR_RESERVED.contains(&method), "`{name}` is not in ACCESSOR_RESERVED");
+        }
+    }
+
     #[test]
     fn copies_the_dependency_table() {
         let deps = dependencies();

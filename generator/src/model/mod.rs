@@ -37,6 +37,30 @@ pub const BUILDER_RESERVED: &[&str] = &[
     "META",
 ];
 
+/// Names a service accessor never takes: accessors are methods of the runtime's `Client` and of the
+/// test kit's `MockServer`, beside their own methods (a test in `emit/runtime.rs` checks the list
+/// against the runtime's sources) and those the generated crate adds (`builder`, `from_env`, `start`).
+pub const ACCESSOR_RESERVED: &[&str] = &[
+    "request",
+    "base_url",
+    "server_variable",
+    "retry_policy",
+    "api",
+    "download",
+    "builder",
+    "from_env",
+    "start",
+    "start_for",
+    "uri",
+    "client",
+    "client_builder",
+    "stub",
+    "requests_to",
+    "wiremock",
+    "clone",
+    "fmt",
+];
+
 /// The whole API.
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {

@@ -90,27 +90,7 @@ pub fn build_services<'a>(
             }
         }
     }
-    // A service's accessor is a method of `Client` (and of the test kit's `MockServer`): it must not
-    // take the name of one of their own methods.
-    let mut service_names = NameScope::with_reserved(&[
-        "request",
-        "base_url",
-        "server_variable",
-        "retry_policy",
-        "api",
-        "builder",
-        "from_env",
-        "start",
-        "start_for",
-        "uri",
-        "client",
-        "client_builder",
-        "stub",
-        "requests_to",
-        "wiremock",
-        "clone",
-        "fmt",
-    ]);
+    let mut service_names = NameScope::with_reserved(super::ACCESSOR_RESERVED);
     by_tag
         .into_iter()
         .filter(|(_, ops)| !ops.is_empty())
