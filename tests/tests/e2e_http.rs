@@ -262,9 +262,10 @@ async fn undecodable_success_body_is_kept() {
         .await;
     let err = get_watchlist(&client(&server), "w1").await.unwrap_err();
     match err {
-        Error::Decode { status, body, .. } => {
-            assert_eq!(status, 200);
-            assert_eq!(body, Bytes::from_static(b"{not json"));
+        Error::Decode(e) => {
+            assert_eq!(e.status(), 200);
+            assert_eq!(e.operation_id(), "getWatchlist");
+            assert_eq!(e.body(), &Bytes::from_static(b"{not json"));
         }
         other => panic!("{other:?}"),
     }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
 use super::api::ErrorBodyFields;
+use super::decode::DecodeError;
 use super::error_code::ErrorCodeInfo;
 use super::long_running::QueryState;
 use super::meta::OperationMeta;
@@ -61,15 +62,11 @@ pub enum Error {
     Http(Box<HttpError>),
     /// The server answered with a success or redirect status the operation does not document.
     UnexpectedStatus(Box<HttpError>),
-    /// The response body could not be decoded. The body is kept; the JSON error is the source.
-    Decode {
-        /// The HTTP status.
-        status: u16,
-        /// The raw body.
-        body: Bytes,
-        /// The JSON error.
-        source: serde_json::Error,
-    },
+    /// The response body could not be decoded: the operation, the JSON path and the expected and
+    /// found types, never a value. The body is kept ([`DecodeError::body`]). In a page stream, an
+    /// item that cannot be decoded is this error with [`DecodeError::item`] set, and the stream
+    /// goes on (see [`Error::stream_continues`]).
+    Decode(Box<DecodeError>),
     /// A request parameter or body could not be encoded.
     Encode {
         /// What could not be encoded, and why.
@@ -274,10 +271,24 @@ impl Error {
         }
     }
 
+    /// Whether a [`PageStream`](super::PageStream) yields more items after this error: true only
+    /// for a page item that could not be decoded; every other error ends the stream.
+    pub fn stream_continues(&self) -> bool {
+        matches!(self, Error::Decode(e) if e.item().is_some())
+    }
+
+    /// The decode error, when the response body could not be decoded.
+    pub fn decode_error(&self) -> Option<&DecodeError> {
+        match self {
+            Error::Decode(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode(e) => Some(e.status()),
             _ => self.http_error().map(|e| e.status),
         }
     }
@@ -342,13 +353,7 @@ impl fmt::Display for Error {
             }
             Error::Http(e) => write!(f, "{e}"),
             Error::UnexpectedStatus(e) => write!(f, "unexpected status: {e}"),
-            Error::Decode { status, body, source } => write!(
-                f,
-                "could not decode the response body (HTTP {status}, {} bytes) at line {}, column {}",
-                body.len(),
-                source.line(),
-                source.column()
-            ),
+            Error::Decode(e) => write!(f, "{e}"),
             Error::Encode { message } => write!(f, "could not encode the request: {message}"),
             Error::PermissionDenied { required, operation_id } => {
                 write!(f, "the token lacks permission `{required}` required by `{operation_id}`")
@@ -372,7 +377,6 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport { source, .. } => Some(source),
-            Error::Decode { source, .. } => Some(source),
             Error::Auth { source: Some(s), .. } => Some(s.as_ref()),
             _ => None,
         }
@@ -417,7 +421,7 @@ impl HttpError {
         body_truncated: bool,
         secrets: Secrets,
     ) -> Self {
-        let object = match serde_json::from_slice::<serde_json::Value>(&body) {
+        let object = match serde_json::from_slice::<serde_json::Value>(super::decode::trimmed(&body)) {
             Ok(serde_json::Value::Object(map)) => Some(map),
             _ => None,
         };

@@ -11,10 +11,13 @@ pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod client;
+pub mod datetime;
+pub mod decode;
 pub mod download;
 pub mod env;
 pub mod error;
 pub mod error_code;
+pub mod lenient;
 pub mod long_running;
 pub mod meta;
 #[cfg(feature = "test-util")]
@@ -32,6 +35,7 @@ mod text;
 pub use api::{ApiDescription, ErrorBodyFields, IssuedCredential, ServerTemplate, ServerVariable, TokenExchange};
 pub use auth::{BoxFuture, TokenProvider};
 pub use client::{Client, ClientBuilder};
+pub use decode::{DecodeError, Item, ItemPosition};
 pub use error::{Error, HttpError, TimeoutKind, TransportFailure};
 pub use error_code::{ErrorCodeInfo, ErrorCodeTable};
 pub use long_running::{collect_continuation, run_query, PollOptions, QueryState, QueryStatus};

@@ -13,6 +13,7 @@ use futures_core::Stream;
 use futures_util::StreamExt as _;
 use serde::Serialize;
 
+use super::decode::Item;
 use super::error::Error;
 
 /// Where a page sits in its list, as read from a page model.
@@ -58,7 +59,9 @@ pub trait PageLike {
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// A stream over the items of all pages of a list; ends after the last page, after
-/// `max_items`, or after yielding an error.
+/// `max_items`, or after yielding an error, except an item that could not be decoded: that one is
+/// an [`Error::Decode`] with its page and index, and the stream goes on with the next item
+/// ([`Error::stream_continues`] tells the two apart).
 ///
 /// It cannot loop: a page whose number does not advance, a page identical to one already seen,
 /// and reaching the page limit ([`max_pages`](Self::max_pages), default [`DEFAULT_MAX_PAGES`]) end
@@ -95,7 +98,7 @@ impl<T> PageStream<T> {
         self.inner.next().await
     }
 
-    /// Collects every item, stopping at the first error.
+    /// Collects every item, stopping at the first error (an item that could not be decoded too).
     pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
         let mut items = Vec::new();
         while let Some(item) = self.inner.next().await {
@@ -106,9 +109,11 @@ impl<T> PageStream<T> {
 }
 
 struct State<T, F> {
+    operation_id: &'static str,
     fetch: F,
     next_page: Option<i64>,
-    buffer: VecDeque<T>,
+    /// Items of the current page, with their status, page number and index.
+    buffer: VecDeque<(Item<T>, u16, i64, usize)>,
     remaining: Option<usize>,
     max_pages: Arc<AtomicUsize>,
     fetched: usize,
@@ -142,20 +147,28 @@ fn looping<T, F>(state: &mut State<T, F>, requested: i64, info: &PageInfo, print
     None
 }
 
-/// Streams the items of a paged list, calling `fetch(page_number)` from `first_page` on.
+/// Streams the items of `operation_id`'s paged list, calling `fetch(page_number)` from
+/// `first_page` on; `fetch` returns the response status and the page, whose items are read one by
+/// one ([`Item`]).
 ///
 /// Stops after the last page (see [`PageInfo::has_next`]), after `max_items` items, or after
 /// yielding an error, including [`Error::Pagination`] when the list would loop or exceeds the
-/// page limit.
-pub fn paginate<P, F, Fut>(first_page: i64, max_items: Option<usize>, fetch: F) -> PageStream<P::Item>
+/// page limit. An item that cannot be decoded is yielded as an error and the stream goes on.
+pub fn paginate<P, T, F, Fut>(
+    operation_id: &'static str,
+    first_page: i64,
+    max_items: Option<usize>,
+    fetch: F,
+) -> PageStream<T>
 where
-    P: PageLike + Serialize + Send + 'static,
-    P::Item: Send + 'static,
+    P: PageLike<Item = Item<T>> + Serialize + Send + 'static,
+    T: Send + 'static,
     F: FnMut(i64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<P, Error>> + Send + 'static,
+    Fut: Future<Output = Result<(u16, P), Error>> + Send + 'static,
 {
     let max_pages = Arc::new(AtomicUsize::new(DEFAULT_MAX_PAGES));
     let state = State {
+        operation_id,
         fetch,
         next_page: Some(first_page),
         buffer: VecDeque::new(),
@@ -170,11 +183,11 @@ where
             if state.remaining == Some(0) {
                 return None;
             }
-            if let Some(item) = state.buffer.pop_front() {
+            if let Some((item, status, page, index)) = state.buffer.pop_front() {
                 if let Some(r) = state.remaining.as_mut() {
                     *r -= 1;
                 }
-                return Some((Ok(item), state));
+                return Some((item.into_result(state.operation_id, status, page, index), state));
             }
             let page_number = state.next_page.take()?;
             let limit = state.max_pages.load(Ordering::Relaxed);
@@ -184,7 +197,7 @@ where
                 state.fetched += 1;
                 (state.fetch)(page_number).await
             };
-            let page = match result {
+            let (status, page) = match result {
                 Ok(page) => page,
                 Err(e) => {
                     state.remaining = Some(0);
@@ -202,7 +215,7 @@ where
                 let current = info.number.unwrap_or(page_number);
                 state.next_page = Some(current.saturating_add(1).max(page_number.saturating_add(1)));
             }
-            state.buffer.extend(items);
+            state.buffer.extend(items.into_iter().enumerate().map(|(i, item)| (item, status, page_number, i)));
         }
     });
     PageStream { inner: Box::pin(stream), max_pages }
@@ -212,7 +225,11 @@ where
 mod tests {
     use super::*;
 
-    struct TestPage(Vec<u32>, PageInfo);
+    struct TestPage(Vec<Item<u32>>, PageInfo);
+
+    fn page(items: Vec<u32>, info: PageInfo) -> Result<(u16, TestPage), Error> {
+        Ok((200, TestPage(items.into_iter().map(Item::ok).collect(), info)))
+    }
 
     impl Serialize for TestPage {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -221,11 +238,11 @@ mod tests {
     }
 
     impl PageLike for TestPage {
-        type Item = u32;
+        type Item = Item<u32>;
         fn page_info(&self) -> PageInfo {
             self.1
         }
-        fn into_items(self) -> Vec<u32> {
+        fn into_items(self) -> Vec<Item<u32>> {
             self.0
         }
     }
@@ -243,16 +260,13 @@ mod tests {
 
     #[tokio::test]
     async fn streams_every_page_in_order() {
-        let stream = paginate(0, None, |n| async move {
+        let stream = paginate("listTest", 0, None, |n| async move {
             let last = n == 2;
-            Ok(TestPage(
-                vec![n as u32 * 10, n as u32 * 10 + 1],
-                PageInfo { number: Some(n), last: Some(last), total_pages: None },
-            ))
+            page(vec![n as u32 * 10, n as u32 * 10 + 1], PageInfo { number: Some(n), last: Some(last), total_pages: None })
         });
         assert_eq!(stream.collect_all().await.unwrap(), vec![0, 1, 10, 11, 20, 21]);
-        let capped = paginate(0, Some(3), |n| async move {
-            Ok(TestPage(vec![n as u32; 2], PageInfo { number: Some(n), last: Some(false), total_pages: None }))
+        let capped = paginate("listTest", 0, Some(3), |n| async move {
+            page(vec![n as u32; 2], PageInfo { number: Some(n), last: Some(false), total_pages: None })
         });
         assert_eq!(capped.collect_all().await.unwrap(), vec![0, 0, 1]);
     }
@@ -260,14 +274,14 @@ mod tests {
     #[tokio::test]
     async fn stops_when_the_server_does_not_advance() {
         // The number is echoed: page 0 forever.
-        let echoed = paginate(0, None, |_| async move {
-            Ok(TestPage(vec![1, 2], PageInfo { number: Some(0), last: Some(false), total_pages: None }))
+        let echoed = paginate("listTest", 0, None, |_| async move {
+            page(vec![1, 2], PageInfo { number: Some(0), last: Some(false), total_pages: None })
         });
         let err = echoed.collect_all().await.unwrap_err();
         assert!(matches!(err, Error::Pagination { .. }), "{err}");
         // No number, and the same items each time.
-        let repeated = paginate(0, None, |_| async move {
-            Ok(TestPage(vec![1, 2], PageInfo { number: None, last: None, total_pages: None }))
+        let repeated = paginate("listTest", 0, None, |_| async move {
+            page(vec![1, 2], PageInfo { number: None, last: None, total_pages: None })
         });
         let mut stream = repeated;
         let mut items = Vec::new();
@@ -281,8 +295,8 @@ mod tests {
         assert_eq!(items, vec![1, 2], "the first page's items are delivered");
         assert!(err.to_string().contains("same page"), "{err}");
         // Numbers advance forever: the page limit stops it.
-        let endless = paginate(0, None, |n| async move {
-            Ok(TestPage(vec![n as u32], PageInfo { number: Some(n), last: Some(false), total_pages: None }))
+        let endless = paginate("listTest", 0, None, |n| async move {
+            page(vec![n as u32], PageInfo { number: Some(n), last: Some(false), total_pages: None })
         })
         .max_pages(5);
         let mut endless = endless;
@@ -297,5 +311,28 @@ mod tests {
             }
         }
         assert_eq!(count, 5);
+    }
+
+    #[tokio::test]
+    async fn a_bad_item_is_reported_and_the_stream_goes_on() {
+        let stream = paginate("listTest", 0, None, |n| async move {
+            let items: Vec<Item<u32>> = serde_json::from_str(if n == 0 { "[1, \"two\", 3]" } else { "[4]" }).unwrap();
+            Ok((200, TestPage(items, PageInfo { number: Some(n), last: Some(n == 1), total_pages: None })))
+        });
+        let mut stream = stream;
+        let mut seen = Vec::new();
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(v) => seen.push(v.to_string()),
+                Err(e) => {
+                    assert!(e.stream_continues(), "{e}");
+                    let d = e.decode_error().unwrap();
+                    assert_eq!(d.item(), Some(super::super::decode::ItemPosition { page: 0, index: 1 }));
+                    assert!(e.to_string().contains("listTest") && !e.to_string().contains("two"), "{e}");
+                    seen.push("error".into());
+                }
+            }
+        }
+        assert_eq!(seen, ["1", "error", "3", "4"]);
     }
 }

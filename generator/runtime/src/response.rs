@@ -167,11 +167,14 @@ impl Response {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// Reads and decodes a JSON body; on failure the body is kept in [`Error::Decode`].
+    /// Reads and decodes a JSON body (see [`decode::json`](super::decode::json): a byte-order mark
+    /// and an empty body are read, fields of an inferred shape are tolerated); on failure the
+    /// [`Error::Decode`] names the operation and the JSON path, and keeps the body.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         let status = self.status();
+        let operation_id = self.meta.operation_id;
         let body = self.bytes().await?;
-        serde_json::from_slice(&body).map_err(|source| Error::Decode { status, body, source })
+        super::decode::json(operation_id, status, body)
     }
 
     /// Streams the body without buffering it. No size limit and no total timeout apply, so a

@@ -162,6 +162,24 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
             _ if is_items => {
                 quote!(#[serde(default, deserialize_with = "crate::runtime::serde_util::null_as_default")])
             }
+            // Tolerant fields: a value of another shape reads as `None` and is kept raw.
+            _ if read_leniently(f) => {
+                let with = lenient_fn_name(f);
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = #with)])
+            }
+            // Date-times in every form Java servers write.
+            (true, false) if is_date_time(f) => {
+                quote!(#[serde(deserialize_with = "crate::runtime::datetime::required")])
+            }
+            (true, true) if is_date_time(f) => {
+                quote!(#[serde(default, deserialize_with = "crate::runtime::datetime::required_nullable")])
+            }
+            (false, true) if is_date_time(f) => quote!(#[serde(
+                default,
+                skip_serializing_if = "Option::is_none",
+                serialize_with = "crate::runtime::serde_util::double_option::serialize",
+                deserialize_with = "crate::runtime::datetime::optional_nullable"
+            )]),
             (true, false) => quote!(),
             (true, true) => quote!(#[serde(default)]),
             (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
@@ -264,11 +282,13 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
     } else {
         (quote!(Debug,), quote!())
     };
+    let (remote, tolerant_impls) = tolerant_reading(def, fields, additional, page);
     quote! {
         #docs
         #dep
         #[derive(#derive_debug Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
         #bounds
+        #remote
         #[non_exhaustive]
         pub struct #name #generics {
             #(#field_tokens)*
@@ -277,9 +297,92 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
             pub additional_properties: #extra_ty,
         }
         #debug_impl
+        #tolerant_impls
         #methods
         #page_impl
     }
+}
+
+fn is_date_time(f: &Field) -> bool {
+    f.ty == TypeRef::DateTime && !f.boxed
+}
+
+/// Optional, non-nullable fields that are date-times or `x-inferred` are read tolerantly.
+fn read_leniently(f: &Field) -> bool {
+    !f.required && !f.nullable && (is_date_time(f) || f.inferred)
+}
+
+/// The model file's function reading field `f` tolerantly.
+fn lenient_fn_name(f: &Field) -> String {
+    format!("lenient_{}", f.rust_name.trim_start_matches("r#"))
+}
+
+/// For a struct with tolerant fields: `#[serde(remote = "Self")]`, so the derives become inherent
+/// functions, and the trait impls around them that open a `lenient::Frame` and put the raw JSON of
+/// mismatched fields into `additional_properties`; plus one reading function per tolerant field.
+fn tolerant_reading(
+    def: &TypeDef,
+    fields: &[Field],
+    additional: &TypeRef,
+    page: Option<&PageShape>,
+) -> (TokenStream, TokenStream) {
+    let tolerant: Vec<&Field> =
+        fields.iter().filter(|f| read_leniently(f) && !page.is_some_and(|p| p.items == f.rust_name)).collect();
+    if tolerant.is_empty() {
+        return (quote!(), quote!());
+    }
+    let name = ident(&def.name);
+    let model = &def.name;
+    let readers = tolerant.iter().map(|f| {
+        let fn_name = ident(&lenient_fn_name(f));
+        let wire = &f.wire_name;
+        let d = doc(&format!("Reads {} tolerantly (see `crate::runtime::lenient`).", code(wire)));
+        if is_date_time(f) {
+            quote! {
+                #d
+                fn #fn_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+                    crate::runtime::lenient::date_time(deserializer, #model, #wire)
+                }
+            }
+        } else {
+            let mut t = rust_type(&f.ty);
+            if f.boxed {
+                t = quote!(Box<#t>);
+            }
+            quote! {
+                #d
+                fn #fn_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<#t>, D::Error> {
+                    crate::runtime::lenient::field(deserializer, #model, #wire)
+                }
+            }
+        }
+    });
+    let (binding, keep) = match additional {
+        TypeRef::Json => (quote!(let mut value), quote!(Some(&mut value.additional_properties))),
+        _ => (quote!(let value), quote!(None)),
+    };
+    let (de_generics, ser_generics, ty_generics) = if page.is_some() {
+        (quote!(<'de, T: serde::Deserialize<'de>>), quote!(<T: serde::Serialize>), quote!(<T>))
+    } else {
+        (quote!(<'de>), quote!(), quote!())
+    };
+    let impls = quote! {
+        impl #de_generics serde::Deserialize<'de> for #name #ty_generics {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let frame = crate::runtime::lenient::Frame::enter();
+                #binding = Self::deserialize(deserializer)?;
+                frame.finish(#keep);
+                Ok(value)
+            }
+        }
+        impl #ser_generics serde::Serialize for #name #ty_generics {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                Self::serialize(self, serializer)
+            }
+        }
+        #(#readers)*
+    };
+    (quote!(#[serde(remote = "Self")]), impls)
 }
 
 /// `PageLike` for the `x-page` model: where its items, number, last flag and page count are.

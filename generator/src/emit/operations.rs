@@ -585,9 +585,13 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         .unwrap_or_default();
     let (ret, matching, extra) = response_handling(op, &success);
     let extra = if extra.is_empty() { extra } else { quote!(#gate #extra) };
-    let pagination = op.pagination.as_ref().map(|p| {
+    // Streams need the `x-page` model (a paginated operation implies it).
+    let pagination = op.pagination.as_ref().zip(api.page.as_ref()).map(|(p, shape)| {
         let page = ident(&p.page_param);
         let item = rust_type(&p.item);
+        // Items are read one by one, so one that does not decode does not spoil its page.
+        let page_name = ident(&shape.type_name);
+        let page_items = quote!(crate::models::#page_name<crate::runtime::Item<#item>>);
         let page_ty = op.params.iter().find(|q| q.rust_name == p.page_param).map(|q| q.ty.clone());
         let (first, set) = match page_ty {
             Some(TypeRef::I64) => (quote!(self.#page.unwrap_or(0)), quote!(Some(page))),
@@ -618,10 +622,16 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             }
             fn stream(self, max_items: Option<usize>) -> crate::runtime::PageStream<#item> {
                 let first = #first;
-                crate::runtime::paginate(first, max_items, move |page| {
+                crate::runtime::paginate(Self::META.operation_id, first, max_items, move |page| {
                     let mut request = self.clone();
                     request.#page = #set;
-                    async move { request.send().await }
+                    async move {
+                        let response = request.dispatch().await?;
+                        match response.status() {
+                            status @ 200..=299 => Ok((status, response.json::<#page_items>().await?)),
+                            _ => Err(response.unexpected().await),
+                        }
+                    }
                 })
             }
         }

@@ -493,6 +493,10 @@ pub struct Field {
     /// Holds a secret (`x-sensitive: true` or `format: password`): the generated `Debug` hides it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// Its shape is inferred (`x-inferred` on the property, its schema, or the object holding it):
+    /// an optional field that does not match reads as `None`, its raw JSON kept.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 /// A permission as an operation names it (`x-permission`).

@@ -28,6 +28,8 @@ struct ObjectParts<'a> {
     properties: IndexMap<String, &'a ReferenceOr<Box<Schema>>>,
     required: BTreeSet<String>,
     additional: Option<&'a AdditionalProperties>,
+    /// Properties collected from a schema marked `x-inferred`.
+    inferred: BTreeSet<String>,
 }
 
 impl<'a> TypeBuilder<'a> {
@@ -257,7 +259,12 @@ impl<'a> TypeBuilder<'a> {
                     }
                 }
                 let mut parts =
-                    ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
+                    ObjectParts {
+                        properties: IndexMap::new(),
+                        required: BTreeSet::new(),
+                        additional: None,
+                        inferred: BTreeSet::new(),
+                    };
                 self.collect_object(s, ptr, &mut parts, diags, 0);
                 if let Some(page) = self.page_of(s, &parts, ptr, diags) {
                     return page;
@@ -284,7 +291,12 @@ impl<'a> TypeBuilder<'a> {
             SchemaKind::Any(any) => {
                 if !any.properties.is_empty() || !any.all_of.is_empty() {
                     let mut parts =
-                        ObjectParts { properties: IndexMap::new(), required: BTreeSet::new(), additional: None };
+                        ObjectParts {
+                        properties: IndexMap::new(),
+                        required: BTreeSet::new(),
+                        additional: None,
+                        inferred: BTreeSet::new(),
+                    };
                     self.collect_object(s, ptr, &mut parts, diags, 0);
                     self.struct_kind(name, parts, ptr, diags)
                 } else if !any.one_of.is_empty() {
@@ -345,6 +357,24 @@ impl<'a> TypeBuilder<'a> {
             diags.push(Diagnostic::error(ptr, "`allOf` nests more than 32 levels (a cycle?); simplify it"));
             return;
         }
+        if is_inferred(s, ptr, diags) {
+            let before: BTreeSet<String> = parts.properties.keys().cloned().collect();
+            self.collect_object_kind(s, ptr, parts, diags, depth);
+            let added: Vec<String> = parts.properties.keys().filter(|k| !before.contains(*k)).cloned().collect();
+            parts.inferred.extend(added);
+            return;
+        }
+        self.collect_object_kind(s, ptr, parts, diags, depth);
+    }
+
+    fn collect_object_kind(
+        &self,
+        s: &'a Schema,
+        ptr: &str,
+        parts: &mut ObjectParts<'a>,
+        diags: &mut Diagnostics,
+        depth: usize,
+    ) {
         match &s.schema_kind {
             SchemaKind::Type(Type::Object(ot)) => {
                 for (k, v) in &ot.properties {
@@ -405,6 +435,13 @@ impl<'a> TypeBuilder<'a> {
                 ReferenceOr::Reference { reference } => self.resolve(reference).is_some_and(is_sensitive),
                 ReferenceOr::Item(s) => is_sensitive(s),
             };
+            let inferred = parts.inferred.contains(wire)
+                || match prop {
+                    ReferenceOr::Reference { reference } => {
+                        self.resolve(reference).is_some_and(|t| is_inferred(t, &fptr, diags))
+                    }
+                    ReferenceOr::Item(s) => is_inferred(s, &fptr, diags),
+                };
             let (ty, nullable, description, deprecated) = match prop {
                 ReferenceOr::Reference { reference } => (self.reference(reference, &fptr, diags), false, None, false),
                 ReferenceOr::Item(s) => {
@@ -430,6 +467,7 @@ impl<'a> TypeBuilder<'a> {
                 description,
                 deprecated,
                 sensitive,
+                inferred,
             });
         }
         for req in &parts.required {
@@ -600,6 +638,22 @@ fn box_cycles(defs: &mut [TypeDef]) {
             if let Some(f) = fields.get_mut(fi) {
                 f.boxed = true;
             }
+        }
+    }
+}
+
+/// Whether a schema's shape is inferred (`x-inferred: true`): its fields are read tolerantly. A
+/// value other than a boolean is a warning.
+fn is_inferred(schema: &Schema, ptr: &str, diags: &mut Diagnostics) -> bool {
+    match schema.schema_data.extensions.get("x-inferred") {
+        None => false,
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(_) => {
+            diags.push(Diagnostic::warning(
+                format!("{ptr}/x-inferred"),
+                "`x-inferred` must be `true` or `false`; it is ignored",
+            ));
+            false
         }
     }
 }
