@@ -4,7 +4,7 @@
 //! Date-times in the forms Java servers write, read into `chrono::DateTime<Utc>`.
 //!
 //! Accepted: `2023-12-14T22:44:06.219Z` and every variation Jackson, `java.time` and Spring
-//! produce: a zone of `Z`, `+00:00`, `+0000` or `+00`, optionally followed by a region in
+//! produce: a zone of `Z`, `+00:00`, `+0000` or `+00`, optionally followed by a zone ID in
 //! brackets (`+01:00[Europe/Paris]`, as `ZonedDateTime` prints); no zone at all; 0 to 9 fraction
 //! digits; no seconds (`LocalDateTime.toString()` drops `:00`); a space instead of `T`.
 //!
@@ -22,7 +22,7 @@ pub const EXPECTED: &str = "a date-time (ISO 8601)";
 /// Parses one of the accepted forms; `None` when the text is not a date-time.
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    // A region after the offset (`…+01:00[Europe/Paris]`): the offset alone is the instant.
+    // A zone ID after the offset (`…+01:00[Europe/Paris]`): the offset alone is the instant.
     let text = match text.find('[') {
         Some(i) if text.ends_with(']') => &text[..i],
         _ => text,

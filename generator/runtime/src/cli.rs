@@ -561,8 +561,18 @@ async fn print(output: Output, path: Option<&str>, pretty: bool) -> Result<(), E
         }
         Output::Items(mut items) => {
             let mut n = 0u64;
+            // An item that cannot be decoded is told on stderr and skipped; the run still fails.
+            let mut skipped: Option<Error> = None;
             while let Some(item) = futures_util::StreamExt::next(&mut items).await {
-                writeln!(out, "{}", item?).map_err(io)?;
+                match item {
+                    Ok(item) => writeln!(out, "{item}").map_err(io)?,
+                    Err(e) if e.stream_continues() => {
+                        eprintln!("skipped: {e}");
+                        skipped.get_or_insert(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
                 n += 1;
                 if progress {
                     eprint!("\r{n} items");
@@ -570,6 +580,9 @@ async fn print(output: Output, path: Option<&str>, pretty: bool) -> Result<(), E
             }
             if progress {
                 eprintln!("\r{n} items");
+            }
+            if let Some(e) = skipped {
+                return Err(e);
             }
         }
         Output::Bytes(mut stream) => {
