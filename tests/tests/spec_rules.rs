@@ -234,6 +234,44 @@ fn path_parameters_are_declared_on_the_operation_and_required() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// `x-evidence` on a parameter (a name the vendor reference does not give) is a non-empty list of the
+/// facts' source tags, and the parameter's description names them (spec/README.md, "Query parameters").
+/// The generator does not read it, so this is its only check.
+#[test]
+fn parameter_evidence_is_a_list_of_source_tags() {
+    let (spec, api) = model();
+    let is_tag = |t: &str| {
+        t.starts_with(|c: char| c.is_ascii_uppercase())
+            && t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+    };
+    let mut problems = Vec::new();
+    let mut marked = 0;
+    for (_, op) in operations(&api) {
+        let Some(item) = spec.openapi.paths.paths.get(&op.path).and_then(|item| item.as_item()) else { continue };
+        let Some((_, written)) = item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.method)) else { continue };
+        for (i, p) in written.parameters.iter().enumerate() {
+            let Some(data) = p.as_item().map(|p| p.parameter_data_ref()) else { continue };
+            let Some(value) = data.extensions.get("x-evidence") else { continue };
+            marked += 1;
+            let at = format!("{}/parameters/{i}/x-evidence", op.pointer);
+            let tags: Vec<&str> = value.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            if tags.is_empty() || value.as_array().map(Vec::len) != Some(tags.len()) {
+                problems.push(format!("{at}: must be a non-empty list of strings"));
+            }
+            let description = data.description.as_deref().unwrap_or("");
+            for tag in tags {
+                if !is_tag(tag) {
+                    problems.push(format!("{at}: `{tag}` is not a source tag of the facts (MIG, NAB, D-IS, ...)"));
+                } else if !description.contains(tag) {
+                    problems.push(format!("{at}: the description does not say where it was seen (`{tag}`)"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(marked > 0, "no parameter carries x-evidence; the searchProcessInstances parameters should");
+}
+
 // ---- The generator's rules, proven on broken copies of the spec ----
 
 /// The spec as YAML, changed by `edit`.

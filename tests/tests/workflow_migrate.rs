@@ -224,9 +224,13 @@ async fn setup(failure: Failure) -> Setup {
     new_process.additional_properties.insert("version".into(), 3.into());
     target_pm.create_process_definition().respond(200, &new_process).await;
 
-    target_ts.activate_theme().path_param("themeId", "th-t-4").respond(200, &Default::default()).await;
-    target_pm.activate_cloud_function().path_param("cloudFunctionId", "cf-t-1").respond_empty(200).await;
-    target_pm.activate_custom_data_form().path_param("customDataFormId", "cdf-t-6").respond_empty(200).await;
+    let active_theme = new_theme.clone().with_status(ACTIVE);
+    target_ts.activate_theme().path_param("themeId", "th-t-4").respond(200, &active_theme).await;
+    let active_function = new_function.clone().with_version(1).with_status(ACTIVE);
+    target_pm.activate_cloud_function().path_param("cloudFunctionId", "cf-t-1").respond(200, &active_function).await;
+    let active_form =
+        CustomDataForm::default().with_id("cdf-t-6").with_name("kyc & aml").with_version(6).with_status(ACTIVE);
+    target_pm.activate_custom_data_form().path_param("customDataFormId", "cdf-t-6").respond(200, &active_form).await;
     target_ts
         .change_custom_page_status()
         .path_param("id", "cp-t-1")

@@ -50,7 +50,7 @@ pub async fn create(target: &Client, item: &mut Item) -> Result<(), String> {
             body.type_ = source.type_.clone();
             body.resource = source.resource.clone();
             let made = target.process_manager().create_cloud_function(body).send().await.map_err(fail)?;
-            (made.id, number_in(&made.additional_properties), made.status)
+            (made.id, made.version, made.status)
         }
         Payload::DataForm(source) => {
             let mut body = CustomDataForm::default()
