@@ -400,3 +400,52 @@ fn x_evidence_takes_an_operation_out_of_the_reference_set() {
     assert_eq!(op.evidence, sources);
     assert_eq!(reference_operations(&api).count(), OPERATIONS - 1);
 }
+
+/// The properties whose description says their shape is inferred or assumed, and those of them
+/// without `x-inferred` (on themselves, their schema, or the schema holding them).
+fn inferred_properties(doc: &Value) -> (usize, Vec<String>) {
+    let schemas = doc["components"]["schemas"].as_mapping().expect("components.schemas");
+    let marked = |v: &Value| v.get("x-inferred").and_then(Value::as_bool) == Some(true);
+    let says_inferred = |v: &Value| {
+        let text = v.get("description").and_then(Value::as_str).unwrap_or_default().to_lowercase();
+        text.contains("(inferred") || text.contains("inferred field") || text.contains("assumed by analogy")
+    };
+    let mut unmarked = Vec::new();
+    let mut count = 0;
+    for (name, schema) in schemas {
+        let Some(props) = schema.get("properties").and_then(Value::as_mapping) else { continue };
+        for (prop, body) in props {
+            let target_marked = body
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .is_some_and(|t| marked(&doc["components"]["schemas"][t]));
+            if says_inferred(body) {
+                count += 1;
+                if !(marked(body) || marked(schema) || target_marked) {
+                    unmarked.push(format!("{}.{}", name.as_str().unwrap_or("?"), prop.as_str().unwrap_or("?")));
+                }
+            }
+        }
+    }
+    (count, unmarked)
+}
+
+/// A property whose description says its shape is inferred carries `x-inferred`, so the SDK reads
+/// it tolerantly.
+#[test]
+fn inferred_properties_are_marked_x_inferred() {
+    let doc: Value = serde_yaml::from_str(&spec_text()).expect("the spec parses");
+    let (count, unmarked) = inferred_properties(&doc);
+    assert!(count >= 5, "the rule found only {count} inferred properties: is the wording still read?");
+    assert!(unmarked.is_empty(), "say `x-inferred: true` on: {unmarked:?}");
+}
+
+#[test]
+fn a_property_that_says_inferred_without_the_mark_is_refused_by_the_rule() {
+    let mut doc: Value = serde_yaml::from_str(&spec_text()).expect("the spec parses");
+    let tenant = &mut doc["components"]["schemas"]["Watchlist"]["properties"]["tenantId"];
+    tenant.as_mapping_mut().expect("a mapping").remove("x-inferred");
+    let (_, unmarked) = inferred_properties(&doc);
+    assert_eq!(unmarked, ["Watchlist.tenantId"]);
+}
