@@ -258,13 +258,12 @@ impl<'a> TypeBuilder<'a> {
                         return TypeKind::Alias(self.reference(reference, ptr, diags));
                     }
                 }
-                let mut parts =
-                    ObjectParts {
-                        properties: IndexMap::new(),
-                        required: BTreeSet::new(),
-                        additional: None,
-                        inferred: BTreeSet::new(),
-                    };
+                let mut parts = ObjectParts {
+                    properties: IndexMap::new(),
+                    required: BTreeSet::new(),
+                    additional: None,
+                    inferred: BTreeSet::new(),
+                };
                 self.collect_object(s, ptr, &mut parts, diags, 0);
                 if let Some(page) = self.page_of(s, &parts, ptr, diags) {
                     return page;
@@ -290,8 +289,7 @@ impl<'a> TypeBuilder<'a> {
             }
             SchemaKind::Any(any) => {
                 if !any.properties.is_empty() || !any.all_of.is_empty() {
-                    let mut parts =
-                        ObjectParts {
+                    let mut parts = ObjectParts {
                         properties: IndexMap::new(),
                         required: BTreeSet::new(),
                         additional: None,
