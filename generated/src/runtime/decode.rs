@@ -353,7 +353,8 @@ mod tests {
     #[test]
     fn a_bad_item_does_not_spoil_its_page() {
         let items: Vec<Item<Row>> = serde_json::from_str(r#"[{"id": 1}, {"id": "x"}, {"id": 3}]"#).unwrap();
-        let results: Vec<_> = items.into_iter().enumerate().map(|(i, item)| item.into_result("listRows", 200, 2, i)).collect();
+        let results: Vec<_> =
+            items.into_iter().enumerate().map(|(i, item)| item.into_result("listRows", 200, 2, i)).collect();
         assert!(results[0].is_ok() && results[2].is_ok());
         let Err(Error::Decode(e)) = &results[1] else { panic!("{:?}", results[1]) };
         assert_eq!(e.item(), Some(ItemPosition { page: 2, index: 1 }));

@@ -265,7 +265,10 @@ mod tests {
     async fn streams_every_page_in_order() {
         let stream = paginate("listTest", 0, None, |n| async move {
             let last = n == 2;
-            page(vec![n as u32 * 10, n as u32 * 10 + 1], PageInfo { number: Some(n), last: Some(last), total_pages: None })
+            page(
+                vec![n as u32 * 10, n as u32 * 10 + 1],
+                PageInfo { number: Some(n), last: Some(last), total_pages: None },
+            )
         });
         assert_eq!(stream.collect_all().await.unwrap(), vec![0, 1, 10, 11, 20, 21]);
         let capped = paginate("listTest", 0, Some(3), |n| async move {
