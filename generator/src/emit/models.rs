@@ -327,7 +327,7 @@ fn tolerant_reading(
     page: Option<&PageShape>,
 ) -> (TokenStream, TokenStream) {
     let tolerant: Vec<&Field> =
-        fields.iter().filter(|f| read_leniently(f) && !page.is_some_and(|p| p.items == f.rust_name)).collect();
+        fields.iter().filter(|f| read_leniently(f) && page.is_none_or(|p| p.items != f.rust_name)).collect();
     if tolerant.is_empty() {
         return (quote!(), quote!());
     }
