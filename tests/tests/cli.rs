@@ -56,6 +56,45 @@ async fn all_pages_streams_every_item_as_json_lines() {
     assert_eq!(ids, ["a", "b", "c"]);
 }
 
+/// A Spring Data page (sort and pageable as objects) with an item that does not decode: the other
+/// items are printed, the bad one is told on stderr by page, index and path (not its value), and
+/// the run fails.
+#[tokio::test]
+async fn all_pages_reads_spring_pages_and_skips_an_undecodable_item() {
+    let mock = MockServer::start().await;
+    let spring = serde_json::json!({"empty": false, "sorted": true, "unsorted": false});
+    for (page, items, last) in [
+        (0, serde_json::json!([{"id": "a"}, {"id": 447700900731_i64}, {"id": "c"}]), false),
+        (1, serde_json::json!([{"id": "d"}]), true),
+    ] {
+        let body = serde_json::json!({
+            "content": items, "number": page, "last": last, "sort": spring,
+            "pageable": {"sort": spring, "pageNumber": page, "pageSize": 3, "offset": 0, "paged": true},
+        });
+        let bytes = serde_json::to_vec(&body).expect("JSON");
+        mock.process_manager()
+            .list_process_instances()
+            .query("page", page)
+            .respond_bytes(200, bytes, "application/json")
+            .await;
+    }
+    let out = run(&mock, &["process-manager", "list-process-instances", "--all-pages"], b"").await;
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["id"].as_str().unwrap_or("?").to_owned()
+        })
+        .collect();
+    assert_eq!(ids, ["a", "c", "d"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("skipped: ") && stderr.contains("item 1 of page 0") && stderr.contains("at `id`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("447700900731"), "{stderr}");
+    assert!(!out.status.success(), "a skipped item fails the run");
+}
+
 #[tokio::test]
 async fn a_post_takes_its_body_from_stdin() {
     let mock = MockServer::start().await;

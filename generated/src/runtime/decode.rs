@@ -144,20 +144,31 @@ pub fn json<T: DeserializeOwned>(operation_id: &'static str, status: u16, body: 
                 .or_else(|_| serde_json::from_slice::<T>(b"{}"))
                 .map_err(|_| (String::from("."), String::from("the body is empty"), 0, 0));
         }
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let found = found_at(text, &path);
-            (path, describe(&inner, found), inner.line(), inner.column())
-        })?;
-        de.end().map_err(|e| (String::from("."), describe(&e, None), e.line(), e.column()))?;
-        Ok(value)
+        // The fast path; a failure is decoded again with the path tracked, to say where.
+        serde_json::from_slice::<T>(text).map_err(|_| located::<T>(text))
     });
-    lenient::warn(operation_id, &mismatches);
+    if result.is_ok() {
+        lenient::warn(operation_id, &mismatches);
+    }
     result.map_err(|(path, problem, line, column)| {
         Error::Decode(Box::new(DecodeError { operation_id, status, path, problem, line, column, item: None, body }))
     })
+}
+
+/// Where and why `text` does not decode as `T`: the JSON path, the problem, the line and column.
+fn located<T: DeserializeOwned>(text: &[u8]) -> (String, String, usize, usize) {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => match de.end() {
+            Ok(()) => return (String::from("."), String::from("the body does not decode"), 0, 0),
+            Err(e) => return (String::from("."), describe(&e, None), e.line(), e.column()),
+        },
+        Err(e) => e,
+    };
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    let found = found_at(text, &path);
+    (path, describe(&inner, found), inner.line(), inner.column())
 }
 
 /// The JSON type at `path` (as `serde_path_to_error` writes it) in `body`, when it can be found.
