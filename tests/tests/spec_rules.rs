@@ -449,3 +449,383 @@ fn a_property_that_says_inferred_without_the_mark_is_refused_by_the_rule() {
     let (_, unmarked) = inferred_properties(&doc);
     assert_eq!(unmarked, ["Watchlist.tenantId"]);
 }
+
+// ---- x-sensitive: personal data and secrets are classified (spec/README.md, "Personal data and secrets") ----
+
+/// How a pattern of [`PERSONAL_NAMES`] matches a name.
+#[derive(Clone, Copy, Debug)]
+enum NamePattern {
+    /// Anywhere in the name, case-insensitively (`mail` matches `email`, `eMailAddress`).
+    Part(&'static str),
+    /// A whole word of the name, split at camelCase, `_` and `-` (`ip` matches `ipAddress` and
+    /// `client_ip`, not `description`).
+    Word(&'static str),
+}
+
+use NamePattern::{Part, Word};
+
+/// Names that look like personal data of an end user or a secret. A schema property (of a component or
+/// of an inline body) or a parameter whose name matches one must say `x-sensitive: true` or
+/// `x-sensitive: false`: the decision is written down, never left to the name. Short words that hide
+/// inside unrelated names (`ip` in `description`, `dob` in `adobe`) match whole words only. `data`,
+/// `value`, `code`, `parameter` and `search` are not personal themselves but are where personal data
+/// hides (`Biometric.data`, `TrendRecord.value`, a token's `parameters`, a free-text `searchString`).
+const PERSONAL_NAMES: &[NamePattern] = &[
+    // names and contact data
+    Part("name"),
+    Part("mail"),
+    Part("phone"),
+    Part("mobile"),
+    Part("address"),
+    Word("ip"),
+    Part("visitor"),
+    Part("device"),
+    Part("location"),
+    Part("latitude"),
+    Part("longitude"),
+    // identity documents
+    Part("doc"),
+    Part("passport"),
+    Part("licen"),
+    Part("mrz"),
+    Part("birth"),
+    Word("dob"),
+    Part("nationality"),
+    Part("gender"),
+    Part("sex"),
+    Part("biograph"),
+    // images, media and biometrics
+    Part("image"),
+    Part("face"),
+    Part("selfie"),
+    Part("photo"),
+    Part("video"),
+    Part("audio"),
+    Part("biometric"),
+    Part("template"),
+    // the user, and what was collected from them
+    Part("userdata"),
+    Part("user_data"),
+    Part("userid"),
+    Part("extid"),
+    Part("data"),
+    Part("value"),
+    Part("parameter"),
+    Part("comment"),
+    Part("note"),
+    Part("search"),
+    // secrets
+    Part("secret"),
+    Part("token"),
+    Part("password"),
+    Part("credential"),
+    Part("key"),
+    Part("code"),
+    Part("session"),
+    Part("assertion"),
+    Part("challenge"),
+    Part("signature"),
+    Part("private"),
+];
+
+/// The words of a name: split at `_`, `-`, other non-alphanumerics and camelCase boundaries
+/// (`IPAddress` → `ip`, `address`), lowercase.
+fn name_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut word));
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary {
+            words.push(std::mem::take(&mut word));
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    words.push(word);
+    words.retain(|w| !w.is_empty());
+    words
+}
+
+/// The first pattern of [`PERSONAL_NAMES`] that `name` matches.
+fn personal_pattern(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let words = name_words(name);
+    PERSONAL_NAMES.iter().find_map(|p| match *p {
+        Part(s) if lower.contains(s) => Some(s),
+        Word(w) if words.iter().any(|x| x == w) => Some(w),
+        _ => None,
+    })
+}
+
+/// What the `x-sensitive` rule found in a document.
+#[derive(Debug, Default)]
+struct Classification {
+    /// Marks by placement (`property`, `schema`, `parameter`, `body`) and value.
+    marks: BTreeMap<(&'static str, bool), usize>,
+    /// Names the rule checked (they matched a pattern).
+    checked: usize,
+    /// What lacks the mark, or carries one that is not a boolean.
+    unmarked: Vec<String>,
+}
+
+impl Classification {
+    fn count(&self, placement: &str, value: bool) -> usize {
+        self.marks.iter().filter(|((p, v), _)| *p == placement && *v == value).map(|(_, n)| n).sum()
+    }
+
+    /// Counts the mark on `v` (a mapping), if any; `false` when there is none or it is not a boolean.
+    fn mark(&mut self, placement: &'static str, v: &Value, at: &str) -> bool {
+        match v.get("x-sensitive") {
+            None => false,
+            Some(Value::Bool(b)) => {
+                *self.marks.entry((placement, *b)).or_default() += 1;
+                true
+            }
+            Some(other) => {
+                self.unmarked.push(format!("{at}: x-sensitive is {other:?}, not true or false"));
+                true
+            }
+        }
+    }
+
+    /// The properties of `schema` and of the schemas nested in it (allOf/oneOf/anyOf, items, a map's
+    /// values), at `at`.
+    fn walk(&mut self, doc: &Value, schema: &Value, at: &str) {
+        if let Some(props) = schema.get("properties").and_then(Value::as_mapping) {
+            for (name, body) in props {
+                let name = name.as_str().unwrap_or("?");
+                let here = format!("{at}.{name}");
+                let own = self.mark("property", body, &here);
+                // A bare `$ref` cannot carry the mark (OpenAPI 3.0 ignores its siblings): its schema does.
+                let by_ref = body
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    .is_some_and(|t| doc["components"]["schemas"][t].get("x-sensitive").is_some());
+                if let Some(pattern) = personal_pattern(name) {
+                    self.checked += 1;
+                    if !(own || by_ref) {
+                        self.unmarked.push(format!("{here} (`{pattern}`)"));
+                    }
+                }
+                self.walk(doc, body, &here);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for part in schema.get(key).and_then(Value::as_sequence).into_iter().flatten() {
+                self.walk(doc, part, at);
+            }
+        }
+        if let Some(items) = schema.get("items") {
+            self.walk(doc, items, &format!("{at}[]"));
+        }
+        if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_mapping()) {
+            self.walk(doc, values, &format!("{at}{{}}"));
+        }
+    }
+}
+
+/// Whether `v` references a named schema anywhere.
+fn has_ref(v: &Value) -> bool {
+    match v {
+        Value::Mapping(m) => m.iter().any(|(k, v)| k.as_str() == Some("$ref") || has_ref(v)),
+        Value::Sequence(s) => s.iter().any(has_ref),
+        _ => false,
+    }
+}
+
+/// The `x-sensitive` rule over a document: every schema property and every parameter whose name matches
+/// [`PERSONAL_NAMES`] carries `x-sensitive` (a `$ref` property through its schema), and every inline
+/// request or response body without a named type (a free-form object, a file, a bare string) does too.
+fn classify(doc: &Value) -> Classification {
+    let mut c = Classification::default();
+    let schemas = doc["components"]["schemas"].as_mapping().expect("components.schemas");
+    for (name, schema) in schemas {
+        let name = name.as_str().unwrap_or("?");
+        c.mark("schema", schema, name);
+        c.walk(doc, schema, name);
+    }
+    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    for (path, item) in doc["paths"].as_mapping().expect("paths") {
+        let path = path.as_str().unwrap_or("?");
+        let ops = METHODS.iter().filter_map(|m| item.get(*m).map(|op| (*m, op)));
+        let item_params = item.get("parameters").map(|p| ("(path item)".to_string(), p));
+        let mut param_lists: Vec<(String, &Value)> = item_params.into_iter().collect();
+        let mut bodies: Vec<(String, &Value)> = Vec::new();
+        for (method, op) in ops {
+            let id = op.get("operationId").and_then(Value::as_str).unwrap_or(method);
+            if let Some(p) = op.get("parameters") {
+                param_lists.push((id.to_string(), p));
+            }
+            let request = op.get("requestBody").map(|b| (format!("{id} request"), b));
+            let responses = op.get("responses").and_then(Value::as_mapping).into_iter().flatten();
+            let responses = responses.map(|(status, r)| {
+                let status = status.as_str().map(str::to_string).or_else(|| status.as_u64().map(|n| n.to_string()));
+                (format!("{id} response {}", status.unwrap_or_default()), r)
+            });
+            bodies.extend(request.into_iter().chain(responses));
+        }
+        for (id, params) in param_lists {
+            for p in params.as_sequence().into_iter().flatten().filter(|p| p.get("$ref").is_none()) {
+                let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
+                let place = p.get("in").and_then(Value::as_str).unwrap_or("?");
+                let here = format!("{path} {id} {place} parameter `{name}`");
+                let marked = c.mark("parameter", p, &here);
+                if let Some(pattern) = personal_pattern(name) {
+                    c.checked += 1;
+                    if !marked {
+                        c.unmarked.push(format!("{here} (`{pattern}`)"));
+                    }
+                }
+            }
+        }
+        for (at, body) in bodies {
+            for (media, content) in body.get("content").and_then(Value::as_mapping).into_iter().flatten() {
+                let Some(schema) = content.get("schema").filter(|s| s.get("$ref").is_none()) else { continue };
+                let here = format!("{at} {}", media.as_str().unwrap_or("?"));
+                let marked = c.mark("body", schema, &here);
+                if !has_ref(schema) {
+                    c.checked += 1;
+                    if !marked {
+                        c.unmarked.push(format!("{here}: a free-form body"));
+                    }
+                }
+                c.walk(doc, schema, &here);
+            }
+        }
+    }
+    c
+}
+
+fn spec_yaml() -> Value {
+    serde_yaml::from_str(&spec_text()).expect("the spec parses")
+}
+
+/// Every personal or secret-looking name, and every free-form body, says whether it is sensitive.
+#[test]
+fn personal_data_and_secrets_are_classified_x_sensitive() {
+    let c = classify(&spec_yaml());
+    assert!(c.unmarked.is_empty(), "say `x-sensitive: true` or `x-sensitive: false` on:\n{}", c.unmarked.join("\n"));
+    // The rule really looks: names it checked, and marks by placement (spec/README.md lists them).
+    assert!(c.checked >= 200, "the rule checked only {} names: is PERSONAL_NAMES still read?", c.checked);
+    let counts = [
+        ("property", true, 20),
+        ("property", false, 25),
+        ("schema", true, 30),
+        ("parameter", true, 40),
+        ("parameter", false, 120),
+        ("body", true, 25),
+        ("body", false, 5),
+    ];
+    for (placement, value, at_least) in counts {
+        let n = c.count(placement, value);
+        assert!(n >= at_least, "only {n} `x-sensitive: {value}` on a {placement} (expected at least {at_least}): {:?}", c.marks);
+    }
+}
+
+/// The decisions that matter most point the right way (a `false` here would print personal data).
+#[test]
+fn the_essential_x_sensitive_decisions() {
+    let doc = spec_yaml();
+    let schemas = &doc["components"]["schemas"];
+    let sensitive = |v: &Value| v.get("x-sensitive").and_then(Value::as_bool);
+    for (schema, prop, expected) in [
+        ("IssuedToken", "token", true),
+        ("CloudSecretRequest", "value", true),
+        ("ProcessInstance", "email", true),
+        ("ProcessInstance", "lastName", true),
+        ("ProcessInstance", "processDefnName", false),
+        ("Biometric", "data", true),
+        ("Watchlist", "name", false),
+    ] {
+        let v = sensitive(&schemas[schema]["properties"][prop]);
+        assert_eq!(v, Some(expected), "{schema}.{prop}");
+    }
+    for schema in ["UserData", "WatchlistEntry", "FaceWatchlistMember", "IdentityStoreUser", "AppkeyCompletionRequest"] {
+        assert_eq!(sensitive(&schemas[schema]), Some(true), "{schema}");
+    }
+    let params = doc["paths"]["/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext"]
+        ["post"]["parameters"]
+        .as_sequence()
+        .expect("matchFaceByExtUserId parameters");
+    let by_name = |n: &str| params.iter().find(|p| p["name"].as_str() == Some(n)).and_then(sensitive);
+    assert_eq!((by_name("extId"), by_name("storeName")), (Some(true), Some(false)), "matchFaceByExtUserId");
+}
+
+/// Copies of the spec where a personal field lost its mark, or a new personal field came without one,
+/// are refused by the same rule, which names the field.
+#[test]
+fn a_personal_field_without_x_sensitive_is_refused_by_the_rule() {
+    let unmark = |v: &mut Value| {
+        v.as_mapping_mut().expect("a mapping").remove("x-sensitive").expect("it was marked");
+    };
+    let face = "/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext";
+    let image = "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}/image";
+    let cases: [(&str, Box<dyn Fn(&mut Value)>); 5] = [
+        (
+            "ProcessInstance.email (`mail`)",
+            Box::new(|doc| unmark(&mut doc["components"]["schemas"]["ProcessInstance"]["properties"]["email"])),
+        ),
+        (
+            // A `$ref` property is marked through its schema.
+            "BiographicDataField.values (`value`)",
+            Box::new(|doc| unmark(&mut doc["components"]["schemas"]["BiographicFieldValues"])),
+        ),
+        (
+            "ProcessInstance.dateOfBirth (`birth`)",
+            Box::new(|doc| {
+                let props = doc["components"]["schemas"]["ProcessInstance"]["properties"].as_mapping_mut();
+                props.expect("properties").insert("dateOfBirth".into(), serde_yaml::from_str("{type: string}").unwrap());
+            }),
+        ),
+        (
+            "/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext \
+             matchFaceByExtUserId path parameter `extId` (`extid`)",
+            Box::new(move |doc| {
+                let params = op_mut(doc, face, "post")["parameters"].as_sequence_mut().expect("parameters");
+                unmark(params.iter_mut().find(|p| p["name"].as_str() == Some("extId")).expect("extId"));
+            }),
+        ),
+        (
+            "getFaceWatchlistMemberImage response 200 image/png: a free-form body",
+            Box::new(move |doc| {
+                unmark(&mut op_mut(doc, image, "get")["responses"]["200"]["content"]["image/png"]["schema"])
+            }),
+        ),
+    ];
+    for (named, edit) in cases {
+        let mut doc = spec_yaml();
+        edit(&mut doc);
+        assert_eq!(classify(&doc).unmarked, [named]);
+    }
+}
+
+#[test]
+fn personal_name_patterns_match_words_and_parts() {
+    assert_eq!(name_words("clientIPAddress_v2-x"), ["client", "ip", "address", "v2", "x"]);
+    for (name, pattern) in [
+        ("ipAddress", Some("address")),
+        ("client_ip", Some("ip")),
+        ("IP", Some("ip")),
+        ("dob", Some("dob")),
+        ("extUserId", Some("userid")),
+        ("userExtId", Some("extid")),
+        ("description", None),
+        ("rpId", None),
+        ("adobeId", None),
+        ("status", None),
+    ] {
+        assert_eq!(personal_pattern(name), pattern, "{name}");
+    }
+}
