@@ -230,8 +230,8 @@ async fn failed_token_issue_is_an_auth_error() {
     }
     let shown = chain.join(" | ");
     assert!(!shown.contains(API_KEY), "{shown}");
-    assert_eq!(shown.matches("bad key").count(), 1, "{shown}");
-    assert!(!chain[0].contains("bad key"), "{shown}");
+    // The server's message is not shown by default (it may echo request data); the accessor has it.
+    assert_eq!(shown.matches("bad key").count(), 0, "{shown}");
 }
 
 #[tokio::test]

@@ -194,8 +194,14 @@ async fn documented_error_code_is_typed() {
     let shown = err.to_string();
     assert!(shown.contains("404"), "{shown}");
     assert!(shown.contains("WatchlistNotFound (20)"), "{shown}");
-    assert!(shown.contains("Watchlist w1 not found"), "{shown}");
+    let documented = err.error_code_info().map(|c| c.description).unwrap_or_default();
+    assert!(!documented.is_empty() && shown.contains(documented), "the documented description: {shown}");
+    assert!(!shown.contains("Watchlist w1 not found"), "the server's message only when asked: {shown}");
     assert!(!shown.contains("traceId"), "no full body in Display: {shown}");
+    // Asked for: the message joins the Display, escaped; the body still does not.
+    let showing = builder(&server).show_server_messages(true).build().unwrap();
+    let shown = get_watchlist(&showing, "w1").await.unwrap_err().to_string();
+    assert!(shown.contains("Watchlist w1 not found") && !shown.contains("traceId"), "{shown}");
 }
 
 #[tokio::test]
@@ -232,7 +238,7 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
     assert_eq!(err.code(), Some(999));
     assert_eq!(err.error_code(), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999))));
     assert_eq!(err.message(), Some("new"));
-    assert!(err.to_string().contains("new"), "{err}");
+    assert!(!err.to_string().contains("new"), "{err}");
     assert!(err.to_string().contains("999"), "{err}");
 
     // A non-JSON body is kept byte for byte (but not shown in Display).

@@ -98,9 +98,32 @@ fn sensitive_fixture() {
     assert_eq!(sensitive("Session"), ["token"], "x-sensitive: false marks nothing");
     let session = file(&generated, "src/models/session.rs");
     assert!(session.contains("impl std::fmt::Debug for Session"), "{session}");
-    assert!(session.contains(r#".field("token", &"[redacted]")"#), "{session}");
+    assert!(session.contains(r#".field("token", &crate::runtime::redact::Hidden(&self.token))"#), "{session}");
     assert!(session.contains(r#".field("note", &self.note)"#), "{session}");
+    assert!(session.contains("redact::FieldNames(&self.additional_properties)"), "unknown fields by name: {session}");
     assert!(!session.contains("derive(Debug"), "{session}");
+    // A whole schema: every field hidden; a sensitive scalar schema is `Sensitive<T>`.
+    let person = file(&generated, "src/models/person.rs");
+    assert!(person.contains(r#".field("name", &self.name.as_ref().map(crate::runtime::redact::Hidden))"#), "{person}");
+    assert!(person.contains(r#".field("id", &self.id.as_ref().map(crate::runtime::redact::Hidden))"#), "{person}");
+    assert!(file(&generated, "src/models/secret.rs").contains("pub type Secret = crate::runtime::Sensitive<String>;"));
+    // Parameters and a free-form body are kept as `Sensitive` and marked for prepared requests; a
+    // free-form result is `Sensitive<Map>`.
+    let ops = file(&generated, "src/operations/vault.rs");
+    for needle in [
+        "email: crate::runtime::Sensitive<String>,",
+        "reason: Option<crate::runtime::Sensitive<String>>,",
+        "page: Option<i64>,",
+        "body: crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,",
+        ".sensitive()\n            .path_param(self.email.expose())",
+        "crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,\n        crate::runtime::Error,",
+    ] {
+        let found = ops.contains(needle)
+            || ops
+                .replace(char::is_whitespace, "")
+                .contains(&needle.replace("\\n", "").replace(char::is_whitespace, ""));
+        assert!(found, "{needle} in:\n{ops}");
+    }
 }
 
 #[test]

@@ -410,7 +410,8 @@ async fn control_characters_arrive_escaped() {
         .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({"code": 7, "message": nasty})))
         .mount(&server)
         .await;
-    let err = get_watchlist(&client(&server), "w1").await.unwrap_err();
+    let showing = builder(&server).show_server_messages(true).build().unwrap();
+    let err = get_watchlist(&showing, "w1").await.unwrap_err();
     assert_eq!(err.message(), Some(nasty), "the raw message stays available");
     for text in [err.to_string(), format!("{err:?}")] {
         for bad in ['\x1b', '\r', '\n', '\0', '\u{202e}', '\u{2066}'] {
@@ -425,7 +426,7 @@ async fn control_characters_arrive_escaped() {
         .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"message": long})))
         .mount(&server)
         .await;
-    let err = client(&server).watchlist_manager().get_watchlist("w2").send().await.unwrap_err();
+    let err = showing.watchlist_manager().get_watchlist("w2").send().await.unwrap_err();
     assert!(err.to_string().len() < 1_000, "bounded: {} bytes", err.to_string().len());
 }
 
@@ -440,7 +441,9 @@ async fn an_echoed_api_key_or_token_is_redacted() {
         )
         .mount(&server)
         .await;
-    let err = get_watchlist(&client(&server), "w1").await.unwrap_err();
+    // With the server's messages shown (they are not by default), the key in them is redacted.
+    let showing = builder(&server).show_server_messages(true).build().unwrap();
+    let err = get_watchlist(&showing, "w1").await.unwrap_err();
     let text = format!("{} {err:?}", chain(&err).join(" | "));
     assert!(!text.contains(API_KEY), "{text}");
     assert!(text.contains("unknown key [redacted], key=[redacted]"), "{text}");
@@ -455,9 +458,11 @@ async fn an_echoed_api_key_or_token_is_redacted() {
         )
         .mount(&server)
         .await;
-    let err = get_watchlist(&client(&server), "w1").await.unwrap_err();
+    let showing = builder(&server).show_server_messages(true).build().unwrap();
+    let err = get_watchlist(&showing, "w1").await.unwrap_err();
     let text = format!("{} {err:?}", chain(&err).join(" | "));
     assert!(!text.contains("tok-SECRET-123"), "{text}");
+    assert!(text.contains("token [redacted] lacks scope"), "{text}");
 }
 
 // --- Transport errors --------------------------------------------------------------------------

@@ -730,7 +730,11 @@ fn personal_data_and_secrets_are_classified_x_sensitive() {
     ];
     for (placement, value, at_least) in counts {
         let n = c.count(placement, value);
-        assert!(n >= at_least, "only {n} `x-sensitive: {value}` on a {placement} (expected at least {at_least}): {:?}", c.marks);
+        assert!(
+            n >= at_least,
+            "only {n} `x-sensitive: {value}` on a {placement} (expected at least {at_least}): {:?}",
+            c.marks
+        );
     }
 }
 
@@ -752,11 +756,13 @@ fn the_essential_x_sensitive_decisions() {
         let v = sensitive(&schemas[schema]["properties"][prop]);
         assert_eq!(v, Some(expected), "{schema}.{prop}");
     }
-    for schema in ["UserData", "WatchlistEntry", "FaceWatchlistMember", "IdentityStoreUser", "AppkeyCompletionRequest"] {
+    for schema in ["UserData", "WatchlistEntry", "FaceWatchlistMember", "IdentityStoreUser", "AppkeyCompletionRequest"]
+    {
         assert_eq!(sensitive(&schemas[schema]), Some(true), "{schema}");
     }
-    let params = doc["paths"]["/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext"]
-        ["post"]["parameters"]
+    let params = doc["paths"]
+        ["/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext"]["post"]
+        ["parameters"]
         .as_sequence()
         .expect("matchFaceByExtUserId parameters");
     let by_name = |n: &str| params.iter().find(|p| p["name"].as_str() == Some(n)).and_then(sensitive);
@@ -772,7 +778,8 @@ fn a_personal_field_without_x_sensitive_is_refused_by_the_rule() {
     };
     let face = "/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext";
     let image = "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}/image";
-    let cases: [(&str, Box<dyn Fn(&mut Value)>); 5] = [
+    type Edit<'a> = Box<dyn Fn(&mut Value) + 'a>;
+    let cases: [(&str, Edit); 5] = [
         (
             "ProcessInstance.email (`mail`)",
             Box::new(|doc| unmark(&mut doc["components"]["schemas"]["ProcessInstance"]["properties"]["email"])),
@@ -786,7 +793,9 @@ fn a_personal_field_without_x_sensitive_is_refused_by_the_rule() {
             "ProcessInstance.dateOfBirth (`birth`)",
             Box::new(|doc| {
                 let props = doc["components"]["schemas"]["ProcessInstance"]["properties"].as_mapping_mut();
-                props.expect("properties").insert("dateOfBirth".into(), serde_yaml::from_str("{type: string}").unwrap());
+                props
+                    .expect("properties")
+                    .insert("dateOfBirth".into(), serde_yaml::from_str("{type: string}").unwrap());
             }),
         ),
         (

@@ -1184,6 +1184,7 @@ fn ty(t: &TypeRef) -> String {
         TypeRef::Json => "Value".into(),
         TypeRef::JsonObject => "Map<String, Value>".into(),
         TypeRef::Vec(inner) => format!("Vec<{}>", ty(inner)),
+        TypeRef::Sensitive(inner) => format!("Sensitive<{}>", ty(inner)),
         TypeRef::Map(inner) => format!("BTreeMap<String, {}>", ty(inner)),
         // Pages (and any future form) in the model's own words.
         other => format!("{other:?}"),

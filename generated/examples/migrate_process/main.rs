@@ -98,9 +98,15 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     Ok(Options { name, dry_run, pages })
 }
 
+/// The operator runs this at a terminal and the servers' messages are about tenant configuration,
+/// so failures show them (`show_server_messages`; off by default, for logs).
+fn source_client() -> Result<Client, trustx::Error> {
+    Client::builder().apply_env_from(|name: &str| std::env::var(name).ok())?.show_server_messages(true).build()
+}
+
 fn target_client() -> Result<Client, trustx::Error> {
     let lookup = |name: &str| std::env::var(name.replacen("TRUSTX_", "TRUSTX_TARGET_", 1)).ok();
-    Client::builder().apply_env_from(lookup)?.build()
+    Client::builder().apply_env_from(lookup)?.show_server_messages(true).build()
 }
 
 #[tokio::main]
@@ -112,7 +118,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let clients = Client::from_env()
+    let clients = source_client()
         .map_err(|e| format!("source: {e}"))
         .and_then(|source| Ok((source, target_client().map_err(|e| format!("target (TRUSTX_TARGET_*): {e}"))?)));
     let (source, target) = match clients {

@@ -463,6 +463,11 @@ fn report(err: &Error) -> ExitCode {
             let name = http.error_code.map(|c| format!(" ({})", c.name)).unwrap_or_default();
             let _ = writeln!(stderr, "code: {code}{name}");
         }
+        // The server's message is for the person at the terminal (escaped); the rest of the body
+        // is not printed.
+        if let Some(message) = http.shown_message() {
+            let _ = writeln!(stderr, "message: {message}");
+        }
     }
     ExitCode::from(exit_for(err))
 }

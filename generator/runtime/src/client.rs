@@ -46,6 +46,8 @@ pub(crate) struct ClientInner {
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) limits: Limits,
     pub(crate) permission_preflight: bool,
+    /// Whether error `Display` includes the server's message.
+    pub(crate) show_server_messages: bool,
     pub(crate) allow_unauthenticated: bool,
     /// Whether plain `http://` addresses may be used (the base URL, downloads).
     pub(crate) allow_insecure_http: bool,
@@ -143,6 +145,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::ClientBuilder>,
     retry: RetryPolicy,
     permission_preflight: bool,
+    show_server_messages: bool,
     allow_unauthenticated: bool,
     error: Option<Error>,
 }
@@ -179,6 +182,7 @@ impl ClientBuilder {
             http: None,
             retry: RetryPolicy::default(),
             permission_preflight: false,
+            show_server_messages: false,
             allow_unauthenticated: false,
             error: None,
         }
@@ -344,6 +348,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the `Display` of an HTTP error includes the server's message (default: no).
+    ///
+    /// Off by default because the message is free text that may repeat what the request carried,
+    /// such as an applicant's name in a validation error, and `Display` is what logs record. The
+    /// message is always available through [`HttpError::message`](super::HttpError::message); the
+    /// status, the operation, the error code and its documented description are always shown.
+    pub fn show_server_messages(mut self, enabled: bool) -> Self {
+        self.show_server_messages = enabled;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(err) = self.error {
@@ -404,6 +419,7 @@ impl ClientBuilder {
             operation_timeout: self.operation_timeout,
             limits: self.limits,
             permission_preflight: self.permission_preflight,
+            show_server_messages: self.show_server_messages,
             allow_unauthenticated: self.allow_unauthenticated,
             allow_insecure_http: self.allow_insecure_http,
         };

@@ -74,6 +74,7 @@ impl Client {
                 deadline: Some((end, TimeoutKind::Attempt, after)),
                 read_timeout: inner.read_timeout,
                 secrets: Secrets::default(),
+                show_message: inner.show_server_messages,
             };
             let status = response.status().as_u16();
             let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());

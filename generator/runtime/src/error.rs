@@ -16,10 +16,13 @@ use super::text::{self, Secrets};
 
 /// Every failure of an SDK call.
 ///
-/// `Display` never shows server text raw: control and bidi characters are escaped, length is
-/// bounded, and the client's API key and current bearer token are replaced with `[redacted]`.
-/// A cause is told once: either in the message or as [`source()`](std::error::Error::source).
-#[derive(Debug)]
+/// `Display` and `Debug` are safe to log: they never show a response body, a value from one, or
+/// the server's free-text message (which may repeat an applicant's data), unless the client was
+/// built with [`show_server_messages`](super::ClientBuilder::show_server_messages); then the
+/// message is escaped (control and bidi characters), bounded, and the client's API key and bearer
+/// token in it are `[redacted]`. The body and the message stay readable through accessors
+/// ([`HttpError::body`], [`Error::message`]). A cause is told once: either in the message or as
+/// [`source()`](std::error::Error::source).
 #[non_exhaustive]
 pub enum Error {
     /// The client is misconfigured (bad base URL, missing credentials, ...).
@@ -92,7 +95,7 @@ pub enum Error {
     QueryFailed {
         /// The terminal state.
         state: QueryState,
-        /// The reason reported by the server, if any (raw; `Display` escapes it).
+        /// The reason reported by the server, if any (raw; neither `Display` nor `Debug` shows it).
         message: Option<String>,
     },
     /// Polling a long-running query exceeded its deadline.
@@ -360,15 +363,63 @@ impl fmt::Display for Error {
             }
             Error::Auth { message, .. } => write!(f, "authentication failed: {message}"),
             Error::QueryFailed { state, message } => match message {
-                Some(m) => {
-                    write!(f, "query ended in state {state}: {}", super::text::escape(m, super::text::MAX_SHOWN_CHARS))
-                }
+                Some(m) => write!(
+                    f,
+                    "query ended in state {state} (the server's reason has {} characters: `message()`)",
+                    m.chars().count()
+                ),
                 None => write!(f, "query ended in state {state}"),
             },
             Error::Deadline { elapsed, last_state } => {
                 write!(f, "query still {last_state} after {:.1} s, past the deadline", elapsed.as_secs_f64())
             }
             Error::Pagination { message } => write!(f, "paging stopped: {message}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    /// Like the derived form, without server text: the query failure's reason is shown by length.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { message } => f.debug_struct("Config").field("message", message).finish(),
+            Error::Transport { failure, host, source } => f
+                .debug_struct("Transport")
+                .field("failure", failure)
+                .field("host", host)
+                .field("source", source)
+                .finish(),
+            Error::Timeout { kind, after, host } => {
+                f.debug_struct("Timeout").field("kind", kind).field("after", after).field("host", host).finish()
+            }
+            Error::ResponseTooLarge { operation_id, limit, setting, content_length } => f
+                .debug_struct("ResponseTooLarge")
+                .field("operation_id", operation_id)
+                .field("limit", limit)
+                .field("setting", setting)
+                .field("content_length", content_length)
+                .finish(),
+            Error::Http(e) => f.debug_tuple("Http").field(e).finish(),
+            Error::UnexpectedStatus(e) => f.debug_tuple("UnexpectedStatus").field(e).finish(),
+            Error::Decode(e) => f.debug_tuple("Decode").field(e).finish(),
+            Error::Encode { message } => f.debug_struct("Encode").field("message", message).finish(),
+            Error::PermissionDenied { required, operation_id } => f
+                .debug_struct("PermissionDenied")
+                .field("required", required)
+                .field("operation_id", operation_id)
+                .finish(),
+            Error::Auth { message, source } => {
+                f.debug_struct("Auth").field("message", message).field("source", source).finish()
+            }
+            Error::QueryFailed { state, message } => f
+                .debug_struct("QueryFailed")
+                .field("state", state)
+                .field("message_chars", &message.as_ref().map(|m| m.chars().count()))
+                .finish(),
+            Error::Deadline { elapsed, last_state } => {
+                f.debug_struct("Deadline").field("elapsed", elapsed).field("last_state", last_state).finish()
+            }
+            Error::Pagination { message } => f.debug_struct("Pagination").field("message", message).finish(),
         }
     }
 }
@@ -407,6 +458,8 @@ pub struct HttpError {
     /// The documented error code, when the operation's service documents `code`.
     pub error_code: Option<&'static ErrorCodeInfo>,
     secrets: Secrets,
+    /// Whether `Display` includes the server's message.
+    show_message: bool,
 }
 
 impl HttpError {
@@ -433,7 +486,37 @@ impl HttpError {
         });
         let message = field(fields.message).and_then(|v| v.as_str()).map(str::to_owned);
         let error_code = code.and_then(|c| operation.error_codes?.lookup(c));
-        HttpError { operation, status, headers, body, body_truncated, code, message, error_code, secrets }
+        HttpError {
+            operation,
+            status,
+            headers,
+            body,
+            body_truncated,
+            code,
+            message,
+            error_code,
+            secrets,
+            show_message: false,
+        }
+    }
+
+    /// Sets whether `Display` includes the server's message (see
+    /// `ClientBuilder::show_server_messages`).
+    pub(crate) fn showing_message(mut self, show: bool) -> Self {
+        self.show_message = show;
+        self
+    }
+
+    /// The server's message made safe to print on a terminal: control and bidi characters
+    /// escaped, at most 300 characters, the client's API key and token `[redacted]`. It is still
+    /// the server's free text and may name a person: do not log it.
+    pub fn shown_message(&self) -> Option<String> {
+        self.message.as_deref().map(|m| text::shown(m, &self.secrets))
+    }
+
+    /// The `Content-Type` of the response, when present.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
     }
 
     /// The id of the operation that failed.
@@ -470,17 +553,19 @@ impl HttpError {
 }
 
 impl fmt::Debug for HttpError {
+    /// The status, operation, code, content type and body length; header names with the values of
+    /// the few that describe the message. Never the body or the server's message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpError")
             .field("operation_id", &self.operation.operation_id)
             .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("code", &self.code)
+            .field("error_code", &self.error_code.map(|c| c.name))
+            .field("content_type", &self.content_type())
             .field("body_len", &self.body.len())
             .field("body_truncated", &self.body_truncated)
-            .field("body_preview", &self.body_preview())
-            .field("code", &self.code)
-            .field("message", &self.message.as_deref().map(|m| text::shown(m, &self.secrets)))
-            .field("error_code", &self.error_code)
+            .field("message_chars", &self.message.as_ref().map(|m| m.chars().count()))
+            .field("headers", &super::redact::Headers(&self.headers))
             .finish()
     }
 }
@@ -493,12 +578,13 @@ impl fmt::Display for HttpError {
         }
         write!(f, " from `{}`", self.operation.operation_id)?;
         match (self.error_code, self.code) {
-            (Some(known), _) => write!(f, ": {} ({})", known.name, known.code)?,
+            (Some(known), _) => write!(f, ": {} ({}): {}", known.name, known.code, known.description)?,
             (None, Some(code)) => write!(f, ": code {code}")?,
             (None, None) => {}
         }
-        if let Some(message) = self.message() {
-            write!(f, ": {}", text::shown(message, &self.secrets))?;
+        match self.message() {
+            Some(message) if self.show_message => write!(f, ": {}", text::shown(message, &self.secrets))?,
+            _ => {}
         }
         if self.body_truncated {
             write!(f, " (body cut at {} bytes)", self.body.len())?;

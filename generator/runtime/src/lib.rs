@@ -25,6 +25,7 @@ pub mod mock;
 pub mod pagination;
 mod path;
 pub mod permission;
+pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -42,6 +43,7 @@ pub use long_running::{collect_continuation, run_query, PollOptions, QueryState,
 pub use meta::{AuthKind, HttpMethod, OperationMeta, PathPart};
 pub use pagination::{paginate, PageInfo, PageLike, PageStream};
 pub use permission::Permission;
+pub use redact::Sensitive;
 pub use request::{PreparedRequest, RequestBuilder, RequestOptions};
 pub use response::{ByteStream, EmptyResponse, Response, ResponseValue};
 pub use retry::RetryPolicy;

@@ -15,6 +15,7 @@ use super::error::{host_of, Error, TimeoutKind};
 use super::meta::{AuthKind, OperationMeta, PathPart};
 use super::path;
 use super::permission;
+use super::redact;
 use super::response::{BodyRules, Response};
 use super::retry::retryable_status;
 use super::secret::{sensitive_header, BearerToken};
@@ -22,12 +23,23 @@ use super::text::Secrets;
 
 /// Extra query parameters and headers from the caller, applied after the generated ones
 /// (a header given here replaces a generated header of the same name), and an optional
-/// per-request timeout.
-#[derive(Debug, Clone, Default)]
+/// per-request timeout. `Debug` shows names, and values only of headers that describe the
+/// message (`Accept`, `Content-Type`, ...): a caller's header may carry a credential.
+#[derive(Clone, Default)]
 pub struct RequestOptions {
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("query", &redact::Pairs(&self.query))
+            .field("headers", &redact::Pairs(&self.headers))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl RequestOptions {
@@ -75,8 +87,12 @@ impl RequestOptions {
     }
 }
 
-/// A request as it would be sent (see [`RequestBuilder::prepare`]); credentials are redacted.
-#[derive(Debug, Clone)]
+/// A request as it would be sent (see [`RequestBuilder::prepare`]). Credentials and the caller's
+/// extra headers (but those describing the message, such as `Accept`) are `[redacted]` in
+/// `headers`. Personal data and secrets the API description marks (`x-sensitive` path, query and
+/// header values, and bodies) stay in `url`, `headers` and `body` for the caller, and are shown as
+/// `[redacted]` by `Display` and `Debug`.
+#[derive(Clone)]
 pub struct PreparedRequest {
     /// The HTTP method.
     pub method: &'static str,
@@ -86,19 +102,40 @@ pub struct PreparedRequest {
     pub headers: HeaderMap,
     /// The body.
     pub body: Bytes,
+    /// The URL with personal path and query values as `[redacted]`.
+    shown_url: String,
+    /// Whether the body is personal data or a secret.
+    body_hidden: bool,
+}
+
+impl PreparedRequest {
+    /// The URL as `Display` shows it: personal path and query values as `[redacted]`.
+    pub fn shown_url(&self) -> &str {
+        &self.shown_url
+    }
+
+    /// Whether the body holds personal data or a secret (`Display` does not show it).
+    pub fn body_is_sensitive(&self) -> bool {
+        self.body_hidden
+    }
 }
 
 impl std::fmt::Display for PreparedRequest {
     /// `METHOD URL`, one `name: value` line per header, then a blank line and the body (as text when
-    /// it is UTF-8, else its size).
+    /// it is UTF-8, else its size); personal values and bodies as `[redacted]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{} {}", self.method, self.url)?;
+        writeln!(f, "{} {}", self.method, self.shown_url)?;
         for (name, value) in &self.headers {
-            writeln!(f, "{name}: {}", value.to_str().unwrap_or("[binary]"))?;
+            if value.is_sensitive() {
+                writeln!(f, "{name}: {}", redact::REDACTED)?;
+            } else {
+                writeln!(f, "{name}: {}", value.to_str().unwrap_or("[binary]"))?;
+            }
         }
         if !self.body.is_empty() {
             writeln!(f)?;
             match std::str::from_utf8(&self.body) {
+                _ if self.body_hidden => writeln!(f, "{} ({} bytes)", redact::REDACTED, self.body.len())?,
                 Ok(text) => writeln!(f, "{text}")?,
                 Err(_) => writeln!(f, "[{} bytes of binary body]", self.body.len())?,
             }
@@ -107,10 +144,24 @@ impl std::fmt::Display for PreparedRequest {
     }
 }
 
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("url", &self.shown_url)
+            .field("headers", &redact::Headers(&self.headers))
+            .field("body_len", &self.body.len())
+            .field("body_is_sensitive", &self.body_hidden)
+            .finish()
+    }
+}
+
 /// One operation's request, filled in by generated code and sent with [`send`](Self::send).
 ///
 /// Encoding problems are remembered and reported by `send` as [`Error::Encode`].
-#[derive(Debug)]
+///
+/// A value added right after [`sensitive`](Self::sensitive) is personal data or a secret: prepared
+/// requests and `Debug` show it as `[redacted]`.
 pub struct RequestBuilder {
     client: Client,
     meta: &'static OperationMeta,
@@ -123,6 +174,25 @@ pub struct RequestBuilder {
     body: Option<(Bytes, HeaderValue)>,
     options: RequestOptions,
     error: Option<Error>,
+    /// The next value added is sensitive.
+    hide_next: bool,
+    /// Indexes of sensitive values in `path_values` and `query`; whether cookies and the body are.
+    hidden_path: Vec<usize>,
+    hidden_query: Vec<usize>,
+    hidden_cookies: bool,
+    body_hidden: bool,
+}
+
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("operation", &self.meta.operation_id)
+            .field("url", &self.url_text(true).unwrap_or_default())
+            .field("headers", &redact::Headers(&self.headers))
+            .field("body_len", &self.body.as_ref().map(|(b, _)| b.len()))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Renders a serialized parameter value as strings: strings as-is, numbers and booleans as
@@ -161,7 +231,24 @@ impl RequestBuilder {
             body: None,
             options: RequestOptions::default(),
             error: None,
+            hide_next: false,
+            hidden_path: Vec::new(),
+            hidden_query: Vec::new(),
+            hidden_cookies: false,
+            body_hidden: false,
         }
+    }
+
+    /// Marks the next value added (a path, query, header or cookie value, or the body) as
+    /// personal data or a secret: prepared requests and `Debug` show it as `[redacted]`.
+    pub fn sensitive(mut self) -> Self {
+        self.hide_next = true;
+        self
+    }
+
+    /// Whether the value being added is sensitive (and the mark is used up).
+    fn take_hidden(&mut self) -> bool {
+        std::mem::take(&mut self.hide_next)
     }
 
     fn fail(&mut self, message: String) {
@@ -199,6 +286,9 @@ impl RequestBuilder {
     }
 
     fn push_path_value(mut self, raw: String) -> Self {
+        if self.take_hidden() {
+            self.hidden_path.push(self.path_values.len());
+        }
         match path::encode_segment(&raw) {
             Ok(encoded) => self.path_values.push(encoded),
             Err(why) => {
@@ -222,10 +312,14 @@ impl RequestBuilder {
     /// Adds a query parameter when `value` is `Some`; arrays repeat the key, `null` is skipped,
     /// objects are sent as JSON text.
     pub fn query<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
+        let hidden = self.take_hidden();
         if let Some(value) = value {
             match param_values(value) {
                 Ok(values) => {
                     for v in values {
+                        if hidden {
+                            self.hidden_query.push(self.query.len());
+                        }
                         self.query.push((name.to_owned(), v));
                     }
                 }
@@ -237,6 +331,7 @@ impl RequestBuilder {
 
     /// Adds a header when `value` is `Some`; arrays send one header line per element.
     pub fn header<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
+        let hidden = self.take_hidden();
         let Some(value) = value else { return self };
         let header_name = match HeaderName::from_bytes(name.as_bytes()) {
             Ok(n) => n,
@@ -249,7 +344,8 @@ impl RequestBuilder {
             Ok(values) => {
                 for v in values {
                     match HeaderValue::from_str(&v) {
-                        Ok(hv) => {
+                        Ok(mut hv) => {
+                            hv.set_sensitive(hidden);
                             self.headers.append(header_name.clone(), hv);
                         }
                         Err(_) => self.fail(format!("header `{name}` has an invalid value")),
@@ -264,7 +360,9 @@ impl RequestBuilder {
     /// Adds a cookie when `value` is `Some` (sent in one `Cookie` header); the value is
     /// percent-encoded so that it cannot end the cookie or the header.
     pub fn cookie<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
+        let hidden = self.take_hidden();
         let Some(value) = value else { return self };
+        self.hidden_cookies |= hidden;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
             self.fail(format!("`{name}` is not a valid cookie name"));
             return self;
@@ -282,6 +380,7 @@ impl RequestBuilder {
 
     /// Sets a JSON request body (`Content-Type: application/json`).
     pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body_hidden = self.take_hidden();
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some((Bytes::from(bytes), HeaderValue::from_static("application/json"))),
             Err(e) => self.fail(format!("request body: {e}")),
@@ -291,6 +390,7 @@ impl RequestBuilder {
 
     /// Sets a raw request body with its content type.
     pub fn bytes_body(mut self, body: Bytes, content_type: &str) -> Self {
+        self.body_hidden = self.take_hidden();
         match HeaderValue::from_str(content_type) {
             Ok(ct) => self.body = Some((body, ct)),
             Err(_) => self.fail(format!("`{content_type}` is not a valid content type")),
@@ -334,28 +434,39 @@ impl RequestBuilder {
     }
 
     fn build_url(&self) -> Result<reqwest::Url, Error> {
+        let url = self.url_text(false)?;
+        reqwest::Url::parse(&url).map_err(|e| Error::encode(format!("invalid request URL: {e}")))
+    }
+
+    /// The URL as text; with `shown`, sensitive path and query values are `[redacted]`.
+    fn url_text(&self, shown: bool) -> Result<String, Error> {
         let base = &self.client.inner.base_url;
         let mut url = String::with_capacity(base.len() + self.meta.path_template.len() + 64);
         url.push_str(base);
-        let mut values = self.path_values.iter();
+        let mut values = self.path_values.iter().enumerate();
         for part in self.meta.path {
             match part {
                 PathPart::Literal(text) => url.push_str(text),
                 PathPart::Param(name) => match values.next() {
-                    Some(value) => url.push_str(value),
+                    Some((i, _)) if shown && self.hidden_path.contains(&i) => url.push_str(redact::REDACTED),
+                    Some((_, value)) => url.push_str(value),
                     None => return Err(Error::encode(format!("path parameter `{name}` is missing"))),
                 },
             }
         }
         let mut sep = '?';
-        for (name, value) in self.query.iter().chain(self.options.query.iter()) {
+        for (i, (name, value)) in self.query.iter().chain(self.options.query.iter()).enumerate() {
             url.push(sep);
             sep = '&';
             url.push_str(&path::encode_component(name));
             url.push('=');
-            url.push_str(&path::encode_component(value));
+            if shown && self.hidden_query.contains(&i) {
+                url.push_str(redact::REDACTED);
+            } else {
+                url.push_str(&path::encode_component(value));
+            }
         }
-        reqwest::Url::parse(&url).map_err(|e| Error::encode(format!("invalid request URL: {e}")))
+        Ok(url)
     }
 
     /// Builds the request without sending it (for a dry run): method, URL, headers and body, with
@@ -365,8 +476,22 @@ impl RequestBuilder {
             return Err(err);
         }
         let url = self.build_url()?;
+        let shown_url = self.url_text(true)?;
         let mut headers = self.build_headers()?;
         let redacted = HeaderValue::from_static("[redacted]");
+        // The caller's extra headers may carry credentials of their own.
+        for (name, _) in &self.options.headers {
+            if !redact::SHOWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                    headers.insert(name, redacted.clone());
+                }
+            }
+        }
+        if self.hidden_cookies {
+            if let Some(cookie) = headers.get_mut(reqwest::header::COOKIE) {
+                cookie.set_sensitive(true);
+            }
+        }
         match self.meta.auth {
             AuthKind::None => {}
             AuthKind::ApiKey { header } => {
@@ -383,6 +508,8 @@ impl RequestBuilder {
             url: url.to_string(),
             headers,
             body: self.body.map(|(b, _)| b).unwrap_or_default(),
+            shown_url,
+            body_hidden: self.body_hidden,
         })
     }
 
@@ -596,6 +723,7 @@ impl RequestBuilder {
                 deadline: Some((end, end_kind, end_after)),
                 read_timeout: inner.read_timeout,
                 secrets: self.secrets(token.as_ref()),
+                show_message: inner.show_server_messages,
             };
 
             if status == 401 && meta.auth == AuthKind::Bearer && !refreshed_after_401 && inner.tokens.is_refreshable() {

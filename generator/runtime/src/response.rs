@@ -33,6 +33,8 @@ pub(crate) struct BodyRules {
     pub(crate) read_timeout: Duration,
     /// What error messages hide.
     pub(crate) secrets: Secrets,
+    /// Whether an error's `Display` includes the server's message.
+    pub(crate) show_message: bool,
 }
 
 impl BodyRules {
@@ -99,6 +101,7 @@ impl BodyRules {
         let headers = response.headers().clone();
         let (body, cut) = self.read_prefix(response).await;
         HttpError::new(operation, fields, status, headers, body, cut, self.secrets.clone())
+            .showing_message(self.show_message)
     }
 
     /// Reads at most `error_limit` bytes of an error body; `true` when the body was longer. A body

@@ -53,7 +53,7 @@ fn mentions_deprecated(def: &TypeDef, deprecated_types: &BTreeSet<&str>) -> bool
     fn names<'t>(t: &'t TypeRef, out: &mut Vec<&'t str>) {
         match t {
             TypeRef::Named(n) => out.push(n),
-            TypeRef::Vec(i) | TypeRef::Map(i) => names(i, out),
+            TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Sensitive(i) => names(i, out),
             TypeRef::Page(p, i) => {
                 out.push(p);
                 names(i, out)
@@ -256,15 +256,18 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
     };
     let extra_doc = doc("Fields the spec does not list, kept as received so they survive a round trip.");
     let page_impl = page.map(|p| page_like(p, fields)).unwrap_or_default();
-    // Fields holding secrets (`x-sensitive`, `format: password`) print as `[redacted]` in `Debug`.
-    let (derive_debug, debug_impl) = if page.is_none() && fields.iter().any(|f| f.sensitive) {
+    // Personal data and secrets (`x-sensitive` on a field or on the whole schema, `format:
+    // password`) print as `[redacted]` in `Debug` (`None` stays `None`); so do the values of
+    // unknown fields of such a model, which may be personal too.
+    let (derive_debug, debug_impl) = if page.is_none() && (def.sensitive || fields.iter().any(|f| f.sensitive)) {
         let shown = fields.iter().map(|f| {
             let n = ident(&f.rust_name);
             let wire = &f.rust_name;
-            if f.sensitive {
-                quote!(.field(#wire, &"[redacted]"))
-            } else {
-                quote!(.field(#wire, &self.#n))
+            let optional = !f.required || f.nullable;
+            match (def.sensitive || f.sensitive, optional) {
+                (true, true) => quote!(.field(#wire, &self.#n.as_ref().map(crate::runtime::redact::Hidden))),
+                (true, false) => quote!(.field(#wire, &crate::runtime::redact::Hidden(&self.#n))),
+                (false, _) => quote!(.field(#wire, &self.#n)),
             }
         });
         let type_str = &def.name;
@@ -273,7 +276,7 @@ fn struct_tokens(def: &TypeDef, fields: &[Field], additional: &TypeRef, page: Op
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.debug_struct(#type_str)
                         #(#shown)*
-                        .field("additional_properties", &self.additional_properties)
+                        .field("additional_properties", &crate::runtime::redact::FieldNames(&self.additional_properties))
                         .finish()
                 }
             }

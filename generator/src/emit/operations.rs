@@ -127,7 +127,7 @@ fn service_file(api: &Api, s: &Service) -> TokenStream {
         }
     };
     let client_gate = gate(None);
-    let methods = s.operations.iter().map(client_method);
+    let methods = s.operations.iter().map(|op| client_method(api, op));
     let builders = s.operations.iter().map(|op| builder(api, s, op, registry, gate(Some(&op.operation_id))));
     let exchange = token_exchange_fn(api, s);
     let client_doc = doc(&format!(
@@ -323,9 +323,14 @@ fn arg_value(p: &Param) -> TokenStream {
     }
 }
 
-fn body_arg(op: &Operation) -> Option<(TokenStream, TokenStream)> {
+fn body_arg(api: &Api, op: &Operation) -> Option<(TokenStream, TokenStream)> {
     let b = op.body.as_ref().filter(|b| b.required)?;
     Some(match &b.kind {
+        // A model that is `Sensitive<T>` is taken as anything that becomes one (a plain `T`).
+        BodyKind::Json(t) if is_sensitive_alias(api, t) => {
+            let t = rust_type(t);
+            (quote!(body: impl Into<#t>), quote!(body.into()))
+        }
         BodyKind::Json(t) => {
             let t = rust_type(t);
             (quote!(body: #t), quote!(body))
@@ -333,6 +338,17 @@ fn body_arg(op: &Operation) -> Option<(TokenStream, TokenStream)> {
         BodyKind::Binary => (quote!(body: impl Into<bytes::Bytes>), quote!(body.into())),
         BodyKind::Text => (quote!(body: impl Into<String>), quote!(body.into())),
     })
+}
+
+/// Whether `t` names a model that is an alias of `Sensitive<_>`.
+fn is_sensitive_alias(api: &Api, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(n) => api
+            .types
+            .iter()
+            .any(|d| &d.name == n && matches!(&d.kind, crate::model::TypeKind::Alias(TypeRef::Sensitive(_)))),
+        _ => false,
+    }
 }
 
 /// The builder's pieces for the request body: field, constructor argument, initialiser, setter.
@@ -344,6 +360,17 @@ struct BodyParts {
     setter: TokenStream,
 }
 
+/// The type a builder keeps a parameter in: `Sensitive<T>` for personal data, so the builder's
+/// `Debug` hides it.
+fn stored_type(p: &crate::model::Param) -> TokenStream {
+    let t = rust_type(&p.ty);
+    if p.sensitive {
+        quote!(crate::runtime::Sensitive<#t>)
+    } else {
+        t
+    }
+}
+
 fn body_parts(op: &Operation) -> BodyParts {
     let Some(body) = &op.body else { return BodyParts::default() };
     let t = match &body.kind {
@@ -351,14 +378,18 @@ fn body_parts(op: &Operation) -> BodyParts {
         BodyKind::Binary => quote!(bytes::Bytes),
         BodyKind::Text => quote!(String),
     };
+    // A body of personal data is kept as `Sensitive<T>`, so the builder's `Debug` hides it.
+    let stored = if body.sensitive { quote!(crate::runtime::Sensitive<#t>) } else { t.clone() };
+    let wrap = |v: TokenStream| if body.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
     if body.required {
         return BodyParts {
-            field: quote!(body: #t,),
+            field: quote!(body: #stored,),
             new_arg: Some(quote!(body: #t)),
-            init: Some(quote!(body)),
+            init: Some(if body.sensitive { quote!(body: crate::runtime::Sensitive::new(body)) } else { quote!(body) }),
             setter: quote!(),
         };
     }
+    let set = wrap(quote!(value));
     let d = doc(&format!(
         "Sets the optional request body ({}).",
         match &body.kind {
@@ -368,14 +399,14 @@ fn body_parts(op: &Operation) -> BodyParts {
         }
     ));
     BodyParts {
-        field: quote!(body: Option<#t>,),
+        field: quote!(body: Option<#stored>,),
         new_arg: None,
         init: Some(quote!(body: None)),
-        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.body = Some(value); self } },
+        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.body = Some(#set); self } },
     }
 }
 
-fn client_method(op: &Operation) -> TokenStream {
+fn client_method(api: &Api, op: &Operation) -> TokenStream {
     let f = ident(&op.fn_name);
     let b = ident(&op.builder_name);
     let req = required_args(op);
@@ -388,7 +419,7 @@ fn client_method(op: &Operation) -> TokenStream {
         })
         .collect();
     let mut values: Vec<TokenStream> = req.iter().map(|p| arg_value(p)).collect();
-    if let Some((a, v)) = body_arg(op) {
+    if let Some((a, v)) = body_arg(api, op) {
         args.push(a);
         values.push(v);
     }
@@ -492,7 +523,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     let req = required_args(op);
     let fields = op.params.iter().map(|p| {
         let n = ident(&p.rust_name);
-        let t = rust_type(&p.ty);
+        let t = stored_type(p);
         if p.required {
             quote!(#n: #t,)
         } else {
@@ -513,10 +544,10 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         .iter()
         .map(|p| {
             let n = ident(&p.rust_name);
-            if p.required {
-                quote!(#n)
-            } else {
-                quote!(#n: None)
+            match (p.required, p.sensitive) {
+                (true, true) => quote!(#n: crate::runtime::Sensitive::new(#n)),
+                (true, false) => quote!(#n),
+                (false, _) => quote!(#n: None),
             }
         })
         .collect();
@@ -540,35 +571,47 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         }
         let d = doc(&text);
         let dep = deprecated(p.deprecated);
+        let wrap = |v: TokenStream| if p.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
         if is_stringy(&p.ty) {
-            quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.#n = Some(value.into()); self } }
+            let v = wrap(quote!(value.into()));
+            quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.#n = Some(#v); self } }
         } else {
             let t = rust_type(&p.ty);
-            quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.#n = Some(value); self } }
+            let v = wrap(quote!(value));
+            quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.#n = Some(#v); self } }
         }
     });
     let wire = op.params.iter().map(|p| {
         let n = ident(&p.rust_name);
         let w = &p.wire_name;
-        match (p.location, p.required) {
-            (ParamLocation::Path, _) if is_scalar(api, &p.ty) => quote!(.path_param(&self.#n)),
-            (ParamLocation::Path, _) => quote!(.path_param_json(&self.#n)),
+        // Personal values are marked, so prepared requests show them as `[redacted]`.
+        let mark = if p.sensitive { quote!(.sensitive()) } else { quote!() };
+        let value = if p.sensitive { quote!(self.#n.expose()) } else { quote!(&self.#n) };
+        let add = match (p.location, p.required) {
+            (ParamLocation::Path, _) if is_scalar(api, &p.ty) => quote!(.path_param(#value)),
+            (ParamLocation::Path, _) => quote!(.path_param_json(#value)),
             (ParamLocation::Query, true) => quote!(.query(#w, Some(&self.#n))),
             (ParamLocation::Query, false) => quote!(.query(#w, self.#n.as_ref())),
             (ParamLocation::Header, true) => quote!(.header(#w, Some(&self.#n))),
             (ParamLocation::Header, false) => quote!(.header(#w, self.#n.as_ref())),
             (ParamLocation::Cookie, true) => quote!(.cookie(#w, Some(&self.#n))),
             (ParamLocation::Cookie, false) => quote!(.cookie(#w, self.#n.as_ref())),
-        }
+        };
+        quote!(#mark #add)
     });
     let body_wire = match &op.body {
         None => quote!(),
         Some(body) => {
             let mt = &body.media_type;
+            let (mark, inner) = if body.sensitive {
+                (quote!(.sensitive()), quote!(body.expose().clone()))
+            } else {
+                (quote!(), quote!(body.clone()))
+            };
             let send_one = match &body.kind {
-                BodyKind::Json(_) => quote!(request.json_body(body)),
-                BodyKind::Binary => quote!(request.bytes_body(body.clone(), #mt)),
-                BodyKind::Text => quote!(request.bytes_body(bytes::Bytes::from(body.clone()), #mt)),
+                BodyKind::Json(_) => quote!(request #mark .json_body(body)),
+                BodyKind::Binary => quote!(request #mark .bytes_body(#inner, #mt)),
+                BodyKind::Text => quote!(request #mark .bytes_body(bytes::Bytes::from(#inner), #mt)),
             };
             if body.required {
                 quote! { let body = &self.body; let request = #send_one; }

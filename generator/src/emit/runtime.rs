@@ -28,6 +28,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "pagination.rs",
     "path.rs",
     "permission.rs",
+    "redact.rs",
     "request.rs",
     "response.rs",
     "retry.rs",

@@ -41,6 +41,10 @@ pub fn rust_type(t: &TypeRef) -> TokenStream {
             let inner = rust_type(inner);
             quote!(crate::models::#page<#inner>)
         }
+        TypeRef::Sensitive(inner) => {
+            let inner = rust_type(inner);
+            quote!(crate::runtime::Sensitive<#inner>)
+        }
     }
 }
 
@@ -78,6 +82,9 @@ pub fn describe(t: &TypeRef) -> String {
         TypeRef::Date => "date".into(),
         TypeRef::Json => "any JSON value".into(),
         TypeRef::JsonObject => "JSON object".into(),
+        TypeRef::Sensitive(inner) => {
+            format!("{} (personal data or a secret: `Debug` prints `[redacted]`)", describe(inner))
+        }
         other => format!("`{}`", rust_type(other)),
     }
 }

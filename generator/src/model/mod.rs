@@ -315,6 +315,10 @@ pub struct Param {
     pub deprecated: bool,
     /// The default the spec documents, as JSON text.
     pub default: Option<String>,
+    /// Personal data or a secret (`x-sensitive: true` on the parameter): redacted in the request
+    /// builder's `Debug` and in prepared requests.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// A request body.
@@ -328,6 +332,10 @@ pub struct Body {
     pub kind: BodyKind,
     /// `description`.
     pub description: Option<String>,
+    /// Personal data or a secret (`x-sensitive: true` on its schema): redacted in the request
+    /// builder's `Debug` and in prepared requests.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// The shape of a request or response body.
@@ -418,6 +426,9 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// The `x-page` model over an item type: `crate::models::Page<T>`.
     Page(String, Box<TypeRef>),
+    /// A value of personal data or a secret (`x-sensitive` on a free-form schema):
+    /// `crate::runtime::Sensitive<T>`, whose `Debug` prints `[redacted]`.
+    Sensitive(Box<TypeRef>),
 }
 
 /// A named model type.
@@ -438,6 +449,10 @@ pub struct TypeDef {
     /// The Cargo features (services) that compile it; `None` when it always compiles (no operation
     /// uses it, or the token exchange does).
     pub features: Option<Vec<String>>,
+    /// The whole value is personal data or a secret (`x-sensitive: true` on the schema): a struct's
+    /// `Debug` redacts every field; other kinds wrap their type in `Sensitive`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// The kinds of model type.

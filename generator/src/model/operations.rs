@@ -379,6 +379,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 description: data.description.clone(),
                 deprecated: data.deprecated.unwrap_or(false),
                 default,
+                sensitive: data.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true),
             });
         }
         out
@@ -404,31 +405,36 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 }
             }
         };
-        let (media_type, kind) = self.media(&body.content, &format!("{context}Body"), &ptr)?;
-        Some(Body { required: body.required, media_type, kind, description: body.description.clone() })
+        let (media_type, kind, sensitive) = self.media(&body.content, &format!("{context}Body"), &ptr)?;
+        let sensitive =
+            sensitive || body.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true);
+        Some(Body { required: body.required, media_type, kind, description: body.description.clone(), sensitive })
     }
 
-    /// Picks the media type to use: JSON first, then text, then anything (as bytes).
+    /// Picks the media type to use: JSON first, then text, then anything (as bytes); and whether
+    /// the body holds personal data or a secret (`x-sensitive` on its schema or a property of it).
     fn media(
         &mut self,
         content: &'a IndexMap<String, MediaType>,
         context: &str,
         ptr: &str,
-    ) -> Option<(String, BodyKind)> {
+    ) -> Option<(String, BodyKind, bool)> {
         let json = content.iter().find(|(k, _)| is_json(k));
         if let Some((mt, media)) = json {
             let mptr = format!("{ptr}/content/{}", crate::diagnostics::escape_token(mt));
+            let sensitive = media.schema.as_ref().is_some_and(|s| self.types.holds_sensitive(s));
             let kind = match &media.schema {
                 Some(ReferenceOr::Item(s)) if is_binary(s) => BodyKind::Binary,
                 Some(s) => BodyKind::Json(self.types.type_ref(s, context, &format!("{mptr}/schema"), self.diags)),
                 None => BodyKind::Json(TypeRef::Json),
             };
-            return Some((mt.clone(), kind));
+            return Some((mt.clone(), kind, sensitive));
         }
         let (mt, media) = content.first()?;
+        let sensitive = media.schema.as_ref().is_some_and(|s| self.types.holds_sensitive(s));
         let textual =
             mt.starts_with("text/plain") && !matches!(&media.schema, Some(ReferenceOr::Item(s)) if is_binary(s));
-        Some((mt.clone(), if textual { BodyKind::Text } else { BodyKind::Binary }))
+        Some((mt.clone(), if textual { BodyKind::Text } else { BodyKind::Binary }, sensitive))
     }
 
     fn response(
@@ -459,8 +465,14 @@ impl<'a> OperationBuilder<'a, '_, '_> {
         };
         let is_success = matches!(status, Some(s) if (200..400).contains(&s));
         let body = if is_success {
-            self.media(&resp.content, &format!("{context}Response{key}"), &ptr)
-                .map(|(media_type, kind)| ResponseBody { media_type, kind })
+            // A free-form result of personal data is `Sensitive<T>`; named types redact themselves.
+            self.media(&resp.content, &format!("{context}Response{key}"), &ptr).map(|(media_type, kind, sensitive)| {
+                let kind = match kind {
+                    BodyKind::Json(t) if sensitive => BodyKind::Json(super::types::sensitive_type(t)),
+                    other => other,
+                };
+                ResponseBody { media_type, kind }
+            })
         } else {
             // Error bodies are decoded by the runtime's error type, not per operation.
             resp.content

@@ -66,6 +66,11 @@ impl<'a> TypeBuilder<'a> {
                     (self.kind_for(&name, s, &ptr, diags), s.schema_data.description.clone(), s.schema_data.deprecated)
                 }
             };
+            let sensitive = matches!(schema, ReferenceOr::Item(s) if is_sensitive(s));
+            let kind = match kind {
+                TypeKind::Alias(t) if sensitive => TypeKind::Alias(sensitive_type(t)),
+                other => other,
+            };
             self.defs.push(TypeDef {
                 name,
                 spec_name: key.clone(),
@@ -74,6 +79,7 @@ impl<'a> TypeBuilder<'a> {
                 pointer: ptr,
                 kind,
                 features: None,
+                sensitive,
             });
         }
     }
@@ -129,6 +135,39 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
+    /// Whether a body of this schema holds personal data or a secret: the schema (or the one it
+    /// references) is `x-sensitive`, or one of its properties is.
+    pub fn holds_sensitive(&self, schema: &'a ReferenceOr<Schema>) -> bool {
+        self.holds_sensitive_at(schema, 0)
+    }
+
+    fn holds_sensitive_at(&self, schema: &'a ReferenceOr<Schema>, depth: usize) -> bool {
+        let s = match schema {
+            ReferenceOr::Item(s) => s,
+            ReferenceOr::Reference { reference } => match self.resolve(reference) {
+                Some(s) => s,
+                None => return false,
+            },
+        };
+        if is_sensitive(s) {
+            return true;
+        }
+        if depth > 8 {
+            return false;
+        }
+        let (props, all_of): (_, &[ReferenceOr<Schema>]) = match &s.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => (Some(&o.properties), &[]),
+            SchemaKind::Any(a) => (Some(&a.properties), &a.all_of),
+            SchemaKind::AllOf { all_of } => (None, all_of),
+            _ => (None, &[]),
+        };
+        let by_property = props.into_iter().flatten().any(|(_, p)| match p {
+            ReferenceOr::Item(p) => is_sensitive(p),
+            ReferenceOr::Reference { reference } => self.resolve(reference).is_some_and(is_sensitive),
+        });
+        by_property || all_of.iter().any(|m| self.holds_sensitive_at(m, depth + 1))
+    }
+
     fn resolve(&self, reference: &str) -> Option<&'a Schema> {
         let key = reference.strip_prefix(SCHEMA_PREFIX)?;
         let mut schema = self.spec.components.as_ref()?.schemas.get(key)?;
@@ -146,6 +185,11 @@ impl<'a> TypeBuilder<'a> {
 
     fn hoist(&mut self, context: &str, s: &Schema, ptr: &str, kind: TypeKind) -> TypeRef {
         let name = self.names.claim(type_name(context));
+        let sensitive = is_sensitive(s);
+        let kind = match kind {
+            TypeKind::Alias(t) if sensitive => TypeKind::Alias(sensitive_type(t)),
+            other => other,
+        };
         self.defs.push(TypeDef {
             name: name.clone(),
             spec_name: context.to_string(),
@@ -154,6 +198,7 @@ impl<'a> TypeBuilder<'a> {
             pointer: ptr.to_string(),
             kind,
             features: None,
+            sensitive,
         });
         TypeRef::Named(name)
     }
@@ -656,8 +701,17 @@ fn is_inferred(schema: &Schema, ptr: &str, diags: &mut Diagnostics) -> bool {
     }
 }
 
-/// Whether a schema holds a secret: `x-sensitive: true`, or a string with `format: password`.
-fn is_sensitive(schema: &Schema) -> bool {
+/// `t` marked as personal data or a secret (named types redact themselves).
+pub(crate) fn sensitive_type(t: TypeRef) -> TypeRef {
+    match t {
+        TypeRef::Named(_) | TypeRef::Sensitive(_) => t,
+        other => TypeRef::Sensitive(Box::new(other)),
+    }
+}
+
+/// Whether a schema holds personal data or a secret: `x-sensitive: true`, or a string with
+/// `format: password` (`x-sensitive: false` records that a field that looks personal is not).
+pub(crate) fn is_sensitive(schema: &Schema) -> bool {
     let marked = schema.schema_data.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true);
     let password = matches!(
         &schema.schema_kind,

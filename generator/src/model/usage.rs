@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 fn named<'t>(t: &'t TypeRef, out: &mut Vec<&'t str>) {
     match t {
         TypeRef::Named(n) => out.push(n),
-        TypeRef::Vec(i) | TypeRef::Map(i) => named(i, out),
+        TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Sensitive(i) => named(i, out),
         TypeRef::Page(p, i) => {
             out.push(p);
             named(i, out);
