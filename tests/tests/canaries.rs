@@ -39,6 +39,7 @@ const CANARIES: &[&str] = &[
     "CANARY-REQUEST-BODY",
     "CANARY-CALLER-HEADER",
     "CANARY-QUERY-FAILED",
+    "CANARY-SEARCH-STRING",
 ];
 
 fn instance_json(id: &str) -> serde_json::Value {
@@ -154,6 +155,14 @@ async fn no_canary_reaches_debug_display_or_traces() {
         "parameters": {"ID": "CANARY-TOKEN-PARAM-ID"}}),
     )
     .await;
+    serve_json(
+        &server,
+        "GET",
+        "/api/process-manager/processInstances/search",
+        200,
+        serde_json::json!({"content": [instance_json("p3")], "last": true}),
+    )
+    .await;
     // Failures: an HTTP error whose message, body and a header carry canaries; a body that does
     // not decode; a page with an item that does not decode.
     Mock::given(method("GET"))
@@ -193,10 +202,17 @@ async fn no_canary_reaches_debug_display_or_traces() {
     let token_request = ProcessTokenCreateRequest::new("CANARY-EXT-USER-ID", "Onboarding", ProcessTokenStatus::Active)
         .with_parameters(serde_json::Map::from_iter([("ID".to_owned(), "CANARY-TOKEN-PARAM-ID".into())]));
     let create_token = pm.create_process_token(token_request).header("X-Custom-Auth", "Bearer CANARY-CALLER-HEADER");
+    let search = pm.search_process_instances().search_string("CANARY-SEARCH-STRING").size(10);
+    seen.debug(&search);
     seen.debug(&biometrics);
     seen.debug(&create_entry);
     seen.debug(&create_token);
-    for prepared in [biometrics.clone().prepare(), create_entry.clone().prepare(), create_token.clone().prepare()] {
+    for prepared in [
+        biometrics.clone().prepare(),
+        create_entry.clone().prepare(),
+        create_token.clone().prepare(),
+        search.clone().prepare(),
+    ] {
         let prepared = prepared.expect("prepares");
         seen.debug(&prepared);
         seen.display(&prepared);
@@ -205,6 +221,11 @@ async fn no_canary_reaches_debug_display_or_traces() {
     }
 
     // Successful calls on operations that carry personal data.
+    let searched = search.send().await.expect("searchProcessInstances");
+    seen.debug(&searched);
+    let sent = server.received_requests().await.unwrap_or_default();
+    let query = sent.iter().find(|r| r.url.path().ends_with("/search")).and_then(|r| r.url.query().map(str::to_owned));
+    read_back.push(query.unwrap_or_default());
     let users = ids.list_users("main").send().await.expect("listUsers");
     seen.debug(&users);
     read_back.push(serde_json::to_string(&users).unwrap());
