@@ -20,13 +20,21 @@ impl ArthrClient {
     ///
     /// Returns a [`IssueToken`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn issue_token(&self) -> IssueToken {
-        IssueToken::new(self.client.clone())
+        crate::runtime::Request::new(self.client.clone(), IssueTokenParams {})
     }
     /// List API Keys for the tenant: `GET /api/arthr/apiKeys`.
     ///
     /// Returns a [`ListTenantApiKeys`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_tenant_api_keys(&self) -> ListTenantApiKeys {
-        ListTenantApiKeys::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListTenantApiKeysParams {
+                name: None,
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create an API Key for a tenant: `POST /api/arthr/apiKeys`.
     ///
@@ -35,13 +43,23 @@ impl ArthrClient {
         &self,
         body: crate::models::ApiKeyCreateRequest,
     ) -> CreateTenantApiKey {
-        CreateTenantApiKey::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateTenantApiKeyParams {
+                body: crate::runtime::Sensitive::new(body),
+            },
+        )
     }
     /// Get an API Key for a tenant: `GET /api/arthr/apiKeys/{apiKeyId}`.
     ///
     /// Returns a [`GetTenantApiKey`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn get_tenant_api_key(&self, api_key_id: impl Into<String>) -> GetTenantApiKey {
-        GetTenantApiKey::new(self.client.clone(), api_key_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetTenantApiKeyParams {
+                api_key_id: api_key_id.into(),
+            },
+        )
     }
     /// Update an API Key for a tenant: `POST /api/arthr/apiKeys/{apiKeyId}`.
     ///
@@ -51,7 +69,13 @@ impl ArthrClient {
         api_key_id: impl Into<String>,
         body: crate::models::ApiKey,
     ) -> UpdateTenantApiKey {
-        UpdateTenantApiKey::new(self.client.clone(), api_key_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UpdateTenantApiKeyParams {
+                api_key_id: api_key_id.into(),
+                body: crate::runtime::Sensitive::new(body),
+            },
+        )
     }
     /// Delete an API Key: `DELETE /api/arthr/apiKeys/{apiKeyId}`.
     ///
@@ -60,7 +84,12 @@ impl ArthrClient {
         &self,
         api_key_id: impl Into<String>,
     ) -> DeleteTenantApiKey {
-        DeleteTenantApiKey::new(self.client.clone(), api_key_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteTenantApiKeyParams {
+                api_key_id: api_key_id.into(),
+            },
+        )
     }
     /// Get an Admin Session by sessionId for a tenant: `GET /api/arthr/oidcSessions/{sessionId}/sessionId`.
     ///
@@ -69,13 +98,25 @@ impl ArthrClient {
         &self,
         session_id: impl Into<String>,
     ) -> GetTenantOidcSessionBySessionId {
-        GetTenantOidcSessionBySessionId::new(self.client.clone(), session_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetTenantOidcSessionBySessionIdParams {
+                session_id: crate::runtime::Sensitive::new(session_id.into()),
+            },
+        )
     }
     /// List Admin Sessions for a tenant: `GET /api/arthr/oidcSessions`.
     ///
     /// Returns a [`ListTenantOidcSessions`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_tenant_oidc_sessions(&self) -> ListTenantOidcSessions {
-        ListTenantOidcSessions::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListTenantOidcSessionsParams {
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Get an Admin Session by id for a tenant: `GET /api/arthr/oidcSessions/{id}`.
     ///
@@ -84,7 +125,12 @@ impl ArthrClient {
         &self,
         id: impl Into<String>,
     ) -> GetTenantOidcSessionById {
-        GetTenantOidcSessionById::new(self.client.clone(), id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetTenantOidcSessionByIdParams {
+                id: id.into(),
+            },
+        )
     }
 }
 /// Obtain a bearer token by API Key for the tenant
@@ -102,16 +148,16 @@ impl ArthrClient {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().issue_token(..)`.
+/// Created by `client.arthr().issue_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type IssueToken = crate::runtime::Request<IssueTokenParams>;
+/// The parameters of [`IssueToken`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct IssueToken {
-    client: crate::runtime::Client,
-    options: crate::runtime::RequestOptions,
-}
-impl IssueToken {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+pub struct IssueTokenParams {}
+impl crate::runtime::Operation for IssueTokenParams {
+    type Output = crate::models::IssuedToken;
+    type Decode = crate::runtime::Json<crate::models::IssuedToken>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "issueToken",
         service: "arthr",
         method: crate::runtime::HttpMethod::Post,
@@ -126,70 +172,11 @@ impl IssueToken {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IssuedToken, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IssuedToken>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IssuedToken, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IssuedToken>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.accept("application/json")
     }
 }
 /// List API Keys for the tenant
@@ -207,22 +194,24 @@ impl IssueToken {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().list_tenant_api_keys(..)`.
+/// Created by `client.arthr().list_tenant_api_keys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type ListTenantApiKeys = crate::runtime::Request<ListTenantApiKeysParams>;
+/// The parameters of [`ListTenantApiKeys`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListTenantApiKeys {
-    client: crate::runtime::Client,
-    name: Option<String>,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListTenantApiKeysParams {
+    pub(crate) name: Option<String>,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
 #[cfg(feature = "arthr")]
-impl ListTenantApiKeys {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListTenantApiKeysParams {
+    type Output = crate::models::ApiKeyPage;
+    type Decode = crate::runtime::Json<crate::models::ApiKeyPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listTenantApiKeys",
         service: "arthr",
         method: crate::runtime::HttpMethod::Get,
@@ -235,152 +224,58 @@ impl ListTenantApiKeys {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            name: None,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("name", self.name.as_ref())
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+#[cfg(feature = "arthr")]
+impl crate::runtime::Paged for ListTenantApiKeysParams {
+    type Item = crate::models::ApiKey;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::ApiKey>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+#[cfg(feature = "arthr")]
+impl ListTenantApiKeys {
     /// Name filter; `%` is a wildcard (e.g. `prod%`).
     ///
     /// The `name` query parameter (`String`). Server default: `"%"`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
+        self.params.name = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::ApiKeyPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ApiKeyPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("name", self.name.as_ref())
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ApiKeyPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ApiKeyPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(self) -> crate::runtime::PageStream<crate::models::ApiKey> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::ApiKey> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::ApiKey> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::ApiKey>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create an API Key for a tenant
@@ -398,19 +293,21 @@ impl ListTenantApiKeys {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().create_tenant_api_key(..)`.
+/// Created by `client.arthr().create_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type CreateTenantApiKey = crate::runtime::Request<CreateTenantApiKeyParams>;
+/// The parameters of [`CreateTenantApiKey`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateTenantApiKey {
-    client: crate::runtime::Client,
-    body: crate::runtime::Sensitive<crate::models::ApiKeyCreateRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateTenantApiKeyParams {
+    pub(crate) body: crate::runtime::Sensitive<crate::models::ApiKeyCreateRequest>,
 }
 #[cfg(feature = "arthr")]
-impl CreateTenantApiKey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateTenantApiKeyParams {
+    type Output = crate::models::ApiKey;
+    type Decode = crate::runtime::Json<crate::models::ApiKey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createTenantApiKey",
         service: "arthr",
         method: crate::runtime::HttpMethod::Post,
@@ -423,74 +320,12 @@ impl CreateTenantApiKey {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::ApiKeyCreateRequest,
-    ) -> Self {
-        Self {
-            client,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ApiKey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ApiKey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ApiKey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").sensitive().json_body(body)
     }
 }
 /// Get an API Key for a tenant
@@ -508,19 +343,21 @@ impl CreateTenantApiKey {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().get_tenant_api_key(..)`.
+/// Created by `client.arthr().get_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type GetTenantApiKey = crate::runtime::Request<GetTenantApiKeyParams>;
+/// The parameters of [`GetTenantApiKey`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTenantApiKey {
-    client: crate::runtime::Client,
-    api_key_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetTenantApiKeyParams {
+    pub(crate) api_key_id: String,
 }
 #[cfg(feature = "arthr")]
-impl GetTenantApiKey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetTenantApiKeyParams {
+    type Output = crate::models::ApiKey;
+    type Decode = crate::runtime::Json<crate::models::ApiKey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTenantApiKey",
         service: "arthr",
         method: crate::runtime::HttpMethod::Get,
@@ -536,69 +373,11 @@ impl GetTenantApiKey {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, api_key_id: String) -> Self {
-        Self {
-            client,
-            api_key_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ApiKey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.api_key_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ApiKey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ApiKey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.api_key_id).accept("application/json")
     }
 }
 /// Update an API Key for a tenant
@@ -616,20 +395,22 @@ impl GetTenantApiKey {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().update_tenant_api_key(..)`.
+/// Created by `client.arthr().update_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type UpdateTenantApiKey = crate::runtime::Request<UpdateTenantApiKeyParams>;
+/// The parameters of [`UpdateTenantApiKey`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateTenantApiKey {
-    client: crate::runtime::Client,
-    api_key_id: String,
-    body: crate::runtime::Sensitive<crate::models::ApiKey>,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateTenantApiKeyParams {
+    pub(crate) api_key_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::ApiKey>,
 }
 #[cfg(feature = "arthr")]
-impl UpdateTenantApiKey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateTenantApiKeyParams {
+    type Output = crate::models::ApiKey;
+    type Decode = crate::runtime::Json<crate::models::ApiKey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateTenantApiKey",
         service: "arthr",
         method: crate::runtime::HttpMethod::Post,
@@ -645,76 +426,16 @@ impl UpdateTenantApiKey {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        api_key_id: String,
-        body: crate::models::ApiKey,
-    ) -> Self {
-        Self {
-            client,
-            api_key_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::ApiKey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ApiKey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.api_key_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ApiKey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ApiKey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.api_key_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Delete an API Key.
@@ -732,19 +453,21 @@ impl UpdateTenantApiKey {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().delete_tenant_api_key(..)`.
+/// Created by `client.arthr().delete_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type DeleteTenantApiKey = crate::runtime::Request<DeleteTenantApiKeyParams>;
+/// The parameters of [`DeleteTenantApiKey`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteTenantApiKey {
-    client: crate::runtime::Client,
-    api_key_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteTenantApiKeyParams {
+    pub(crate) api_key_id: String,
 }
 #[cfg(feature = "arthr")]
-impl DeleteTenantApiKey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteTenantApiKeyParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteTenantApiKey",
         service: "arthr",
         method: crate::runtime::HttpMethod::Delete,
@@ -760,70 +483,11 @@ impl DeleteTenantApiKey {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, api_key_id: String) -> Self {
-        Self {
-            client,
-            api_key_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.api_key_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.api_key_id)
     }
 }
 /// Get an Admin Session by sessionId for a tenant
@@ -844,19 +508,23 @@ impl DeleteTenantApiKey {
 /// - `404`: OIDC session not found
 /// - `500`: Internal server error
 ///
-/// Created by `client.arthr().get_tenant_oidc_session_by_session_id(..)`.
+/// Created by `client.arthr().get_tenant_oidc_session_by_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type GetTenantOidcSessionBySessionId = crate::runtime::Request<
+    GetTenantOidcSessionBySessionIdParams,
+>;
+/// The parameters of [`GetTenantOidcSessionBySessionId`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTenantOidcSessionBySessionId {
-    client: crate::runtime::Client,
-    session_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct GetTenantOidcSessionBySessionIdParams {
+    pub(crate) session_id: crate::runtime::Sensitive<String>,
 }
 #[cfg(feature = "arthr")]
-impl GetTenantOidcSessionBySessionId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetTenantOidcSessionBySessionIdParams {
+    type Output = crate::models::OidcSession;
+    type Decode = crate::runtime::Json<crate::models::OidcSession>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTenantOidcSessionBySessionId",
         service: "arthr",
         method: crate::runtime::HttpMethod::Get,
@@ -875,75 +543,14 @@ impl GetTenantOidcSessionBySessionId {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, session_id: String) -> Self {
-        Self {
-            client,
-            session_id: crate::runtime::Sensitive::new(session_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::OidcSession>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .sensitive()
-            .path_param(self.session_id.expose());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::OidcSession>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.session_id.expose())
+            .accept("application/json")
     }
 }
 /// List Admin Sessions for a tenant
@@ -963,21 +570,23 @@ impl GetTenantOidcSessionBySessionId {
 /// - `403`: Access denied - insufficient tenant permissions
 /// - `500`: Internal server error
 ///
-/// Created by `client.arthr().list_tenant_oidc_sessions(..)`.
+/// Created by `client.arthr().list_tenant_oidc_sessions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type ListTenantOidcSessions = crate::runtime::Request<ListTenantOidcSessionsParams>;
+/// The parameters of [`ListTenantOidcSessions`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListTenantOidcSessions {
-    client: crate::runtime::Client,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListTenantOidcSessionsParams {
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
 #[cfg(feature = "arthr")]
-impl ListTenantOidcSessions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListTenantOidcSessionsParams {
+    type Output = crate::models::OidcSessionPage;
+    type Decode = crate::runtime::Json<crate::models::OidcSessionPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listTenantOidcSessions",
         service: "arthr",
         method: crate::runtime::HttpMethod::Get,
@@ -990,145 +599,50 @@ impl ListTenantOidcSessions {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+#[cfg(feature = "arthr")]
+impl crate::runtime::Paged for ListTenantOidcSessionsParams {
+    type Item = crate::models::OidcSession;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::OidcSession>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+#[cfg(feature = "arthr")]
+impl ListTenantOidcSessions {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction`; repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::OidcSessionPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::OidcSessionPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::OidcSessionPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::OidcSessionPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(self) -> crate::runtime::PageStream<crate::models::OidcSession> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::OidcSession> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::OidcSession> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::OidcSession>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Get an Admin Session by id for a tenant
@@ -1149,19 +663,23 @@ impl ListTenantOidcSessions {
 /// - `404`: OIDC session not found
 /// - `500`: Internal server error
 ///
-/// Created by `client.arthr().get_tenant_oidc_session_by_id(..)`.
+/// Created by `client.arthr().get_tenant_oidc_session_by_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+#[cfg(feature = "arthr")]
+pub type GetTenantOidcSessionById = crate::runtime::Request<
+    GetTenantOidcSessionByIdParams,
+>;
+/// The parameters of [`GetTenantOidcSessionById`]: what the generic request sends.
+#[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTenantOidcSessionById {
-    client: crate::runtime::Client,
-    id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetTenantOidcSessionByIdParams {
+    pub(crate) id: String,
 }
 #[cfg(feature = "arthr")]
-impl GetTenantOidcSessionById {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetTenantOidcSessionByIdParams {
+    type Output = crate::models::OidcSession;
+    type Decode = crate::runtime::Json<crate::models::OidcSession>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTenantOidcSessionById",
         service: "arthr",
         method: crate::runtime::HttpMethod::Get,
@@ -1177,71 +695,11 @@ impl GetTenantOidcSessionById {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, id: String) -> Self {
-        Self {
-            client,
-            id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::OidcSession>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::OidcSession, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::OidcSession>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.id).accept("application/json")
     }
 }
 /// Exchanges the client's API key for a bearer token with [`IssueToken`]: the token exchange the runtime performs (declared by `x-token-exchange` on the `bearerAuth` security scheme).
@@ -1252,7 +710,9 @@ pub(crate) fn exchange_token(
     Result<crate::runtime::IssuedCredential, crate::runtime::Error>,
 > {
     Box::pin(async move {
-        let issued = IssueToken::new(client).send().await?;
+        let issued = crate::runtime::Request::new(client, IssueTokenParams {})
+            .send()
+            .await?;
         Ok(crate::runtime::IssuedCredential {
             token: issued.token,
             lifetime: Some(issued.ttl)

@@ -22,7 +22,12 @@ impl IdentityStoreClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetStoreEventsQueryResults {
-        GetStoreEventsQueryResults::new(self.client.clone(), execution_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetStoreEventsQueryResultsParams {
+                execution_id: execution_id.into(),
+            },
+        )
     }
     /// Get the status of a store event query: `GET /api/identity-store/events/queries/{executionId}/status`.
     ///
@@ -32,14 +37,19 @@ impl IdentityStoreClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetStoreEventsQueryStatus {
-        GetStoreEventsQueryStatus::new(self.client.clone(), execution_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetStoreEventsQueryStatusParams {
+                execution_id: execution_id.into(),
+            },
+        )
     }
     /// Get tenant statistics (key rollover, configured limits, identity store events statistics): `GET /api/identity-store/stats`.
     ///
     /// Returns a [`GetTenantStats`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_tenant_stats(&self) -> GetTenantStats {
-        GetTenantStats::new(self.client.clone())
+        crate::runtime::Request::new(self.client.clone(), GetTenantStatsParams {})
     }
     /// Start a store event query: `POST /api/identity-store/events/queries/start`.
     ///
@@ -49,7 +59,10 @@ impl IdentityStoreClient {
         &self,
         body: crate::models::StoreEventQuery,
     ) -> StartStoreEventQuery {
-        StartStoreEventQuery::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            StartStoreEventQueryParams { body },
+        )
     }
     /// List biometric verisons for a user identified by external ID, the type and subtype: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/ext`.
     ///
@@ -62,12 +75,14 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> ListUserBiometricVersionsByExtUserId {
-        ListUserBiometricVersionsByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            type_.into(),
-            subtype.into(),
+            ListUserBiometricVersionsByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                type_: type_.into(),
+                subtype: subtype.into(),
+            },
         )
     }
     /// List biometrics for a user identified by external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/ext`.
@@ -79,10 +94,12 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserBiometricsByExtUserId {
-        ListUserBiometricsByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
+            ListUserBiometricsByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+            },
         )
     }
     /// Add or update biometric within an identity store for a user identified by its external ID: `POST /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/ext`.
@@ -95,11 +112,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: crate::models::BiometricUpsertRequest,
     ) -> AddUserBiometricByExtUserId {
-        AddUserBiometricByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            body,
+            AddUserBiometricByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                body: crate::runtime::Sensitive::new(body),
+            },
         )
     }
     /// List biometric versions for a user identified by internal ID and the type and subtype: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions`.
@@ -113,12 +132,14 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> ListUserBiometricVersions {
-        ListUserBiometricVersions::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            type_.into(),
-            subtype.into(),
+            ListUserBiometricVersionsParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                type_: type_.into(),
+                subtype: subtype.into(),
+            },
         )
     }
     /// Get a biometric including sensitive data for a user identified by external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/{id}/ext`.
@@ -131,11 +152,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> GetUserBiometricByExtUserId {
-        GetUserBiometricByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            biometric_id.into(),
+            GetUserBiometricByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                biometric_id: biometric_id.into(),
+            },
         )
     }
     /// Update all biometrics for a user (identified by external user ID) of the specified type to the specified status: `POST /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/{id}/ext`.
@@ -149,12 +172,14 @@ impl IdentityStoreClient {
         biometric_type: impl Into<String>,
         body: crate::models::BiometricStatusUpdate,
     ) -> UpdateUserBiometricStatusByExtUserId {
-        UpdateUserBiometricStatusByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            biometric_type.into(),
-            body,
+            UpdateUserBiometricStatusByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                biometric_type: biometric_type.into(),
+                body,
+            },
         )
     }
     /// Delete a user biometric by external user ID and biometric ID: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/{id}/ext`.
@@ -167,11 +192,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> DeleteUserBiometricByExtUserId {
-        DeleteUserBiometricByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            biometric_id.into(),
+            DeleteUserBiometricByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                biometric_id: biometric_id.into(),
+            },
         )
     }
     /// List biometrics for a user identified by internal ID: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics`.
@@ -183,7 +210,13 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserBiometrics {
-        ListUserBiometrics::new(self.client.clone(), store_name.into(), user_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListUserBiometricsParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+            },
+        )
     }
     /// Add or update biometric within an identity store for a user identified by its internal ID: `POST /api/identity-store/stores/{storeName}/users/{userId}/biometrics`.
     ///
@@ -195,11 +228,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: crate::models::BiometricUpsertRequest,
     ) -> AddUserBiometric {
-        AddUserBiometric::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            body,
+            AddUserBiometricParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                body: crate::runtime::Sensitive::new(body),
+            },
         )
     }
     /// Get the biometric sample versions references by the biometric specified by its type, subtype and versionId: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/references`.
@@ -214,13 +249,15 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetReferenceUserBiometrics {
-        GetReferenceUserBiometrics::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            type_.into(),
-            subtype.into(),
-            version_id.into(),
+            GetReferenceUserBiometricsParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                type_: type_.into(),
+                subtype: subtype.into(),
+                version_id: version_id.into(),
+            },
         )
     }
     /// Get a biometric including sensitive data for a user identified by internal ID: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics/{id}`.
@@ -233,11 +270,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> GetUserBiometric {
-        GetUserBiometric::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            biometric_id.into(),
+            GetUserBiometricParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                biometric_id: biometric_id.into(),
+            },
         )
     }
     /// Update all biometrics for a user (identified by internal user ID) of the specified type to the specified status: `POST /api/identity-store/stores/{storeName}/users/{userId}/biometrics/{id}`.
@@ -251,12 +290,14 @@ impl IdentityStoreClient {
         biometric_type: impl Into<String>,
         body: crate::models::BiometricStatusUpdate,
     ) -> UpdateUserBiometricStatus {
-        UpdateUserBiometricStatus::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            biometric_type.into(),
-            body,
+            UpdateUserBiometricStatusParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                biometric_type: biometric_type.into(),
+                body,
+            },
         )
     }
     /// Delete a user biometric by internal user ID and biometric ID: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/biometrics/{id}`.
@@ -269,11 +310,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> DeleteUserBiometric {
-        DeleteUserBiometric::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            biometric_id.into(),
+            DeleteUserBiometricParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                biometric_id: biometric_id.into(),
+            },
         )
     }
     /// Get a biometric version including sensitive data for a user identified by external ID with the specified type, subtype and versionId: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/ext`.
@@ -288,13 +331,15 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
-        GetUserBiometricVersionWithTypeAndSubtypeByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            type_.into(),
-            subtype.into(),
-            version_id.into(),
+            GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                type_: type_.into(),
+                subtype: subtype.into(),
+                version_id: version_id.into(),
+            },
         )
     }
     /// Record that a failed authentication has taken place with a user biometric. The user is identified by its external ID: `POST /api/identity-store/stores/{storeName}/users/{userExtId}/biometrics/authentications/failure/ext`.
@@ -307,11 +352,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: crate::models::BiometricAuthenticationFailure,
     ) -> RecordUserBiometricAuthenticationFailureByExtUserId {
-        RecordUserBiometricAuthenticationFailureByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            body,
+            RecordUserBiometricAuthenticationFailureByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                body,
+            },
         )
     }
     /// Get a biometric including sensitive data for a user identified with type and subtype: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}`.
@@ -325,12 +372,14 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> GetUserBiometricWithTypeAndSubtype {
-        GetUserBiometricWithTypeAndSubtype::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            type_.into(),
-            subtype.into(),
+            GetUserBiometricWithTypeAndSubtypeParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                type_: type_.into(),
+                subtype: subtype.into(),
+            },
         )
     }
     /// Delete a user biometric by internal user ID and biometric type and subtype: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}`.
@@ -344,12 +393,14 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> DeleteUserBiometricWithTypeAndSubtype {
-        DeleteUserBiometricWithTypeAndSubtype::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            type_.into(),
-            subtype.into(),
+            DeleteUserBiometricWithTypeAndSubtypeParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                type_: type_.into(),
+                subtype: subtype.into(),
+            },
         )
     }
     /// Get the biometric samples references by the biometric specified by its type, subtype and versionId by user external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/references/ext`.
@@ -364,13 +415,15 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetReferenceUserBiometricsByExtUserId {
-        GetReferenceUserBiometricsByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            type_.into(),
-            subtype.into(),
-            version_id.into(),
+            GetReferenceUserBiometricsByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                type_: type_.into(),
+                subtype: subtype.into(),
+                version_id: version_id.into(),
+            },
         )
     }
     /// Perform a biometric face match. The user is identified by its external ID: `POST /api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext`.
@@ -383,11 +436,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: impl Into<crate::models::FaceMatchRequest>,
     ) -> MatchFaceByExtUserId {
-        MatchFaceByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            body.into(),
+            MatchFaceByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Record that a failed authentication has taken place with a user biometric. The user is identified by its internal ID: `POST /api/identity-store/stores/{storeName}/users/{userId}/biometrics/authentications/failure`.
@@ -400,11 +455,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: crate::models::BiometricAuthenticationFailure,
     ) -> RecordUserBiometricAuthenticationFailure {
-        RecordUserBiometricAuthenticationFailure::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            body,
+            RecordUserBiometricAuthenticationFailureParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                body,
+            },
         )
     }
     /// Get a biometric version sensitive data for a user identified with type and subtype and version Id: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/data`.
@@ -419,13 +476,15 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionDataWithTypeAndSubtype {
-        GetUserBiometricVersionDataWithTypeAndSubtype::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            type_.into(),
-            subtype.into(),
-            version_id.into(),
+            GetUserBiometricVersionDataWithTypeAndSubtypeParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                type_: type_.into(),
+                subtype: subtype.into(),
+                version_id: version_id.into(),
+            },
         )
     }
     /// Perform a biometric face match. The user is identified by its internal ID: `POST /api/identity-store/stores/{storeName}/users/{userId}/biometrics/authentications/face`.
@@ -438,11 +497,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: impl Into<crate::models::FaceMatchRequest>,
     ) -> MatchFace {
-        MatchFace::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            body.into(),
+            MatchFaceParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Get a biometric including sensitive data for a user identified by external ID with the specified type and subtype: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/ext`.
@@ -456,12 +517,14 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> GetUserBiometricWithTypeAndSubtypeByExtUserId {
-        GetUserBiometricWithTypeAndSubtypeByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            type_.into(),
-            subtype.into(),
+            GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                type_: type_.into(),
+                subtype: subtype.into(),
+            },
         )
     }
     /// Delete a user biometric by external user ID and biometric type and subtype: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/ext`.
@@ -475,12 +538,14 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
-        DeleteUserBiometricWithTypeAndSubtypeByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            type_.into(),
-            subtype.into(),
+            DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                type_: type_.into(),
+                subtype: subtype.into(),
+            },
         )
     }
     /// Get a biometric version including sensitive data for a user identified with type and subtype and version Id: `GET /api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}`.
@@ -495,13 +560,15 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionWithTypeAndSubtype {
-        GetUserBiometricVersionWithTypeAndSubtype::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            type_.into(),
-            subtype.into(),
-            version_id.into(),
+            GetUserBiometricVersionWithTypeAndSubtypeParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                type_: type_.into(),
+                subtype: subtype.into(),
+                version_id: version_id.into(),
+            },
         )
     }
     /// Delete registered appkeys from a device given an appkey's key ID from the device itself and the user identified by its internal ID: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/registrations/keyIds/{keyId}`.
@@ -515,12 +582,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         key_id: impl Into<String>,
     ) -> DeregisterUserAppkey {
-        DeregisterUserAppkey::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
-            key_id.into(),
+            DeregisterUserAppkeyParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+                key_id: crate::runtime::Sensitive::new(key_id.into()),
+                mode: None,
+            },
         )
     }
     /// Delete registered appkeys for a user (identified by internal ID) and create a deregistration request for the client. Appkeys can be deleted by type (silent, biometric) or AAID and can be restricted to a device or can be deleted across all devices for that user: `POST /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/deregistrations`.
@@ -534,12 +604,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyDeregistrationRequest>,
     ) -> DeregisterUserAppkeys {
-        DeregisterUserAppkeys::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
-            body.into(),
+            DeregisterUserAppkeysParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Complete an appkey authentication for an externally managed session: `POST /api/identity-store/stores/{storeName}/appkeys/authentications`.
@@ -551,10 +623,12 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyAuthenticationWithSessionData {
-        CompleteAppkeyAuthenticationWithSessionData::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            body.into(),
+            CompleteAppkeyAuthenticationWithSessionDataParams {
+                store_name: store_name.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// List registered appkeys for a user (identified by internal ID) optionally filtered by device: `GET /api/identity-store/stores/{storeName}/users/{userId}/appkeys`.
@@ -566,7 +640,13 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserAppkeys {
-        ListUserAppkeys::new(self.client.clone(), store_name.into(), user_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListUserAppkeysParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+            },
+        )
     }
     /// Create an appkey authentication request for a known user identified by external ID using the specified authentication policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/users/{userExtId}/appkeys/relyingParties/{rpId}/authentications/{authPolicyName}/ext`.
     ///
@@ -579,12 +659,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthenticationForUserByExtUserId {
-        CreateAppkeyAuthenticationForUserByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            auth_policy_name.into(),
+            CreateAppkeyAuthenticationForUserByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                auth_policy_name: auth_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Create an anonymous appkey authentication request (where a user is not supplied) using the specified authentication policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/appkeys/relyingParties/{rpId}/authentications/{authPolicyName}`.
@@ -597,11 +680,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthentication {
-        CreateAppkeyAuthentication::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            rp_id.into(),
-            auth_policy_name.into(),
+            CreateAppkeyAuthenticationParams {
+                store_name: store_name.into(),
+                rp_id: rp_id.into(),
+                auth_policy_name: auth_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Get a user appkey registration record for a user identified by internal ID: `GET /api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}/registrationAudit`.
@@ -614,11 +700,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyRegistrationRecord {
-        GetUserAppkeyRegistrationRecord::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            appkey_id.into(),
+            GetUserAppkeyRegistrationRecordParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                appkey_id: appkey_id.into(),
+            },
         )
     }
     /// Set a preferred device for notifications relating to a relying party's apps. The user is identified by its external ID: `POST /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/preferredDevices/ext`.
@@ -632,12 +720,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::PreferredDeviceRequest>,
     ) -> UpdateUserAppkeyPreferredDeviceByExtUserId {
-        UpdateUserAppkeyPreferredDeviceByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            body.into(),
+            UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Clear the preferred device for notifications relating to a relying party's apps. The user is identified by its external ID: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/preferredDevices/ext`.
@@ -650,11 +740,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         rp_id: impl Into<String>,
     ) -> ClearUserAppkeyPreferredDeviceByExtUserId {
-        ClearUserAppkeyPreferredDeviceByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
+            ClearUserAppkeyPreferredDeviceByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+            },
         )
     }
     /// Set a preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID: `POST /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/preferredDevices`.
@@ -668,12 +760,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::PreferredDeviceRequest>,
     ) -> UpdateUserAppkeyPreferredDevice {
-        UpdateUserAppkeyPreferredDevice::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
-            body.into(),
+            UpdateUserAppkeyPreferredDeviceParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Clear the preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/preferredDevices`.
@@ -686,11 +780,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         rp_id: impl Into<String>,
     ) -> ClearUserAppkeyPreferredDevice {
-        ClearUserAppkeyPreferredDevice::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
+            ClearUserAppkeyPreferredDeviceParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+            },
         )
     }
     /// Complete an appkey authentication for an internally managed session: `POST /api/identity-store/stores/{storeName}/appkeys/authentications/sessions/{sessionId}`.
@@ -703,11 +799,13 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyAuthenticationWithSessionId {
-        CompleteAppkeyAuthenticationWithSessionId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            session_id.into(),
-            body.into(),
+            CompleteAppkeyAuthenticationWithSessionIdParams {
+                store_name: store_name.into(),
+                session_id: crate::runtime::Sensitive::new(session_id.into()),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Create an appkey authentication request for a known user identified by internal ID using the specified authentication policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/authentications/{authPolicyName}`.
@@ -721,12 +819,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthenticationForUser {
-        CreateAppkeyAuthenticationForUser::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
-            auth_policy_name.into(),
+            CreateAppkeyAuthenticationForUserParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+                auth_policy_name: auth_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Delete registered appkeys for a user (identified by external ID) and create a deregistration request for the client. Appkeys can be deleted by type (silent, biometric) or AAID and can be restricted to a device or can be deleted across all devices for that user: `POST /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/deregistrations/ext`.
@@ -740,12 +841,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyDeregistrationRequest>,
     ) -> DeregisterUserAppkeysByExtUserId {
-        DeregisterUserAppkeysByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            body.into(),
+            DeregisterUserAppkeysByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Complete an appkey registration for an externally managed session: `POST /api/identity-store/stores/{storeName}/appkeys/registrations`.
@@ -757,10 +860,12 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyRegistrationWithSessionData {
-        CompleteAppkeyRegistrationWithSessionData::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            body.into(),
+            CompleteAppkeyRegistrationWithSessionDataParams {
+                store_name: store_name.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// List registered appkeys for a user (identified by external ID) optionally filtered by device: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/ext`.
@@ -772,10 +877,12 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserAppkeysByExtUserId {
-        ListUserAppkeysByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
+            ListUserAppkeysByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+            },
         )
     }
     /// Create an appkey registration request for a user identified by an optional external ID using the specified registration policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/appkeys/relyingParties/{rpId}/registrations/{regPolicyName}`.
@@ -788,11 +895,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistration {
-        CreateAppkeyRegistration::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            rp_id.into(),
-            reg_policy_name.into(),
+            CreateAppkeyRegistrationParams {
+                store_name: store_name.into(),
+                rp_id: rp_id.into(),
+                reg_policy_name: reg_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Get an appkey for a user identified by external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/ext`.
@@ -805,11 +915,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyByExtUserId {
-        GetUserAppkeyByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            appkey_id.into(),
+            GetUserAppkeyByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                appkey_id: appkey_id.into(),
+            },
         )
     }
     /// Update an existing appkey's status by external user ID: `POST /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/ext`.
@@ -823,12 +935,14 @@ impl IdentityStoreClient {
         appkey_id: impl Into<String>,
         body: crate::models::AppkeyUpdate,
     ) -> UpdateUserAppkeyStatusByExtUserId {
-        UpdateUserAppkeyStatusByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            appkey_id.into(),
-            body,
+            UpdateUserAppkeyStatusByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                appkey_id: appkey_id.into(),
+                body,
+            },
         )
     }
     /// Delete a user appkey by external user ID and internal appkey ID: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/ext`.
@@ -841,11 +955,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> DeleteUserAppkeyByExtUserId {
-        DeleteUserAppkeyByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            appkey_id.into(),
+            DeleteUserAppkeyByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                appkey_id: appkey_id.into(),
+            },
         )
     }
     /// Delete the preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/preferredDevice/{deviceId}`.
@@ -859,12 +975,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeyPreferredDevice {
-        DeleteUserAppkeyPreferredDevice::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
-            device_id.into(),
+            DeleteUserAppkeyPreferredDeviceParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+                device_id: crate::runtime::Sensitive::new(device_id.into()),
+            },
         )
     }
     /// Delete user appkeys by internal user ID for a specified device: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/appkeys/devices/{id}`.
@@ -877,11 +995,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeysForDevice {
-        DeleteUserAppkeysForDevice::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            device_id.into(),
+            DeleteUserAppkeysForDeviceParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                device_id: crate::runtime::Sensitive::new(device_id.into()),
+            },
         )
     }
     /// Delete the preferred device for notifications relating to a relying party's apps. The user is identified by its external ID: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/preferredDevice/{deviceId}/ext`.
@@ -895,12 +1015,14 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeyPreferredDeviceByExtUserId {
-        DeleteUserAppkeyPreferredDeviceByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            device_id.into(),
+            DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                device_id: crate::runtime::Sensitive::new(device_id.into()),
+            },
         )
     }
     /// Get a user appkey registration record for a user identified by external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/registrationAudit/ext`.
@@ -913,11 +1035,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyRegistrationRecordByExtUserId {
-        GetUserAppkeyRegistrationRecordByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            appkey_id.into(),
+            GetUserAppkeyRegistrationRecordByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                appkey_id: appkey_id.into(),
+            },
         )
     }
     /// Get an appkey for a user identified by internal ID: `GET /api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}`.
@@ -930,11 +1054,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkey {
-        GetUserAppkey::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            appkey_id.into(),
+            GetUserAppkeyParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                appkey_id: appkey_id.into(),
+            },
         )
     }
     /// Update an existing appkey's status by internal user ID: `POST /api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}`.
@@ -948,12 +1074,14 @@ impl IdentityStoreClient {
         appkey_id: impl Into<String>,
         body: crate::models::AppkeyUpdate,
     ) -> UpdateUserAppkeyStatus {
-        UpdateUserAppkeyStatus::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            appkey_id.into(),
-            body,
+            UpdateUserAppkeyStatusParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                appkey_id: appkey_id.into(),
+                body,
+            },
         )
     }
     /// Delete a user appkey by internal user ID and appkey ID: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}`.
@@ -966,11 +1094,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> DeleteUserAppkey {
-        DeleteUserAppkey::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            appkey_id.into(),
+            DeleteUserAppkeyParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                appkey_id: appkey_id.into(),
+            },
         )
     }
     /// Create an appkey registration request for an existing user identified by its external ID within an identity store using the specified registration policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/users/{userExtId}/appkeys/relyingParties/{rpId}/registrations/{regPolicyName}/ext`.
@@ -984,12 +1114,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistrationForUserByExtUserId {
-        CreateAppkeyRegistrationForUserByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            reg_policy_name.into(),
+            CreateAppkeyRegistrationForUserByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                reg_policy_name: reg_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Delete user appkeys by external user ID for a specified device: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/devices/{id}/ext`.
@@ -1002,11 +1135,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeysForDeviceByExtUserId {
-        DeleteUserAppkeysForDeviceByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            device_id.into(),
+            DeleteUserAppkeysForDeviceByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                device_id: crate::runtime::Sensitive::new(device_id.into()),
+            },
         )
     }
     /// Delete registered appkeys from a device given an appkey's key ID from the device itself and the user identified by its external ID: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/registrations/keyIds/{keyId}/ext`.
@@ -1020,12 +1155,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         key_id: impl Into<String>,
     ) -> DeregisterUserAppkeyByExtUserId {
-        DeregisterUserAppkeyByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            key_id.into(),
+            DeregisterUserAppkeyByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                key_id: crate::runtime::Sensitive::new(key_id.into()),
+                mode: None,
+            },
         )
     }
     /// Complete an appkey registration for an internally managed session: `POST /api/identity-store/stores/{storeName}/appkeys/registrations/sessions/{sessionId}`.
@@ -1038,11 +1176,13 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyRegistrationWithSessionId {
-        CompleteAppkeyRegistrationWithSessionId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            session_id.into(),
-            body.into(),
+            CompleteAppkeyRegistrationWithSessionIdParams {
+                store_name: store_name.into(),
+                session_id: crate::runtime::Sensitive::new(session_id.into()),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Create an appkey registration request for an existing user identified by its internal ID within an identity store using the specified registration policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/registrations/{regPolicyName}`.
@@ -1056,12 +1196,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistrationForUser {
-        CreateAppkeyRegistrationForUser::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            rp_id.into(),
-            reg_policy_name.into(),
+            CreateAppkeyRegistrationForUserParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                rp_id: rp_id.into(),
+                reg_policy_name: reg_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Create a passkey credential creation request for an existing user identified by its external ID within an identity store using the specified registration policy for the specified relying party: `POST /api/identity-store/stores/{storeName}/users/{userExtId}/passkeys/relyingParties/{rpId}/registrations/{regPolicyName}/ext`.
@@ -1075,12 +1218,15 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreatePasskeyRegistrationForUserByExtUserId {
-        CreatePasskeyRegistrationForUserByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            rp_id.into(),
-            reg_policy_name.into(),
+            CreatePasskeyRegistrationForUserByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                rp_id: rp_id.into(),
+                reg_policy_name: reg_policy_name.into(),
+                body: None,
+            },
         )
     }
     /// Complete a passkey credential creation request for an internally managed session: `POST /api/identity-store/stores/{storeName}/passkeys/registrations/sessions/{sessionId}`.
@@ -1093,11 +1239,13 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompletePasskeyRegistrationWithSessionId {
-        CompletePasskeyRegistrationWithSessionId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            session_id.into(),
-            body.into(),
+            CompletePasskeyRegistrationWithSessionIdParams {
+                store_name: store_name.into(),
+                session_id: crate::runtime::Sensitive::new(session_id.into()),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Get a passkey for a user identified by external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/{id}/ext`.
@@ -1110,11 +1258,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskeyByExtUserId {
-        GetUserPasskeyByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            passkey_id.into(),
+            GetUserPasskeyByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                passkey_id: passkey_id.into(),
+            },
         )
     }
     /// Delete a user passkey by external user ID and internal passkey ID: `DELETE /api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/{id}/ext`.
@@ -1127,11 +1277,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> DeleteUserPasskeyByExtUserId {
-        DeleteUserPasskeyByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            passkey_id.into(),
+            DeleteUserPasskeyByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                passkey_id: passkey_id.into(),
+            },
         )
     }
     /// Get a user passkey registration record for a user identified by external ID: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/{id}/registrationAudit/ext`.
@@ -1144,11 +1296,13 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskeyRegistrationRecordByExtUserId {
-        GetUserPasskeyRegistrationRecordByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
-            passkey_id.into(),
+            GetUserPasskeyRegistrationRecordByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                passkey_id: passkey_id.into(),
+            },
         )
     }
     /// Get a passkey for a user identified by internal ID: `GET /api/identity-store/stores/{storeName}/users/{userId}/passkeys/{id}`.
@@ -1161,11 +1315,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskey {
-        GetUserPasskey::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            passkey_id.into(),
+            GetUserPasskeyParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                passkey_id: passkey_id.into(),
+            },
         )
     }
     /// Update an existing passkey's name and/or status by internal user ID: `POST /api/identity-store/stores/{storeName}/users/{userId}/passkeys/{id}`.
@@ -1179,12 +1335,14 @@ impl IdentityStoreClient {
         passkey_id: impl Into<String>,
         body: impl Into<crate::models::PasskeyUpdate>,
     ) -> UpdateUserPasskeyStatus {
-        UpdateUserPasskeyStatus::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            passkey_id.into(),
-            body.into(),
+            UpdateUserPasskeyStatusParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                passkey_id: passkey_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Delete a user passkey by internal user ID and passkey ID: `DELETE /api/identity-store/stores/{storeName}/users/{userId}/passkeys/{id}`.
@@ -1197,11 +1355,13 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> DeleteUserPasskey {
-        DeleteUserPasskey::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            user_id.into(),
-            passkey_id.into(),
+            DeleteUserPasskeyParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+                passkey_id: passkey_id.into(),
+            },
         )
     }
     /// List registered passkeys for a user (identified by internal ID): `GET /api/identity-store/stores/{storeName}/users/{userId}/passkeys`.
@@ -1213,7 +1373,13 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserPasskeys {
-        ListUserPasskeys::new(self.client.clone(), store_name.into(), user_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListUserPasskeysParams {
+                store_name: store_name.into(),
+                user_id: user_id.into(),
+            },
+        )
     }
     /// List registered passkeys for a user (identified by external ID): `GET /api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/ext`.
     ///
@@ -1224,17 +1390,27 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserPasskeysByExtUserId {
-        ListUserPasskeysByExtUserId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            store_name.into(),
-            ext_user_id.into(),
+            ListUserPasskeysByExtUserIdParams {
+                store_name: store_name.into(),
+                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+            },
         )
     }
     /// List the users of an identity store: `GET /api/identity-store/stores/{storeName}/users`.
     ///
     /// Returns a [`ListUsers`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_users(&self, store_name: impl Into<String>) -> ListUsers {
-        ListUsers::new(self.client.clone(), store_name.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListUsersParams {
+                store_name: store_name.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
 }
 /// Get the results of a store event query
@@ -1256,18 +1432,21 @@ impl IdentityStoreClient {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_store_events_query_results(..)`.
+/// Created by `client.identity_store().get_store_events_query_results(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetStoreEventsQueryResults = crate::runtime::Request<
+    GetStoreEventsQueryResultsParams,
+>;
+/// The parameters of [`GetStoreEventsQueryResults`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetStoreEventsQueryResults {
-    client: crate::runtime::Client,
-    execution_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetStoreEventsQueryResultsParams {
+    pub(crate) execution_id: String,
 }
-impl GetStoreEventsQueryResults {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetStoreEventsQueryResultsParams {
+    type Output = crate::models::StoreEventQueryResults;
+    type Decode = crate::runtime::Json<crate::models::StoreEventQueryResults>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getStoreEventsQueryResults",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -1286,73 +1465,11 @@ impl GetStoreEventsQueryResults {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, execution_id: String) -> Self {
-        Self {
-            client,
-            execution_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::StoreEventQueryResults, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::StoreEventQueryResults>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.execution_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::StoreEventQueryResults, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::StoreEventQueryResults>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.execution_id).accept("application/json")
     }
 }
 /// Get the status of a store event query
@@ -1374,18 +1491,21 @@ impl GetStoreEventsQueryResults {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_store_events_query_status(..)`.
+/// Created by `client.identity_store().get_store_events_query_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetStoreEventsQueryStatus = crate::runtime::Request<
+    GetStoreEventsQueryStatusParams,
+>;
+/// The parameters of [`GetStoreEventsQueryStatus`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetStoreEventsQueryStatus {
-    client: crate::runtime::Client,
-    execution_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetStoreEventsQueryStatusParams {
+    pub(crate) execution_id: String,
 }
-impl GetStoreEventsQueryStatus {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetStoreEventsQueryStatusParams {
+    type Output = crate::models::QueryExecutionState;
+    type Decode = crate::runtime::Json<crate::models::QueryExecutionState>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getStoreEventsQueryStatus",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -1404,71 +1524,11 @@ impl GetStoreEventsQueryStatus {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, execution_id: String) -> Self {
-        Self {
-            client,
-            execution_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::QueryExecutionState, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::QueryExecutionState>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.execution_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::QueryExecutionState, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::QueryExecutionState>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.execution_id).accept("application/json")
     }
 }
 /// Get tenant statistics (key rollover, configured limits, identity store events statistics)
@@ -1488,17 +1548,17 @@ impl GetStoreEventsQueryStatus {
 /// - `401`: Unauthorized
 /// - `404`: Tenant not found
 ///
-/// Created by `client.identity_store().get_tenant_stats(..)`.
+/// Created by `client.identity_store().get_tenant_stats(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetTenantStats = crate::runtime::Request<GetTenantStatsParams>;
+/// The parameters of [`GetTenantStats`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTenantStats {
-    client: crate::runtime::Client,
-    options: crate::runtime::RequestOptions,
-}
-impl GetTenantStats {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+pub struct GetTenantStatsParams {}
+impl crate::runtime::Operation for GetTenantStatsParams {
+    type Output = crate::models::TenantStats;
+    type Decode = crate::runtime::Json<crate::models::TenantStats>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTenantStats",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -1511,70 +1571,11 @@ impl GetTenantStats {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TenantStats, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TenantStats>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TenantStats, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::TenantStats>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.accept("application/json")
     }
 }
 /// Start a store event query
@@ -1596,18 +1597,19 @@ impl GetTenantStats {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().start_store_event_query(..)`.
+/// Created by `client.identity_store().start_store_event_query(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type StartStoreEventQuery = crate::runtime::Request<StartStoreEventQueryParams>;
+/// The parameters of [`StartStoreEventQuery`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct StartStoreEventQuery {
-    client: crate::runtime::Client,
-    body: crate::models::StoreEventQuery,
-    options: crate::runtime::RequestOptions,
+pub struct StartStoreEventQueryParams {
+    pub(crate) body: crate::models::StoreEventQuery,
 }
-impl StartStoreEventQuery {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for StartStoreEventQueryParams {
+    type Output = String;
+    type Decode = crate::runtime::Json<String>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "startStoreEventQuery",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -1622,71 +1624,12 @@ impl StartStoreEventQuery {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::StoreEventQuery,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<String, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<crate::runtime::ResponseValue<String>, crate::runtime::Error> {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<String, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<String>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// List biometric verisons for a user identified by external ID, the type and subtype
@@ -1708,21 +1651,24 @@ impl StartStoreEventQuery {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometric_versions_by_ext_user_id(..)`.
+/// Created by `client.identity_store().list_user_biometric_versions_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserBiometricVersionsByExtUserId = crate::runtime::Request<
+    ListUserBiometricVersionsByExtUserIdParams,
+>;
+/// The parameters of [`ListUserBiometricVersionsByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserBiometricVersionsByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    type_: String,
-    subtype: String,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserBiometricVersionsByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
 }
-impl ListUserBiometricVersionsByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserBiometricVersionsByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserBiometricVersionsByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -1747,93 +1693,17 @@ impl ListUserBiometricVersionsByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        type_: String,
-        subtype: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            type_,
-            subtype,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.type_)
-            .path_param(&self.subtype);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.subtype)
+            .accept("application/json")
     }
 }
 /// List biometrics for a user identified by external ID
@@ -1855,19 +1725,22 @@ impl ListUserBiometricVersionsByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometrics_by_ext_user_id(..)`.
+/// Created by `client.identity_store().list_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserBiometricsByExtUserId = crate::runtime::Request<
+    ListUserBiometricsByExtUserIdParams,
+>;
+/// The parameters of [`ListUserBiometricsByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserBiometricsByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserBiometricsByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
 }
-impl ListUserBiometricsByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserBiometricsByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserBiometricsByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -1888,87 +1761,15 @@ impl ListUserBiometricsByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.ext_user_id.expose());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.ext_user_id.expose())
+            .accept("application/json")
     }
 }
 /// Add or update biometric within an identity store for a user identified by its external ID
@@ -1990,20 +1791,23 @@ impl ListUserBiometricsByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().add_user_biometric_by_ext_user_id(..)`.
+/// Created by `client.identity_store().add_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type AddUserBiometricByExtUserId = crate::runtime::Request<
+    AddUserBiometricByExtUserIdParams,
+>;
+/// The parameters of [`AddUserBiometricByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AddUserBiometricByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    body: crate::runtime::Sensitive<crate::models::BiometricUpsertRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct AddUserBiometricByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::BiometricUpsertRequest>,
 }
-impl AddUserBiometricByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for AddUserBiometricByExtUserIdParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "addUserBiometricByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -2024,83 +1828,18 @@ impl AddUserBiometricByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        body: crate::models::BiometricUpsertRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.ext_user_id.expose());
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.ext_user_id.expose())
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// List biometric versions for a user identified by internal ID and the type and subtype
@@ -2122,21 +1861,24 @@ impl AddUserBiometricByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometric_versions(..)`.
+/// Created by `client.identity_store().list_user_biometric_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserBiometricVersions = crate::runtime::Request<
+    ListUserBiometricVersionsParams,
+>;
+/// The parameters of [`ListUserBiometricVersions`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserBiometricVersions {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    type_: String,
-    subtype: String,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserBiometricVersionsParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
 }
-impl ListUserBiometricVersions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserBiometricVersionsParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserBiometricVersions",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -2161,92 +1903,16 @@ impl ListUserBiometricVersions {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        type_: String,
-        subtype: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            type_,
-            subtype,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.type_)
-            .path_param(&self.subtype);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.subtype)
+            .accept("application/json")
     }
 }
 /// Get a biometric including sensitive data for a user identified by external ID
@@ -2268,20 +1934,23 @@ impl ListUserBiometricVersions {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometricByExtUserId = crate::runtime::Request<
+    GetUserBiometricByExtUserIdParams,
+>;
+/// The parameters of [`GetUserBiometricByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometricByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    biometric_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) biometric_id: String,
 }
-impl GetUserBiometricByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserBiometricByExtUserIdParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometricByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -2304,82 +1973,16 @@ impl GetUserBiometricByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        biometric_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            biometric_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.biometric_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.biometric_id)
+            .accept("application/json")
     }
 }
 /// Update all biometrics for a user (identified by external user ID) of the specified type to the specified status
@@ -2401,21 +2004,24 @@ impl GetUserBiometricByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_biometric_status_by_ext_user_id(..)`.
+/// Created by `client.identity_store().update_user_biometric_status_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserBiometricStatusByExtUserId = crate::runtime::Request<
+    UpdateUserBiometricStatusByExtUserIdParams,
+>;
+/// The parameters of [`UpdateUserBiometricStatusByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserBiometricStatusByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    biometric_type: String,
-    body: crate::models::BiometricStatusUpdate,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserBiometricStatusByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) biometric_type: String,
+    pub(crate) body: crate::models::BiometricStatusUpdate,
 }
-impl UpdateUserBiometricStatusByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserBiometricStatusByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserBiometricStatusByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -2438,94 +2044,18 @@ impl UpdateUserBiometricStatusByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        biometric_type: String,
-        body: crate::models::BiometricStatusUpdate,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            biometric_type,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.biometric_type);
-        let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.biometric_type)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Delete a user biometric by external user ID and biometric ID
@@ -2547,20 +2077,23 @@ impl UpdateUserBiometricStatusByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric_by_ext_user_id(..)`.
+/// Created by `client.identity_store().delete_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserBiometricByExtUserId = crate::runtime::Request<
+    DeleteUserBiometricByExtUserIdParams,
+>;
+/// The parameters of [`DeleteUserBiometricByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserBiometricByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    biometric_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserBiometricByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) biometric_id: String,
 }
-impl DeleteUserBiometricByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserBiometricByExtUserIdParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserBiometricByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -2583,83 +2116,15 @@ impl DeleteUserBiometricByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        biometric_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            biometric_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.biometric_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.biometric_id)
     }
 }
 /// List biometrics for a user identified by internal ID
@@ -2681,19 +2146,20 @@ impl DeleteUserBiometricByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometrics(..)`.
+/// Created by `client.identity_store().list_user_biometrics(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserBiometrics = crate::runtime::Request<ListUserBiometricsParams>;
+/// The parameters of [`ListUserBiometrics`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserBiometrics {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserBiometricsParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
 }
-impl ListUserBiometrics {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserBiometricsParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserBiometrics",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -2712,82 +2178,14 @@ impl ListUserBiometrics {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, store_name: String, user_id: String) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
-            .path_param(&self.user_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.user_id)
+            .accept("application/json")
     }
 }
 /// Add or update biometric within an identity store for a user identified by its internal ID
@@ -2809,20 +2207,21 @@ impl ListUserBiometrics {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().add_user_biometric(..)`.
+/// Created by `client.identity_store().add_user_biometric(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type AddUserBiometric = crate::runtime::Request<AddUserBiometricParams>;
+/// The parameters of [`AddUserBiometric`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AddUserBiometric {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    body: crate::runtime::Sensitive<crate::models::BiometricUpsertRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct AddUserBiometricParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::BiometricUpsertRequest>,
 }
-impl AddUserBiometric {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for AddUserBiometricParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "addUserBiometric",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -2841,82 +2240,17 @@ impl AddUserBiometric {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        body: crate::models::BiometricUpsertRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.store_name)
-            .path_param(&self.user_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.store_name)
+            .path_param(&self.user_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Get the biometric sample versions references by the biometric specified by its type, subtype and versionId
@@ -2938,22 +2272,25 @@ impl AddUserBiometric {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_reference_user_biometrics(..)`.
+/// Created by `client.identity_store().get_reference_user_biometrics(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetReferenceUserBiometrics = crate::runtime::Request<
+    GetReferenceUserBiometricsParams,
+>;
+/// The parameters of [`GetReferenceUserBiometrics`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetReferenceUserBiometrics {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    type_: String,
-    subtype: String,
-    version_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetReferenceUserBiometricsParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
+    pub(crate) version_id: String,
 }
-impl GetReferenceUserBiometrics {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetReferenceUserBiometricsParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getReferenceUserBiometrics",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -2980,95 +2317,17 @@ impl GetReferenceUserBiometrics {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        type_: String,
-        subtype: String,
-        version_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            type_,
-            subtype,
-            version_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.type_)
             .path_param(&self.subtype)
-            .path_param(&self.version_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.version_id)
+            .accept("application/json")
     }
 }
 /// Get a biometric including sensitive data for a user identified by internal ID
@@ -3090,20 +2349,21 @@ impl GetReferenceUserBiometrics {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric(..)`.
+/// Created by `client.identity_store().get_user_biometric(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometric = crate::runtime::Request<GetUserBiometricParams>;
+/// The parameters of [`GetUserBiometric`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometric {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    biometric_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) biometric_id: String,
 }
-impl GetUserBiometric {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserBiometricParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometric",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -3123,81 +2383,15 @@ impl GetUserBiometric {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        biometric_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            biometric_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.biometric_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.biometric_id)
+            .accept("application/json")
     }
 }
 /// Update all biometrics for a user (identified by internal user ID) of the specified type to the specified status
@@ -3219,21 +2413,24 @@ impl GetUserBiometric {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_biometric_status(..)`.
+/// Created by `client.identity_store().update_user_biometric_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserBiometricStatus = crate::runtime::Request<
+    UpdateUserBiometricStatusParams,
+>;
+/// The parameters of [`UpdateUserBiometricStatus`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserBiometricStatus {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    biometric_type: String,
-    body: crate::models::BiometricStatusUpdate,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserBiometricStatusParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) biometric_type: String,
+    pub(crate) body: crate::models::BiometricStatusUpdate,
 }
-impl UpdateUserBiometricStatus {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserBiometricStatusParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserBiometricStatus",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -3255,93 +2452,17 @@ impl UpdateUserBiometricStatus {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        biometric_type: String,
-        body: crate::models::BiometricStatusUpdate,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            biometric_type,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.biometric_type);
-        let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.biometric_type)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Delete a user biometric by internal user ID and biometric ID
@@ -3363,20 +2484,21 @@ impl UpdateUserBiometricStatus {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric(..)`.
+/// Created by `client.identity_store().delete_user_biometric(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserBiometric = crate::runtime::Request<DeleteUserBiometricParams>;
+/// The parameters of [`DeleteUserBiometric`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserBiometric {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    biometric_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserBiometricParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) biometric_id: String,
 }
-impl DeleteUserBiometric {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserBiometricParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserBiometric",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -3396,82 +2518,14 @@ impl DeleteUserBiometric {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        biometric_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            biometric_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.biometric_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.biometric_id)
     }
 }
 /// Get a biometric version including sensitive data for a user identified by external ID with the specified type, subtype and versionId
@@ -3493,22 +2547,26 @@ impl DeleteUserBiometric {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometricVersionWithTypeAndSubtypeByExtUserId = crate::runtime::Request<
+    GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams,
+>;
+/// The parameters of [`GetUserBiometricVersionWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    type_: String,
-    subtype: String,
-    version_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
+    pub(crate) version_id: String,
 }
-impl GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation
+for GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometricVersionWithTypeAndSubtypeByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -3535,88 +2593,18 @@ impl GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        type_: String,
-        subtype: String,
-        version_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            type_,
-            subtype,
-            version_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.type_)
             .path_param(&self.subtype)
-            .path_param(&self.version_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.version_id)
+            .accept("application/json")
     }
 }
 /// Record that a failed authentication has taken place with a user biometric. The user is identified by its external ID.
@@ -3638,20 +2626,24 @@ impl GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().record_user_biometric_authentication_failure_by_ext_user_id(..)`.
+/// Created by `client.identity_store().record_user_biometric_authentication_failure_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type RecordUserBiometricAuthenticationFailureByExtUserId = crate::runtime::Request<
+    RecordUserBiometricAuthenticationFailureByExtUserIdParams,
+>;
+/// The parameters of [`RecordUserBiometricAuthenticationFailureByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RecordUserBiometricAuthenticationFailureByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    body: crate::models::BiometricAuthenticationFailure,
-    options: crate::runtime::RequestOptions,
+pub struct RecordUserBiometricAuthenticationFailureByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) body: crate::models::BiometricAuthenticationFailure,
 }
-impl RecordUserBiometricAuthenticationFailureByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation
+for RecordUserBiometricAuthenticationFailureByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "recordUserBiometricAuthenticationFailureByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -3672,91 +2664,17 @@ impl RecordUserBiometricAuthenticationFailureByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        body: crate::models::BiometricAuthenticationFailure,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.ext_user_id.expose());
-        let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.ext_user_id.expose())
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Get a biometric including sensitive data for a user identified with type and subtype
@@ -3778,21 +2696,24 @@ impl RecordUserBiometricAuthenticationFailureByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype(..)`.
+/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometricWithTypeAndSubtype = crate::runtime::Request<
+    GetUserBiometricWithTypeAndSubtypeParams,
+>;
+/// The parameters of [`GetUserBiometricWithTypeAndSubtype`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometricWithTypeAndSubtype {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    type_: String,
-    subtype: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricWithTypeAndSubtypeParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
 }
-impl GetUserBiometricWithTypeAndSubtype {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometricWithTypeAndSubtype",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -3816,84 +2737,16 @@ impl GetUserBiometricWithTypeAndSubtype {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        type_: String,
-        subtype: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            type_,
-            subtype,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.type_)
-            .path_param(&self.subtype);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.subtype)
+            .accept("application/json")
     }
 }
 /// Delete a user biometric by internal user ID and biometric type and subtype
@@ -3915,21 +2768,24 @@ impl GetUserBiometricWithTypeAndSubtype {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype(..)`.
+/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserBiometricWithTypeAndSubtype = crate::runtime::Request<
+    DeleteUserBiometricWithTypeAndSubtypeParams,
+>;
+/// The parameters of [`DeleteUserBiometricWithTypeAndSubtype`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserBiometricWithTypeAndSubtype {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    type_: String,
-    subtype: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserBiometricWithTypeAndSubtypeParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
 }
-impl DeleteUserBiometricWithTypeAndSubtype {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserBiometricWithTypeAndSubtypeParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserBiometricWithTypeAndSubtype",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -3953,85 +2809,15 @@ impl DeleteUserBiometricWithTypeAndSubtype {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        type_: String,
-        subtype: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            type_,
-            subtype,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.type_)
-            .path_param(&self.subtype);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.subtype)
     }
 }
 /// Get the biometric samples references by the biometric specified by its type, subtype and versionId by user external ID
@@ -4053,22 +2839,25 @@ impl DeleteUserBiometricWithTypeAndSubtype {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_reference_user_biometrics_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_reference_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetReferenceUserBiometricsByExtUserId = crate::runtime::Request<
+    GetReferenceUserBiometricsByExtUserIdParams,
+>;
+/// The parameters of [`GetReferenceUserBiometricsByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetReferenceUserBiometricsByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    type_: String,
-    subtype: String,
-    version_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetReferenceUserBiometricsByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
+    pub(crate) version_id: String,
 }
-impl GetReferenceUserBiometricsByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetReferenceUserBiometricsByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getReferenceUserBiometricsByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -4095,96 +2884,18 @@ impl GetReferenceUserBiometricsByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        type_: String,
-        subtype: String,
-        version_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            type_,
-            subtype,
-            version_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.type_)
             .path_param(&self.subtype)
-            .path_param(&self.version_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.version_id)
+            .accept("application/json")
     }
 }
 /// Perform a biometric face match. The user is identified by its external ID.
@@ -4206,20 +2917,21 @@ impl GetReferenceUserBiometricsByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().match_face_by_ext_user_id(..)`.
+/// Created by `client.identity_store().match_face_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type MatchFaceByExtUserId = crate::runtime::Request<MatchFaceByExtUserIdParams>;
+/// The parameters of [`MatchFaceByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct MatchFaceByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    body: crate::runtime::Sensitive<crate::models::FaceMatchRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct MatchFaceByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::FaceMatchRequest>,
 }
-impl MatchFaceByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for MatchFaceByExtUserIdParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "matchFaceByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -4238,85 +2950,18 @@ impl MatchFaceByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        body: crate::models::FaceMatchRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.ext_user_id.expose());
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.ext_user_id.expose())
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Record that a failed authentication has taken place with a user biometric. The user is identified by its internal ID.
@@ -4338,20 +2983,23 @@ impl MatchFaceByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().record_user_biometric_authentication_failure(..)`.
+/// Created by `client.identity_store().record_user_biometric_authentication_failure(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type RecordUserBiometricAuthenticationFailure = crate::runtime::Request<
+    RecordUserBiometricAuthenticationFailureParams,
+>;
+/// The parameters of [`RecordUserBiometricAuthenticationFailure`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RecordUserBiometricAuthenticationFailure {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    body: crate::models::BiometricAuthenticationFailure,
-    options: crate::runtime::RequestOptions,
+pub struct RecordUserBiometricAuthenticationFailureParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) body: crate::models::BiometricAuthenticationFailure,
 }
-impl RecordUserBiometricAuthenticationFailure {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for RecordUserBiometricAuthenticationFailureParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "recordUserBiometricAuthenticationFailure",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -4372,90 +3020,16 @@ impl RecordUserBiometricAuthenticationFailure {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        body: crate::models::BiometricAuthenticationFailure,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.store_name)
-            .path_param(&self.user_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.store_name)
+            .path_param(&self.user_id)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Get a biometric version sensitive data for a user identified with type and subtype and version Id
@@ -4477,22 +3051,25 @@ impl RecordUserBiometricAuthenticationFailure {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_version_data_with_type_and_subtype(..)`.
+/// Created by `client.identity_store().get_user_biometric_version_data_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometricVersionDataWithTypeAndSubtype = crate::runtime::Request<
+    GetUserBiometricVersionDataWithTypeAndSubtypeParams,
+>;
+/// The parameters of [`GetUserBiometricVersionDataWithTypeAndSubtype`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometricVersionDataWithTypeAndSubtype {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    type_: String,
-    subtype: String,
-    version_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricVersionDataWithTypeAndSubtypeParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
+    pub(crate) version_id: String,
 }
-impl GetUserBiometricVersionDataWithTypeAndSubtype {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserBiometricVersionDataWithTypeAndSubtypeParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometricVersionDataWithTypeAndSubtype",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -4519,95 +3096,17 @@ impl GetUserBiometricVersionDataWithTypeAndSubtype {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        type_: String,
-        subtype: String,
-        version_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            type_,
-            subtype,
-            version_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.type_)
             .path_param(&self.subtype)
-            .path_param(&self.version_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.version_id)
+            .accept("application/json")
     }
 }
 /// Perform a biometric face match. The user is identified by its internal ID.
@@ -4629,20 +3128,21 @@ impl GetUserBiometricVersionDataWithTypeAndSubtype {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().match_face(..)`.
+/// Created by `client.identity_store().match_face(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type MatchFace = crate::runtime::Request<MatchFaceParams>;
+/// The parameters of [`MatchFace`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct MatchFace {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    body: crate::runtime::Sensitive<crate::models::FaceMatchRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct MatchFaceParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::FaceMatchRequest>,
 }
-impl MatchFace {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for MatchFaceParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "matchFace",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -4661,84 +3161,17 @@ impl MatchFace {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        body: crate::models::FaceMatchRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.store_name)
-            .path_param(&self.user_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.store_name)
+            .path_param(&self.user_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Get a biometric including sensitive data for a user identified by external ID with the specified type and subtype
@@ -4760,21 +3193,24 @@ impl MatchFace {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometricWithTypeAndSubtypeByExtUserId = crate::runtime::Request<
+    GetUserBiometricWithTypeAndSubtypeByExtUserIdParams,
+>;
+/// The parameters of [`GetUserBiometricWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometricWithTypeAndSubtypeByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    type_: String,
-    subtype: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
 }
-impl GetUserBiometricWithTypeAndSubtypeByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometricWithTypeAndSubtypeByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -4799,85 +3235,17 @@ impl GetUserBiometricWithTypeAndSubtypeByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        type_: String,
-        subtype: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            type_,
-            subtype,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.type_)
-            .path_param(&self.subtype);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.subtype)
+            .accept("application/json")
     }
 }
 /// Delete a user biometric by external user ID and biometric type and subtype
@@ -4899,21 +3267,25 @@ impl GetUserBiometricWithTypeAndSubtypeByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype_by_ext_user_id(..)`.
+/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserBiometricWithTypeAndSubtypeByExtUserId = crate::runtime::Request<
+    DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams,
+>;
+/// The parameters of [`DeleteUserBiometricWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    type_: String,
-    subtype: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
 }
-impl DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation
+for DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserBiometricWithTypeAndSubtypeByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -4938,86 +3310,16 @@ impl DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        type_: String,
-        subtype: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            type_,
-            subtype,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.type_)
-            .path_param(&self.subtype);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.subtype)
     }
 }
 /// Get a biometric version including sensitive data for a user identified with type and subtype and version Id
@@ -5039,22 +3341,25 @@ impl DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype(..)`.
+/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserBiometricVersionWithTypeAndSubtype = crate::runtime::Request<
+    GetUserBiometricVersionWithTypeAndSubtypeParams,
+>;
+/// The parameters of [`GetUserBiometricVersionWithTypeAndSubtype`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserBiometricVersionWithTypeAndSubtype {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    type_: String,
-    subtype: String,
-    version_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserBiometricVersionWithTypeAndSubtypeParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) type_: String,
+    pub(crate) subtype: String,
+    pub(crate) version_id: String,
 }
-impl GetUserBiometricVersionWithTypeAndSubtype {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserBiometricVersionWithTypeAndSubtypeParams {
+    type Output = crate::models::Biometric;
+    type Decode = crate::runtime::Json<crate::models::Biometric>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserBiometricVersionWithTypeAndSubtype",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -5080,87 +3385,17 @@ impl GetUserBiometricVersionWithTypeAndSubtype {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        type_: String,
-        subtype: String,
-        version_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            type_,
-            subtype,
-            version_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Biometric>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.type_)
             .path_param(&self.subtype)
-            .path_param(&self.version_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Biometric, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Biometric>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.version_id)
+            .accept("application/json")
     }
 }
 /// Delete registered appkeys from a device given an appkey's key ID from the device itself and the user identified by its internal ID.
@@ -5182,22 +3417,23 @@ impl GetUserBiometricVersionWithTypeAndSubtype {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkey(..)`.
+/// Created by `client.identity_store().deregister_user_appkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeregisterUserAppkey = crate::runtime::Request<DeregisterUserAppkeyParams>;
+/// The parameters of [`DeregisterUserAppkey`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeregisterUserAppkey {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    key_id: crate::runtime::Sensitive<String>,
-    mode: Option<String>,
-    options: crate::runtime::RequestOptions,
+pub struct DeregisterUserAppkeyParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
+    pub(crate) key_id: crate::runtime::Sensitive<String>,
+    pub(crate) mode: Option<String>,
 }
-impl DeregisterUserAppkey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeregisterUserAppkeyParams {
+    type Output = crate::models::AppkeyDeregistration;
+    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deregisterUserAppkey",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -5221,98 +3457,27 @@ impl DeregisterUserAppkey {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-        key_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            key_id: crate::runtime::Sensitive::new(key_id),
-            mode: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Widens the deletion: all appkeys of the same type on the device, all appkeys on the device, or all appkeys of the user. Values are not documented; omit to delete only the given key.
-    ///
-    /// The `mode` query parameter (`String`).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = Some(value.into());
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.rp_id)
             .sensitive()
             .path_param(self.key_id.expose())
-            .query("mode", self.mode.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
+            .query("mode", self.mode.as_ref())
+            .accept("application/json")
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+}
+impl DeregisterUserAppkey {
+    /// Widens the deletion: all appkeys of the same type on the device, all appkeys on the device, or all appkeys of the user. Values are not documented; omit to delete only the given key.
+    ///
+    /// The `mode` query parameter (`String`).
+    pub fn mode(mut self, value: impl Into<String>) -> Self {
+        self.params.mode = Some(value.into());
+        self
     }
 }
 /// Delete registered appkeys for a user (identified by internal ID) and create a deregistration request for the client. Appkeys can be deleted by type (silent, biometric) or AAID and can be restricted to a device or can be deleted across all devices for that user.
@@ -5334,21 +3499,24 @@ impl DeregisterUserAppkey {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkeys(..)`.
+/// Created by `client.identity_store().deregister_user_appkeys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeregisterUserAppkeys = crate::runtime::Request<DeregisterUserAppkeysParams>;
+/// The parameters of [`DeregisterUserAppkeys`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeregisterUserAppkeys {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    body: crate::runtime::Sensitive<crate::models::AppkeyDeregistrationRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct DeregisterUserAppkeysParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
+    pub(crate) body: crate::runtime::Sensitive<
+        crate::models::AppkeyDeregistrationRequest,
+    >,
 }
-impl DeregisterUserAppkeys {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeregisterUserAppkeysParams {
+    type Output = crate::models::AppkeyDeregistration;
+    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deregisterUserAppkeys",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -5369,89 +3537,18 @@ impl DeregisterUserAppkeys {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-        body: crate::models::AppkeyDeregistrationRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.rp_id);
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.rp_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Complete an appkey authentication for an externally managed session.
@@ -5473,19 +3570,22 @@ impl DeregisterUserAppkeys {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_authentication_with_session_data(..)`.
+/// Created by `client.identity_store().complete_appkey_authentication_with_session_data(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CompleteAppkeyAuthenticationWithSessionData = crate::runtime::Request<
+    CompleteAppkeyAuthenticationWithSessionDataParams,
+>;
+/// The parameters of [`CompleteAppkeyAuthenticationWithSessionData`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CompleteAppkeyAuthenticationWithSessionData {
-    client: crate::runtime::Client,
-    store_name: String,
-    body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CompleteAppkeyAuthenticationWithSessionDataParams {
+    pub(crate) store_name: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl CompleteAppkeyAuthenticationWithSessionData {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionDataParams {
+    type Output = crate::models::AppkeyAuthenticationResult;
+    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "completeAppkeyAuthenticationWithSessionData",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -5504,80 +3604,16 @@ impl CompleteAppkeyAuthenticationWithSessionData {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        body: crate::models::AppkeyCompletionRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.store_name);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyAuthenticationResult>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.store_name)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// List registered appkeys for a user (identified by internal ID) optionally filtered by device
@@ -5599,19 +3635,20 @@ impl CompleteAppkeyAuthenticationWithSessionData {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_appkeys(..)`.
+/// Created by `client.identity_store().list_user_appkeys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserAppkeys = crate::runtime::Request<ListUserAppkeysParams>;
+/// The parameters of [`ListUserAppkeys`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserAppkeys {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserAppkeysParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
 }
-impl ListUserAppkeys {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserAppkeysParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserAppkeys",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -5630,82 +3667,14 @@ impl ListUserAppkeys {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, store_name: String, user_id: String) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
-            .path_param(&self.user_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.user_id)
+            .accept("application/json")
     }
 }
 /// Create an appkey authentication request for a known user identified by external ID using the specified authentication policy for the specified relying party
@@ -5727,22 +3696,27 @@ impl ListUserAppkeys {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_authentication_for_user_by_ext_user_id(..)`.
+/// Created by `client.identity_store().create_appkey_authentication_for_user_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateAppkeyAuthenticationForUserByExtUserId = crate::runtime::Request<
+    CreateAppkeyAuthenticationForUserByExtUserIdParams,
+>;
+/// The parameters of [`CreateAppkeyAuthenticationForUserByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateAppkeyAuthenticationForUserByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    auth_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateAppkeyAuthenticationForUserByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) auth_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreateAppkeyAuthenticationForUserByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserByExtUserIdParams {
+    type Output = crate::models::AppkeyAuthenticationRequest;
+    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createAppkeyAuthenticationForUserByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -5767,99 +3741,28 @@ impl CreateAppkeyAuthenticationForUserByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        auth_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            auth_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.rp_id)
-            .path_param(&self.auth_policy_name);
-        let request = match &self.body {
+            .path_param(&self.auth_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyAuthenticationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateAppkeyAuthenticationForUserByExtUserId {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Create an anonymous appkey authentication request (where a user is not supplied) using the specified authentication policy for the specified relying party
@@ -5881,21 +3784,26 @@ impl CreateAppkeyAuthenticationForUserByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_authentication(..)`.
+/// Created by `client.identity_store().create_appkey_authentication(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateAppkeyAuthentication = crate::runtime::Request<
+    CreateAppkeyAuthenticationParams,
+>;
+/// The parameters of [`CreateAppkeyAuthentication`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateAppkeyAuthentication {
-    client: crate::runtime::Client,
-    store_name: String,
-    rp_id: String,
-    auth_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateAppkeyAuthenticationParams {
+    pub(crate) store_name: String,
+    pub(crate) rp_id: String,
+    pub(crate) auth_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreateAppkeyAuthentication {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateAppkeyAuthenticationParams {
+    type Output = crate::models::AppkeyAuthenticationRequest;
+    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createAppkeyAuthentication",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -5917,95 +3825,26 @@ impl CreateAppkeyAuthentication {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        rp_id: String,
-        auth_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            rp_id,
-            auth_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .path_param(&self.rp_id)
-            .path_param(&self.auth_policy_name);
-        let request = match &self.body {
+            .path_param(&self.auth_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyAuthenticationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateAppkeyAuthentication {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Get a user appkey registration record for a user identified by internal ID
@@ -6027,20 +3866,23 @@ impl CreateAppkeyAuthentication {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey_registration_record(..)`.
+/// Created by `client.identity_store().get_user_appkey_registration_record(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserAppkeyRegistrationRecord = crate::runtime::Request<
+    GetUserAppkeyRegistrationRecordParams,
+>;
+/// The parameters of [`GetUserAppkeyRegistrationRecord`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserAppkeyRegistrationRecord {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    appkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserAppkeyRegistrationRecordParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) appkey_id: String,
 }
-impl GetUserAppkeyRegistrationRecord {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordParams {
+    type Output = crate::models::RegistrationRecord;
+    type Decode = crate::runtime::Json<crate::models::RegistrationRecord>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserAppkeyRegistrationRecord",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -6063,83 +3905,15 @@ impl GetUserAppkeyRegistrationRecord {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        appkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            appkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::RegistrationRecord>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.appkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::RegistrationRecord>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
+            .accept("application/json")
     }
 }
 /// Set a preferred device for notifications relating to a relying party's apps. The user is identified by its external ID.
@@ -6161,21 +3935,24 @@ impl GetUserAppkeyRegistrationRecord {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_preferred_device_by_ext_user_id(..)`.
+/// Created by `client.identity_store().update_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserAppkeyPreferredDeviceByExtUserId = crate::runtime::Request<
+    UpdateUserAppkeyPreferredDeviceByExtUserIdParams,
+>;
+/// The parameters of [`UpdateUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserAppkeyPreferredDeviceByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    body: crate::runtime::Sensitive<crate::models::PreferredDeviceRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::PreferredDeviceRequest>,
 }
-impl UpdateUserAppkeyPreferredDeviceByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserAppkeyPreferredDeviceByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -6198,88 +3975,19 @@ impl UpdateUserAppkeyPreferredDeviceByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        body: crate::models::PreferredDeviceRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.rp_id);
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.rp_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Clear the preferred device for notifications relating to a relying party's apps. The user is identified by its external ID.
@@ -6301,20 +4009,23 @@ impl UpdateUserAppkeyPreferredDeviceByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().clear_user_appkey_preferred_device_by_ext_user_id(..)`.
+/// Created by `client.identity_store().clear_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ClearUserAppkeyPreferredDeviceByExtUserId = crate::runtime::Request<
+    ClearUserAppkeyPreferredDeviceByExtUserIdParams,
+>;
+/// The parameters of [`ClearUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClearUserAppkeyPreferredDeviceByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct ClearUserAppkeyPreferredDeviceByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
 }
-impl ClearUserAppkeyPreferredDeviceByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceByExtUserIdParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "clearUserAppkeyPreferredDeviceByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -6337,84 +4048,16 @@ impl ClearUserAppkeyPreferredDeviceByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.rp_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.rp_id)
+            .accept("application/json")
     }
 }
 /// Set a preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID.
@@ -6436,21 +4079,24 @@ impl ClearUserAppkeyPreferredDeviceByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_preferred_device(..)`.
+/// Created by `client.identity_store().update_user_appkey_preferred_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserAppkeyPreferredDevice = crate::runtime::Request<
+    UpdateUserAppkeyPreferredDeviceParams,
+>;
+/// The parameters of [`UpdateUserAppkeyPreferredDevice`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserAppkeyPreferredDevice {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    body: crate::runtime::Sensitive<crate::models::PreferredDeviceRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserAppkeyPreferredDeviceParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::PreferredDeviceRequest>,
 }
-impl UpdateUserAppkeyPreferredDevice {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserAppkeyPreferredDevice",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -6473,87 +4119,18 @@ impl UpdateUserAppkeyPreferredDevice {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-        body: crate::models::PreferredDeviceRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.rp_id);
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.rp_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Clear the preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID.
@@ -6575,20 +4152,23 @@ impl UpdateUserAppkeyPreferredDevice {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().clear_user_appkey_preferred_device(..)`.
+/// Created by `client.identity_store().clear_user_appkey_preferred_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ClearUserAppkeyPreferredDevice = crate::runtime::Request<
+    ClearUserAppkeyPreferredDeviceParams,
+>;
+/// The parameters of [`ClearUserAppkeyPreferredDevice`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClearUserAppkeyPreferredDevice {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct ClearUserAppkeyPreferredDeviceParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
 }
-impl ClearUserAppkeyPreferredDevice {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "clearUserAppkeyPreferredDevice",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -6611,83 +4191,15 @@ impl ClearUserAppkeyPreferredDevice {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.rp_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.rp_id)
+            .accept("application/json")
     }
 }
 /// Complete an appkey authentication for an internally managed session.
@@ -6709,20 +4221,23 @@ impl ClearUserAppkeyPreferredDevice {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_authentication_with_session_id(..)`.
+/// Created by `client.identity_store().complete_appkey_authentication_with_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CompleteAppkeyAuthenticationWithSessionId = crate::runtime::Request<
+    CompleteAppkeyAuthenticationWithSessionIdParams,
+>;
+/// The parameters of [`CompleteAppkeyAuthenticationWithSessionId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CompleteAppkeyAuthenticationWithSessionId {
-    client: crate::runtime::Client,
-    store_name: String,
-    session_id: crate::runtime::Sensitive<String>,
-    body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CompleteAppkeyAuthenticationWithSessionIdParams {
+    pub(crate) store_name: String,
+    pub(crate) session_id: crate::runtime::Sensitive<String>,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl CompleteAppkeyAuthenticationWithSessionId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionIdParams {
+    type Output = crate::models::AppkeyAuthenticationResult;
+    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "completeAppkeyAuthenticationWithSessionId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -6742,87 +4257,18 @@ impl CompleteAppkeyAuthenticationWithSessionId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        session_id: String,
-        body: crate::models::AppkeyCompletionRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            session_id: crate::runtime::Sensitive::new(session_id),
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.session_id.expose());
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyAuthenticationResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyAuthenticationResult>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.session_id.expose())
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Create an appkey authentication request for a known user identified by internal ID using the specified authentication policy for the specified relying party
@@ -6844,22 +4290,27 @@ impl CompleteAppkeyAuthenticationWithSessionId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_authentication_for_user(..)`.
+/// Created by `client.identity_store().create_appkey_authentication_for_user(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateAppkeyAuthenticationForUser = crate::runtime::Request<
+    CreateAppkeyAuthenticationForUserParams,
+>;
+/// The parameters of [`CreateAppkeyAuthenticationForUser`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateAppkeyAuthenticationForUser {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    auth_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateAppkeyAuthenticationForUserParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
+    pub(crate) auth_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreateAppkeyAuthenticationForUser {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserParams {
+    type Output = crate::models::AppkeyAuthenticationRequest;
+    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createAppkeyAuthenticationForUser",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -6883,98 +4334,27 @@ impl CreateAppkeyAuthenticationForUser {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-        auth_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            auth_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyAuthenticationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.rp_id)
-            .path_param(&self.auth_policy_name);
-        let request = match &self.body {
+            .path_param(&self.auth_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyAuthenticationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyAuthenticationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateAppkeyAuthenticationForUser {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Delete registered appkeys for a user (identified by external ID) and create a deregistration request for the client. Appkeys can be deleted by type (silent, biometric) or AAID and can be restricted to a device or can be deleted across all devices for that user.
@@ -6996,21 +4376,26 @@ impl CreateAppkeyAuthenticationForUser {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkeys_by_ext_user_id(..)`.
+/// Created by `client.identity_store().deregister_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeregisterUserAppkeysByExtUserId = crate::runtime::Request<
+    DeregisterUserAppkeysByExtUserIdParams,
+>;
+/// The parameters of [`DeregisterUserAppkeysByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeregisterUserAppkeysByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    body: crate::runtime::Sensitive<crate::models::AppkeyDeregistrationRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct DeregisterUserAppkeysByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) body: crate::runtime::Sensitive<
+        crate::models::AppkeyDeregistrationRequest,
+    >,
 }
-impl DeregisterUserAppkeysByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeregisterUserAppkeysByExtUserIdParams {
+    type Output = crate::models::AppkeyDeregistration;
+    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deregisterUserAppkeysByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -7033,90 +4418,19 @@ impl DeregisterUserAppkeysByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        body: crate::models::AppkeyDeregistrationRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.rp_id);
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.rp_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Complete an appkey registration for an externally managed session.
@@ -7138,19 +4452,22 @@ impl DeregisterUserAppkeysByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_registration_with_session_data(..)`.
+/// Created by `client.identity_store().complete_appkey_registration_with_session_data(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CompleteAppkeyRegistrationWithSessionData = crate::runtime::Request<
+    CompleteAppkeyRegistrationWithSessionDataParams,
+>;
+/// The parameters of [`CompleteAppkeyRegistrationWithSessionData`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CompleteAppkeyRegistrationWithSessionData {
-    client: crate::runtime::Client,
-    store_name: String,
-    body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CompleteAppkeyRegistrationWithSessionDataParams {
+    pub(crate) store_name: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl CompleteAppkeyRegistrationWithSessionData {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionDataParams {
+    type Output = crate::models::AppkeyRegistrationResult;
+    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "completeAppkeyRegistrationWithSessionData",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -7169,80 +4486,16 @@ impl CompleteAppkeyRegistrationWithSessionData {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        body: crate::models::AppkeyCompletionRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.store_name);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyRegistrationResult>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.store_name)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// List registered appkeys for a user (identified by external ID) optionally filtered by device
@@ -7264,19 +4517,22 @@ impl CompleteAppkeyRegistrationWithSessionData {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_appkeys_by_ext_user_id(..)`.
+/// Created by `client.identity_store().list_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserAppkeysByExtUserId = crate::runtime::Request<
+    ListUserAppkeysByExtUserIdParams,
+>;
+/// The parameters of [`ListUserAppkeysByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserAppkeysByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserAppkeysByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
 }
-impl ListUserAppkeysByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserAppkeysByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserAppkeysByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -7297,87 +4553,15 @@ impl ListUserAppkeysByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.ext_user_id.expose());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.ext_user_id.expose())
+            .accept("application/json")
     }
 }
 /// Create an appkey registration request for a user identified by an optional external ID using the specified registration policy for the specified relying party
@@ -7399,21 +4583,26 @@ impl ListUserAppkeysByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_registration(..)`.
+/// Created by `client.identity_store().create_appkey_registration(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateAppkeyRegistration = crate::runtime::Request<
+    CreateAppkeyRegistrationParams,
+>;
+/// The parameters of [`CreateAppkeyRegistration`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateAppkeyRegistration {
-    client: crate::runtime::Client,
-    store_name: String,
-    rp_id: String,
-    reg_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateAppkeyRegistrationParams {
+    pub(crate) store_name: String,
+    pub(crate) rp_id: String,
+    pub(crate) reg_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreateAppkeyRegistration {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateAppkeyRegistrationParams {
+    type Output = crate::models::AppkeyRegistrationRequest;
+    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createAppkeyRegistration",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -7435,95 +4624,26 @@ impl CreateAppkeyRegistration {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        rp_id: String,
-        reg_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            rp_id,
-            reg_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .path_param(&self.rp_id)
-            .path_param(&self.reg_policy_name);
-        let request = match &self.body {
+            .path_param(&self.reg_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyRegistrationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateAppkeyRegistration {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Get an appkey for a user identified by external ID
@@ -7545,20 +4665,23 @@ impl CreateAppkeyRegistration {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserAppkeyByExtUserId = crate::runtime::Request<
+    GetUserAppkeyByExtUserIdParams,
+>;
+/// The parameters of [`GetUserAppkeyByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserAppkeyByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    appkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserAppkeyByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) appkey_id: String,
 }
-impl GetUserAppkeyByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserAppkeyByExtUserIdParams {
+    type Output = crate::models::Appkey;
+    type Decode = crate::runtime::Json<crate::models::Appkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserAppkeyByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -7581,82 +4704,16 @@ impl GetUserAppkeyByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        appkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            appkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Appkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.appkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
+            .accept("application/json")
     }
 }
 /// Update an existing appkey's status by external user ID
@@ -7678,21 +4735,24 @@ impl GetUserAppkeyByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_status_by_ext_user_id(..)`.
+/// Created by `client.identity_store().update_user_appkey_status_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserAppkeyStatusByExtUserId = crate::runtime::Request<
+    UpdateUserAppkeyStatusByExtUserIdParams,
+>;
+/// The parameters of [`UpdateUserAppkeyStatusByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserAppkeyStatusByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    appkey_id: String,
-    body: crate::models::AppkeyUpdate,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserAppkeyStatusByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) appkey_id: String,
+    pub(crate) body: crate::models::AppkeyUpdate,
 }
-impl UpdateUserAppkeyStatusByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserAppkeyStatusByExtUserIdParams {
+    type Output = crate::models::Appkey;
+    type Decode = crate::runtime::Json<crate::models::Appkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserAppkeyStatusByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -7715,86 +4775,18 @@ impl UpdateUserAppkeyStatusByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        appkey_id: String,
-        body: crate::models::AppkeyUpdate,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            appkey_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Appkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.appkey_id);
-        let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Delete a user appkey by external user ID and internal appkey ID
@@ -7816,20 +4808,23 @@ impl UpdateUserAppkeyStatusByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey_by_ext_user_id(..)`.
+/// Created by `client.identity_store().delete_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserAppkeyByExtUserId = crate::runtime::Request<
+    DeleteUserAppkeyByExtUserIdParams,
+>;
+/// The parameters of [`DeleteUserAppkeyByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserAppkeyByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    appkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserAppkeyByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) appkey_id: String,
 }
-impl DeleteUserAppkeyByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserAppkeyByExtUserIdParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserAppkeyByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -7852,83 +4847,15 @@ impl DeleteUserAppkeyByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        appkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            appkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.appkey_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
     }
 }
 /// Delete the preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID.
@@ -7950,21 +4877,24 @@ impl DeleteUserAppkeyByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey_preferred_device(..)`.
+/// Created by `client.identity_store().delete_user_appkey_preferred_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserAppkeyPreferredDevice = crate::runtime::Request<
+    DeleteUserAppkeyPreferredDeviceParams,
+>;
+/// The parameters of [`DeleteUserAppkeyPreferredDevice`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserAppkeyPreferredDevice {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    device_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserAppkeyPreferredDeviceParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
+    pub(crate) device_id: crate::runtime::Sensitive<String>,
 }
-impl DeleteUserAppkeyPreferredDevice {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserAppkeyPreferredDevice",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -7988,87 +4918,17 @@ impl DeleteUserAppkeyPreferredDevice {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-        device_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            device_id: crate::runtime::Sensitive::new(device_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.rp_id)
             .sensitive()
-            .path_param(self.device_id.expose());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.device_id.expose())
+            .accept("application/json")
     }
 }
 /// Delete user appkeys by internal user ID for a specified device
@@ -8090,20 +4950,23 @@ impl DeleteUserAppkeyPreferredDevice {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkeys_for_device(..)`.
+/// Created by `client.identity_store().delete_user_appkeys_for_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserAppkeysForDevice = crate::runtime::Request<
+    DeleteUserAppkeysForDeviceParams,
+>;
+/// The parameters of [`DeleteUserAppkeysForDevice`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserAppkeysForDevice {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    device_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserAppkeysForDeviceParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) device_id: crate::runtime::Sensitive<String>,
 }
-impl DeleteUserAppkeysForDevice {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserAppkeysForDeviceParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserAppkeysForDevice",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -8125,83 +4988,15 @@ impl DeleteUserAppkeysForDevice {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        device_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            device_id: crate::runtime::Sensitive::new(device_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .sensitive()
-            .path_param(self.device_id.expose());
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.device_id.expose())
     }
 }
 /// Delete the preferred device for notifications relating to a relying party's apps. The user is identified by its external ID.
@@ -8223,21 +5018,24 @@ impl DeleteUserAppkeysForDevice {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey_preferred_device_by_ext_user_id(..)`.
+/// Created by `client.identity_store().delete_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserAppkeyPreferredDeviceByExtUserId = crate::runtime::Request<
+    DeleteUserAppkeyPreferredDeviceByExtUserIdParams,
+>;
+/// The parameters of [`DeleteUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserAppkeyPreferredDeviceByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    device_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) device_id: crate::runtime::Sensitive<String>,
 }
-impl DeleteUserAppkeyPreferredDeviceByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
+    type Output = crate::models::IdentityStoreUser;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserAppkeyPreferredDeviceByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -8262,88 +5060,18 @@ impl DeleteUserAppkeyPreferredDeviceByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        device_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            device_id: crate::runtime::Sensitive::new(device_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUser>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.rp_id)
             .sensitive()
-            .path_param(self.device_id.expose());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUser, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::IdentityStoreUser>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.device_id.expose())
+            .accept("application/json")
     }
 }
 /// Get a user appkey registration record for a user identified by external ID
@@ -8365,20 +5093,23 @@ impl DeleteUserAppkeyPreferredDeviceByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey_registration_record_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_appkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserAppkeyRegistrationRecordByExtUserId = crate::runtime::Request<
+    GetUserAppkeyRegistrationRecordByExtUserIdParams,
+>;
+/// The parameters of [`GetUserAppkeyRegistrationRecordByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserAppkeyRegistrationRecordByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    appkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserAppkeyRegistrationRecordByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) appkey_id: String,
 }
-impl GetUserAppkeyRegistrationRecordByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordByExtUserIdParams {
+    type Output = crate::models::RegistrationRecord;
+    type Decode = crate::runtime::Json<crate::models::RegistrationRecord>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserAppkeyRegistrationRecordByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -8401,84 +5132,16 @@ impl GetUserAppkeyRegistrationRecordByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        appkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            appkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::RegistrationRecord>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.appkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::RegistrationRecord>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
+            .accept("application/json")
     }
 }
 /// Get an appkey for a user identified by internal ID
@@ -8500,20 +5163,21 @@ impl GetUserAppkeyRegistrationRecordByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey(..)`.
+/// Created by `client.identity_store().get_user_appkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserAppkey = crate::runtime::Request<GetUserAppkeyParams>;
+/// The parameters of [`GetUserAppkey`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserAppkey {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    appkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserAppkeyParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) appkey_id: String,
 }
-impl GetUserAppkey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserAppkeyParams {
+    type Output = crate::models::Appkey;
+    type Decode = crate::runtime::Json<crate::models::Appkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserAppkey",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -8533,81 +5197,15 @@ impl GetUserAppkey {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        appkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            appkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Appkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.appkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
+            .accept("application/json")
     }
 }
 /// Update an existing appkey's status by internal user ID
@@ -8629,21 +5227,22 @@ impl GetUserAppkey {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_status(..)`.
+/// Created by `client.identity_store().update_user_appkey_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserAppkeyStatus = crate::runtime::Request<UpdateUserAppkeyStatusParams>;
+/// The parameters of [`UpdateUserAppkeyStatus`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserAppkeyStatus {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    appkey_id: String,
-    body: crate::models::AppkeyUpdate,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserAppkeyStatusParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) appkey_id: String,
+    pub(crate) body: crate::models::AppkeyUpdate,
 }
-impl UpdateUserAppkeyStatus {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserAppkeyStatusParams {
+    type Output = crate::models::Appkey;
+    type Decode = crate::runtime::Json<crate::models::Appkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserAppkeyStatus",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -8663,85 +5262,17 @@ impl UpdateUserAppkeyStatus {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        appkey_id: String,
-        body: crate::models::AppkeyUpdate,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            appkey_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Appkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.appkey_id);
-        let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Appkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Appkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Delete a user appkey by internal user ID and appkey ID
@@ -8763,20 +5294,21 @@ impl UpdateUserAppkeyStatus {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey(..)`.
+/// Created by `client.identity_store().delete_user_appkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserAppkey = crate::runtime::Request<DeleteUserAppkeyParams>;
+/// The parameters of [`DeleteUserAppkey`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserAppkey {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    appkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserAppkeyParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) appkey_id: String,
 }
-impl DeleteUserAppkey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserAppkeyParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserAppkey",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -8796,82 +5328,14 @@ impl DeleteUserAppkey {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        appkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            appkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.appkey_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.appkey_id)
     }
 }
 /// Create an appkey registration request for an existing user identified by its external ID within an identity store using the specified registration policy for the specified relying party
@@ -8893,22 +5357,27 @@ impl DeleteUserAppkey {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_registration_for_user_by_ext_user_id(..)`.
+/// Created by `client.identity_store().create_appkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateAppkeyRegistrationForUserByExtUserId = crate::runtime::Request<
+    CreateAppkeyRegistrationForUserByExtUserIdParams,
+>;
+/// The parameters of [`CreateAppkeyRegistrationForUserByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateAppkeyRegistrationForUserByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    reg_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateAppkeyRegistrationForUserByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) reg_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreateAppkeyRegistrationForUserByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateAppkeyRegistrationForUserByExtUserIdParams {
+    type Output = crate::models::AppkeyRegistrationRequest;
+    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createAppkeyRegistrationForUserByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -8933,99 +5402,28 @@ impl CreateAppkeyRegistrationForUserByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        reg_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            reg_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.rp_id)
-            .path_param(&self.reg_policy_name);
-        let request = match &self.body {
+            .path_param(&self.reg_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyRegistrationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateAppkeyRegistrationForUserByExtUserId {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Delete user appkeys by external user ID for a specified device
@@ -9047,20 +5445,23 @@ impl CreateAppkeyRegistrationForUserByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkeys_for_device_by_ext_user_id(..)`.
+/// Created by `client.identity_store().delete_user_appkeys_for_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserAppkeysForDeviceByExtUserId = crate::runtime::Request<
+    DeleteUserAppkeysForDeviceByExtUserIdParams,
+>;
+/// The parameters of [`DeleteUserAppkeysForDeviceByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserAppkeysForDeviceByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    device_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserAppkeysForDeviceByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) device_id: crate::runtime::Sensitive<String>,
 }
-impl DeleteUserAppkeysForDeviceByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserAppkeysForDeviceByExtUserIdParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserAppkeysForDeviceByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -9083,84 +5484,16 @@ impl DeleteUserAppkeysForDeviceByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        device_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            device_id: crate::runtime::Sensitive::new(device_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .sensitive()
-            .path_param(self.device_id.expose());
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.device_id.expose())
     }
 }
 /// Delete registered appkeys from a device given an appkey's key ID from the device itself and the user identified by its external ID.
@@ -9182,22 +5515,25 @@ impl DeleteUserAppkeysForDeviceByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkey_by_ext_user_id(..)`.
+/// Created by `client.identity_store().deregister_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeregisterUserAppkeyByExtUserId = crate::runtime::Request<
+    DeregisterUserAppkeyByExtUserIdParams,
+>;
+/// The parameters of [`DeregisterUserAppkeyByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeregisterUserAppkeyByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    key_id: crate::runtime::Sensitive<String>,
-    mode: Option<String>,
-    options: crate::runtime::RequestOptions,
+pub struct DeregisterUserAppkeyByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) key_id: crate::runtime::Sensitive<String>,
+    pub(crate) mode: Option<String>,
 }
-impl DeregisterUserAppkeyByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeregisterUserAppkeyByExtUserIdParams {
+    type Output = crate::models::AppkeyDeregistration;
+    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deregisterUserAppkeyByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -9222,99 +5558,28 @@ impl DeregisterUserAppkeyByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        key_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            key_id: crate::runtime::Sensitive::new(key_id),
-            mode: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Widens the deletion: all appkeys of the same type on the device, all appkeys on the device, or all appkeys of the user. Values are not documented; omit to delete only the given key.
-    ///
-    /// The `mode` query parameter (`String`).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = Some(value.into());
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyDeregistration>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.rp_id)
             .sensitive()
             .path_param(self.key_id.expose())
-            .query("mode", self.mode.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
+            .query("mode", self.mode.as_ref())
+            .accept("application/json")
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyDeregistration, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyDeregistration>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+}
+impl DeregisterUserAppkeyByExtUserId {
+    /// Widens the deletion: all appkeys of the same type on the device, all appkeys on the device, or all appkeys of the user. Values are not documented; omit to delete only the given key.
+    ///
+    /// The `mode` query parameter (`String`).
+    pub fn mode(mut self, value: impl Into<String>) -> Self {
+        self.params.mode = Some(value.into());
+        self
     }
 }
 /// Complete an appkey registration for an internally managed session.
@@ -9336,20 +5601,23 @@ impl DeregisterUserAppkeyByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_registration_with_session_id(..)`.
+/// Created by `client.identity_store().complete_appkey_registration_with_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CompleteAppkeyRegistrationWithSessionId = crate::runtime::Request<
+    CompleteAppkeyRegistrationWithSessionIdParams,
+>;
+/// The parameters of [`CompleteAppkeyRegistrationWithSessionId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CompleteAppkeyRegistrationWithSessionId {
-    client: crate::runtime::Client,
-    store_name: String,
-    session_id: crate::runtime::Sensitive<String>,
-    body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CompleteAppkeyRegistrationWithSessionIdParams {
+    pub(crate) store_name: String,
+    pub(crate) session_id: crate::runtime::Sensitive<String>,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl CompleteAppkeyRegistrationWithSessionId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionIdParams {
+    type Output = crate::models::AppkeyRegistrationResult;
+    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "completeAppkeyRegistrationWithSessionId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -9369,87 +5637,18 @@ impl CompleteAppkeyRegistrationWithSessionId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        session_id: String,
-        body: crate::models::AppkeyCompletionRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            session_id: crate::runtime::Sensitive::new(session_id),
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.session_id.expose());
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyRegistrationResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyRegistrationResult>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.session_id.expose())
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Create an appkey registration request for an existing user identified by its internal ID within an identity store using the specified registration policy for the specified relying party
@@ -9471,22 +5670,27 @@ impl CompleteAppkeyRegistrationWithSessionId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_registration_for_user(..)`.
+/// Created by `client.identity_store().create_appkey_registration_for_user(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateAppkeyRegistrationForUser = crate::runtime::Request<
+    CreateAppkeyRegistrationForUserParams,
+>;
+/// The parameters of [`CreateAppkeyRegistrationForUser`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateAppkeyRegistrationForUser {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    rp_id: String,
-    reg_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateAppkeyRegistrationForUserParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) rp_id: String,
+    pub(crate) reg_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreateAppkeyRegistrationForUser {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateAppkeyRegistrationForUserParams {
+    type Output = crate::models::AppkeyRegistrationRequest;
+    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createAppkeyRegistrationForUser",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -9510,98 +5714,27 @@ impl CreateAppkeyRegistrationForUser {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        rp_id: String,
-        reg_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            rp_id,
-            reg_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AppkeyRegistrationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
             .path_param(&self.rp_id)
-            .path_param(&self.reg_policy_name);
-        let request = match &self.body {
+            .path_param(&self.reg_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AppkeyRegistrationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::AppkeyRegistrationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateAppkeyRegistrationForUser {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Create a passkey credential creation request for an existing user identified by its external ID within an identity store using the specified registration policy for the specified relying party
@@ -9623,22 +5756,27 @@ impl CreateAppkeyRegistrationForUser {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().create_passkey_registration_for_user_by_ext_user_id(..)`.
+/// Created by `client.identity_store().create_passkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreatePasskeyRegistrationForUserByExtUserId = crate::runtime::Request<
+    CreatePasskeyRegistrationForUserByExtUserIdParams,
+>;
+/// The parameters of [`CreatePasskeyRegistrationForUserByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreatePasskeyRegistrationForUserByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    rp_id: String,
-    reg_policy_name: String,
-    body: Option<crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreatePasskeyRegistrationForUserByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) rp_id: String,
+    pub(crate) reg_policy_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
+    >,
 }
-impl CreatePasskeyRegistrationForUserByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreatePasskeyRegistrationForUserByExtUserIdParams {
+    type Output = crate::models::PasskeyRegistrationRequest;
+    type Decode = crate::runtime::Json<crate::models::PasskeyRegistrationRequest>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createPasskeyRegistrationForUserByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -9663,99 +5801,28 @@ impl CreatePasskeyRegistrationForUserByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        rp_id: String,
-        reg_policy_name: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            rp_id,
-            reg_policy_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
-    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::PasskeyRegistrationRequest, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::PasskeyRegistrationRequest>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
             .path_param(&self.rp_id)
-            .path_param(&self.reg_policy_name);
-        let request = match &self.body {
+            .path_param(&self.reg_policy_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::PasskeyRegistrationRequest, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::PasskeyRegistrationRequest>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreatePasskeyRegistrationForUserByExtUserId {
+    /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
+    pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Complete a passkey credential creation request for an internally managed session.
@@ -9777,20 +5844,23 @@ impl CreatePasskeyRegistrationForUserByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().complete_passkey_registration_with_session_id(..)`.
+/// Created by `client.identity_store().complete_passkey_registration_with_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CompletePasskeyRegistrationWithSessionId = crate::runtime::Request<
+    CompletePasskeyRegistrationWithSessionIdParams,
+>;
+/// The parameters of [`CompletePasskeyRegistrationWithSessionId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CompletePasskeyRegistrationWithSessionId {
-    client: crate::runtime::Client,
-    store_name: String,
-    session_id: crate::runtime::Sensitive<String>,
-    body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CompletePasskeyRegistrationWithSessionIdParams {
+    pub(crate) store_name: String,
+    pub(crate) session_id: crate::runtime::Sensitive<String>,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl CompletePasskeyRegistrationWithSessionId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CompletePasskeyRegistrationWithSessionIdParams {
+    type Output = crate::models::PasskeyRegistrationResult;
+    type Decode = crate::runtime::Json<crate::models::PasskeyRegistrationResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "completePasskeyRegistrationWithSessionId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -9810,87 +5880,18 @@ impl CompletePasskeyRegistrationWithSessionId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        session_id: String,
-        body: crate::models::AppkeyCompletionRequest,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            session_id: crate::runtime::Sensitive::new(session_id),
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::PasskeyRegistrationResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::PasskeyRegistrationResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.session_id.expose());
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::PasskeyRegistrationResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::PasskeyRegistrationResult>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.session_id.expose())
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Get a passkey for a user identified by external ID
@@ -9912,20 +5913,23 @@ impl CompletePasskeyRegistrationWithSessionId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_passkey_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserPasskeyByExtUserId = crate::runtime::Request<
+    GetUserPasskeyByExtUserIdParams,
+>;
+/// The parameters of [`GetUserPasskeyByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserPasskeyByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    passkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserPasskeyByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) passkey_id: String,
 }
-impl GetUserPasskeyByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserPasskeyByExtUserIdParams {
+    type Output = crate::models::Passkey;
+    type Decode = crate::runtime::Json<crate::models::Passkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserPasskeyByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -9948,82 +5952,16 @@ impl GetUserPasskeyByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        passkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            passkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Passkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.passkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Passkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Passkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.passkey_id)
+            .accept("application/json")
     }
 }
 /// Delete a user passkey by external user ID and internal passkey ID
@@ -10045,20 +5983,23 @@ impl GetUserPasskeyByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_passkey_by_ext_user_id(..)`.
+/// Created by `client.identity_store().delete_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserPasskeyByExtUserId = crate::runtime::Request<
+    DeleteUserPasskeyByExtUserIdParams,
+>;
+/// The parameters of [`DeleteUserPasskeyByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserPasskeyByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    passkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserPasskeyByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) passkey_id: String,
 }
-impl DeleteUserPasskeyByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserPasskeyByExtUserIdParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserPasskeyByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -10081,83 +6022,15 @@ impl DeleteUserPasskeyByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        passkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            passkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.passkey_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.passkey_id)
     }
 }
 /// Get a user passkey registration record for a user identified by external ID
@@ -10179,20 +6052,23 @@ impl DeleteUserPasskeyByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_passkey_registration_record_by_ext_user_id(..)`.
+/// Created by `client.identity_store().get_user_passkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserPasskeyRegistrationRecordByExtUserId = crate::runtime::Request<
+    GetUserPasskeyRegistrationRecordByExtUserIdParams,
+>;
+/// The parameters of [`GetUserPasskeyRegistrationRecordByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserPasskeyRegistrationRecordByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    passkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserPasskeyRegistrationRecordByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) passkey_id: String,
 }
-impl GetUserPasskeyRegistrationRecordByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserPasskeyRegistrationRecordByExtUserIdParams {
+    type Output = crate::models::RegistrationRecord;
+    type Decode = crate::runtime::Json<crate::models::RegistrationRecord>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserPasskeyRegistrationRecordByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -10215,84 +6091,16 @@ impl GetUserPasskeyRegistrationRecordByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-        passkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            passkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::RegistrationRecord>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
             .path_param(self.ext_user_id.expose())
-            .path_param(&self.passkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::RegistrationRecord, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::RegistrationRecord>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.passkey_id)
+            .accept("application/json")
     }
 }
 /// Get a passkey for a user identified by internal ID
@@ -10314,20 +6122,21 @@ impl GetUserPasskeyRegistrationRecordByExtUserId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().get_user_passkey(..)`.
+/// Created by `client.identity_store().get_user_passkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetUserPasskey = crate::runtime::Request<GetUserPasskeyParams>;
+/// The parameters of [`GetUserPasskey`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetUserPasskey {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    passkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetUserPasskeyParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) passkey_id: String,
 }
-impl GetUserPasskey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetUserPasskeyParams {
+    type Output = crate::models::Passkey;
+    type Decode = crate::runtime::Json<crate::models::Passkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getUserPasskey",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -10347,81 +6156,15 @@ impl GetUserPasskey {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        passkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            passkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Passkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.passkey_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Passkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Passkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.passkey_id)
+            .accept("application/json")
     }
 }
 /// Update an existing passkey's name and/or status by internal user ID
@@ -10443,21 +6186,24 @@ impl GetUserPasskey {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().update_user_passkey_status(..)`.
+/// Created by `client.identity_store().update_user_passkey_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateUserPasskeyStatus = crate::runtime::Request<
+    UpdateUserPasskeyStatusParams,
+>;
+/// The parameters of [`UpdateUserPasskeyStatus`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateUserPasskeyStatus {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    passkey_id: String,
-    body: crate::runtime::Sensitive<crate::models::PasskeyUpdate>,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateUserPasskeyStatusParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) passkey_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::PasskeyUpdate>,
 }
-impl UpdateUserPasskeyStatus {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateUserPasskeyStatusParams {
+    type Output = crate::models::Passkey;
+    type Decode = crate::runtime::Json<crate::models::Passkey>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateUserPasskeyStatus",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Post,
@@ -10479,85 +6225,18 @@ impl UpdateUserPasskeyStatus {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        passkey_id: String,
-        body: crate::models::PasskeyUpdate,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            passkey_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Passkey, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Passkey>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let body = &self.body;
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.passkey_id);
-        let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Passkey, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Passkey>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.passkey_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Delete a user passkey by internal user ID and passkey ID
@@ -10579,20 +6258,21 @@ impl UpdateUserPasskeyStatus {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().delete_user_passkey(..)`.
+/// Created by `client.identity_store().delete_user_passkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteUserPasskey = crate::runtime::Request<DeleteUserPasskeyParams>;
+/// The parameters of [`DeleteUserPasskey`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteUserPasskey {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    passkey_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteUserPasskeyParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
+    pub(crate) passkey_id: String,
 }
-impl DeleteUserPasskey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteUserPasskeyParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteUserPasskey",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Delete,
@@ -10612,82 +6292,14 @@ impl DeleteUserPasskey {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        user_id: String,
-        passkey_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            passkey_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
-            .path_param(&self.passkey_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.passkey_id)
     }
 }
 /// List registered passkeys for a user (identified by internal ID)
@@ -10709,19 +6321,20 @@ impl DeleteUserPasskey {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_passkeys(..)`.
+/// Created by `client.identity_store().list_user_passkeys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserPasskeys = crate::runtime::Request<ListUserPasskeysParams>;
+/// The parameters of [`ListUserPasskeys`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserPasskeys {
-    client: crate::runtime::Client,
-    store_name: String,
-    user_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserPasskeysParams {
+    pub(crate) store_name: String,
+    pub(crate) user_id: String,
 }
-impl ListUserPasskeys {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserPasskeysParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserPasskeys",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -10740,82 +6353,14 @@ impl ListUserPasskeys {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, store_name: String, user_id: String) -> Self {
-        Self {
-            client,
-            store_name,
-            user_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
-            .path_param(&self.user_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.user_id)
+            .accept("application/json")
     }
 }
 /// List registered passkeys for a user (identified by external ID)
@@ -10837,19 +6382,22 @@ impl ListUserPasskeys {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.identity_store().list_user_passkeys_by_ext_user_id(..)`.
+/// Created by `client.identity_store().list_user_passkeys_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListUserPasskeysByExtUserId = crate::runtime::Request<
+    ListUserPasskeysByExtUserIdParams,
+>;
+/// The parameters of [`ListUserPasskeysByExtUserId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUserPasskeysByExtUserId {
-    client: crate::runtime::Client,
-    store_name: String,
-    ext_user_id: crate::runtime::Sensitive<String>,
-    options: crate::runtime::RequestOptions,
+pub struct ListUserPasskeysByExtUserIdParams {
+    pub(crate) store_name: String,
+    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
 }
-impl ListUserPasskeysByExtUserId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUserPasskeysByExtUserIdParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUserPasskeysByExtUserId",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -10870,87 +6418,15 @@ impl ListUserPasskeysByExtUserId {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        store_name: String,
-        ext_user_id: String,
-    ) -> Self {
-        Self {
-            client,
-            store_name,
-            ext_user_id: crate::runtime::Sensitive::new(ext_user_id),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.store_name)
             .sensitive()
-            .path_param(self.ext_user_id.expose());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(self.ext_user_id.expose())
+            .accept("application/json")
     }
 }
 /// List the users of an identity store
@@ -10966,20 +6442,21 @@ impl ListUserPasskeysByExtUserId {
 ///
 /// - `200`: OK ([`IdentityStoreUserPage`](crate::models::IdentityStoreUserPage))
 ///
-/// Created by `client.identity_store().list_users(..)`.
+/// Created by `client.identity_store().list_users(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListUsers = crate::runtime::Request<ListUsersParams>;
+/// The parameters of [`ListUsers`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListUsers {
-    client: crate::runtime::Client,
-    store_name: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListUsersParams {
+    pub(crate) store_name: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListUsers {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListUsersParams {
+    type Output = crate::models::IdentityStoreUserPage;
+    type Decode = crate::runtime::Json<crate::models::IdentityStoreUserPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listUsers",
         service: "identity-store",
         method: crate::runtime::HttpMethod::Get,
@@ -10996,150 +6473,50 @@ impl ListUsers {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, store_name: String) -> Self {
-        Self {
-            client,
-            store_name,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.store_name)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListUsersParams {
+    type Item = crate::models::IdentityStoreUser;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::IdentityStoreUser>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListUsers {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction`; repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::IdentityStoreUserPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::IdentityStoreUserPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.store_name)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::IdentityStoreUserPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::IdentityStoreUserPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::IdentityStoreUser> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::IdentityStoreUser> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::IdentityStoreUser> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::IdentityStoreUser>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }

@@ -21,7 +21,12 @@ impl MetricsServerClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetAuditQueryStatus {
-        GetAuditQueryStatus::new(self.client.clone(), execution_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetAuditQueryStatusParams {
+                execution_id: execution_id.into(),
+            },
+        )
     }
     /// Create an audit query: `POST /api/metrics-server/auditMessages/queries/start`.
     ///
@@ -30,7 +35,7 @@ impl MetricsServerClient {
         &self,
         body: crate::models::AuditQueryRequest,
     ) -> StartAuditQuery {
-        StartAuditQuery::new(self.client.clone(), body)
+        crate::runtime::Request::new(self.client.clone(), StartAuditQueryParams { body })
     }
     /// Get a query result: `GET /api/metrics-server/auditMessages/queries/{executionId}/result`.
     ///
@@ -39,7 +44,12 @@ impl MetricsServerClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetAuditQueryResult {
-        GetAuditQueryResult::new(self.client.clone(), execution_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetAuditQueryResultParams {
+                execution_id: execution_id.into(),
+            },
+        )
     }
 }
 /// Query the status of an audit query.
@@ -58,17 +68,18 @@ impl MetricsServerClient {
 /// - `401`: Unauthorized
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.metrics_server().get_audit_query_status(..)`.
+/// Created by `client.metrics_server().get_audit_query_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetAuditQueryStatus = crate::runtime::Request<GetAuditQueryStatusParams>;
+/// The parameters of [`GetAuditQueryStatus`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetAuditQueryStatus {
-    client: crate::runtime::Client,
-    execution_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetAuditQueryStatusParams {
+    pub(crate) execution_id: String,
 }
-impl GetAuditQueryStatus {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetAuditQueryStatusParams {
+    type Output = crate::models::AuditQueryStatus;
+    type Decode = crate::runtime::Json<crate::models::AuditQueryStatus>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getAuditQueryStatus",
         service: "metrics-server",
         method: crate::runtime::HttpMethod::Get,
@@ -87,71 +98,11 @@ impl GetAuditQueryStatus {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, execution_id: String) -> Self {
-        Self {
-            client,
-            execution_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AuditQueryStatus, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AuditQueryStatus>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.execution_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AuditQueryStatus, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::AuditQueryStatus>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.execution_id).accept("application/json")
     }
 }
 /// Create an audit query.
@@ -170,17 +121,18 @@ impl GetAuditQueryStatus {
 /// - `401`: Unauthorized
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.metrics_server().start_audit_query(..)`.
+/// Created by `client.metrics_server().start_audit_query(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type StartAuditQuery = crate::runtime::Request<StartAuditQueryParams>;
+/// The parameters of [`StartAuditQuery`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct StartAuditQuery {
-    client: crate::runtime::Client,
-    body: crate::models::AuditQueryRequest,
-    options: crate::runtime::RequestOptions,
+pub struct StartAuditQueryParams {
+    pub(crate) body: crate::models::AuditQueryRequest,
 }
-impl StartAuditQuery {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for StartAuditQueryParams {
+    type Output = crate::models::AuditQueryExecution;
+    type Decode = crate::runtime::Json<crate::models::AuditQueryExecution>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "startAuditQuery",
         service: "metrics-server",
         method: crate::runtime::HttpMethod::Post,
@@ -197,76 +149,12 @@ impl StartAuditQuery {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::AuditQueryRequest,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AuditQueryExecution, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AuditQueryExecution>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AuditQueryExecution, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::AuditQueryExecution>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a query result.
@@ -285,17 +173,18 @@ impl StartAuditQuery {
 /// - `401`: Unauthorized
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.metrics_server().get_audit_query_result(..)`.
+/// Created by `client.metrics_server().get_audit_query_result(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetAuditQueryResult = crate::runtime::Request<GetAuditQueryResultParams>;
+/// The parameters of [`GetAuditQueryResult`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetAuditQueryResult {
-    client: crate::runtime::Client,
-    execution_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetAuditQueryResultParams {
+    pub(crate) execution_id: String,
 }
-impl GetAuditQueryResult {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetAuditQueryResultParams {
+    type Output = crate::models::AuditQueryResult;
+    type Decode = crate::runtime::Json<crate::models::AuditQueryResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getAuditQueryResult",
         service: "metrics-server",
         method: crate::runtime::HttpMethod::Get,
@@ -314,70 +203,10 @@ impl GetAuditQueryResult {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, execution_id: String) -> Self {
-        Self {
-            client,
-            execution_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::AuditQueryResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::AuditQueryResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.execution_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::AuditQueryResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::AuditQueryResult>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.execution_id).accept("application/json")
     }
 }

@@ -21,7 +21,12 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> GetProcessToken {
-        GetProcessToken::new(self.client.clone(), process_token_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetProcessTokenParams {
+                process_token_id: process_token_id.into(),
+            },
+        )
     }
     /// Invalidate a process token: `PUT /api/process-manager/processTokens/{processTokenId}`.
     ///
@@ -31,7 +36,12 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> InvalidateProcessToken {
-        InvalidateProcessToken::new(self.client.clone(), process_token_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            InvalidateProcessTokenParams {
+                process_token_id: process_token_id.into(),
+            },
+        )
     }
     /// Delete a process token: `DELETE /api/process-manager/processTokens/{processTokenId}`.
     ///
@@ -40,13 +50,18 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> DeleteProcessToken {
-        DeleteProcessToken::new(self.client.clone(), process_token_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteProcessTokenParams {
+                process_token_id: process_token_id.into(),
+            },
+        )
     }
     /// List Process Tokens: `GET /api/process-manager/processTokens`.
     ///
     /// Returns a [`ListProcessTokens`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_process_tokens(&self) -> ListProcessTokens {
-        ListProcessTokens::new(self.client.clone())
+        crate::runtime::Request::new(self.client.clone(), ListProcessTokensParams {})
     }
     /// Create a process token: `POST /api/process-manager/processTokens`.
     ///
@@ -55,14 +70,24 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessTokenCreateRequest,
     ) -> CreateProcessToken {
-        CreateProcessToken::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateProcessTokenParams {
+                body: crate::runtime::Sensitive::new(body),
+            },
+        )
     }
     /// Get tag list: `GET /api/process-manager/processDefinitions/tags`.
     ///
     /// Returns a [`ListProcessDefinitionTags`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_process_definition_tags(&self) -> ListProcessDefinitionTags {
-        ListProcessDefinitionTags::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListProcessDefinitionTagsParams {
+                exact_match: None,
+            },
+        )
     }
     /// Delete tag: `DELETE /api/process-manager/processDefinitions/tags/{name}`.
     ///
@@ -72,7 +97,12 @@ impl ProcessManagerClient {
         &self,
         name: impl Into<String>,
     ) -> DeleteTagFromProcessDefinition {
-        DeleteTagFromProcessDefinition::new(self.client.clone(), name.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteTagFromProcessDefinitionParams {
+                name: name.into(),
+            },
+        )
     }
     /// Tag process definition: `POST /api/process-manager/processDefinitions/{processDefinitionId}/tags`.
     ///
@@ -83,10 +113,12 @@ impl ProcessManagerClient {
         process_definition_id: impl Into<String>,
         body: serde_json::Map<String, serde_json::Value>,
     ) -> TagProcessDefinition {
-        TagProcessDefinition::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_definition_id.into(),
-            body,
+            TagProcessDefinitionParams {
+                process_definition_id: process_definition_id.into(),
+                body,
+            },
         )
     }
     /// Get a Process Instance: `GET /api/process-manager/processInstances/{processInstanceId}`.
@@ -96,7 +128,12 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstance {
-        GetProcessInstance::new(self.client.clone(), process_instance_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetProcessInstanceParams {
+                process_instance_id: process_instance_id.into(),
+            },
+        )
     }
     /// Delete a Process Instance: `DELETE /api/process-manager/processInstances/{processInstanceId}`.
     ///
@@ -105,13 +142,25 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> DeleteProcessInstance {
-        DeleteProcessInstance::new(self.client.clone(), process_instance_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteProcessInstanceParams {
+                process_instance_id: process_instance_id.into(),
+            },
+        )
     }
     /// List Process Instances: `GET /api/process-manager/processInstances`.
     ///
     /// Returns a [`ListProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_process_instances(&self) -> ListProcessInstances {
-        ListProcessInstances::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListProcessInstancesParams {
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create a Process Instance (with redirect): `POST /api/process-manager/processInstances`.
     ///
@@ -120,13 +169,24 @@ impl ProcessManagerClient {
         &self,
         pt: impl Into<String>,
     ) -> CreateProcessInstanceAndRedirect {
-        CreateProcessInstanceAndRedirect::new(self.client.clone(), pt.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateProcessInstanceAndRedirectParams {
+                pt: pt.into(),
+                body: None,
+            },
+        )
     }
     /// Export process instance search results to CSV: `POST /api/process-manager/processInstances/csv`.
     ///
     /// Returns a [`ExportProcessInstancesToCsv`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn export_process_instances_to_csv(&self) -> ExportProcessInstancesToCsv {
-        ExportProcessInstancesToCsv::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ExportProcessInstancesToCsvParams {
+                body: None,
+            },
+        )
     }
     /// Get Process Instances by IDs: `POST /api/process-manager/processInstances/byIds`.
     ///
@@ -135,7 +195,12 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessInstanceIdsRequest,
     ) -> GetProcessInstancesByIds {
-        GetProcessInstancesByIds::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetProcessInstancesByIdsParams {
+                body,
+            },
+        )
     }
     /// Get a Process Instance with additional paramaters: `GET /api/process-manager/processInstances/{processInstanceId}/withParameters`.
     ///
@@ -144,9 +209,11 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceWithParameters {
-        GetProcessInstanceWithParameters::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_instance_id.into(),
+            GetProcessInstanceWithParametersParams {
+                process_instance_id: process_instance_id.into(),
+            },
         )
     }
     /// Create a Process Instance: `POST /api/process-manager/processInstances/create`.
@@ -156,19 +223,45 @@ impl ProcessManagerClient {
         &self,
         pt: impl Into<String>,
     ) -> CreateProcessInstance {
-        CreateProcessInstance::new(self.client.clone(), pt.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateProcessInstanceParams {
+                pt: pt.into(),
+                body: None,
+            },
+        )
     }
     /// Search Process Instances: `GET /api/process-manager/processInstances/search`.
     ///
     /// Returns a [`SearchProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn search_process_instances(&self) -> SearchProcessInstances {
-        SearchProcessInstances::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            SearchProcessInstancesParams {
+                search_string: None,
+                start_date_time: None,
+                end_date_time: None,
+                process_definition_name: None,
+                process_definition_id: None,
+                process_instance_status: None,
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// List the Cloud Secrets: `GET /api/process-manager/cloudSecrets`.
     ///
     /// Returns a [`ListCloudSecrets`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_cloud_secrets(&self) -> ListCloudSecrets {
-        ListCloudSecrets::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListCloudSecretsParams {
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create a Cloud Secret: `POST /api/process-manager/cloudSecrets`.
     ///
@@ -177,7 +270,12 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CloudSecretRequest,
     ) -> AddCloudSecret {
-        AddCloudSecret::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            AddCloudSecretParams {
+                body: crate::runtime::Sensitive::new(body),
+            },
+        )
     }
     /// Get a Cloud Secret: `GET /api/process-manager/cloudSecrets/{cloudSecretId}`.
     ///
@@ -186,7 +284,12 @@ impl ProcessManagerClient {
         &self,
         cloud_secret_id: impl Into<String>,
     ) -> GetCloudSecret {
-        GetCloudSecret::new(self.client.clone(), cloud_secret_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetCloudSecretParams {
+                cloud_secret_id: cloud_secret_id.into(),
+            },
+        )
     }
     /// Update an existing Cloud Secret: `POST /api/process-manager/cloudSecrets/{cloudSecretId}`.
     ///
@@ -196,7 +299,13 @@ impl ProcessManagerClient {
         cloud_secret_id: impl Into<String>,
         body: crate::models::CloudSecretRequest,
     ) -> UpdateCloudSecret {
-        UpdateCloudSecret::new(self.client.clone(), cloud_secret_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UpdateCloudSecretParams {
+                cloud_secret_id: cloud_secret_id.into(),
+                body: crate::runtime::Sensitive::new(body),
+            },
+        )
     }
     /// Delete a Cloud Secret: `DELETE /api/process-manager/cloudSecrets/{cloudSecretId}`.
     ///
@@ -205,7 +314,12 @@ impl ProcessManagerClient {
         &self,
         cloud_secret_id: impl Into<String>,
     ) -> DeleteCloudSecret {
-        DeleteCloudSecret::new(self.client.clone(), cloud_secret_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteCloudSecretParams {
+                cloud_secret_id: cloud_secret_id.into(),
+            },
+        )
     }
     /// Create a process definition version: `POST /api/process-manager/processDefinitions`.
     ///
@@ -214,7 +328,12 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessDefinition,
     ) -> CreateProcessDefinition {
-        CreateProcessDefinition::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateProcessDefinitionParams {
+                body,
+            },
+        )
     }
     /// Get a process definition version: `GET /api/process-manager/processDefinitions/{processDefinitionId}`.
     ///
@@ -223,7 +342,12 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> GetProcessDefinition {
-        GetProcessDefinition::new(self.client.clone(), process_definition_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetProcessDefinitionParams {
+                process_definition_id: process_definition_id.into(),
+            },
+        )
     }
     /// List the versions of a process definition: `GET /api/process-manager/processDefinitions/{processDefinitionName}/versions`.
     ///
@@ -232,9 +356,14 @@ impl ProcessManagerClient {
         &self,
         process_definition_name: impl Into<String>,
     ) -> ListProcessDefinitionVersions {
-        ListProcessDefinitionVersions::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_definition_name.into(),
+            ListProcessDefinitionVersionsParams {
+                process_definition_name: process_definition_name.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
         )
     }
     /// Get the BPMN file of a process definition version: `GET /api/process-manager/processDefinitions/{processDefinitionId}/bpmnFile`.
@@ -244,7 +373,12 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> GetProcessDefinitionFile {
-        GetProcessDefinitionFile::new(self.client.clone(), process_definition_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetProcessDefinitionFileParams {
+                process_definition_id: process_definition_id.into(),
+            },
+        )
     }
     /// Activate a process definition version: `POST /api/process-manager/processDefinitions/{processDefinitionId}/status/DEPLOYED_ACTIVE`.
     ///
@@ -253,7 +387,13 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> ActivateProcessDefinition {
-        ActivateProcessDefinition::new(self.client.clone(), process_definition_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ActivateProcessDefinitionParams {
+                process_definition_id: process_definition_id.into(),
+                body: None,
+            },
+        )
     }
     /// Create a cloud function version: `POST /api/process-manager/cloudFunctions`.
     ///
@@ -262,7 +402,10 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CloudFunction,
     ) -> CreateCloudFunction {
-        CreateCloudFunction::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateCloudFunctionParams { body },
+        )
     }
     /// Get a cloud function version: `GET /api/process-manager/cloudFunctions/{cloudFunctionId}`.
     ///
@@ -271,7 +414,12 @@ impl ProcessManagerClient {
         &self,
         cloud_function_id: impl Into<String>,
     ) -> GetCloudFunction {
-        GetCloudFunction::new(self.client.clone(), cloud_function_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetCloudFunctionParams {
+                cloud_function_id: cloud_function_id.into(),
+            },
+        )
     }
     /// List the versions of a cloud function: `GET /api/process-manager/cloudFunctions/{cloudFunctionName}/versions`.
     ///
@@ -280,7 +428,15 @@ impl ProcessManagerClient {
         &self,
         cloud_function_name: impl Into<String>,
     ) -> ListCloudFunctionVersions {
-        ListCloudFunctionVersions::new(self.client.clone(), cloud_function_name.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListCloudFunctionVersionsParams {
+                cloud_function_name: cloud_function_name.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Activate a cloud function version: `POST /api/process-manager/cloudFunctions/{cloudFunctionId}/status/DEPLOYED_ACTIVE`.
     ///
@@ -289,7 +445,13 @@ impl ProcessManagerClient {
         &self,
         cloud_function_id: impl Into<String>,
     ) -> ActivateCloudFunction {
-        ActivateCloudFunction::new(self.client.clone(), cloud_function_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ActivateCloudFunctionParams {
+                cloud_function_id: cloud_function_id.into(),
+                body: None,
+            },
+        )
     }
     /// Create a custom data form version: `POST /api/process-manager/customDataForms`.
     ///
@@ -298,7 +460,10 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CustomDataForm,
     ) -> CreateCustomDataForm {
-        CreateCustomDataForm::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateCustomDataFormParams { body },
+        )
     }
     /// Get a custom data form version: `GET /api/process-manager/customDataForms/{customDataFormId}`.
     ///
@@ -307,7 +472,12 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_id: impl Into<String>,
     ) -> GetCustomDataForm {
-        GetCustomDataForm::new(self.client.clone(), custom_data_form_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetCustomDataFormParams {
+                custom_data_form_id: custom_data_form_id.into(),
+            },
+        )
     }
     /// List the versions of a custom data form: `GET /api/process-manager/customDataForms/{customDataFormName}/versions`.
     ///
@@ -316,9 +486,14 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_name: impl Into<String>,
     ) -> ListCustomDataFormVersions {
-        ListCustomDataFormVersions::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            custom_data_form_name.into(),
+            ListCustomDataFormVersionsParams {
+                custom_data_form_name: custom_data_form_name.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
         )
     }
     /// Activate a custom data form version: `POST /api/process-manager/customDataForms/{customDataFormId}/status/DEPLOYED_ACTIVE`.
@@ -328,7 +503,13 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_id: impl Into<String>,
     ) -> ActivateCustomDataForm {
-        ActivateCustomDataForm::new(self.client.clone(), custom_data_form_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ActivateCustomDataFormParams {
+                custom_data_form_id: custom_data_form_id.into(),
+                body: None,
+            },
+        )
     }
 }
 /// Get Process Token.
@@ -346,17 +527,18 @@ impl ProcessManagerClient {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_token(..)`.
+/// Created by `client.process_manager().get_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessToken = crate::runtime::Request<GetProcessTokenParams>;
+/// The parameters of [`GetProcessToken`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessToken {
-    client: crate::runtime::Client,
-    process_token_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessTokenParams {
+    pub(crate) process_token_id: String,
 }
-impl GetProcessToken {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessTokenParams {
+    type Output = crate::models::ProcessToken;
+    type Decode = crate::runtime::Json<crate::models::ProcessToken>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessToken",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -372,71 +554,11 @@ impl GetProcessToken {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_token_id: String) -> Self {
-        Self {
-            client,
-            process_token_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessToken>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.process_token_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessToken>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_token_id).accept("application/json")
     }
 }
 /// Invalidate a process token.
@@ -455,18 +577,19 @@ impl GetProcessToken {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().invalidate_process_token(..)`.
+/// Created by `client.process_manager().invalidate_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type InvalidateProcessToken = crate::runtime::Request<InvalidateProcessTokenParams>;
+/// The parameters of [`InvalidateProcessToken`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct InvalidateProcessToken {
-    client: crate::runtime::Client,
-    process_token_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct InvalidateProcessTokenParams {
+    pub(crate) process_token_id: String,
 }
-impl InvalidateProcessToken {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for InvalidateProcessTokenParams {
+    type Output = crate::models::ProcessToken;
+    type Decode = crate::runtime::Json<crate::models::ProcessToken>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "invalidateProcessToken",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Put,
@@ -482,71 +605,11 @@ impl InvalidateProcessToken {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_token_id: String) -> Self {
-        Self {
-            client,
-            process_token_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessToken>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.process_token_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessToken>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_token_id).accept("application/json")
     }
 }
 /// Delete a process token.
@@ -565,17 +628,18 @@ impl InvalidateProcessToken {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().delete_process_token(..)`.
+/// Created by `client.process_manager().delete_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type DeleteProcessToken = crate::runtime::Request<DeleteProcessTokenParams>;
+/// The parameters of [`DeleteProcessToken`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteProcessToken {
-    client: crate::runtime::Client,
-    process_token_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteProcessTokenParams {
+    pub(crate) process_token_id: String,
 }
-impl DeleteProcessToken {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteProcessTokenParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteProcessToken",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -591,70 +655,11 @@ impl DeleteProcessToken {
         deprecated: false,
         beta: true,
     };
-    fn new(client: crate::runtime::Client, process_token_id: String) -> Self {
-        Self {
-            client,
-            process_token_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.process_token_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_token_id)
     }
 }
 /// List Process Tokens.
@@ -672,16 +677,16 @@ impl DeleteProcessToken {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_process_tokens(..)`.
+/// Created by `client.process_manager().list_process_tokens(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListProcessTokens = crate::runtime::Request<ListProcessTokensParams>;
+/// The parameters of [`ListProcessTokens`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListProcessTokens {
-    client: crate::runtime::Client,
-    options: crate::runtime::RequestOptions,
-}
-impl ListProcessTokens {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+pub struct ListProcessTokensParams {}
+impl crate::runtime::Operation for ListProcessTokensParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listProcessTokens",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -694,76 +699,11 @@ impl ListProcessTokens {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.accept("application/json")
     }
 }
 /// Create a process token.
@@ -781,17 +721,18 @@ impl ListProcessTokens {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().create_process_token(..)`.
+/// Created by `client.process_manager().create_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateProcessToken = crate::runtime::Request<CreateProcessTokenParams>;
+/// The parameters of [`CreateProcessToken`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateProcessToken {
-    client: crate::runtime::Client,
-    body: crate::runtime::Sensitive<crate::models::ProcessTokenCreateRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateProcessTokenParams {
+    pub(crate) body: crate::runtime::Sensitive<crate::models::ProcessTokenCreateRequest>,
 }
-impl CreateProcessToken {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateProcessTokenParams {
+    type Output = crate::models::ProcessToken;
+    type Decode = crate::runtime::Json<crate::models::ProcessToken>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createProcessToken",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -804,76 +745,12 @@ impl CreateProcessToken {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::ProcessTokenCreateRequest,
-    ) -> Self {
-        Self {
-            client,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessToken>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessToken, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessToken>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").sensitive().json_body(body)
     }
 }
 /// Get tag list
@@ -892,18 +769,21 @@ impl CreateProcessToken {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_process_definition_tags(..)`.
+/// Created by `client.process_manager().list_process_definition_tags(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListProcessDefinitionTags = crate::runtime::Request<
+    ListProcessDefinitionTagsParams,
+>;
+/// The parameters of [`ListProcessDefinitionTags`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListProcessDefinitionTags {
-    client: crate::runtime::Client,
-    exact_match: Option<bool>,
-    options: crate::runtime::RequestOptions,
+pub struct ListProcessDefinitionTagsParams {
+    pub(crate) exact_match: Option<bool>,
 }
-impl ListProcessDefinitionTags {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListProcessDefinitionTagsParams {
+    type Output = Vec<crate::models::ProcessDefinitionTag>;
+    type Decode = crate::runtime::Json<Vec<crate::models::ProcessDefinitionTag>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listProcessDefinitionTags",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -920,83 +800,20 @@ impl ListProcessDefinitionTags {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            exact_match: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.query("exactMatch", self.exact_match.as_ref()).accept("application/json")
     }
+}
+impl ListProcessDefinitionTags {
     /// When true, tag names must match exactly instead of by wildcard.
     ///
     /// The `exactMatch` query parameter (`bool`). Server default: `false`.
     pub fn exact_match(mut self, value: bool) -> Self {
-        self.exact_match = Some(value);
+        self.params.exact_match = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<Vec<crate::models::ProcessDefinitionTag>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("exactMatch", self.exact_match.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<Vec<crate::models::ProcessDefinitionTag>>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// Delete tag
@@ -1015,18 +832,21 @@ impl ListProcessDefinitionTags {
 /// - `400`: Bad Request
 /// - `404`: Process definition tag not found
 ///
-/// Created by `client.process_manager().delete_tag_from_process_definition(..)`.
+/// Created by `client.process_manager().delete_tag_from_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteTagFromProcessDefinition = crate::runtime::Request<
+    DeleteTagFromProcessDefinitionParams,
+>;
+/// The parameters of [`DeleteTagFromProcessDefinition`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteTagFromProcessDefinition {
-    client: crate::runtime::Client,
-    name: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteTagFromProcessDefinitionParams {
+    pub(crate) name: String,
 }
-impl DeleteTagFromProcessDefinition {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteTagFromProcessDefinitionParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteTagFromProcessDefinition",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -1046,70 +866,11 @@ impl DeleteTagFromProcessDefinition {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, name: String) -> Self {
-        Self {
-            client,
-            name,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.name);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.name)
     }
 }
 /// Tag process definition
@@ -1128,19 +889,20 @@ impl DeleteTagFromProcessDefinition {
 /// - `400`: Bad request
 /// - `404`: Process definition not found
 ///
-/// Created by `client.process_manager().tag_process_definition(..)`.
+/// Created by `client.process_manager().tag_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type TagProcessDefinition = crate::runtime::Request<TagProcessDefinitionParams>;
+/// The parameters of [`TagProcessDefinition`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TagProcessDefinition {
-    client: crate::runtime::Client,
-    process_definition_id: String,
-    body: serde_json::Map<String, serde_json::Value>,
-    options: crate::runtime::RequestOptions,
+pub struct TagProcessDefinitionParams {
+    pub(crate) process_definition_id: String,
+    pub(crate) body: serde_json::Map<String, serde_json::Value>,
 }
-impl TagProcessDefinition {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for TagProcessDefinitionParams {
+    type Output = Vec<crate::models::ProcessDefinitionTag>;
+    type Decode = crate::runtime::Json<Vec<crate::models::ProcessDefinitionTag>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "tagProcessDefinition",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1159,83 +921,15 @@ impl TagProcessDefinition {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        process_definition_id: String,
-        body: serde_json::Map<String, serde_json::Value>,
-    ) -> Self {
-        Self {
-            client,
-            process_definition_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<Vec<crate::models::ProcessDefinitionTag>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_definition_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<Vec<crate::models::ProcessDefinitionTag>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<Vec<crate::models::ProcessDefinitionTag>>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.process_definition_id)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Get a Process Instance.
@@ -1253,17 +947,18 @@ impl TagProcessDefinition {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_instance(..)`.
+/// Created by `client.process_manager().get_process_instance(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessInstance = crate::runtime::Request<GetProcessInstanceParams>;
+/// The parameters of [`GetProcessInstance`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessInstance {
-    client: crate::runtime::Client,
-    process_instance_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessInstanceParams {
+    pub(crate) process_instance_id: String,
 }
-impl GetProcessInstance {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessInstanceParams {
+    type Output = crate::models::ProcessInstance;
+    type Decode = crate::runtime::Json<crate::models::ProcessInstance>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessInstance",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -1279,74 +974,11 @@ impl GetProcessInstance {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_instance_id: String) -> Self {
-        Self {
-            client,
-            process_instance_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessInstance, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessInstance>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_instance_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessInstance, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessInstance>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_instance_id).accept("application/json")
     }
 }
 /// Delete a Process Instance.
@@ -1364,17 +996,18 @@ impl GetProcessInstance {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().delete_process_instance(..)`.
+/// Created by `client.process_manager().delete_process_instance(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type DeleteProcessInstance = crate::runtime::Request<DeleteProcessInstanceParams>;
+/// The parameters of [`DeleteProcessInstance`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteProcessInstance {
-    client: crate::runtime::Client,
-    process_instance_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteProcessInstanceParams {
+    pub(crate) process_instance_id: String,
 }
-impl DeleteProcessInstance {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteProcessInstanceParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteProcessInstance",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -1390,73 +1023,11 @@ impl DeleteProcessInstance {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_instance_id: String) -> Self {
-        Self {
-            client,
-            process_instance_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_instance_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_instance_id)
     }
 }
 /// List Process Instances.
@@ -1474,19 +1045,20 @@ impl DeleteProcessInstance {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_process_instances(..)`.
+/// Created by `client.process_manager().list_process_instances(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListProcessInstances = crate::runtime::Request<ListProcessInstancesParams>;
+/// The parameters of [`ListProcessInstances`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListProcessInstances {
-    client: crate::runtime::Client,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListProcessInstancesParams {
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListProcessInstances {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListProcessInstancesParams {
+    type Output = crate::models::ProcessInstancePage;
+    type Decode = crate::runtime::Json<crate::models::ProcessInstancePage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listProcessInstances",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -1503,147 +1075,50 @@ impl ListProcessInstances {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListProcessInstancesParams {
+    type Item = crate::models::ProcessInstance;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::ProcessInstance>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListProcessInstances {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessInstancePage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessInstancePage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::ProcessInstance> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::ProcessInstance> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::ProcessInstance> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::ProcessInstance>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create a Process Instance (with redirect).
@@ -1661,18 +1136,23 @@ impl ListProcessInstances {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().create_process_instance_and_redirect(..)`.
+/// Created by `client.process_manager().create_process_instance_and_redirect(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateProcessInstanceAndRedirect = crate::runtime::Request<
+    CreateProcessInstanceAndRedirectParams,
+>;
+/// The parameters of [`CreateProcessInstanceAndRedirect`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateProcessInstanceAndRedirect {
-    client: crate::runtime::Client,
-    pt: String,
-    body: Option<crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateProcessInstanceAndRedirectParams {
+    pub(crate) pt: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
+    >,
 }
-impl CreateProcessInstanceAndRedirect {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateProcessInstanceAndRedirectParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty<300u16, 399u16>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createProcessInstanceAndRedirect",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1689,80 +1169,22 @@ impl CreateProcessInstanceAndRedirect {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, pt: String) -> Self {
-        Self {
-            client,
-            pt,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body (JSON object).
-    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).query("pt", Some(&self.pt));
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request.query("pt", Some(&self.pt));
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            300..=399 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateProcessInstanceAndRedirect {
+    /// Sets the optional request body (JSON object).
+    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Export process instance search results to CSV.
@@ -1781,17 +1203,22 @@ impl CreateProcessInstanceAndRedirect {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().export_process_instances_to_csv(..)`.
+/// Created by `client.process_manager().export_process_instances_to_csv(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ExportProcessInstancesToCsv = crate::runtime::Request<
+    ExportProcessInstancesToCsvParams,
+>;
+/// The parameters of [`ExportProcessInstancesToCsv`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExportProcessInstancesToCsv {
-    client: crate::runtime::Client,
-    body: Option<crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>>,
-    options: crate::runtime::RequestOptions,
+pub struct ExportProcessInstancesToCsvParams {
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
+    >,
 }
-impl ExportProcessInstancesToCsv {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ExportProcessInstancesToCsvParams {
+    type Output = crate::runtime::ByteStream;
+    type Decode = crate::runtime::Download;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "exportProcessInstancesToCsv",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1810,80 +1237,22 @@ impl ExportProcessInstancesToCsv {
         deprecated: false,
         beta: true,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body (JSON object).
-    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request.accept("text/csv");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("text/csv");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_byte_stream()),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl ExportProcessInstancesToCsv {
+    /// Sets the optional request body (JSON object).
+    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Get Process Instances by IDs.
@@ -1903,17 +1272,20 @@ impl ExportProcessInstancesToCsv {
 /// - `403`: Forbidden - insufficient tenant permissions
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_instances_by_ids(..)`.
+/// Created by `client.process_manager().get_process_instances_by_ids(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessInstancesByIds = crate::runtime::Request<
+    GetProcessInstancesByIdsParams,
+>;
+/// The parameters of [`GetProcessInstancesByIds`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessInstancesByIds {
-    client: crate::runtime::Client,
-    body: crate::models::ProcessInstanceIdsRequest,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessInstancesByIdsParams {
+    pub(crate) body: crate::models::ProcessInstanceIdsRequest,
 }
-impl GetProcessInstancesByIds {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessInstancesByIdsParams {
+    type Output = Vec<crate::models::ProcessInstance>;
+    type Decode = crate::runtime::Json<Vec<crate::models::ProcessInstance>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessInstancesByIds",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1932,78 +1304,12 @@ impl GetProcessInstancesByIds {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::ProcessInstanceIdsRequest,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<Vec<crate::models::ProcessInstance>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<Vec<crate::models::ProcessInstance>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<Vec<crate::models::ProcessInstance>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<Vec<crate::models::ProcessInstance>>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a Process Instance with additional paramaters.
@@ -2021,17 +1327,20 @@ impl GetProcessInstancesByIds {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_instance_with_parameters(..)`.
+/// Created by `client.process_manager().get_process_instance_with_parameters(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessInstanceWithParameters = crate::runtime::Request<
+    GetProcessInstanceWithParametersParams,
+>;
+/// The parameters of [`GetProcessInstanceWithParameters`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessInstanceWithParameters {
-    client: crate::runtime::Client,
-    process_instance_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessInstanceWithParametersParams {
+    pub(crate) process_instance_id: String,
 }
-impl GetProcessInstanceWithParameters {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessInstanceWithParametersParams {
+    type Output = crate::models::ProcessInstanceWithParameters;
+    type Decode = crate::runtime::Json<crate::models::ProcessInstanceWithParameters>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessInstanceWithParameters",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2050,80 +1359,11 @@ impl GetProcessInstanceWithParameters {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_instance_id: String) -> Self {
-        Self {
-            client,
-            process_instance_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessInstanceWithParameters, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessInstanceWithParameters>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_instance_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessInstanceWithParameters, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::models::ProcessInstanceWithParameters>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_instance_id).accept("application/json")
     }
 }
 /// Create a Process Instance.
@@ -2141,18 +1381,21 @@ impl GetProcessInstanceWithParameters {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().create_process_instance(..)`.
+/// Created by `client.process_manager().create_process_instance(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateProcessInstance = crate::runtime::Request<CreateProcessInstanceParams>;
+/// The parameters of [`CreateProcessInstance`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateProcessInstance {
-    client: crate::runtime::Client,
-    pt: String,
-    body: Option<crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateProcessInstanceParams {
+    pub(crate) pt: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
+    >,
 }
-impl CreateProcessInstance {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateProcessInstanceParams {
+    type Output = crate::models::ProcessInstanceCreated;
+    type Decode = crate::runtime::Json<crate::models::ProcessInstanceCreated>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createProcessInstance",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -2169,83 +1412,22 @@ impl CreateProcessInstance {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, pt: String) -> Self {
-        Self {
-            client,
-            pt,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body (JSON object).
-    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessInstanceCreated, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessInstanceCreated>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).query("pt", Some(&self.pt));
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request.query("pt", Some(&self.pt)).accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessInstanceCreated, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::ProcessInstanceCreated>().await?)
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl CreateProcessInstance {
+    /// Sets the optional request body (JSON object).
+    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Search Process Instances.
@@ -2263,25 +1445,26 @@ impl CreateProcessInstance {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().search_process_instances(..)`.
+/// Created by `client.process_manager().search_process_instances(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type SearchProcessInstances = crate::runtime::Request<SearchProcessInstancesParams>;
+/// The parameters of [`SearchProcessInstances`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SearchProcessInstances {
-    client: crate::runtime::Client,
-    search_string: Option<crate::runtime::Sensitive<String>>,
-    start_date_time: Option<chrono::DateTime<chrono::Utc>>,
-    end_date_time: Option<chrono::DateTime<chrono::Utc>>,
-    process_definition_name: Option<String>,
-    process_definition_id: Option<String>,
-    process_instance_status: Option<crate::models::ProcessInstanceStatus>,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct SearchProcessInstancesParams {
+    pub(crate) search_string: Option<crate::runtime::Sensitive<String>>,
+    pub(crate) start_date_time: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) end_date_time: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) process_definition_name: Option<String>,
+    pub(crate) process_definition_id: Option<String>,
+    pub(crate) process_instance_status: Option<crate::models::ProcessInstanceStatus>,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl SearchProcessInstances {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for SearchProcessInstancesParams {
+    type Output = crate::models::ProcessInstancePage;
+    type Decode = crate::runtime::Json<crate::models::ProcessInstancePage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "searchProcessInstances",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2300,134 +1483,11 @@ impl SearchProcessInstances {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            search_string: None,
-            start_date_time: None,
-            end_date_time: None,
-            process_definition_name: None,
-            process_definition_id: None,
-            process_instance_status: None,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Free-text search. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `searchString` query parameter (`String`).
-    pub fn search_string(mut self, value: impl Into<String>) -> Self {
-        self.search_string = Some(crate::runtime::Sensitive::new(value.into()));
-        self
-    }
-    /// Start of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `startDateTime` query parameter (date-time).
-    pub fn start_date_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_date_time = Some(value);
-        self
-    }
-    /// End of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `endDateTime` query parameter (date-time).
-    pub fn end_date_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_date_time = Some(value);
-        self
-    }
-    /// Only instances of this process definition name. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `processDefinitionName` query parameter (`String`).
-    pub fn process_definition_name(mut self, value: impl Into<String>) -> Self {
-        self.process_definition_name = Some(value.into());
-        self
-    }
-    /// Only instances of this process definition ID. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `processDefinitionId` query parameter (`String`).
-    pub fn process_definition_id(mut self, value: impl Into<String>) -> Self {
-        self.process_definition_id = Some(value.into());
-        self
-    }
-    /// Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `processInstanceStatus` query parameter ([`ProcessInstanceStatus`](crate::models::ProcessInstanceStatus)).
-    pub fn process_instance_status(
-        mut self,
-        value: crate::models::ProcessInstanceStatus,
-    ) -> Self {
-        self.process_instance_status = Some(value);
-        self
-    }
-    /// Zero-based page index. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `page` query parameter (`u32`). Server default: `0`.
-    pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
-        self
-    }
-    /// Page size. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `size` query parameter (`u32`).
-    pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
-        self
-    }
-    /// Sort order as `property,direction` (the Back Office uses `createdAt,desc`); repeat for several keys. Seen in a Back Office search URL (NAB), not named by the reference.
-    ///
-    /// The `sort` query parameter (list of `String`).
-    pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessInstancePage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .sensitive()
             .query("searchString", self.search_string.as_ref())
             .query("startDateTime", self.start_date_time.as_ref())
@@ -2437,68 +1497,88 @@ impl SearchProcessInstances {
             .query("processInstanceStatus", self.process_instance_status.as_ref())
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
+}
+impl crate::runtime::Paged for SearchProcessInstancesParams {
+    type Item = crate::models::ProcessInstance;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::ProcessInstance>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
     }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessInstancePage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessInstancePage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
     }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
+}
+impl SearchProcessInstances {
+    /// Free-text search. Seen in a Back Office search URL (NAB), not named by the reference.
     ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::ProcessInstance> {
-        self.stream(None)
+    /// The `searchString` query parameter (`String`).
+    pub fn search_string(mut self, value: impl Into<String>) -> Self {
+        self.params.search_string = Some(crate::runtime::Sensitive::new(value.into()));
+        self
     }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::ProcessInstance> {
-        self.stream(Some(max_items))
+    /// Start of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `startDateTime` query parameter (date-time).
+    pub fn start_date_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.params.start_date_time = Some(value);
+        self
     }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::ProcessInstance> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::ProcessInstance>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
+    /// End of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `endDateTime` query parameter (date-time).
+    pub fn end_date_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.params.end_date_time = Some(value);
+        self
+    }
+    /// Only instances of this process definition name. Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `processDefinitionName` query parameter (`String`).
+    pub fn process_definition_name(mut self, value: impl Into<String>) -> Self {
+        self.params.process_definition_name = Some(value.into());
+        self
+    }
+    /// Only instances of this process definition ID. Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `processDefinitionId` query parameter (`String`).
+    pub fn process_definition_id(mut self, value: impl Into<String>) -> Self {
+        self.params.process_definition_id = Some(value.into());
+        self
+    }
+    /// Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `processInstanceStatus` query parameter ([`ProcessInstanceStatus`](crate::models::ProcessInstanceStatus)).
+    pub fn process_instance_status(
+        mut self,
+        value: crate::models::ProcessInstanceStatus,
+    ) -> Self {
+        self.params.process_instance_status = Some(value);
+        self
+    }
+    /// Zero-based page index. Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `page` query parameter (`u32`). Server default: `0`.
+    pub fn page(mut self, value: u32) -> Self {
+        self.params.page = Some(value);
+        self
+    }
+    /// Page size. Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `size` query parameter (`u32`).
+    pub fn size(mut self, value: u32) -> Self {
+        self.params.size = Some(value);
+        self
+    }
+    /// Sort order as `property,direction` (the Back Office uses `createdAt,desc`); repeat for several keys. Seen in a Back Office search URL (NAB), not named by the reference.
+    ///
+    /// The `sort` query parameter (list of `String`).
+    pub fn sort(mut self, value: Vec<String>) -> Self {
+        self.params.sort = Some(value);
+        self
     }
 }
 /// List the Cloud Secrets.
@@ -2516,19 +1596,20 @@ impl SearchProcessInstances {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_cloud_secrets(..)`.
+/// Created by `client.process_manager().list_cloud_secrets(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListCloudSecrets = crate::runtime::Request<ListCloudSecretsParams>;
+/// The parameters of [`ListCloudSecrets`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListCloudSecrets {
-    client: crate::runtime::Client,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListCloudSecretsParams {
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListCloudSecrets {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListCloudSecretsParams {
+    type Output = crate::models::CloudSecretPage;
+    type Decode = crate::runtime::Json<crate::models::CloudSecretPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listCloudSecrets",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2541,145 +1622,48 @@ impl ListCloudSecrets {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListCloudSecretsParams {
+    type Item = crate::models::CloudSecret;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::CloudSecret>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListCloudSecrets {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction`; repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudSecretPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudSecretPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudSecretPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudSecretPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(self) -> crate::runtime::PageStream<crate::models::CloudSecret> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::CloudSecret> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::CloudSecret> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::CloudSecret>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create a Cloud Secret.
@@ -2697,17 +1681,18 @@ impl ListCloudSecrets {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().add_cloud_secret(..)`.
+/// Created by `client.process_manager().add_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type AddCloudSecret = crate::runtime::Request<AddCloudSecretParams>;
+/// The parameters of [`AddCloudSecret`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AddCloudSecret {
-    client: crate::runtime::Client,
-    body: crate::runtime::Sensitive<crate::models::CloudSecretRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct AddCloudSecretParams {
+    pub(crate) body: crate::runtime::Sensitive<crate::models::CloudSecretRequest>,
 }
-impl AddCloudSecret {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for AddCloudSecretParams {
+    type Output = crate::models::CloudSecret;
+    type Decode = crate::runtime::Json<crate::models::CloudSecret>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "addCloudSecret",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -2720,76 +1705,12 @@ impl AddCloudSecret {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::CloudSecretRequest,
-    ) -> Self {
-        Self {
-            client,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudSecret>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudSecret>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").sensitive().json_body(body)
     }
 }
 /// Get a Cloud Secret.
@@ -2807,17 +1728,18 @@ impl AddCloudSecret {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_cloud_secret(..)`.
+/// Created by `client.process_manager().get_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetCloudSecret = crate::runtime::Request<GetCloudSecretParams>;
+/// The parameters of [`GetCloudSecret`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetCloudSecret {
-    client: crate::runtime::Client,
-    cloud_secret_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetCloudSecretParams {
+    pub(crate) cloud_secret_id: String,
 }
-impl GetCloudSecret {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetCloudSecretParams {
+    type Output = crate::models::CloudSecret;
+    type Decode = crate::runtime::Json<crate::models::CloudSecret>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getCloudSecret",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2833,71 +1755,11 @@ impl GetCloudSecret {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, cloud_secret_id: String) -> Self {
-        Self {
-            client,
-            cloud_secret_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudSecret>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudSecret>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.cloud_secret_id).accept("application/json")
     }
 }
 /// Update an existing Cloud Secret.
@@ -2915,18 +1777,19 @@ impl GetCloudSecret {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().update_cloud_secret(..)`.
+/// Created by `client.process_manager().update_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type UpdateCloudSecret = crate::runtime::Request<UpdateCloudSecretParams>;
+/// The parameters of [`UpdateCloudSecret`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateCloudSecret {
-    client: crate::runtime::Client,
-    cloud_secret_id: String,
-    body: crate::runtime::Sensitive<crate::models::CloudSecretRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateCloudSecretParams {
+    pub(crate) cloud_secret_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::CloudSecretRequest>,
 }
-impl UpdateCloudSecret {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateCloudSecretParams {
+    type Output = crate::models::CloudSecret;
+    type Decode = crate::runtime::Json<crate::models::CloudSecret>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateCloudSecret",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -2942,78 +1805,16 @@ impl UpdateCloudSecret {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        cloud_secret_id: String,
-        body: crate::models::CloudSecretRequest,
-    ) -> Self {
-        Self {
-            client,
-            cloud_secret_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudSecret>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudSecret, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudSecret>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.cloud_secret_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Delete a Cloud Secret.
@@ -3031,17 +1832,18 @@ impl UpdateCloudSecret {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().delete_cloud_secret(..)`.
+/// Created by `client.process_manager().delete_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type DeleteCloudSecret = crate::runtime::Request<DeleteCloudSecretParams>;
+/// The parameters of [`DeleteCloudSecret`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteCloudSecret {
-    client: crate::runtime::Client,
-    cloud_secret_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteCloudSecretParams {
+    pub(crate) cloud_secret_id: String,
 }
-impl DeleteCloudSecret {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteCloudSecretParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteCloudSecret",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -3057,70 +1859,11 @@ impl DeleteCloudSecret {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, cloud_secret_id: String) -> Self {
-        Self {
-            client,
-            cloud_secret_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.cloud_secret_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.cloud_secret_id)
     }
 }
 /// Create a process definition version
@@ -3136,17 +1879,20 @@ impl DeleteCloudSecret {
 ///
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
-/// Created by `client.process_manager().create_process_definition(..)`.
+/// Created by `client.process_manager().create_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateProcessDefinition = crate::runtime::Request<
+    CreateProcessDefinitionParams,
+>;
+/// The parameters of [`CreateProcessDefinition`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateProcessDefinition {
-    client: crate::runtime::Client,
-    body: crate::models::ProcessDefinition,
-    options: crate::runtime::RequestOptions,
+pub struct CreateProcessDefinitionParams {
+    pub(crate) body: crate::models::ProcessDefinition,
 }
-impl CreateProcessDefinition {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateProcessDefinitionParams {
+    type Output = crate::models::ProcessDefinition;
+    type Decode = crate::runtime::Json<crate::models::ProcessDefinition>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createProcessDefinition",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -3161,76 +1907,12 @@ impl CreateProcessDefinition {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::ProcessDefinition,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessDefinition, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessDefinition>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessDefinition, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessDefinition>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a process definition version
@@ -3246,17 +1928,18 @@ impl CreateProcessDefinition {
 ///
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
-/// Created by `client.process_manager().get_process_definition(..)`.
+/// Created by `client.process_manager().get_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessDefinition = crate::runtime::Request<GetProcessDefinitionParams>;
+/// The parameters of [`GetProcessDefinition`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessDefinition {
-    client: crate::runtime::Client,
-    process_definition_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessDefinitionParams {
+    pub(crate) process_definition_id: String,
 }
-impl GetProcessDefinition {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessDefinitionParams {
+    type Output = crate::models::ProcessDefinition;
+    type Decode = crate::runtime::Json<crate::models::ProcessDefinition>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessDefinition",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3274,74 +1957,11 @@ impl GetProcessDefinition {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_definition_id: String) -> Self {
-        Self {
-            client,
-            process_definition_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessDefinition, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessDefinition>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_definition_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessDefinition, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessDefinition>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_definition_id).accept("application/json")
     }
 }
 /// List the versions of a process definition
@@ -3357,20 +1977,23 @@ impl GetProcessDefinition {
 ///
 /// - `200`: OK ([`ProcessDefinitionVersionPage`](crate::models::ProcessDefinitionVersionPage))
 ///
-/// Created by `client.process_manager().list_process_definition_versions(..)`.
+/// Created by `client.process_manager().list_process_definition_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListProcessDefinitionVersions = crate::runtime::Request<
+    ListProcessDefinitionVersionsParams,
+>;
+/// The parameters of [`ListProcessDefinitionVersions`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListProcessDefinitionVersions {
-    client: crate::runtime::Client,
-    process_definition_name: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListProcessDefinitionVersionsParams {
+    pub(crate) process_definition_name: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListProcessDefinitionVersions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListProcessDefinitionVersionsParams {
+    type Output = crate::models::ProcessDefinitionVersionPage;
+    type Decode = crate::runtime::Json<crate::models::ProcessDefinitionVersionPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listProcessDefinitionVersions",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3389,153 +2012,51 @@ impl ListProcessDefinitionVersions {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_definition_name: String) -> Self {
-        Self {
-            client,
-            process_definition_name,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.process_definition_name)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListProcessDefinitionVersionsParams {
+    type Item = crate::models::ProcessDefinitionVersion;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::ProcessDefinitionVersion>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListProcessDefinitionVersions {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessDefinitionVersionPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessDefinitionVersionPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_definition_name)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessDefinitionVersionPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::ProcessDefinitionVersionPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::ProcessDefinitionVersion> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::ProcessDefinitionVersion> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::ProcessDefinitionVersion> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<
-                                                crate::models::ProcessDefinitionVersion,
-                                            >,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Get the BPMN file of a process definition version
@@ -3551,17 +2072,20 @@ impl ListProcessDefinitionVersions {
 ///
 /// - `200`: OK (bytes, `*/*`)
 ///
-/// Created by `client.process_manager().get_process_definition_file(..)`.
+/// Created by `client.process_manager().get_process_definition_file(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessDefinitionFile = crate::runtime::Request<
+    GetProcessDefinitionFileParams,
+>;
+/// The parameters of [`GetProcessDefinitionFile`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessDefinitionFile {
-    client: crate::runtime::Client,
-    process_definition_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessDefinitionFileParams {
+    pub(crate) process_definition_id: String,
 }
-impl GetProcessDefinitionFile {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessDefinitionFileParams {
+    type Output = crate::runtime::ByteStream;
+    type Decode = crate::runtime::Download;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessDefinitionFile",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3582,74 +2106,11 @@ impl GetProcessDefinitionFile {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_definition_id: String) -> Self {
-        Self {
-            client,
-            process_definition_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_definition_id);
-        let request = request.accept("*/*");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_byte_stream()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_definition_id).accept("*/*")
     }
 }
 /// Activate a process definition version
@@ -3665,18 +2126,21 @@ impl GetProcessDefinitionFile {
 ///
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
-/// Created by `client.process_manager().activate_process_definition(..)`.
+/// Created by `client.process_manager().activate_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ActivateProcessDefinition = crate::runtime::Request<
+    ActivateProcessDefinitionParams,
+>;
+/// The parameters of [`ActivateProcessDefinition`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActivateProcessDefinition {
-    client: crate::runtime::Client,
-    process_definition_id: String,
-    body: Option<crate::models::ActivationRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct ActivateProcessDefinitionParams {
+    pub(crate) process_definition_id: String,
+    pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl ActivateProcessDefinition {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ActivateProcessDefinitionParams {
+    type Output = crate::models::ProcessDefinition;
+    type Decode = crate::runtime::Json<crate::models::ProcessDefinition>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "activateProcessDefinition",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -3695,84 +2159,24 @@ impl ActivateProcessDefinition {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_definition_id: String) -> Self {
-        Self {
-            client,
-            process_definition_id,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
-    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.body = Some(value);
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::ProcessDefinition, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::ProcessDefinition>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_definition_id);
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
+            .path_param(&self.process_definition_id)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::ProcessDefinition, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::ProcessDefinition>().await?),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl ActivateProcessDefinition {
+    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
+    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
+        self.params.body = Some(value);
+        self
     }
 }
 /// Create a cloud function version
@@ -3788,17 +2192,18 @@ impl ActivateProcessDefinition {
 ///
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
-/// Created by `client.process_manager().create_cloud_function(..)`.
+/// Created by `client.process_manager().create_cloud_function(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateCloudFunction = crate::runtime::Request<CreateCloudFunctionParams>;
+/// The parameters of [`CreateCloudFunction`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateCloudFunction {
-    client: crate::runtime::Client,
-    body: crate::models::CloudFunction,
-    options: crate::runtime::RequestOptions,
+pub struct CreateCloudFunctionParams {
+    pub(crate) body: crate::models::CloudFunction,
 }
-impl CreateCloudFunction {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateCloudFunctionParams {
+    type Output = crate::models::CloudFunction;
+    type Decode = crate::runtime::Json<crate::models::CloudFunction>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createCloudFunction",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -3813,73 +2218,12 @@ impl CreateCloudFunction {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, body: crate::models::CloudFunction) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudFunction, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudFunction>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudFunction, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudFunction>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a cloud function version
@@ -3895,17 +2239,18 @@ impl CreateCloudFunction {
 ///
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
-/// Created by `client.process_manager().get_cloud_function(..)`.
+/// Created by `client.process_manager().get_cloud_function(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetCloudFunction = crate::runtime::Request<GetCloudFunctionParams>;
+/// The parameters of [`GetCloudFunction`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetCloudFunction {
-    client: crate::runtime::Client,
-    cloud_function_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetCloudFunctionParams {
+    pub(crate) cloud_function_id: String,
 }
-impl GetCloudFunction {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetCloudFunctionParams {
+    type Output = crate::models::CloudFunction;
+    type Decode = crate::runtime::Json<crate::models::CloudFunction>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getCloudFunction",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3921,74 +2266,11 @@ impl GetCloudFunction {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, cloud_function_id: String) -> Self {
-        Self {
-            client,
-            cloud_function_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudFunction, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudFunction>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.cloud_function_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudFunction, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudFunction>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.cloud_function_id).accept("application/json")
     }
 }
 /// List the versions of a cloud function
@@ -4004,20 +2286,23 @@ impl GetCloudFunction {
 ///
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
-/// Created by `client.process_manager().list_cloud_function_versions(..)`.
+/// Created by `client.process_manager().list_cloud_function_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListCloudFunctionVersions = crate::runtime::Request<
+    ListCloudFunctionVersionsParams,
+>;
+/// The parameters of [`ListCloudFunctionVersions`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListCloudFunctionVersions {
-    client: crate::runtime::Client,
-    cloud_function_name: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListCloudFunctionVersionsParams {
+    pub(crate) cloud_function_name: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListCloudFunctionVersions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListCloudFunctionVersionsParams {
+    type Output = crate::models::VersionedAssetItemPage;
+    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listCloudFunctionVersions",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -4034,151 +2319,51 @@ impl ListCloudFunctionVersions {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, cloud_function_name: String) -> Self {
-        Self {
-            client,
-            cloud_function_name,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.cloud_function_name)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListCloudFunctionVersionsParams {
+    type Item = crate::models::VersionedAssetItem;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::VersionedAssetItem>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListCloudFunctionVersions {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::VersionedAssetItemPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.cloud_function_name)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::VersionedAssetItemPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::VersionedAssetItem>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Activate a cloud function version
@@ -4194,18 +2379,19 @@ impl ListCloudFunctionVersions {
 ///
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
-/// Created by `client.process_manager().activate_cloud_function(..)`.
+/// Created by `client.process_manager().activate_cloud_function(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ActivateCloudFunction = crate::runtime::Request<ActivateCloudFunctionParams>;
+/// The parameters of [`ActivateCloudFunction`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActivateCloudFunction {
-    client: crate::runtime::Client,
-    cloud_function_id: String,
-    body: Option<crate::models::ActivationRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct ActivateCloudFunctionParams {
+    pub(crate) cloud_function_id: String,
+    pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl ActivateCloudFunction {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ActivateCloudFunctionParams {
+    type Output = crate::models::CloudFunction;
+    type Decode = crate::runtime::Json<crate::models::CloudFunction>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "activateCloudFunction",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -4222,84 +2408,24 @@ impl ActivateCloudFunction {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, cloud_function_id: String) -> Self {
-        Self {
-            client,
-            cloud_function_id,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
-    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.body = Some(value);
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CloudFunction, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CloudFunction>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.cloud_function_id);
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
+            .path_param(&self.cloud_function_id)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CloudFunction, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CloudFunction>().await?),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl ActivateCloudFunction {
+    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
+    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
+        self.params.body = Some(value);
+        self
     }
 }
 /// Create a custom data form version
@@ -4315,17 +2441,18 @@ impl ActivateCloudFunction {
 ///
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
-/// Created by `client.process_manager().create_custom_data_form(..)`.
+/// Created by `client.process_manager().create_custom_data_form(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateCustomDataForm = crate::runtime::Request<CreateCustomDataFormParams>;
+/// The parameters of [`CreateCustomDataForm`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateCustomDataForm {
-    client: crate::runtime::Client,
-    body: crate::models::CustomDataForm,
-    options: crate::runtime::RequestOptions,
+pub struct CreateCustomDataFormParams {
+    pub(crate) body: crate::models::CustomDataForm,
 }
-impl CreateCustomDataForm {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateCustomDataFormParams {
+    type Output = crate::models::CustomDataForm;
+    type Decode = crate::runtime::Json<crate::models::CustomDataForm>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createCustomDataForm",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -4340,73 +2467,12 @@ impl CreateCustomDataForm {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, body: crate::models::CustomDataForm) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CustomDataForm, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomDataForm>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomDataForm, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomDataForm>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a custom data form version
@@ -4422,17 +2488,18 @@ impl CreateCustomDataForm {
 ///
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
-/// Created by `client.process_manager().get_custom_data_form(..)`.
+/// Created by `client.process_manager().get_custom_data_form(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetCustomDataForm = crate::runtime::Request<GetCustomDataFormParams>;
+/// The parameters of [`GetCustomDataForm`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetCustomDataForm {
-    client: crate::runtime::Client,
-    custom_data_form_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetCustomDataFormParams {
+    pub(crate) custom_data_form_id: String,
 }
-impl GetCustomDataForm {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetCustomDataFormParams {
+    type Output = crate::models::CustomDataForm;
+    type Decode = crate::runtime::Json<crate::models::CustomDataForm>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getCustomDataForm",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -4448,74 +2515,11 @@ impl GetCustomDataForm {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, custom_data_form_id: String) -> Self {
-        Self {
-            client,
-            custom_data_form_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CustomDataForm, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomDataForm>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.custom_data_form_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomDataForm, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomDataForm>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.custom_data_form_id).accept("application/json")
     }
 }
 /// List the versions of a custom data form
@@ -4531,20 +2535,23 @@ impl GetCustomDataForm {
 ///
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
-/// Created by `client.process_manager().list_custom_data_form_versions(..)`.
+/// Created by `client.process_manager().list_custom_data_form_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListCustomDataFormVersions = crate::runtime::Request<
+    ListCustomDataFormVersionsParams,
+>;
+/// The parameters of [`ListCustomDataFormVersions`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListCustomDataFormVersions {
-    client: crate::runtime::Client,
-    custom_data_form_name: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListCustomDataFormVersionsParams {
+    pub(crate) custom_data_form_name: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListCustomDataFormVersions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListCustomDataFormVersionsParams {
+    type Output = crate::models::VersionedAssetItemPage;
+    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listCustomDataFormVersions",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -4561,151 +2568,51 @@ impl ListCustomDataFormVersions {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, custom_data_form_name: String) -> Self {
-        Self {
-            client,
-            custom_data_form_name,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.custom_data_form_name)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListCustomDataFormVersionsParams {
+    type Item = crate::models::VersionedAssetItem;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::VersionedAssetItem>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListCustomDataFormVersions {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::VersionedAssetItemPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.custom_data_form_name)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::VersionedAssetItemPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::VersionedAssetItem>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Activate a custom data form version
@@ -4721,18 +2628,19 @@ impl ListCustomDataFormVersions {
 ///
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
-/// Created by `client.process_manager().activate_custom_data_form(..)`.
+/// Created by `client.process_manager().activate_custom_data_form(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ActivateCustomDataForm = crate::runtime::Request<ActivateCustomDataFormParams>;
+/// The parameters of [`ActivateCustomDataForm`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActivateCustomDataForm {
-    client: crate::runtime::Client,
-    custom_data_form_id: String,
-    body: Option<crate::models::ActivationRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct ActivateCustomDataFormParams {
+    pub(crate) custom_data_form_id: String,
+    pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl ActivateCustomDataForm {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ActivateCustomDataFormParams {
+    type Output = crate::models::CustomDataForm;
+    type Decode = crate::runtime::Json<crate::models::CustomDataForm>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "activateCustomDataForm",
         service: "process-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -4749,83 +2657,23 @@ impl ActivateCustomDataForm {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, custom_data_form_id: String) -> Self {
-        Self {
-            client,
-            custom_data_form_id,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
-    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.body = Some(value);
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CustomDataForm, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomDataForm>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.custom_data_form_id);
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
+            .path_param(&self.custom_data_form_id)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomDataForm, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomDataForm>().await?),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl ActivateCustomDataForm {
+    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
+    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
+        self.params.body = Some(value);
+        self
     }
 }

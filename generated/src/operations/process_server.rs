@@ -23,18 +23,27 @@ impl ProcessServerClient {
         business_key: impl Into<String>,
         topic_name: impl Into<String>,
     ) -> ContinueProcess {
-        ContinueProcess::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_definition_name.into(),
-            business_key.into(),
-            topic_name.into(),
+            ContinueProcessParams {
+                process_definition_name: process_definition_name.into(),
+                business_key: business_key.into(),
+                topic_name: topic_name.into(),
+                body: None,
+            },
         )
     }
     /// Start a process instance: `POST /api/process-server/startProcess`.
     ///
     /// Returns a [`StartProcess`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn start_process(&self, pi: impl Into<String>) -> StartProcess {
-        StartProcess::new(self.client.clone(), pi.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            StartProcessParams {
+                pi: pi.into(),
+                body: None,
+            },
+        )
     }
 }
 /// Continue process.
@@ -50,20 +59,23 @@ impl ProcessServerClient {
 ///
 /// - `200`: OK (any JSON value (personal data or a secret: `Debug` prints `[redacted]`))
 ///
-/// Created by `client.process_server().continue_process(..)`.
+/// Created by `client.process_server().continue_process(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ContinueProcess = crate::runtime::Request<ContinueProcessParams>;
+/// The parameters of [`ContinueProcess`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ContinueProcess {
-    client: crate::runtime::Client,
-    process_definition_name: String,
-    business_key: String,
-    topic_name: String,
-    body: Option<crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>>,
-    options: crate::runtime::RequestOptions,
+pub struct ContinueProcessParams {
+    pub(crate) process_definition_name: String,
+    pub(crate) business_key: String,
+    pub(crate) topic_name: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
+    >,
 }
-impl ContinueProcess {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ContinueProcessParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "continueProcess",
         service: "process-server",
         method: crate::runtime::HttpMethod::Post,
@@ -84,99 +96,26 @@ impl ContinueProcess {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        process_definition_name: String,
-        business_key: String,
-        topic_name: String,
-    ) -> Self {
-        Self {
-            client,
-            process_definition_name,
-            business_key,
-            topic_name,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body (JSON object).
-    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.process_definition_name)
             .path_param(&self.business_key)
-            .path_param(&self.topic_name);
-        let request = match &self.body {
+            .path_param(&self.topic_name)
+            .accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl ContinueProcess {
+    /// Sets the optional request body (JSON object).
+    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }
 /// Start a process instance.
@@ -192,18 +131,21 @@ impl ContinueProcess {
 ///
 /// - `200`: OK (any JSON value (personal data or a secret: `Debug` prints `[redacted]`))
 ///
-/// Created by `client.process_server().start_process(..)`.
+/// Created by `client.process_server().start_process(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type StartProcess = crate::runtime::Request<StartProcessParams>;
+/// The parameters of [`StartProcess`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct StartProcess {
-    client: crate::runtime::Client,
-    pi: String,
-    body: Option<crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>>,
-    options: crate::runtime::RequestOptions,
+pub struct StartProcessParams {
+    pub(crate) pi: String,
+    pub(crate) body: Option<
+        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
+    >,
 }
-impl StartProcess {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for StartProcessParams {
+    type Output = crate::runtime::Sensitive<serde_json::Value>;
+    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "startProcess",
         service: "process-server",
         method: crate::runtime::HttpMethod::Post,
@@ -216,86 +158,21 @@ impl StartProcess {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, pi: String) -> Self {
-        Self {
-            client,
-            pi,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body (JSON object).
-    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.body = Some(crate::runtime::Sensitive::new(value));
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::Sensitive<serde_json::Value>>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).query("pi", Some(&self.pi));
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request.query("pi", Some(&self.pi)).accept("application/json");
+        match &self.body {
             Some(body) => request.sensitive().json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::Sensitive<serde_json::Value>, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(
-                    response
-                        .json::<crate::runtime::Sensitive<serde_json::Value>>()
-                        .await?,
-                )
-            }
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl StartProcess {
+    /// Sets the optional request body (JSON object).
+    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self
     }
 }

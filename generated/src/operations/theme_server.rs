@@ -19,7 +19,16 @@ impl ThemeServerClient {
     /// Returns a [`ListCustomPages`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_custom_pages(&self) -> ListCustomPages {
-        ListCustomPages::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListCustomPagesParams {
+                name: None,
+                status: None,
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create Custom Page: `POST /api/theme-server/customPages`.
     ///
@@ -29,7 +38,10 @@ impl ThemeServerClient {
         &self,
         body: crate::models::CustomPageCreateRequest,
     ) -> CreateCustomPage {
-        CreateCustomPage::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateCustomPageParams { body },
+        )
     }
     /// Get Custom Page By Name And Version: `GET /api/theme-server/customPages/{name}/{version}`.
     ///
@@ -40,7 +52,13 @@ impl ThemeServerClient {
         name: impl Into<String>,
         version: i32,
     ) -> GetCustomPageByNameAndVersion {
-        GetCustomPageByNameAndVersion::new(self.client.clone(), name.into(), version)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetCustomPageByNameAndVersionParams {
+                name: name.into(),
+                version,
+            },
+        )
     }
     /// Create Custom Page Preview: `POST /api/theme-server/customPages/previews`.
     ///
@@ -50,7 +68,12 @@ impl ThemeServerClient {
         &self,
         body: serde_json::Map<String, serde_json::Value>,
     ) -> CreateCustomPagePreview {
-        CreateCustomPagePreview::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateCustomPagePreviewParams {
+                body,
+            },
+        )
     }
     /// Change Custom Page Status: `POST /api/theme-server/customPages/{id}/status/{status}`.
     ///
@@ -61,10 +84,12 @@ impl ThemeServerClient {
         custom_page_id: impl Into<String>,
         status: impl Into<String>,
     ) -> ChangeCustomPageStatus {
-        ChangeCustomPageStatus::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            custom_page_id.into(),
-            status.into(),
+            ChangeCustomPageStatusParams {
+                custom_page_id: custom_page_id.into(),
+                status: status.into(),
+            },
         )
     }
     /// Delete Custom Page Archive: `DELETE /api/theme-server/customPages/{id}/archive`.
@@ -75,14 +100,24 @@ impl ThemeServerClient {
         &self,
         custom_page_id: impl Into<String>,
     ) -> DeleteCustomPageArchive {
-        DeleteCustomPageArchive::new(self.client.clone(), custom_page_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteCustomPageArchiveParams {
+                custom_page_id: custom_page_id.into(),
+            },
+        )
     }
     /// Get Custom Page: `GET /api/theme-server/customPages/{id}`.
     ///
     /// Returns a [`GetCustomPage`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_custom_page(&self, custom_page_id: impl Into<String>) -> GetCustomPage {
-        GetCustomPage::new(self.client.clone(), custom_page_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetCustomPageParams {
+                custom_page_id: custom_page_id.into(),
+            },
+        )
     }
     /// Update Custom Page: `POST /api/theme-server/customPages/{id}`.
     ///
@@ -93,7 +128,13 @@ impl ThemeServerClient {
         custom_page_id: impl Into<String>,
         body: crate::models::CustomPage,
     ) -> UpdateCustomPage {
-        UpdateCustomPage::new(self.client.clone(), custom_page_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UpdateCustomPageParams {
+                custom_page_id: custom_page_id.into(),
+                body,
+            },
+        )
     }
     /// Delete Custom Page: `DELETE /api/theme-server/customPages/{id}`.
     ///
@@ -103,7 +144,12 @@ impl ThemeServerClient {
         &self,
         custom_page_id: impl Into<String>,
     ) -> DeleteCustomPage {
-        DeleteCustomPage::new(self.client.clone(), custom_page_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteCustomPageParams {
+                custom_page_id: custom_page_id.into(),
+            },
+        )
     }
     /// Get Custom Page Versions: `GET /api/theme-server/customPages/{name}/versions`.
     ///
@@ -113,25 +159,38 @@ impl ThemeServerClient {
         &self,
         name: impl Into<String>,
     ) -> GetCustomPageVersions {
-        GetCustomPageVersions::new(self.client.clone(), name.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetCustomPageVersionsParams {
+                name: name.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// List themes: `GET /api/theme-server/themes`.
     ///
     /// Returns a [`ListThemes`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_themes(&self) -> ListThemes {
-        ListThemes::new(self.client.clone())
+        crate::runtime::Request::new(self.client.clone(), ListThemesParams {})
     }
     /// Create a theme version: `POST /api/theme-server/themes`.
     ///
     /// Returns a [`CreateTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn create_theme(&self, body: crate::models::Theme) -> CreateTheme {
-        CreateTheme::new(self.client.clone(), body)
+        crate::runtime::Request::new(self.client.clone(), CreateThemeParams { body })
     }
     /// Get a theme version: `GET /api/theme-server/themes/{themeId}`.
     ///
     /// Returns a [`GetTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn get_theme(&self, theme_id: impl Into<String>) -> GetTheme {
-        GetTheme::new(self.client.clone(), theme_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetThemeParams {
+                theme_id: theme_id.into(),
+            },
+        )
     }
     /// Update a theme version: `POST /api/theme-server/themes/{themeId}`.
     ///
@@ -141,7 +200,13 @@ impl ThemeServerClient {
         theme_id: impl Into<String>,
         body: crate::models::Theme,
     ) -> UpdateTheme {
-        UpdateTheme::new(self.client.clone(), theme_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UpdateThemeParams {
+                theme_id: theme_id.into(),
+                body,
+            },
+        )
     }
     /// Get a theme version with its assets: `GET /api/theme-server/themes/{themeId}/all`.
     ///
@@ -150,7 +215,12 @@ impl ThemeServerClient {
         &self,
         theme_id: impl Into<String>,
     ) -> GetThemeWithAssets {
-        GetThemeWithAssets::new(self.client.clone(), theme_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetThemeWithAssetsParams {
+                theme_id: theme_id.into(),
+            },
+        )
     }
     /// List the versions of a theme: `GET /api/theme-server/themes/{themeName}/versions`.
     ///
@@ -159,7 +229,15 @@ impl ThemeServerClient {
         &self,
         theme_name: impl Into<String>,
     ) -> ListThemeVersions {
-        ListThemeVersions::new(self.client.clone(), theme_name.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListThemeVersionsParams {
+                theme_name: theme_name.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Upload a theme asset: `POST /api/theme-server/themes/{themeId}/assets/`.
     ///
@@ -169,13 +247,25 @@ impl ThemeServerClient {
         theme_id: impl Into<String>,
         body: crate::models::ThemeAssetUpload,
     ) -> UploadThemeAsset {
-        UploadThemeAsset::new(self.client.clone(), theme_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UploadThemeAssetParams {
+                theme_id: theme_id.into(),
+                body,
+            },
+        )
     }
     /// Activate a theme version: `POST /api/theme-server/themes/{themeId}/status/DEPLOYED_ACTIVE`.
     ///
     /// Returns a [`ActivateTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn activate_theme(&self, theme_id: impl Into<String>) -> ActivateTheme {
-        ActivateTheme::new(self.client.clone(), theme_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ActivateThemeParams {
+                theme_id: theme_id.into(),
+                body: None,
+            },
+        )
     }
 }
 /// List Custom Pages
@@ -193,22 +283,23 @@ impl ThemeServerClient {
 /// - `200`: OK ([`CustomPagePage`](crate::models::CustomPagePage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().list_custom_pages(..)`.
+/// Created by `client.theme_server().list_custom_pages(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListCustomPages = crate::runtime::Request<ListCustomPagesParams>;
+/// The parameters of [`ListCustomPages`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListCustomPages {
-    client: crate::runtime::Client,
-    name: Option<String>,
-    status: Option<String>,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListCustomPagesParams {
+    pub(crate) name: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListCustomPages {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListCustomPagesParams {
+    type Output = crate::models::CustomPagePage;
+    type Decode = crate::runtime::Json<crate::models::CustomPagePage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listCustomPages",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -221,163 +312,64 @@ impl ListCustomPages {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            name: None,
-            status: None,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("name", self.name.as_ref())
+            .query("status", self.status.as_ref())
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListCustomPagesParams {
+    type Item = crate::models::CustomPage;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::CustomPage>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListCustomPages {
     /// Name filter.
     ///
     /// The `name` query parameter (`String`).
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
+        self.params.name = Some(value.into());
         self
     }
     /// Status filter.
     ///
     /// The `status` query parameter (`String`).
     pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
+        self.params.status = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CustomPagePage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPagePage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("name", self.name.as_ref())
-            .query("status", self.status.as_ref())
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPagePage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPagePage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(self) -> crate::runtime::PageStream<crate::models::CustomPage> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::CustomPage> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::CustomPage> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::CustomPage>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create Custom Page
@@ -395,18 +387,19 @@ impl ListCustomPages {
 /// - `201`: Created ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().create_custom_page(..)`.
+/// Created by `client.theme_server().create_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateCustomPage = crate::runtime::Request<CreateCustomPageParams>;
+/// The parameters of [`CreateCustomPage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateCustomPage {
-    client: crate::runtime::Client,
-    body: crate::models::CustomPageCreateRequest,
-    options: crate::runtime::RequestOptions,
+pub struct CreateCustomPageParams {
+    pub(crate) body: crate::models::CustomPageCreateRequest,
 }
-impl CreateCustomPage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateCustomPageParams {
+    type Output = crate::models::CustomPage;
+    type Decode = crate::runtime::Json<crate::models::CustomPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createCustomPage",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -419,74 +412,12 @@ impl CreateCustomPage {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::CustomPageCreateRequest,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get Custom Page By Name And Version
@@ -504,19 +435,22 @@ impl CreateCustomPage {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().get_custom_page_by_name_and_version(..)`.
+/// Created by `client.theme_server().get_custom_page_by_name_and_version(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetCustomPageByNameAndVersion = crate::runtime::Request<
+    GetCustomPageByNameAndVersionParams,
+>;
+/// The parameters of [`GetCustomPageByNameAndVersion`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetCustomPageByNameAndVersion {
-    client: crate::runtime::Client,
-    name: String,
-    version: i32,
-    options: crate::runtime::RequestOptions,
+pub struct GetCustomPageByNameAndVersionParams {
+    pub(crate) name: String,
+    pub(crate) version: i32,
 }
-impl GetCustomPageByNameAndVersion {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetCustomPageByNameAndVersionParams {
+    type Output = crate::models::CustomPage;
+    type Decode = crate::runtime::Json<crate::models::CustomPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getCustomPageByNameAndVersion",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -536,74 +470,14 @@ impl GetCustomPageByNameAndVersion {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, name: String, version: i32) -> Self {
-        Self {
-            client,
-            name,
-            version,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.name)
-            .path_param(&self.version);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.version)
+            .accept("application/json")
     }
 }
 /// Create Custom Page Preview
@@ -621,18 +495,21 @@ impl GetCustomPageByNameAndVersion {
 /// - `200`: OK ([`CustomPagePreview`](crate::models::CustomPagePreview))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().create_custom_page_preview(..)`.
+/// Created by `client.theme_server().create_custom_page_preview(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateCustomPagePreview = crate::runtime::Request<
+    CreateCustomPagePreviewParams,
+>;
+/// The parameters of [`CreateCustomPagePreview`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateCustomPagePreview {
-    client: crate::runtime::Client,
-    body: serde_json::Map<String, serde_json::Value>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateCustomPagePreviewParams {
+    pub(crate) body: serde_json::Map<String, serde_json::Value>,
 }
-impl CreateCustomPagePreview {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateCustomPagePreviewParams {
+    type Output = crate::models::CustomPagePreview;
+    type Decode = crate::runtime::Json<crate::models::CustomPagePreview>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createCustomPagePreview",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -647,76 +524,12 @@ impl CreateCustomPagePreview {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: serde_json::Map<String, serde_json::Value>,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::CustomPagePreview, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPagePreview>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPagePreview, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPagePreview>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Change Custom Page Status
@@ -734,19 +547,20 @@ impl CreateCustomPagePreview {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().change_custom_page_status(..)`.
+/// Created by `client.theme_server().change_custom_page_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ChangeCustomPageStatus = crate::runtime::Request<ChangeCustomPageStatusParams>;
+/// The parameters of [`ChangeCustomPageStatus`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ChangeCustomPageStatus {
-    client: crate::runtime::Client,
-    custom_page_id: String,
-    status: String,
-    options: crate::runtime::RequestOptions,
+pub struct ChangeCustomPageStatusParams {
+    pub(crate) custom_page_id: String,
+    pub(crate) status: String,
 }
-impl ChangeCustomPageStatus {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ChangeCustomPageStatusParams {
+    type Output = crate::models::CustomPage;
+    type Decode = crate::runtime::Json<crate::models::CustomPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "changeCustomPageStatus",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -764,78 +578,14 @@ impl ChangeCustomPageStatus {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        custom_page_id: String,
-        status: String,
-    ) -> Self {
-        Self {
-            client,
-            custom_page_id,
-            status,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.custom_page_id)
-            .path_param(&self.status);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.status)
+            .accept("application/json")
     }
 }
 /// Delete Custom Page Archive
@@ -853,18 +603,21 @@ impl ChangeCustomPageStatus {
 /// - `200`: OK
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().delete_custom_page_archive(..)`.
+/// Created by `client.theme_server().delete_custom_page_archive(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteCustomPageArchive = crate::runtime::Request<
+    DeleteCustomPageArchiveParams,
+>;
+/// The parameters of [`DeleteCustomPageArchive`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteCustomPageArchive {
-    client: crate::runtime::Client,
-    custom_page_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteCustomPageArchiveParams {
+    pub(crate) custom_page_id: String,
 }
-impl DeleteCustomPageArchive {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteCustomPageArchiveParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteCustomPageArchive",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Delete,
@@ -881,70 +634,11 @@ impl DeleteCustomPageArchive {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, custom_page_id: String) -> Self {
-        Self {
-            client,
-            custom_page_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.custom_page_id)
     }
 }
 /// Get Custom Page
@@ -962,18 +656,19 @@ impl DeleteCustomPageArchive {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().get_custom_page(..)`.
+/// Created by `client.theme_server().get_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetCustomPage = crate::runtime::Request<GetCustomPageParams>;
+/// The parameters of [`GetCustomPage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetCustomPage {
-    client: crate::runtime::Client,
-    custom_page_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetCustomPageParams {
+    pub(crate) custom_page_id: String,
 }
-impl GetCustomPage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetCustomPageParams {
+    type Output = crate::models::CustomPage;
+    type Decode = crate::runtime::Json<crate::models::CustomPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getCustomPage",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -989,69 +684,11 @@ impl GetCustomPage {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, custom_page_id: String) -> Self {
-        Self {
-            client,
-            custom_page_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.custom_page_id).accept("application/json")
     }
 }
 /// Update Custom Page
@@ -1069,19 +706,20 @@ impl GetCustomPage {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().update_custom_page(..)`.
+/// Created by `client.theme_server().update_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateCustomPage = crate::runtime::Request<UpdateCustomPageParams>;
+/// The parameters of [`UpdateCustomPage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateCustomPage {
-    client: crate::runtime::Client,
-    custom_page_id: String,
-    body: crate::models::CustomPage,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateCustomPageParams {
+    pub(crate) custom_page_id: String,
+    pub(crate) body: crate::models::CustomPage,
 }
-impl UpdateCustomPage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateCustomPageParams {
+    type Output = crate::models::CustomPage;
+    type Decode = crate::runtime::Json<crate::models::CustomPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateCustomPage",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -1097,76 +735,15 @@ impl UpdateCustomPage {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        custom_page_id: String,
-        body: crate::models::CustomPage,
-    ) -> Self {
-        Self {
-            client,
-            custom_page_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::CustomPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.custom_page_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::CustomPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::CustomPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.custom_page_id)
+            .accept("application/json")
+            .json_body(body)
     }
 }
 /// Delete Custom Page
@@ -1184,18 +761,19 @@ impl UpdateCustomPage {
 /// - `200`: OK
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().delete_custom_page(..)`.
+/// Created by `client.theme_server().delete_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteCustomPage = crate::runtime::Request<DeleteCustomPageParams>;
+/// The parameters of [`DeleteCustomPage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteCustomPage {
-    client: crate::runtime::Client,
-    custom_page_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteCustomPageParams {
+    pub(crate) custom_page_id: String,
 }
-impl DeleteCustomPage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteCustomPageParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteCustomPage",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Delete,
@@ -1211,70 +789,11 @@ impl DeleteCustomPage {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, custom_page_id: String) -> Self {
-        Self {
-            client,
-            custom_page_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.custom_page_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.custom_page_id)
     }
 }
 /// Get Custom Page Versions
@@ -1292,21 +811,22 @@ impl DeleteCustomPage {
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().get_custom_page_versions(..)`.
+/// Created by `client.theme_server().get_custom_page_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetCustomPageVersions = crate::runtime::Request<GetCustomPageVersionsParams>;
+/// The parameters of [`GetCustomPageVersions`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetCustomPageVersions {
-    client: crate::runtime::Client,
-    name: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct GetCustomPageVersionsParams {
+    pub(crate) name: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl GetCustomPageVersions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetCustomPageVersionsParams {
+    type Output = crate::models::VersionedAssetItemPage;
+    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getCustomPageVersions",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -1323,151 +843,51 @@ impl GetCustomPageVersions {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, name: String) -> Self {
-        Self {
-            client,
-            name,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.name)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for GetCustomPageVersionsParams {
+    type Item = crate::models::VersionedAssetItem;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::VersionedAssetItem>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl GetCustomPageVersions {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::VersionedAssetItemPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.name)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::VersionedAssetItemPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::VersionedAssetItem>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// List themes
@@ -1483,16 +903,16 @@ impl GetCustomPageVersions {
 ///
 /// - `200`: OK (any JSON value)
 ///
-/// Created by `client.theme_server().list_themes(..)`.
+/// Created by `client.theme_server().list_themes(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListThemes = crate::runtime::Request<ListThemesParams>;
+/// The parameters of [`ListThemes`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListThemes {
-    client: crate::runtime::Client,
-    options: crate::runtime::RequestOptions,
-}
-impl ListThemes {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+pub struct ListThemesParams {}
+impl crate::runtime::Operation for ListThemesParams {
+    type Output = serde_json::Value;
+    type Decode = crate::runtime::Json<serde_json::Value>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listThemes",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -1505,68 +925,11 @@ impl ListThemes {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<serde_json::Value, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<serde_json::Value>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<serde_json::Value, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<serde_json::Value>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.accept("application/json")
     }
 }
 /// Create a theme version
@@ -1582,17 +945,18 @@ impl ListThemes {
 ///
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
-/// Created by `client.theme_server().create_theme(..)`.
+/// Created by `client.theme_server().create_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type CreateTheme = crate::runtime::Request<CreateThemeParams>;
+/// The parameters of [`CreateTheme`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateTheme {
-    client: crate::runtime::Client,
-    body: crate::models::Theme,
-    options: crate::runtime::RequestOptions,
+pub struct CreateThemeParams {
+    pub(crate) body: crate::models::Theme,
 }
-impl CreateTheme {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateThemeParams {
+    type Output = crate::models::Theme;
+    type Decode = crate::runtime::Json<crate::models::Theme>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createTheme",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -1605,71 +969,12 @@ impl CreateTheme {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, body: crate::models::Theme) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Theme, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Theme>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Theme, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Theme>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a theme version
@@ -1685,17 +990,18 @@ impl CreateTheme {
 ///
 /// - `200`: OK (any JSON value)
 ///
-/// Created by `client.theme_server().get_theme(..)`.
+/// Created by `client.theme_server().get_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetTheme = crate::runtime::Request<GetThemeParams>;
+/// The parameters of [`GetTheme`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTheme {
-    client: crate::runtime::Client,
-    theme_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetThemeParams {
+    pub(crate) theme_id: String,
 }
-impl GetTheme {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetThemeParams {
+    type Output = serde_json::Value;
+    type Decode = crate::runtime::Json<serde_json::Value>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTheme",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -1711,69 +1017,11 @@ impl GetTheme {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, theme_id: String) -> Self {
-        Self {
-            client,
-            theme_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<serde_json::Value, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<serde_json::Value>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.theme_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<serde_json::Value, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<serde_json::Value>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.theme_id).accept("application/json")
     }
 }
 /// Update a theme version
@@ -1789,18 +1037,19 @@ impl GetTheme {
 ///
 /// - `200`: OK
 ///
-/// Created by `client.theme_server().update_theme(..)`.
+/// Created by `client.theme_server().update_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type UpdateTheme = crate::runtime::Request<UpdateThemeParams>;
+/// The parameters of [`UpdateTheme`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateTheme {
-    client: crate::runtime::Client,
-    theme_id: String,
-    body: crate::models::Theme,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateThemeParams {
+    pub(crate) theme_id: String,
+    pub(crate) body: crate::models::Theme,
 }
-impl UpdateTheme {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateThemeParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateTheme",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -1816,77 +1065,12 @@ impl UpdateTheme {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        theme_id: String,
-        body: crate::models::Theme,
-    ) -> Self {
-        Self {
-            client,
-            theme_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.theme_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+        request.path_param(&self.theme_id).json_body(body)
     }
 }
 /// Get a theme version with its assets
@@ -1902,17 +1086,18 @@ impl UpdateTheme {
 ///
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
-/// Created by `client.theme_server().get_theme_with_assets(..)`.
+/// Created by `client.theme_server().get_theme_with_assets(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetThemeWithAssets = crate::runtime::Request<GetThemeWithAssetsParams>;
+/// The parameters of [`GetThemeWithAssets`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetThemeWithAssets {
-    client: crate::runtime::Client,
-    theme_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetThemeWithAssetsParams {
+    pub(crate) theme_id: String,
 }
-impl GetThemeWithAssets {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetThemeWithAssetsParams {
+    type Output = crate::models::Theme;
+    type Decode = crate::runtime::Json<crate::models::Theme>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getThemeWithAssets",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -1929,69 +1114,11 @@ impl GetThemeWithAssets {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, theme_id: String) -> Self {
-        Self {
-            client,
-            theme_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Theme, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Theme>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.theme_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Theme, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Theme>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.theme_id).accept("application/json")
     }
 }
 /// List the versions of a theme
@@ -2007,20 +1134,21 @@ impl GetThemeWithAssets {
 ///
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
-/// Created by `client.theme_server().list_theme_versions(..)`.
+/// Created by `client.theme_server().list_theme_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ListThemeVersions = crate::runtime::Request<ListThemeVersionsParams>;
+/// The parameters of [`ListThemeVersions`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListThemeVersions {
-    client: crate::runtime::Client,
-    theme_name: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListThemeVersionsParams {
+    pub(crate) theme_name: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListThemeVersions {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListThemeVersionsParams {
+    type Output = crate::models::VersionedAssetItemPage;
+    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listThemeVersions",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Get,
@@ -2037,151 +1165,51 @@ impl ListThemeVersions {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, theme_name: String) -> Self {
-        Self {
-            client,
-            theme_name,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.theme_name)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListThemeVersionsParams {
+    type Item = crate::models::VersionedAssetItem;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::VersionedAssetItem>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListThemeVersions {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::VersionedAssetItemPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.theme_name)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::VersionedAssetItemPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::VersionedAssetItemPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::VersionedAssetItem> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::VersionedAssetItem>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Upload a theme asset
@@ -2197,18 +1225,19 @@ impl ListThemeVersions {
 ///
 /// - `200`: OK
 ///
-/// Created by `client.theme_server().upload_theme_asset(..)`.
+/// Created by `client.theme_server().upload_theme_asset(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type UploadThemeAsset = crate::runtime::Request<UploadThemeAssetParams>;
+/// The parameters of [`UploadThemeAsset`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UploadThemeAsset {
-    client: crate::runtime::Client,
-    theme_id: String,
-    body: crate::models::ThemeAssetUpload,
-    options: crate::runtime::RequestOptions,
+pub struct UploadThemeAssetParams {
+    pub(crate) theme_id: String,
+    pub(crate) body: crate::models::ThemeAssetUpload,
 }
-impl UploadThemeAsset {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UploadThemeAssetParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "uploadThemeAsset",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -2225,77 +1254,12 @@ impl UploadThemeAsset {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        theme_id: String,
-        body: crate::models::ThemeAssetUpload,
-    ) -> Self {
-        Self {
-            client,
-            theme_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.theme_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+        request.path_param(&self.theme_id).json_body(body)
     }
 }
 /// Activate a theme version
@@ -2311,18 +1275,19 @@ impl UploadThemeAsset {
 ///
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
-/// Created by `client.theme_server().activate_theme(..)`.
+/// Created by `client.theme_server().activate_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type ActivateTheme = crate::runtime::Request<ActivateThemeParams>;
+/// The parameters of [`ActivateTheme`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActivateTheme {
-    client: crate::runtime::Client,
-    theme_id: String,
-    body: Option<crate::models::ActivationRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct ActivateThemeParams {
+    pub(crate) theme_id: String,
+    pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl ActivateTheme {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ActivateThemeParams {
+    type Output = crate::models::Theme;
+    type Decode = crate::runtime::Json<crate::models::Theme>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "activateTheme",
         service: "theme-server",
         method: crate::runtime::HttpMethod::Post,
@@ -2339,78 +1304,21 @@ impl ActivateTheme {
         deprecated: false,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, theme_id: String) -> Self {
-        Self {
-            client,
-            theme_id,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
-    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.body = Some(value);
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Theme, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Theme>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.theme_id);
-        let request = match &self.body {
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request.path_param(&self.theme_id).accept("application/json");
+        match &self.body {
             Some(body) => request.json_body(body),
             None => request,
-        };
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Theme, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Theme>().await?),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl ActivateTheme {
+    /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
+    pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
+        self.params.body = Some(value);
+        self
     }
 }

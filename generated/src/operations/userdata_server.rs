@@ -23,10 +23,13 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetChecksByKey {
-        GetChecksByKey::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_defn_id.into(),
-            process_instance_id.into(),
+            GetChecksByKeyParams {
+                process_defn_id: process_defn_id.into(),
+                process_instance_id: process_instance_id.into(),
+                key: None,
+            },
         )
     }
     /// Get Image: `GET /api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/getdata`.
@@ -37,10 +40,12 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceImages {
-        GetProcessInstanceImages::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_defn_id.into(),
-            process_instance_id.into(),
+            GetProcessInstanceImagesParams {
+                process_defn_id: process_defn_id.into(),
+                process_instance_id: process_instance_id.into(),
+            },
         )
     }
     /// Get User Data: `GET /api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/userdata`.
@@ -51,10 +56,13 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceUserData {
-        GetProcessInstanceUserData::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_defn_id.into(),
-            process_instance_id.into(),
+            GetProcessInstanceUserDataParams {
+                process_defn_id: process_defn_id.into(),
+                process_instance_id: process_instance_id.into(),
+                optimized: None,
+            },
         )
     }
     /// Get Summary Archive: `POST /api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/userdataarchive`.
@@ -65,10 +73,13 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceUserDataArchive {
-        GetProcessInstanceUserDataArchive::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_defn_id.into(),
-            process_instance_id.into(),
+            GetProcessInstanceUserDataArchiveParams {
+                process_defn_id: process_defn_id.into(),
+                process_instance_id: process_instance_id.into(),
+                body: None,
+            },
         )
     }
 }
@@ -88,20 +99,21 @@ impl UserdataServerClient {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_checks_by_key(..)`.
+/// Created by `client.userdata_server().get_checks_by_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetChecksByKey = crate::runtime::Request<GetChecksByKeyParams>;
+/// The parameters of [`GetChecksByKey`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetChecksByKey {
-    client: crate::runtime::Client,
-    process_defn_id: String,
-    process_instance_id: String,
-    key: Option<String>,
-    options: crate::runtime::RequestOptions,
+pub struct GetChecksByKeyParams {
+    pub(crate) process_defn_id: String,
+    pub(crate) process_instance_id: String,
+    pub(crate) key: Option<String>,
 }
-impl GetChecksByKey {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetChecksByKeyParams {
+    type Output = crate::models::UserDataChecks;
+    type Decode = crate::runtime::Json<crate::models::UserDataChecks>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getChecksByKey",
         service: "userdata-server",
         method: crate::runtime::HttpMethod::Get,
@@ -122,89 +134,24 @@ impl GetChecksByKey {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        process_defn_id: String,
-        process_instance_id: String,
-    ) -> Self {
-        Self {
-            client,
-            process_defn_id,
-            process_instance_id,
-            key: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.process_defn_id)
+            .path_param(&self.process_instance_id)
+            .query("key", self.key.as_ref())
+            .accept("application/json")
     }
+}
+impl GetChecksByKey {
     /// Only the checks recorded under this key.
     ///
     /// The `key` query parameter (`String`).
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
+        self.params.key = Some(value.into());
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::UserDataChecks, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::UserDataChecks>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_defn_id)
-            .path_param(&self.process_instance_id)
-            .query("key", self.key.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::UserDataChecks, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::UserDataChecks>().await?),
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// Get Image.
@@ -222,18 +169,21 @@ impl GetChecksByKey {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_process_instance_images(..)`.
+/// Created by `client.userdata_server().get_process_instance_images(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessInstanceImages = crate::runtime::Request<
+    GetProcessInstanceImagesParams,
+>;
+/// The parameters of [`GetProcessInstanceImages`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessInstanceImages {
-    client: crate::runtime::Client,
-    process_defn_id: String,
-    process_instance_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessInstanceImagesParams {
+    pub(crate) process_defn_id: String,
+    pub(crate) process_instance_id: String,
 }
-impl GetProcessInstanceImages {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessInstanceImagesParams {
+    type Output = crate::models::UserDataImage;
+    type Decode = crate::runtime::Json<crate::models::UserDataImage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessInstanceImages",
         service: "userdata-server",
         method: crate::runtime::HttpMethod::Get,
@@ -256,80 +206,14 @@ impl GetProcessInstanceImages {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        process_defn_id: String,
-        process_instance_id: String,
-    ) -> Self {
-        Self {
-            client,
-            process_defn_id,
-            process_instance_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::UserDataImage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::UserDataImage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.process_defn_id)
-            .path_param(&self.process_instance_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::UserDataImage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::UserDataImage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.process_instance_id)
+            .accept("application/json")
     }
 }
 /// Get User Data.
@@ -347,19 +231,22 @@ impl GetProcessInstanceImages {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_process_instance_user_data(..)`.
+/// Created by `client.userdata_server().get_process_instance_user_data(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessInstanceUserData = crate::runtime::Request<
+    GetProcessInstanceUserDataParams,
+>;
+/// The parameters of [`GetProcessInstanceUserData`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessInstanceUserData {
-    client: crate::runtime::Client,
-    process_defn_id: String,
-    process_instance_id: String,
-    optimized: Option<bool>,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessInstanceUserDataParams {
+    pub(crate) process_defn_id: String,
+    pub(crate) process_instance_id: String,
+    pub(crate) optimized: Option<bool>,
 }
-impl GetProcessInstanceUserData {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessInstanceUserDataParams {
+    type Output = crate::models::UserData;
+    type Decode = crate::runtime::Json<crate::models::UserData>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessInstanceUserData",
         service: "userdata-server",
         method: crate::runtime::HttpMethod::Get,
@@ -382,87 +269,24 @@ impl GetProcessInstanceUserData {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        process_defn_id: String,
-        process_instance_id: String,
-    ) -> Self {
-        Self {
-            client,
-            process_defn_id,
-            process_instance_id,
-            optimized: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.process_defn_id)
+            .path_param(&self.process_instance_id)
+            .query("optimized", self.optimized.as_ref())
+            .accept("application/json")
     }
+}
+impl GetProcessInstanceUserData {
     /// Ask for the optimised (smaller) form of the user data.
     ///
     /// The `optimized` query parameter (`bool`).
     pub fn optimized(mut self, value: bool) -> Self {
-        self.optimized = Some(value);
+        self.params.optimized = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::UserData, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::UserData>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_defn_id)
-            .path_param(&self.process_instance_id)
-            .query("optimized", self.optimized.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::UserData, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::UserData>().await?),
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// Get Summary Archive.
@@ -480,19 +304,22 @@ impl GetProcessInstanceUserData {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_process_instance_user_data_archive(..)`.
+/// Created by `client.userdata_server().get_process_instance_user_data_archive(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+pub type GetProcessInstanceUserDataArchive = crate::runtime::Request<
+    GetProcessInstanceUserDataArchiveParams,
+>;
+/// The parameters of [`GetProcessInstanceUserDataArchive`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetProcessInstanceUserDataArchive {
-    client: crate::runtime::Client,
-    process_defn_id: String,
-    process_instance_id: String,
-    body: Option<serde_json::Map<String, serde_json::Value>>,
-    options: crate::runtime::RequestOptions,
+pub struct GetProcessInstanceUserDataArchiveParams {
+    pub(crate) process_defn_id: String,
+    pub(crate) process_instance_id: String,
+    pub(crate) body: Option<serde_json::Map<String, serde_json::Value>>,
 }
-impl GetProcessInstanceUserDataArchive {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetProcessInstanceUserDataArchiveParams {
+    type Output = crate::runtime::ByteStream;
+    type Decode = crate::runtime::Download;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getProcessInstanceUserDataArchive",
         service: "userdata-server",
         method: crate::runtime::HttpMethod::Post,
@@ -515,89 +342,24 @@ impl GetProcessInstanceUserDataArchive {
         deprecated: false,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        process_defn_id: String,
-        process_instance_id: String,
-    ) -> Self {
-        Self {
-            client,
-            process_defn_id,
-            process_instance_id,
-            body: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Sets the optional request body (JSON object).
-    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.body = Some(value);
-        self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        let request = request
             .path_param(&self.process_defn_id)
-            .path_param(&self.process_instance_id);
-        let request = match &self.body {
+            .path_param(&self.process_instance_id)
+            .accept("application/zip");
+        match &self.body {
             Some(body) => request.json_body(body),
             None => request,
-        };
-        let request = request.accept("application/zip");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_byte_stream()),
-            _ => Err(response.unexpected().await),
         }
+    }
+}
+impl GetProcessInstanceUserDataArchive {
+    /// Sets the optional request body (JSON object).
+    pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.params.body = Some(value);
+        self
     }
 }

@@ -19,7 +19,12 @@ impl WatchlistManagerClient {
     /// Returns a [`GetWatchlist`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_watchlist(&self, watchlist_id: impl Into<String>) -> GetWatchlist {
-        GetWatchlist::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+            },
+        )
     }
     /// Update a watchlist: `POST /api/watchlist-manager/watchlists/{watchlistId}`.
     ///
@@ -30,21 +35,37 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: crate::models::WatchlistRequest,
     ) -> UpdateWatchlist {
-        UpdateWatchlist::new(self.client.clone(), watchlist_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UpdateWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+                body,
+            },
+        )
     }
     /// Delete a watchlist: `DELETE /api/watchlist-manager/watchlists/{watchlistId}`.
     ///
     /// Returns a [`DeleteWatchlist`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn delete_watchlist(&self, watchlist_id: impl Into<String>) -> DeleteWatchlist {
-        DeleteWatchlist::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+            },
+        )
     }
     /// Get largest watchlists by entry count: `GET /api/watchlist-manager/watchlists/usage/largest`.
     ///
     /// Returns a [`GetLargestWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_largest_watchlists(&self) -> GetLargestWatchlists {
-        GetLargestWatchlists::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetLargestWatchlistsParams {
+                limit: None,
+            },
+        )
     }
     /// Get individual watchlist usage statistics: `GET /api/watchlist-manager/watchlists/{watchlistId}/usage`.
     ///
@@ -54,14 +75,28 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> GetWatchlistUsage {
-        GetWatchlistUsage::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetWatchlistUsageParams {
+                watchlist_id: watchlist_id.into(),
+            },
+        )
     }
     /// List watchlists: `GET /api/watchlist-manager/watchlists`.
     ///
     /// Returns a [`ListWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_watchlists(&self) -> ListWatchlists {
-        ListWatchlists::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListWatchlistsParams {
+                name: None,
+                name_like: None,
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create a new watchlist: `POST /api/watchlist-manager/watchlists`.
     ///
@@ -71,14 +106,17 @@ impl WatchlistManagerClient {
         &self,
         body: crate::models::WatchlistRequest,
     ) -> CreateWatchlist {
-        CreateWatchlist::new(self.client.clone(), body)
+        crate::runtime::Request::new(self.client.clone(), CreateWatchlistParams { body })
     }
     /// Get watchlist usage statistics: `GET /api/watchlist-manager/watchlists/usage`.
     ///
     /// Returns a [`GetTenantWatchlistUsage`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_tenant_watchlist_usage(&self) -> GetTenantWatchlistUsage {
-        GetTenantWatchlistUsage::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetTenantWatchlistUsageParams {},
+        )
     }
     /// Query a watchlist: `POST /api/watchlist-manager/watchlists/{watchlistId}/queries`.
     ///
@@ -89,14 +127,28 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::WatchlistQuery>,
     ) -> QueryWatchlist {
-        QueryWatchlist::new(self.client.clone(), watchlist_id.into(), body.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            QueryWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
+        )
     }
     /// List trend records: `GET /api/watchlist-manager/trends`.
     ///
     /// Returns a [`ListTrendRecords`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_trend_records(&self) -> ListTrendRecords {
-        ListTrendRecords::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListTrendRecordsParams {
+                type_: None,
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Add trend record: `POST /api/watchlist-manager/trends`.
     ///
@@ -106,7 +158,12 @@ impl WatchlistManagerClient {
         &self,
         body: impl Into<crate::models::TrendRecordRequest>,
     ) -> AddTrendRecord {
-        AddTrendRecord::new(self.client.clone(), body.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            AddTrendRecordParams {
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
+        )
     }
     /// Delete trend records by process instance ID: `DELETE /api/watchlist-manager/trends/processInstances/{processInstanceId}`.
     ///
@@ -116,9 +173,11 @@ impl WatchlistManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> DeleteTrendsByProcessInstanceId {
-        DeleteTrendsByProcessInstanceId::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            process_instance_id.into(),
+            DeleteTrendsByProcessInstanceIdParams {
+                process_instance_id: process_instance_id.into(),
+            },
         )
     }
     /// List process instances for a trend value: `GET /api/watchlist-manager/trends/processInstances`.
@@ -126,7 +185,14 @@ impl WatchlistManagerClient {
     /// Returns a [`ListTrendProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_trend_process_instances(&self) -> ListTrendProcessInstances {
-        ListTrendProcessInstances::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListTrendProcessInstancesParams {
+                type_: None,
+                page: None,
+                size: None,
+            },
+        )
     }
     /// Get trend record by ID: `GET /api/watchlist-manager/trends/{id}`.
     ///
@@ -136,14 +202,24 @@ impl WatchlistManagerClient {
         &self,
         trend_record_id: impl Into<String>,
     ) -> GetTrendRecord {
-        GetTrendRecord::new(self.client.clone(), trend_record_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetTrendRecordParams {
+                trend_record_id: trend_record_id.into(),
+            },
+        )
     }
     /// Query trend statistics: `GET /api/watchlist-manager/trends/stats`.
     ///
     /// Returns a [`GetTrendStatistics`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_trend_statistics(&self) -> GetTrendStatistics {
-        GetTrendStatistics::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetTrendStatisticsParams {
+                type_: None,
+            },
+        )
     }
     /// List watchlist members. (DEPRECATED): `GET /api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members`.
     ///
@@ -153,7 +229,15 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> ListFaceWatchlistMembers {
-        ListFaceWatchlistMembers::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListFaceWatchlistMembersParams {
+                watchlist_id: watchlist_id.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Add watchlist member. (DEPRECATED): `POST /api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members`.
     ///
@@ -164,10 +248,12 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::FaceWatchlistMember>,
     ) -> CreateFaceWatchlistMember {
-        CreateFaceWatchlistMember::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            watchlist_id.into(),
-            body.into(),
+            CreateFaceWatchlistMemberParams {
+                watchlist_id: watchlist_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
         )
     }
     /// Get a watchlist member. (DEPRECATED): `GET /api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}`.
@@ -179,10 +265,12 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> GetFaceWatchlistMember {
-        GetFaceWatchlistMember::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            watchlist_id.into(),
-            watchlist_member_id.into(),
+            GetFaceWatchlistMemberParams {
+                watchlist_id: watchlist_id.into(),
+                watchlist_member_id: watchlist_member_id.into(),
+            },
         )
     }
     /// Delete a watchlist member. (DEPRECATED): `DELETE /api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}`.
@@ -194,10 +282,12 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> DeleteFaceWatchlistMember {
-        DeleteFaceWatchlistMember::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            watchlist_id.into(),
-            watchlist_member_id.into(),
+            DeleteFaceWatchlistMemberParams {
+                watchlist_id: watchlist_id.into(),
+                watchlist_member_id: watchlist_member_id.into(),
+            },
         )
     }
     /// Get a watchlist member's face image if available (DEPRECATED): `GET /api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}/image`.
@@ -209,10 +299,12 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> GetFaceWatchlistMemberImage {
-        GetFaceWatchlistMemberImage::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            watchlist_id.into(),
-            watchlist_member_id.into(),
+            GetFaceWatchlistMemberImageParams {
+                watchlist_id: watchlist_id.into(),
+                watchlist_member_id: watchlist_member_id.into(),
+            },
         )
     }
     /// List watchlist. (DEPRECATED): `GET /api/watchlist-manager/facewatchlists`.
@@ -220,7 +312,14 @@ impl WatchlistManagerClient {
     /// Returns a [`ListFaceWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_face_watchlists(&self) -> ListFaceWatchlists {
-        ListFaceWatchlists::new(self.client.clone())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListFaceWatchlistsParams {
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create a watchlist. (DEPRECATED): `POST /api/watchlist-manager/facewatchlists`.
     ///
@@ -230,7 +329,10 @@ impl WatchlistManagerClient {
         &self,
         body: crate::models::FaceWatchlistRequest,
     ) -> CreateFaceWatchlist {
-        CreateFaceWatchlist::new(self.client.clone(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateFaceWatchlistParams { body },
+        )
     }
     /// Get a watchlist. (DEPRECATED): `GET /api/watchlist-manager/facewatchlists/{watchlistId}`.
     ///
@@ -240,7 +342,12 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> GetFaceWatchlist {
-        GetFaceWatchlist::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetFaceWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+            },
+        )
     }
     /// Update a watchlist. (DEPRECATED): `POST /api/watchlist-manager/facewatchlists/{watchlistId}`.
     ///
@@ -251,7 +358,13 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: crate::models::FaceWatchlistRequest,
     ) -> UpdateFaceWatchlist {
-        UpdateFaceWatchlist::new(self.client.clone(), watchlist_id.into(), body)
+        crate::runtime::Request::new(
+            self.client.clone(),
+            UpdateFaceWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+                body,
+            },
+        )
     }
     /// Delete a watchlist. (DEPRECATED): `DELETE /api/watchlist-manager/facewatchlists/{watchlistId}`.
     ///
@@ -261,7 +374,12 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> DeleteFaceWatchlist {
-        DeleteFaceWatchlist::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            DeleteFaceWatchlistParams {
+                watchlist_id: watchlist_id.into(),
+            },
+        )
     }
     /// Get a watchlist entry by ID: `GET /api/watchlist-manager/watchlists/{watchlistId}/entries/{entryId}`.
     ///
@@ -272,7 +390,13 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         entry_id: impl Into<String>,
     ) -> GetWatchlistEntry {
-        GetWatchlistEntry::new(self.client.clone(), watchlist_id.into(), entry_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            GetWatchlistEntryParams {
+                watchlist_id: watchlist_id.into(),
+                entry_id: entry_id.into(),
+            },
+        )
     }
     /// Delete a watchlist entry: `DELETE /api/watchlist-manager/watchlists/{watchlistId}/entries/{entryId}`.
     ///
@@ -283,10 +407,12 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         entry_id: impl Into<String>,
     ) -> DeleteWatchlistEntry {
-        DeleteWatchlistEntry::new(
+        crate::runtime::Request::new(
             self.client.clone(),
-            watchlist_id.into(),
-            entry_id.into(),
+            DeleteWatchlistEntryParams {
+                watchlist_id: watchlist_id.into(),
+                entry_id: entry_id.into(),
+            },
         )
     }
     /// List watchlist entries: `GET /api/watchlist-manager/watchlists/{watchlistId}/entries`.
@@ -297,7 +423,15 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> ListWatchlistEntries {
-        ListWatchlistEntries::new(self.client.clone(), watchlist_id.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            ListWatchlistEntriesParams {
+                watchlist_id: watchlist_id.into(),
+                page: None,
+                size: None,
+                sort: None,
+            },
+        )
     }
     /// Create a new watchlist entry: `POST /api/watchlist-manager/watchlists/{watchlistId}/entries`.
     ///
@@ -308,7 +442,13 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::WatchlistEntry>,
     ) -> CreateWatchlistEntry {
-        CreateWatchlistEntry::new(self.client.clone(), watchlist_id.into(), body.into())
+        crate::runtime::Request::new(
+            self.client.clone(),
+            CreateWatchlistEntryParams {
+                watchlist_id: watchlist_id.into(),
+                body: crate::runtime::Sensitive::new(body.into()),
+            },
+        )
     }
 }
 /// Get a watchlist by ID
@@ -333,18 +473,19 @@ impl WatchlistManagerClient {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_watchlist(..)`.
+/// Created by `client.watchlist_manager().get_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetWatchlist = crate::runtime::Request<GetWatchlistParams>;
+/// The parameters of [`GetWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetWatchlistParams {
+    pub(crate) watchlist_id: String,
 }
-impl GetWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetWatchlistParams {
+    type Output = crate::models::Watchlist;
+    type Decode = crate::runtime::Json<crate::models::Watchlist>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -360,69 +501,11 @@ impl GetWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Watchlist>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Watchlist, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Watchlist>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id).accept("application/json")
     }
 }
 /// Update a watchlist
@@ -447,19 +530,20 @@ impl GetWatchlist {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().update_watchlist(..)`.
+/// Created by `client.watchlist_manager().update_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateWatchlist = crate::runtime::Request<UpdateWatchlistParams>;
+/// The parameters of [`UpdateWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    body: crate::models::WatchlistRequest,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateWatchlistParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) body: crate::models::WatchlistRequest,
 }
-impl UpdateWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateWatchlistParams {
+    type Output = crate::models::Watchlist;
+    type Decode = crate::runtime::Json<crate::models::Watchlist>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -475,76 +559,12 @@ impl UpdateWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        body: crate::models::WatchlistRequest,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Watchlist>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Watchlist, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Watchlist>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.path_param(&self.watchlist_id).accept("application/json").json_body(body)
     }
 }
 /// Delete a watchlist
@@ -569,18 +589,19 @@ impl UpdateWatchlist {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().delete_watchlist(..)`.
+/// Created by `client.watchlist_manager().delete_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteWatchlist = crate::runtime::Request<DeleteWatchlistParams>;
+/// The parameters of [`DeleteWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteWatchlistParams {
+    pub(crate) watchlist_id: String,
 }
-impl DeleteWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteWatchlistParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -596,70 +617,11 @@ impl DeleteWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id)
     }
 }
 /// Get largest watchlists by entry count
@@ -684,18 +646,19 @@ impl DeleteWatchlist {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_largest_watchlists(..)`.
+/// Created by `client.watchlist_manager().get_largest_watchlists(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetLargestWatchlists = crate::runtime::Request<GetLargestWatchlistsParams>;
+/// The parameters of [`GetLargestWatchlists`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetLargestWatchlists {
-    client: crate::runtime::Client,
-    limit: Option<u32>,
-    options: crate::runtime::RequestOptions,
+pub struct GetLargestWatchlistsParams {
+    pub(crate) limit: Option<u32>,
 }
-impl GetLargestWatchlists {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetLargestWatchlistsParams {
+    type Output = crate::models::LargestWatchlists;
+    type Decode = crate::runtime::Json<crate::models::LargestWatchlists>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getLargestWatchlists",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -712,81 +675,20 @@ impl GetLargestWatchlists {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            limit: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.query("limit", self.limit.as_ref()).accept("application/json")
     }
+}
+impl GetLargestWatchlists {
     /// How many watchlists to return.
     ///
     /// The `limit` query parameter (`u32`).
     pub fn limit(mut self, value: u32) -> Self {
-        self.limit = Some(value);
+        self.params.limit = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::LargestWatchlists, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::LargestWatchlists>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("limit", self.limit.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::LargestWatchlists, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::LargestWatchlists>().await?),
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// Get individual watchlist usage statistics
@@ -811,18 +713,19 @@ impl GetLargestWatchlists {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_watchlist_usage(..)`.
+/// Created by `client.watchlist_manager().get_watchlist_usage(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetWatchlistUsage = crate::runtime::Request<GetWatchlistUsageParams>;
+/// The parameters of [`GetWatchlistUsage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetWatchlistUsage {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetWatchlistUsageParams {
+    pub(crate) watchlist_id: String,
 }
-impl GetWatchlistUsage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetWatchlistUsageParams {
+    type Output = crate::models::WatchlistUsage;
+    type Decode = crate::runtime::Json<crate::models::WatchlistUsage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getWatchlistUsage",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -839,71 +742,11 @@ impl GetWatchlistUsage {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::WatchlistUsage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::WatchlistUsage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::WatchlistUsage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::WatchlistUsage>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id).accept("application/json")
     }
 }
 /// List watchlists
@@ -928,22 +771,23 @@ impl GetWatchlistUsage {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().list_watchlists(..)`.
+/// Created by `client.watchlist_manager().list_watchlists(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListWatchlists = crate::runtime::Request<ListWatchlistsParams>;
+/// The parameters of [`ListWatchlists`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListWatchlists {
-    client: crate::runtime::Client,
-    name: Option<String>,
-    name_like: Option<String>,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListWatchlistsParams {
+    pub(crate) name: Option<String>,
+    pub(crate) name_like: Option<String>,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListWatchlists {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListWatchlistsParams {
+    type Output = crate::models::WatchlistPage;
+    type Decode = crate::runtime::Json<crate::models::WatchlistPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listWatchlists",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -956,163 +800,64 @@ impl ListWatchlists {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            name: None,
-            name_like: None,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("name", self.name.as_ref())
+            .query("nameLike", self.name_like.as_ref())
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListWatchlistsParams {
+    type Item = crate::models::Watchlist;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::Watchlist>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListWatchlists {
     /// Exact watchlist name. Not allowed together with `nameLike`.
     ///
     /// The `name` query parameter (`String`).
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
+        self.params.name = Some(value.into());
         self
     }
     /// Watchlist name pattern. Not allowed together with `name`.
     ///
     /// The `nameLike` query parameter (`String`).
     pub fn name_like(mut self, value: impl Into<String>) -> Self {
-        self.name_like = Some(value.into());
+        self.params.name_like = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size (10 when omitted, as on every Watchlist Manager V2 list).
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::WatchlistPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::WatchlistPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("name", self.name.as_ref())
-            .query("nameLike", self.name_like.as_ref())
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::WatchlistPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::WatchlistPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(self) -> crate::runtime::PageStream<crate::models::Watchlist> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::Watchlist> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::Watchlist> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::Watchlist>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create a new watchlist
@@ -1137,18 +882,19 @@ impl ListWatchlists {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().create_watchlist(..)`.
+/// Created by `client.watchlist_manager().create_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateWatchlist = crate::runtime::Request<CreateWatchlistParams>;
+/// The parameters of [`CreateWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateWatchlist {
-    client: crate::runtime::Client,
-    body: crate::models::WatchlistRequest,
-    options: crate::runtime::RequestOptions,
+pub struct CreateWatchlistParams {
+    pub(crate) body: crate::models::WatchlistRequest,
 }
-impl CreateWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateWatchlistParams {
+    type Output = crate::models::Watchlist;
+    type Decode = crate::runtime::Json<crate::models::Watchlist>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1161,74 +907,12 @@ impl CreateWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::WatchlistRequest,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(self) -> Result<crate::models::Watchlist, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::Watchlist>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::Watchlist, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::Watchlist>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get watchlist usage statistics
@@ -1253,17 +937,19 @@ impl CreateWatchlist {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_tenant_watchlist_usage(..)`.
+/// Created by `client.watchlist_manager().get_tenant_watchlist_usage(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetTenantWatchlistUsage = crate::runtime::Request<
+    GetTenantWatchlistUsageParams,
+>;
+/// The parameters of [`GetTenantWatchlistUsage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTenantWatchlistUsage {
-    client: crate::runtime::Client,
-    options: crate::runtime::RequestOptions,
-}
-impl GetTenantWatchlistUsage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+pub struct GetTenantWatchlistUsageParams {}
+impl crate::runtime::Operation for GetTenantWatchlistUsageParams {
+    type Output = crate::models::TenantWatchlistUsage;
+    type Decode = crate::runtime::Json<crate::models::TenantWatchlistUsage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTenantWatchlistUsage",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -1278,72 +964,11 @@ impl GetTenantWatchlistUsage {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TenantWatchlistUsage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TenantWatchlistUsage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TenantWatchlistUsage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::TenantWatchlistUsage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.accept("application/json")
     }
 }
 /// Query a watchlist
@@ -1368,19 +993,20 @@ impl GetTenantWatchlistUsage {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().query_watchlist(..)`.
+/// Created by `client.watchlist_manager().query_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type QueryWatchlist = crate::runtime::Request<QueryWatchlistParams>;
+/// The parameters of [`QueryWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct QueryWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    body: crate::runtime::Sensitive<crate::models::WatchlistQuery>,
-    options: crate::runtime::RequestOptions,
+pub struct QueryWatchlistParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::WatchlistQuery>,
 }
-impl QueryWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for QueryWatchlistParams {
+    type Output = crate::models::WatchlistQueryResult;
+    type Decode = crate::runtime::Json<crate::models::WatchlistQueryResult>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "queryWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1397,80 +1023,16 @@ impl QueryWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        body: crate::models::WatchlistQuery,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::WatchlistQueryResult, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::WatchlistQueryResult>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::WatchlistQueryResult, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::WatchlistQueryResult>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.watchlist_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// List trend records
@@ -1495,21 +1057,22 @@ impl QueryWatchlist {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().list_trend_records(..)`.
+/// Created by `client.watchlist_manager().list_trend_records(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListTrendRecords = crate::runtime::Request<ListTrendRecordsParams>;
+/// The parameters of [`ListTrendRecords`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListTrendRecords {
-    client: crate::runtime::Client,
-    type_: Option<String>,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListTrendRecordsParams {
+    pub(crate) type_: Option<String>,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListTrendRecords {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListTrendRecordsParams {
+    type Output = crate::models::TrendRecordList;
+    type Decode = crate::runtime::Json<crate::models::TrendRecordList>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listTrendRecords",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -1522,108 +1085,46 @@ impl ListTrendRecords {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            type_: None,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("type", self.type_.as_ref())
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl ListTrendRecords {
     /// Trend type. When omitted, a unified view across all types is used.
     ///
     /// The `type` query parameter (`String`).
     pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.params.type_ = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,(asc|desc)`, repeatable; default `recordedDtm,desc`. Sortable: recordedDtm, id, type, value, processDefnId, processDefnName, processDefnVersion, processInstanceId, trendGroup, expiresAfterDate, expiresAfterDays.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TrendRecordList, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TrendRecordList>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("type", self.type_.as_ref())
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TrendRecordList, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::TrendRecordList>().await?),
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// Add trend record
@@ -1648,18 +1149,19 @@ impl ListTrendRecords {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().add_trend_record(..)`.
+/// Created by `client.watchlist_manager().add_trend_record(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type AddTrendRecord = crate::runtime::Request<AddTrendRecordParams>;
+/// The parameters of [`AddTrendRecord`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AddTrendRecord {
-    client: crate::runtime::Client,
-    body: crate::runtime::Sensitive<crate::models::TrendRecordRequest>,
-    options: crate::runtime::RequestOptions,
+pub struct AddTrendRecordParams {
+    pub(crate) body: crate::runtime::Sensitive<crate::models::TrendRecordRequest>,
 }
-impl AddTrendRecord {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for AddTrendRecordParams {
+    type Output = crate::models::TrendRecord;
+    type Decode = crate::runtime::Json<crate::models::TrendRecord>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "addTrendRecord",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -1672,76 +1174,12 @@ impl AddTrendRecord {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::TrendRecordRequest,
-    ) -> Self {
-        Self {
-            client,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TrendRecord>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::TrendRecord>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").sensitive().json_body(body)
     }
 }
 /// Delete trend records by process instance ID
@@ -1766,18 +1204,21 @@ impl AddTrendRecord {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().delete_trends_by_process_instance_id(..)`.
+/// Created by `client.watchlist_manager().delete_trends_by_process_instance_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteTrendsByProcessInstanceId = crate::runtime::Request<
+    DeleteTrendsByProcessInstanceIdParams,
+>;
+/// The parameters of [`DeleteTrendsByProcessInstanceId`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteTrendsByProcessInstanceId {
-    client: crate::runtime::Client,
-    process_instance_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteTrendsByProcessInstanceIdParams {
+    pub(crate) process_instance_id: String,
 }
-impl DeleteTrendsByProcessInstanceId {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteTrendsByProcessInstanceIdParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteTrendsByProcessInstanceId",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -1797,73 +1238,11 @@ impl DeleteTrendsByProcessInstanceId {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, process_instance_id: String) -> Self {
-        Self {
-            client,
-            process_instance_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.process_instance_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.process_instance_id)
     }
 }
 /// List process instances for a trend value
@@ -1888,20 +1267,23 @@ impl DeleteTrendsByProcessInstanceId {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().list_trend_process_instances(..)`.
+/// Created by `client.watchlist_manager().list_trend_process_instances(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListTrendProcessInstances = crate::runtime::Request<
+    ListTrendProcessInstancesParams,
+>;
+/// The parameters of [`ListTrendProcessInstances`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListTrendProcessInstances {
-    client: crate::runtime::Client,
-    type_: Option<String>,
-    page: Option<u32>,
-    size: Option<u32>,
-    options: crate::runtime::RequestOptions,
+pub struct ListTrendProcessInstancesParams {
+    pub(crate) type_: Option<String>,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
 }
-impl ListTrendProcessInstances {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListTrendProcessInstancesParams {
+    type Output = crate::models::TrendProcessInstanceList;
+    type Decode = crate::runtime::Json<crate::models::TrendProcessInstanceList>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listTrendProcessInstances",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -1920,101 +1302,38 @@ impl ListTrendProcessInstances {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            type_: None,
-            page: None,
-            size: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("type", self.type_.as_ref())
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .accept("application/json")
     }
+}
+impl ListTrendProcessInstances {
     /// Trend type. The reference names this parameter only for `listTrendRecords`; for this call it only lists error 45 for an invalid type and does not say what happens when the type is omitted.
     ///
     /// The `type` query parameter (`String`).
     pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.params.type_ = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TrendProcessInstanceList, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TrendProcessInstanceList>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("type", self.type_.as_ref())
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TrendProcessInstanceList, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::TrendProcessInstanceList>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// Get trend record by ID
@@ -2039,18 +1358,19 @@ impl ListTrendProcessInstances {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_trend_record(..)`.
+/// Created by `client.watchlist_manager().get_trend_record(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetTrendRecord = crate::runtime::Request<GetTrendRecordParams>;
+/// The parameters of [`GetTrendRecord`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTrendRecord {
-    client: crate::runtime::Client,
-    trend_record_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetTrendRecordParams {
+    pub(crate) trend_record_id: String,
 }
-impl GetTrendRecord {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetTrendRecordParams {
+    type Output = crate::models::TrendRecord;
+    type Decode = crate::runtime::Json<crate::models::TrendRecord>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTrendRecord",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2066,71 +1386,11 @@ impl GetTrendRecord {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, trend_record_id: String) -> Self {
-        Self {
-            client,
-            trend_record_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TrendRecord>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.trend_record_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TrendRecord, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::TrendRecord>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.trend_record_id).accept("application/json")
     }
 }
 /// Query trend statistics
@@ -2155,18 +1415,19 @@ impl GetTrendRecord {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_trend_statistics(..)`.
+/// Created by `client.watchlist_manager().get_trend_statistics(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetTrendStatistics = crate::runtime::Request<GetTrendStatisticsParams>;
+/// The parameters of [`GetTrendStatistics`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetTrendStatistics {
-    client: crate::runtime::Client,
-    type_: Option<String>,
-    options: crate::runtime::RequestOptions,
+pub struct GetTrendStatisticsParams {
+    pub(crate) type_: Option<String>,
 }
-impl GetTrendStatistics {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetTrendStatisticsParams {
+    type Output = crate::models::TrendStatistics;
+    type Decode = crate::runtime::Json<crate::models::TrendStatistics>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getTrendStatistics",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2181,78 +1442,20 @@ impl GetTrendStatistics {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            type_: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.query("type", self.type_.as_ref()).accept("application/json")
     }
+}
+impl GetTrendStatistics {
     /// Trend type. The reference names this parameter only for `listTrendRecords`; for this call it only lists error 45 for an invalid type and does not say what happens when the type is omitted.
     ///
     /// The `type` query parameter (`String`).
     pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.params.type_ = Some(value.into());
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::TrendStatistics, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::TrendStatistics>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).query("type", self.type_.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::TrendStatistics, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::TrendStatistics>().await?),
-            _ => Err(response.unexpected().await),
-        }
     }
 }
 /// List watchlist members. (DEPRECATED)
@@ -2274,21 +1477,24 @@ impl GetTrendStatistics {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().list_face_watchlist_members(..)`.
+/// Created by `client.watchlist_manager().list_face_watchlist_members(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListFaceWatchlistMembers = crate::runtime::Request<
+    ListFaceWatchlistMembersParams,
+>;
+/// The parameters of [`ListFaceWatchlistMembers`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListFaceWatchlistMembers {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListFaceWatchlistMembersParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListFaceWatchlistMembers {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListFaceWatchlistMembersParams {
+    type Output = crate::models::FaceWatchlistMemberPage;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlistMemberPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listFaceWatchlistMembers",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2305,151 +1511,51 @@ impl ListFaceWatchlistMembers {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.watchlist_id)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListFaceWatchlistMembersParams {
+    type Item = crate::models::FaceWatchlistMember;
+    type Page = crate::models::Page<
+        crate::runtime::Item<crate::models::FaceWatchlistMember>,
+    >;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListFaceWatchlistMembers {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlistMemberPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlistMemberPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.watchlist_id)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlistMemberPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => {
-                Ok(response.json::<crate::models::FaceWatchlistMemberPage>().await?)
-            }
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::FaceWatchlistMember> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::FaceWatchlistMember> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::FaceWatchlistMember> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::FaceWatchlistMember>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Add watchlist member. (DEPRECATED)
@@ -2471,19 +1577,22 @@ impl ListFaceWatchlistMembers {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().create_face_watchlist_member(..)`.
+/// Created by `client.watchlist_manager().create_face_watchlist_member(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateFaceWatchlistMember = crate::runtime::Request<
+    CreateFaceWatchlistMemberParams,
+>;
+/// The parameters of [`CreateFaceWatchlistMember`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateFaceWatchlistMember {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    body: crate::runtime::Sensitive<crate::models::FaceWatchlistMember>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateFaceWatchlistMemberParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::FaceWatchlistMember>,
 }
-impl CreateFaceWatchlistMember {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateFaceWatchlistMemberParams {
+    type Output = crate::models::FaceWatchlistMember;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlistMember>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createFaceWatchlistMember",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -2502,78 +1611,16 @@ impl CreateFaceWatchlistMember {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        body: crate::models::FaceWatchlistMember,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlistMember, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlistMember>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlistMember, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::FaceWatchlistMember>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.watchlist_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }
 /// Get a watchlist member. (DEPRECATED)
@@ -2595,19 +1642,20 @@ impl CreateFaceWatchlistMember {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().get_face_watchlist_member(..)`.
+/// Created by `client.watchlist_manager().get_face_watchlist_member(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetFaceWatchlistMember = crate::runtime::Request<GetFaceWatchlistMemberParams>;
+/// The parameters of [`GetFaceWatchlistMember`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetFaceWatchlistMember {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    watchlist_member_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetFaceWatchlistMemberParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) watchlist_member_id: String,
 }
-impl GetFaceWatchlistMember {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetFaceWatchlistMemberParams {
+    type Output = crate::models::FaceWatchlistMember;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlistMember>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getFaceWatchlistMember",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2625,80 +1673,14 @@ impl GetFaceWatchlistMember {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        watchlist_member_id: String,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            watchlist_member_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlistMember, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlistMember>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.watchlist_id)
-            .path_param(&self.watchlist_member_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlistMember, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::FaceWatchlistMember>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.watchlist_member_id)
+            .accept("application/json")
     }
 }
 /// Delete a watchlist member. (DEPRECATED)
@@ -2720,19 +1702,22 @@ impl GetFaceWatchlistMember {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().delete_face_watchlist_member(..)`.
+/// Created by `client.watchlist_manager().delete_face_watchlist_member(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteFaceWatchlistMember = crate::runtime::Request<
+    DeleteFaceWatchlistMemberParams,
+>;
+/// The parameters of [`DeleteFaceWatchlistMember`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteFaceWatchlistMember {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    watchlist_member_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteFaceWatchlistMemberParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) watchlist_member_id: String,
 }
-impl DeleteFaceWatchlistMember {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteFaceWatchlistMemberParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteFaceWatchlistMember",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -2752,79 +1737,11 @@ impl DeleteFaceWatchlistMember {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        watchlist_member_id: String,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            watchlist_member_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.watchlist_id)
-            .path_param(&self.watchlist_member_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id).path_param(&self.watchlist_member_id)
     }
 }
 /// Get a watchlist member's face image if available (DEPRECATED)
@@ -2846,19 +1763,22 @@ impl DeleteFaceWatchlistMember {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().get_face_watchlist_member_image(..)`.
+/// Created by `client.watchlist_manager().get_face_watchlist_member_image(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetFaceWatchlistMemberImage = crate::runtime::Request<
+    GetFaceWatchlistMemberImageParams,
+>;
+/// The parameters of [`GetFaceWatchlistMemberImage`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetFaceWatchlistMemberImage {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    watchlist_member_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetFaceWatchlistMemberImageParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) watchlist_member_id: String,
 }
-impl GetFaceWatchlistMemberImage {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetFaceWatchlistMemberImageParams {
+    type Output = crate::runtime::ByteStream;
+    type Decode = crate::runtime::Download;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getFaceWatchlistMemberImage",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -2879,80 +1799,14 @@ impl GetFaceWatchlistMemberImage {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        watchlist_member_id: String,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            watchlist_member_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::ByteStream>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.watchlist_id)
-            .path_param(&self.watchlist_member_id);
-        let request = request.accept("image/jpeg");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::ByteStream, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_byte_stream()),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.watchlist_member_id)
+            .accept("image/jpeg")
     }
 }
 /// List watchlist. (DEPRECATED)
@@ -2974,20 +1828,21 @@ impl GetFaceWatchlistMemberImage {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().list_face_watchlists(..)`.
+/// Created by `client.watchlist_manager().list_face_watchlists(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListFaceWatchlists = crate::runtime::Request<ListFaceWatchlistsParams>;
+/// The parameters of [`ListFaceWatchlists`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListFaceWatchlists {
-    client: crate::runtime::Client,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListFaceWatchlistsParams {
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListFaceWatchlists {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListFaceWatchlistsParams {
+    type Output = crate::models::FaceWatchlistPage;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlistPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listFaceWatchlists",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3002,147 +1857,48 @@ impl ListFaceWatchlists {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client) -> Self {
-        Self {
-            client,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListFaceWatchlistsParams {
+    type Item = crate::models::FaceWatchlist;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::FaceWatchlist>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListFaceWatchlists {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlistPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlistPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlistPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::FaceWatchlistPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::FaceWatchlist> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::FaceWatchlist> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::FaceWatchlist> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::FaceWatchlist>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create a watchlist. (DEPRECATED)
@@ -3164,18 +1920,19 @@ impl ListFaceWatchlists {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().create_face_watchlist(..)`.
+/// Created by `client.watchlist_manager().create_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateFaceWatchlist = crate::runtime::Request<CreateFaceWatchlistParams>;
+/// The parameters of [`CreateFaceWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateFaceWatchlist {
-    client: crate::runtime::Client,
-    body: crate::models::FaceWatchlistRequest,
-    options: crate::runtime::RequestOptions,
+pub struct CreateFaceWatchlistParams {
+    pub(crate) body: crate::models::FaceWatchlistRequest,
 }
-impl CreateFaceWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateFaceWatchlistParams {
+    type Output = crate::models::FaceWatchlist;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlist>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createFaceWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -3190,76 +1947,12 @@ impl CreateFaceWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        body: crate::models::FaceWatchlistRequest,
-    ) -> Self {
-        Self {
-            client,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlist>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::FaceWatchlist>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.accept("application/json").json_body(body)
     }
 }
 /// Get a watchlist. (DEPRECATED)
@@ -3281,18 +1974,19 @@ impl CreateFaceWatchlist {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().get_face_watchlist(..)`.
+/// Created by `client.watchlist_manager().get_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetFaceWatchlist = crate::runtime::Request<GetFaceWatchlistParams>;
+/// The parameters of [`GetFaceWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetFaceWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetFaceWatchlistParams {
+    pub(crate) watchlist_id: String,
 }
-impl GetFaceWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetFaceWatchlistParams {
+    type Output = crate::models::FaceWatchlist;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlist>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getFaceWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3308,71 +2002,11 @@ impl GetFaceWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlist>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::FaceWatchlist>().await?),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id).accept("application/json")
     }
 }
 /// Update a watchlist. (DEPRECATED)
@@ -3394,19 +2028,20 @@ impl GetFaceWatchlist {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().update_face_watchlist(..)`.
+/// Created by `client.watchlist_manager().update_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type UpdateFaceWatchlist = crate::runtime::Request<UpdateFaceWatchlistParams>;
+/// The parameters of [`UpdateFaceWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UpdateFaceWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    body: crate::models::FaceWatchlistRequest,
-    options: crate::runtime::RequestOptions,
+pub struct UpdateFaceWatchlistParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) body: crate::models::FaceWatchlistRequest,
 }
-impl UpdateFaceWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for UpdateFaceWatchlistParams {
+    type Output = crate::models::FaceWatchlist;
+    type Decode = crate::runtime::Json<crate::models::FaceWatchlist>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "updateFaceWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -3422,78 +2057,12 @@ impl UpdateFaceWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        body: crate::models::FaceWatchlistRequest,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            body,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::FaceWatchlist>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::FaceWatchlist, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::FaceWatchlist>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request.path_param(&self.watchlist_id).accept("application/json").json_body(body)
     }
 }
 /// Delete a watchlist. (DEPRECATED)
@@ -3515,18 +2084,19 @@ impl UpdateFaceWatchlist {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().delete_face_watchlist(..)`.
+/// Created by `client.watchlist_manager().delete_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteFaceWatchlist = crate::runtime::Request<DeleteFaceWatchlistParams>;
+/// The parameters of [`DeleteFaceWatchlist`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteFaceWatchlist {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteFaceWatchlistParams {
+    pub(crate) watchlist_id: String,
 }
-impl DeleteFaceWatchlist {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteFaceWatchlistParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteFaceWatchlist",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -3542,70 +2112,11 @@ impl DeleteFaceWatchlist {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id)
     }
 }
 /// Get a watchlist entry by ID
@@ -3630,19 +2141,20 @@ impl DeleteFaceWatchlist {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().get_watchlist_entry(..)`.
+/// Created by `client.watchlist_manager().get_watchlist_entry(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type GetWatchlistEntry = crate::runtime::Request<GetWatchlistEntryParams>;
+/// The parameters of [`GetWatchlistEntry`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GetWatchlistEntry {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    entry_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct GetWatchlistEntryParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) entry_id: String,
 }
-impl GetWatchlistEntry {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for GetWatchlistEntryParams {
+    type Output = crate::models::WatchlistEntry;
+    type Decode = crate::runtime::Json<crate::models::WatchlistEntry>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "getWatchlistEntry",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3660,80 +2172,14 @@ impl GetWatchlistEntry {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        entry_id: String,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            entry_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::WatchlistEntry>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
             .path_param(&self.watchlist_id)
-            .path_param(&self.entry_id);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::WatchlistEntry>().await?),
-            _ => Err(response.unexpected().await),
-        }
+            .path_param(&self.entry_id)
+            .accept("application/json")
     }
 }
 /// Delete a watchlist entry
@@ -3758,19 +2204,20 @@ impl GetWatchlistEntry {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().delete_watchlist_entry(..)`.
+/// Created by `client.watchlist_manager().delete_watchlist_entry(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type DeleteWatchlistEntry = crate::runtime::Request<DeleteWatchlistEntryParams>;
+/// The parameters of [`DeleteWatchlistEntry`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeleteWatchlistEntry {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    entry_id: String,
-    options: crate::runtime::RequestOptions,
+pub struct DeleteWatchlistEntryParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) entry_id: String,
 }
-impl DeleteWatchlistEntry {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for DeleteWatchlistEntryParams {
+    type Output = crate::runtime::EmptyResponse;
+    type Decode = crate::runtime::Empty;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "deleteWatchlistEntry",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Delete,
@@ -3788,79 +2235,11 @@ impl DeleteWatchlistEntry {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        entry_id: String,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            entry_id,
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::runtime::EmptyResponse>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.watchlist_id)
-            .path_param(&self.entry_id);
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::runtime::EmptyResponse, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.into_empty()),
-            _ => Err(response.unexpected().await),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request.path_param(&self.watchlist_id).path_param(&self.entry_id)
     }
 }
 /// List watchlist entries
@@ -3885,21 +2264,22 @@ impl DeleteWatchlistEntry {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().list_watchlist_entries(..)`.
+/// Created by `client.watchlist_manager().list_watchlist_entries(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type ListWatchlistEntries = crate::runtime::Request<ListWatchlistEntriesParams>;
+/// The parameters of [`ListWatchlistEntries`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ListWatchlistEntries {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    page: Option<u32>,
-    size: Option<u32>,
-    sort: Option<Vec<String>>,
-    options: crate::runtime::RequestOptions,
+pub struct ListWatchlistEntriesParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) size: Option<u32>,
+    pub(crate) sort: Option<Vec<String>>,
 }
-impl ListWatchlistEntries {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for ListWatchlistEntriesParams {
+    type Output = crate::models::WatchlistEntryPage;
+    type Decode = crate::runtime::Json<crate::models::WatchlistEntryPage>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "listWatchlistEntries",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Get,
@@ -3916,149 +2296,49 @@ impl ListWatchlistEntries {
         deprecated: true,
         beta: false,
     };
-    fn new(client: crate::runtime::Client, watchlist_id: String) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            page: None,
-            size: None,
-            sort: None,
-            options: crate::runtime::RequestOptions::default(),
-        }
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
+        request
+            .path_param(&self.watchlist_id)
+            .query("page", self.page.as_ref())
+            .query("size", self.size.as_ref())
+            .query("sort", self.sort.as_ref())
+            .accept("application/json")
     }
+}
+impl crate::runtime::Paged for ListWatchlistEntriesParams {
+    type Item = crate::models::WatchlistEntry;
+    type Page = crate::models::Page<crate::runtime::Item<crate::models::WatchlistEntry>>;
+    fn page(&self) -> i64 {
+        self.page.map(i64::from).unwrap_or(0)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
+    }
+}
+impl ListWatchlistEntries {
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.page = Some(value);
+        self.params.page = Some(value);
         self
     }
     /// Page size (10 when omitted, as on every Watchlist Manager V2 list).
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.size = Some(value);
+        self.params.size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.sort = Some(value);
+        self.params.sort = Some(value);
         self
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::WatchlistEntryPage, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::WatchlistEntryPage>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self
-            .client
-            .request(Self::META)
-            .path_param(&self.watchlist_id)
-            .query("page", self.page.as_ref())
-            .query("size", self.size.as_ref())
-            .query("sort", self.sort.as_ref());
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::WatchlistEntryPage, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::WatchlistEntryPage>().await?),
-            _ => Err(response.unexpected().await),
-        }
-    }
-    /// Streams every item across pages, starting at the `page` set on this request (or 0), until the last page.
-    ///
-    /// Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.
-    pub fn into_stream(
-        self,
-    ) -> crate::runtime::PageStream<crate::models::WatchlistEntry> {
-        self.stream(None)
-    }
-    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
-    pub fn into_stream_capped(
-        self,
-        max_items: usize,
-    ) -> crate::runtime::PageStream<crate::models::WatchlistEntry> {
-        self.stream(Some(max_items))
-    }
-    fn stream(
-        self,
-        max_items: Option<usize>,
-    ) -> crate::runtime::PageStream<crate::models::WatchlistEntry> {
-        let first = self.page.map(i64::from).unwrap_or(0);
-        crate::runtime::paginate(
-            Self::META.operation_id,
-            first,
-            max_items,
-            move |page| {
-                let mut request = self.clone();
-                request.page = Some(u32::try_from(page).unwrap_or(u32::MAX));
-                async move {
-                    let response = request.dispatch().await?;
-                    match response.status() {
-                        status @ 200..=299 => {
-                            Ok((
-                                status,
-                                response
-                                    .json::<
-                                        crate::models::Page<
-                                            crate::runtime::Item<crate::models::WatchlistEntry>,
-                                        >,
-                                    >()
-                                    .await?,
-                            ))
-                        }
-                        _ => Err(response.unexpected().await),
-                    }
-                }
-            },
-        )
     }
 }
 /// Create a new watchlist entry
@@ -4083,19 +2363,20 @@ impl ListWatchlistEntries {
 ///
 /// A documented code is available as `err.error_code()` on the returned error.
 ///
-/// Created by `client.watchlist_manager().create_watchlist_entry(..)`.
+/// Created by `client.watchlist_manager().create_watchlist_entry(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
+pub type CreateWatchlistEntry = crate::runtime::Request<CreateWatchlistEntryParams>;
+/// The parameters of [`CreateWatchlistEntry`]: what the generic request sends.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CreateWatchlistEntry {
-    client: crate::runtime::Client,
-    watchlist_id: String,
-    body: crate::runtime::Sensitive<crate::models::WatchlistEntry>,
-    options: crate::runtime::RequestOptions,
+pub struct CreateWatchlistEntryParams {
+    pub(crate) watchlist_id: String,
+    pub(crate) body: crate::runtime::Sensitive<crate::models::WatchlistEntry>,
 }
-impl CreateWatchlistEntry {
-    /// This operation's metadata: id, method, path template, permission, deprecation.
-    pub const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl crate::runtime::Operation for CreateWatchlistEntryParams {
+    type Output = crate::models::WatchlistEntry;
+    type Decode = crate::runtime::Json<crate::models::WatchlistEntry>;
+    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
         operation_id: "createWatchlistEntry",
         service: "watchlist-manager",
         method: crate::runtime::HttpMethod::Post,
@@ -4112,77 +2393,15 @@ impl CreateWatchlistEntry {
         deprecated: true,
         beta: false,
     };
-    fn new(
-        client: crate::runtime::Client,
-        watchlist_id: String,
-        body: crate::models::WatchlistEntry,
-    ) -> Self {
-        Self {
-            client,
-            watchlist_id,
-            body: crate::runtime::Sensitive::new(body),
-            options: crate::runtime::RequestOptions::default(),
-        }
-    }
-    /// Adds a query parameter the spec does not declare (sent after the declared ones).
-    pub fn query_param(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.add_query(name, value);
-        self
-    }
-    /// Adds a request header the spec does not declare.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-    /// Sets the timeout of each attempt of this request, overriding the client's.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.set_timeout(timeout);
-        self
-    }
-    /// Sends the request; retries, authentication and error decoding are handled by the client.
-    pub async fn send(
-        self,
-    ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
-        Self::decode(self.dispatch().await?).await
-    }
-    /// Like `send`, and keeps the response's status, headers and request id with the value.
-    pub async fn send_with_meta(
-        self,
-    ) -> Result<
-        crate::runtime::ResponseValue<crate::models::WatchlistEntry>,
-        crate::runtime::Error,
-    > {
-        let response = self.dispatch().await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let value = Self::decode(response).await?;
-        Ok(crate::runtime::ResponseValue::new(status, headers, value))
-    }
-    /// The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.
-    pub fn prepare(
-        self,
-    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-        self.build_request().prepare()
-    }
-    fn build_request(self) -> crate::runtime::RequestBuilder {
-        let request = self.client.request(Self::META).path_param(&self.watchlist_id);
+    fn encode(
+        &self,
+        request: crate::runtime::RequestBuilder,
+    ) -> crate::runtime::RequestBuilder {
         let body = &self.body;
-        let request = request.sensitive().json_body(body);
-        let request = request.accept("application/json");
-        request.options(self.options)
-    }
-    async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-        self.build_request().send().await
-    }
-    async fn decode(
-        response: crate::runtime::Response,
-    ) -> Result<crate::models::WatchlistEntry, crate::runtime::Error> {
-        match response.status() {
-            200..=299 => Ok(response.json::<crate::models::WatchlistEntry>().await?),
-            _ => Err(response.unexpected().await),
-        }
+        request
+            .path_param(&self.watchlist_id)
+            .accept("application/json")
+            .sensitive()
+            .json_body(body)
     }
 }

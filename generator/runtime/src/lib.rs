@@ -22,6 +22,7 @@ pub mod long_running;
 pub mod meta;
 #[cfg(feature = "test-util")]
 pub mod mock;
+pub mod operation;
 pub mod pagination;
 mod path;
 pub mod permission;
@@ -41,6 +42,7 @@ pub use error::{Error, HttpError, TimeoutKind, TransportFailure};
 pub use error_code::{ErrorCodeInfo, ErrorCodeTable};
 pub use long_running::{collect_continuation, run_query, PollOptions, QueryState, QueryStatus};
 pub use meta::{AuthKind, HttpMethod, OperationMeta, PathPart};
+pub use operation::{Decode, Download, Empty, Json, Operation, Paged, Request, Text};
 pub use pagination::{paginate, PageInfo, PageLike, PageStream};
 pub use permission::Permission;
 pub use redact::Sensitive;

@@ -164,7 +164,10 @@ fn token_exchange_fn(api: &Api, s: &Service) -> TokenStream {
     let Some(t) = api.token_exchange.as_ref().filter(|t| t.service_module == s.module) else {
         return quote!();
     };
-    let b = ident(&t.builder_name);
+    let Some(op) = s.operations.iter().find(|o| o.operation_id == t.operation_id) else {
+        return quote!();
+    };
+    let params = params_literal(op, &[]);
     let tok = ident(&t.token.rust_name);
     let token = match t.token.options {
         0 => quote!(issued.#tok),
@@ -204,7 +207,7 @@ fn token_exchange_fn(api: &Api, s: &Service) -> TokenStream {
             client: crate::runtime::Client,
         ) -> crate::runtime::BoxFuture<'static, Result<crate::runtime::IssuedCredential, crate::runtime::Error>> {
             Box::pin(async move {
-                let issued = #b::new(client).send().await?;
+                let issued = crate::runtime::Request::new(client, #params).send().await?;
                 Ok(crate::runtime::IssuedCredential { token: #token, lifetime: #lifetime })
             })
         }
@@ -351,12 +354,10 @@ fn is_sensitive_alias(api: &Api, t: &TypeRef) -> bool {
     }
 }
 
-/// The builder's pieces for the request body: field, constructor argument, initialiser, setter.
+/// The parameters type's body field and the builder's setter of an optional body.
 #[derive(Default)]
 struct BodyParts {
     field: TokenStream,
-    new_arg: Option<TokenStream>,
-    init: Option<TokenStream>,
     setter: TokenStream,
 }
 
@@ -378,18 +379,12 @@ fn body_parts(op: &Operation) -> BodyParts {
         BodyKind::Binary => quote!(bytes::Bytes),
         BodyKind::Text => quote!(String),
     };
-    // A body of personal data is kept as `Sensitive<T>`, so the builder's `Debug` hides it.
+    // A body of personal data is kept as `Sensitive<T>`, so the request's `Debug` hides it.
     let stored = if body.sensitive { quote!(crate::runtime::Sensitive<#t>) } else { t.clone() };
-    let wrap = |v: TokenStream| if body.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
     if body.required {
-        return BodyParts {
-            field: quote!(body: #stored,),
-            new_arg: Some(quote!(body: #t)),
-            init: Some(if body.sensitive { quote!(body: crate::runtime::Sensitive::new(body)) } else { quote!(body) }),
-            setter: quote!(),
-        };
+        return BodyParts { field: quote!(pub(crate) body: #stored,), setter: quote!() };
     }
-    let set = wrap(quote!(value));
+    let set = if body.sensitive { quote!(crate::runtime::Sensitive::new(value)) } else { quote!(value) };
     let d = doc(&format!(
         "Sets the optional request body ({}).",
         match &body.kind {
@@ -399,10 +394,8 @@ fn body_parts(op: &Operation) -> BodyParts {
         }
     ));
     BodyParts {
-        field: quote!(body: Option<#stored>,),
-        new_arg: None,
-        init: Some(quote!(body: None)),
-        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.body = Some(#set); self } },
+        field: quote!(pub(crate) body: Option<#stored>,),
+        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.params.body = Some(#set); self } },
     }
 }
 
@@ -433,11 +426,12 @@ fn client_method(api: &Api, op: &Operation) -> TokenStream {
         op.builder_name
     ));
     let dep = deprecated(op.deprecated);
+    let params = params_literal(op, &values);
     quote! {
         #docs
         #dep
         pub fn #f(&self, #(#args),*) -> #b {
-            #b::new(self.client.clone(), #(#values),*)
+            crate::runtime::Request::new(self.client.clone(), #params)
         }
     }
 }
@@ -503,84 +497,93 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
     }
 }
 
-/// The Rust type a response body decodes to, and the expression that decodes it from `response`.
-fn decode(body: Option<&crate::model::ResponseBody>) -> (TokenStream, TokenStream) {
-    match body.map(|b| &b.kind) {
-        Some(BodyKind::Json(t)) => {
-            let t = rust_type(t);
-            (t.clone(), quote!(response.json::<#t>().await?))
-        }
-        Some(BodyKind::Binary) => (quote!(crate::runtime::ByteStream), quote!(response.into_byte_stream())),
-        Some(BodyKind::Text) => (quote!(String), quote!(response.text().await?)),
-        None => (quote!(crate::runtime::EmptyResponse), quote!(response.into_empty())),
-    }
+/// The request builder of an operation; `gate` is its `cfg` (on every item it emits).
+/// The name of an operation's parameters type (`ListProcessInstancesParams`).
+fn params_name(op: &Operation) -> proc_macro2::Ident {
+    ident(&format!("{}Params", op.builder_name))
 }
 
-/// The request builder of an operation; `gate` is its `cfg` (on every item it emits).
-fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>, gate: TokenStream) -> TokenStream {
-    let b = ident(&op.builder_name);
-    let meta = meta_tokens(api, s, op);
-    let req = required_args(op);
-    let fields = op.params.iter().map(|p| {
-        let n = ident(&p.rust_name);
-        let t = stored_type(p);
-        if p.required {
-            quote!(#n: #t,)
-        } else {
-            quote!(#n: Option<#t>,)
-        }
-    });
-    let BodyParts { field: body_field, new_arg: body_arg, init: body_init, setter: body_setter } = body_parts(op);
-    let mut new_args: Vec<TokenStream> = req
-        .iter()
-        .map(|p| {
-            let n = ident(&p.rust_name);
-            let t = rust_type(&p.ty);
-            quote!(#n: #t)
-        })
-        .collect();
+/// The literal of an operation's parameters: required ones from the client method's arguments
+/// (`values`, in `required_args` order, then the body), optional ones `None`.
+fn params_literal(op: &Operation, values: &[TokenStream]) -> TokenStream {
+    let pn = params_name(op);
+    let mut values = values.iter();
     let mut inits: Vec<TokenStream> = op
         .params
         .iter()
         .map(|p| {
             let n = ident(&p.rust_name);
-            match (p.required, p.sensitive) {
-                (true, true) => quote!(#n: crate::runtime::Sensitive::new(#n)),
-                (true, false) => quote!(#n),
-                (false, _) => quote!(#n: None),
+            let value = if p.required { values.next() } else { None };
+            match (p.required, value) {
+                (true, Some(v)) if p.sensitive => quote!(#n: crate::runtime::Sensitive::new(#v)),
+                (true, Some(v)) if n == v.to_string() => quote!(#n),
+                (true, Some(v)) => quote!(#n: #v),
+                _ => quote!(#n: None),
             }
         })
         .collect();
-    new_args.extend(body_arg);
-    inits.extend(body_init);
-    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
+    if let Some(body) = &op.body {
+        inits.push(match (body.required, values.next()) {
+            (true, Some(v)) if body.sensitive => quote!(body: crate::runtime::Sensitive::new(#v)),
+            (true, Some(v)) if v.to_string() == "body" => quote!(body),
+            (true, Some(v)) => quote!(body: #v),
+            _ => quote!(body: None),
+        });
+    }
+    quote!(#pn { #(#inits),* })
+}
+
+/// One operation: its documented type (an alias of the runtime's generic `Request`), its
+/// parameters type with the `Operation` impl (metadata, wire encoding, decoder), the page
+/// accessors of a paged list, the setters of optional parameters, and any response enum. `gate`
+/// is its `cfg` (on every item it emits).
+fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>, gate: TokenStream) -> TokenStream {
+    let b = ident(&op.builder_name);
+    let pn = params_name(op);
+    let meta = meta_tokens(api, s, op);
+    let fields = op.params.iter().map(|p| {
         let n = ident(&p.rust_name);
-        let mut text = match &p.description {
-            Some(d) if !d.trim().is_empty() => sanitize(d),
-            _ => format!("Sets the {} parameter.", code(&p.wire_name)),
-        };
-        let loc = match p.location {
-            ParamLocation::Path => "path",
-            ParamLocation::Query => "query",
-            ParamLocation::Header => "header",
-            ParamLocation::Cookie => "cookie",
-        };
-        text.push_str(&format!("\n\nThe {} {loc} parameter ({}).", code(&p.wire_name), describe(&p.ty)));
-        if let Some(d) = &p.default {
-            text.push_str(&format!(" Server default: {}.", code(d)));
-        }
-        let d = doc(&text);
-        let dep = deprecated(p.deprecated);
-        let wrap = |v: TokenStream| if p.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
-        if is_stringy(&p.ty) {
-            let v = wrap(quote!(value.into()));
-            quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.#n = Some(#v); self } }
+        let t = stored_type(p);
+        if p.required {
+            quote!(pub(crate) #n: #t,)
         } else {
-            let t = rust_type(&p.ty);
-            let v = wrap(quote!(value));
-            quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.#n = Some(#v); self } }
+            quote!(pub(crate) #n: Option<#t>,)
         }
     });
+    let BodyParts { field: body_field, setter: body_setter, .. } = body_parts(op);
+    let setters: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| !p.required)
+        .map(|p| {
+            let n = ident(&p.rust_name);
+            let mut text = match &p.description {
+                Some(d) if !d.trim().is_empty() => sanitize(d),
+                _ => format!("Sets the {} parameter.", code(&p.wire_name)),
+            };
+            let loc = match p.location {
+                ParamLocation::Path => "path",
+                ParamLocation::Query => "query",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+            };
+            text.push_str(&format!("\n\nThe {} {loc} parameter ({}).", code(&p.wire_name), describe(&p.ty)));
+            if let Some(d) = &p.default {
+                text.push_str(&format!(" Server default: {}.", code(d)));
+            }
+            let d = doc(&text);
+            let dep = deprecated(p.deprecated);
+            let wrap = |v: TokenStream| if p.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
+            if is_stringy(&p.ty) {
+                let v = wrap(quote!(value.into()));
+                quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.params.#n = Some(#v); self } }
+            } else {
+                let t = rust_type(&p.ty);
+                let v = wrap(quote!(value));
+                quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.params.#n = Some(#v); self } }
+            }
+        })
+        .collect();
     let wire = op.params.iter().map(|p| {
         let n = ident(&p.rust_name);
         let w = &p.wire_name;
@@ -599,42 +602,30 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         };
         quote!(#mark #add)
     });
-    let body_wire = match &op.body {
-        None => quote!(),
-        Some(body) => {
-            let mt = &body.media_type;
-            let (mark, inner) = if body.sensitive {
-                (quote!(.sensitive()), quote!(body.expose().clone()))
-            } else {
-                (quote!(), quote!(body.clone()))
-            };
-            let send_one = match &body.kind {
-                BodyKind::Json(_) => quote!(request #mark .json_body(body)),
-                BodyKind::Binary => quote!(request #mark .bytes_body(#inner, #mt)),
-                BodyKind::Text => quote!(request #mark .bytes_body(bytes::Bytes::from(#inner), #mt)),
-            };
-            if body.required {
-                quote! { let body = &self.body; let request = #send_one; }
-            } else {
-                quote! { let request = match &self.body { Some(body) => #send_one, None => request }; }
-            }
+    // The body as one call on the request, from `body` (a reference to the stored body).
+    let body_call = op.body.as_ref().map(|body| {
+        let mt = &body.media_type;
+        let mark = if body.sensitive { quote!(.sensitive()) } else { quote!() };
+        let inner = if body.sensitive { quote!(body.expose().clone()) } else { quote!(body.clone()) };
+        match &body.kind {
+            BodyKind::Json(_) => quote!(#mark .json_body(body)),
+            BodyKind::Binary => quote!(#mark .bytes_body(#inner, #mt)),
+            BodyKind::Text => quote!(#mark .bytes_body(bytes::Bytes::from(#inner), #mt)),
         }
-    };
+    });
     let success: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
     let accept = success
         .iter()
         .find_map(|r| r.body.as_ref().map(|b| b.media_type.clone()))
-        .map(|mt| quote!(let request = request.accept(#mt);))
+        .map(|mt| quote!(.accept(#mt)))
         .unwrap_or_default();
-    let (ret, matching, extra) = response_handling(op, &success);
+    let (ret, decoder, extra) = response_handling(op, &success);
     let extra = if extra.is_empty() { extra } else { quote!(#gate #extra) };
     // Streams need the `x-page` model (a paginated operation implies it).
-    let pagination = op.pagination.as_ref().zip(api.page.as_ref()).map(|(p, shape)| {
+    let paged = op.pagination.as_ref().zip(api.page.as_ref()).map(|(p, shape)| {
         let page = ident(&p.page_param);
         let item = rust_type(&p.item);
-        // Items are read one by one, so one that does not decode does not spoil its page.
         let page_name = ident(&shape.type_name);
-        let page_items = quote!(crate::models::#page_name<crate::runtime::Item<#item>>);
         let page_ty = op.params.iter().find(|q| q.rust_name == p.page_param).map(|q| q.ty.clone());
         let (first, set) = match page_ty {
             Some(TypeRef::I64) => (quote!(self.#page.unwrap_or(0)), quote!(Some(page))),
@@ -642,182 +633,164 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
                 quote!(self.#page.map(|p| i64::try_from(p).unwrap_or(i64::MAX)).unwrap_or(0)),
                 quote!(Some(u64::try_from(page).unwrap_or(u64::MAX))),
             ),
-            Some(TypeRef::U32) => (
-                quote!(self.#page.map(i64::from).unwrap_or(0)),
-                quote!(Some(u32::try_from(page).unwrap_or(u32::MAX))),
-            ),
-            _ => (quote!(self.#page.map(i64::from).unwrap_or(0)), quote!(Some(i32::try_from(page).unwrap_or(i32::MAX)))),
+            Some(TypeRef::U32) => {
+                (quote!(self.#page.map(i64::from).unwrap_or(0)), quote!(Some(u32::try_from(page).unwrap_or(u32::MAX))))
+            }
+            _ => {
+                (quote!(self.#page.map(i64::from).unwrap_or(0)), quote!(Some(i32::try_from(page).unwrap_or(i32::MAX))))
+            }
         };
-        let d = doc(&format!(
-            "Streams every item across pages, starting at the `{}` set on this request (or 0), until the last page.\n\n\
-             Each page is one request with this request's other parameters. Stop early by dropping the stream or with `into_stream_capped`.",
-            p.page_param
-        ));
-        let d2 = doc("Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).");
         quote! {
-            #d
-            pub fn into_stream(self) -> crate::runtime::PageStream<#item> {
-                self.stream(None)
-            }
-            #d2
-            pub fn into_stream_capped(self, max_items: usize) -> crate::runtime::PageStream<#item> {
-                self.stream(Some(max_items))
-            }
-            fn stream(self, max_items: Option<usize>) -> crate::runtime::PageStream<#item> {
-                let first = #first;
-                crate::runtime::paginate(Self::META.operation_id, first, max_items, move |page| {
-                    let mut request = self.clone();
-                    request.#page = #set;
-                    async move {
-                        let response = request.dispatch().await?;
-                        match response.status() {
-                            status @ 200..=299 => Ok((status, response.json::<#page_items>().await?)),
-                            _ => Err(response.unexpected().await),
-                        }
-                    }
-                })
+            #gate
+            impl crate::runtime::Paged for #pn {
+                type Item = #item;
+                // Items are read one by one, so one that does not decode does not spoil its page.
+                type Page = crate::models::#page_name<crate::runtime::Item<#item>>;
+                fn page(&self) -> i64 {
+                    #first
+                }
+                fn set_page(&mut self, page: i64) {
+                    self.#page = #set;
+                }
             }
         }
     });
     let mut text = operation_doc(api, s, op, registry);
-    text.push_str(&format!("\n\nCreated by `client.{}().{}(..)`.", s.module, op.fn_name));
+    let stream = if paged.is_some() {
+        ", [`into_stream`](crate::runtime::Request::into_stream) (every item across pages)"
+    } else {
+        ""
+    };
+    text.push_str(&format!(
+        "\n\nCreated by `client.{}().{}(..)`; send it with [`send`](crate::runtime::Request::send), \
+         [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers){stream} or \
+         [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: \
+         [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), \
+         [`request_timeout`](crate::runtime::Request::request_timeout).",
+        s.module, op.fn_name
+    ));
     let docs = doc(&text);
     let dep = deprecated(op.deprecated);
-    let meta_doc = doc("This operation's metadata: id, method, path template, permission, deprecation.");
-    let query_doc = doc("Adds a query parameter the spec does not declare (sent after the declared ones).");
-    let header_doc = doc("Adds a request header the spec does not declare.");
-    let timeout_doc = doc("Sets the timeout of each attempt of this request, overriding the client's.");
-    let send_doc = doc("Sends the request; retries, authentication and error decoding are handled by the client.");
-    let prepare_doc =
-        doc("The request as it would be sent (a dry run): method, URL, headers with credentials redacted, body.");
-    let send_meta_doc = doc("Like `send`, and keeps the response's status, headers and request id with the value.");
+    let params_doc = doc(&format!("The parameters of [`{}`]: what the generic request sends.", op.builder_name));
+    let setters_impl = if setters.is_empty() && body_setter.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #gate
+            impl #b {
+                #(#setters)*
+                #body_setter
+            }
+        }
+    };
+    let chain = quote!(request #(#wire)* #accept);
+    let encode = match (&op.body, body_call) {
+        (Some(body), Some(call)) if body.required => quote! { let body = &self.body; #chain #call },
+        (Some(_), Some(call)) => quote! {
+            let request = #chain;
+            match &self.body {
+                Some(body) => request #call,
+                None => request,
+            }
+        },
+        _ => chain,
+    };
     quote! {
         #docs
         #dep
         #gate
+        pub type #b = crate::runtime::Request<#pn>;
+
+        #params_doc
+        #[doc(hidden)]
+        #gate
         #[derive(Debug, Clone)]
-        #[must_use = "a request does nothing until `.send().await`"]
-        pub struct #b {
-            client: crate::runtime::Client,
+        pub struct #pn {
             #(#fields)*
             #body_field
-            options: crate::runtime::RequestOptions,
         }
 
         #gate
-        impl #b {
-            #meta_doc
-            pub const META: &'static crate::runtime::OperationMeta = #meta;
-
-            fn new(client: crate::runtime::Client, #(#new_args),*) -> Self {
-                Self { client, #(#inits,)* options: crate::runtime::RequestOptions::default() }
+        impl crate::runtime::Operation for #pn {
+            type Output = #ret;
+            type Decode = #decoder;
+            const META: &'static crate::runtime::OperationMeta = #meta;
+            fn encode(&self, request: crate::runtime::RequestBuilder) -> crate::runtime::RequestBuilder {
+                #encode
             }
-
-            #(#setters)*
-            #body_setter
-
-            #query_doc
-            pub fn query_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-                self.options.add_query(name, value);
-                self
-            }
-
-            #header_doc
-            pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-                self.options.add_header(name, value);
-                self
-            }
-
-            #timeout_doc
-            pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.options.set_timeout(timeout);
-                self
-            }
-
-            #send_doc
-            pub async fn send(self) -> Result<#ret, crate::runtime::Error> {
-                Self::decode(self.dispatch().await?).await
-            }
-
-            #send_meta_doc
-            pub async fn send_with_meta(self) -> Result<crate::runtime::ResponseValue<#ret>, crate::runtime::Error> {
-                let response = self.dispatch().await?;
-                let (status, headers) = (response.status(), response.headers().clone());
-                let value = Self::decode(response).await?;
-                Ok(crate::runtime::ResponseValue::new(status, headers, value))
-            }
-
-            #prepare_doc
-            pub fn prepare(self) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
-                self.build_request().prepare()
-            }
-
-            fn build_request(self) -> crate::runtime::RequestBuilder {
-                let request = self.client.request(Self::META) #(#wire)*;
-                #body_wire
-                #accept
-                request.options(self.options)
-            }
-
-            async fn dispatch(self) -> Result<crate::runtime::Response, crate::runtime::Error> {
-                self.build_request().send().await
-            }
-
-            async fn decode(response: crate::runtime::Response) -> Result<#ret, crate::runtime::Error> {
-                #matching
-            }
-
-            #pagination
         }
 
+        #paged
+        #setters_impl
         #extra
     }
 }
 
-/// Return type, the `match` on the status, and any response enum to declare.
+/// The decoder of one response body for statuses `lo..=hi`, and the type it returns.
+fn decoder(body: Option<&crate::model::ResponseBody>, lo: u16, hi: u16) -> (TokenStream, TokenStream) {
+    let range = if (lo, hi) == (200, 299) { quote!() } else { quote!(, #lo, #hi) };
+    match body.map(|b| &b.kind) {
+        Some(BodyKind::Json(t)) => {
+            let t = rust_type(t);
+            (t.clone(), quote!(crate::runtime::Json<#t #range>))
+        }
+        Some(BodyKind::Binary) => {
+            let range = if range.is_empty() { quote!() } else { quote!(<#lo, #hi>) };
+            (quote!(crate::runtime::ByteStream), quote!(crate::runtime::Download #range))
+        }
+        Some(BodyKind::Text) => {
+            let range = if range.is_empty() { quote!() } else { quote!(<#lo, #hi>) };
+            (quote!(String), quote!(crate::runtime::Text #range))
+        }
+        None => {
+            let range = if range.is_empty() { quote!() } else { quote!(<#lo, #hi>) };
+            (quote!(crate::runtime::EmptyResponse), quote!(crate::runtime::Empty #range))
+        }
+    }
+}
+
+/// The decoding expression of one response body inside a response enum's `decode`.
+fn decode_expr(body: Option<&crate::model::ResponseBody>) -> TokenStream {
+    match body.map(|b| &b.kind) {
+        Some(BodyKind::Json(t)) => {
+            let t = rust_type(t);
+            quote!(response.json::<#t>().await?)
+        }
+        Some(BodyKind::Binary) => quote!(response.into_byte_stream()),
+        Some(BodyKind::Text) => quote!(response.text().await?),
+        None => quote!(response.into_empty()),
+    }
+}
+
+/// Return type, decoder type, and any response enum (with its `Decode` impl) to declare.
 fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, TokenStream, TokenStream) {
     match (success, &op.response_enum) {
-        ([], _) => (quote!(crate::runtime::EmptyResponse), quote!(Ok(response.into_empty())), quote!()),
         ([one], _) => {
-            let (ty, expr) = decode(one.body.as_ref());
-            let range = match one.status {
-                Some(s) if s >= 300 => quote!(300..=399),
-                _ => quote!(200..=299),
+            let (lo, hi) = match one.status {
+                Some(s) if s >= 300 => (300, 399),
+                _ => (200, 299),
             };
-            (
-                ty,
-                quote! {
-                    match response.status() {
-                        #range => Ok(#expr),
-                        _ => Err(response.unexpected().await),
-                    }
-                },
-                quote!(),
-            )
+            let (ty, dec) = decoder(one.body.as_ref(), lo, hi);
+            (ty, dec, quote!())
         }
-        (many, Some(name)) => {
+        (many, Some(name)) if !many.is_empty() => {
             let e = ident(name);
             let variants = many.iter().map(|r| {
                 let v = ident(&r.variant);
-                let (ty, _) = decode(r.body.as_ref());
+                let (ty, _) = decoder(r.body.as_ref(), 200, 299);
                 let d = doc(&format!("{}: {}", code(&r.status_key), sanitize(&r.description).replace('\n', " ")));
                 quote!(#d #v(#ty),)
             });
             let arms = many.iter().filter_map(|r| {
                 let v = ident(&r.variant);
-                let (_, expr) = decode(r.body.as_ref());
+                let expr = decode_expr(r.body.as_ref());
                 let status = r.status?;
                 Some(quote!(#status => Ok(#e::#v(#expr)),))
             });
             let d = doc(&format!("The documented success responses of `{}`.", op.operation_id));
             (
                 quote!(#e),
-                quote! {
-                    match response.status() {
-                        #(#arms)*
-                        _ => Err(response.unexpected().await),
-                    }
-                },
+                quote!(#e),
                 quote! {
                     #d
                     #[derive(Debug)]
@@ -825,10 +798,20 @@ fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, Tok
                     pub enum #e {
                         #(#variants)*
                     }
+                    impl crate::runtime::Decode for #e {
+                        type Output = Self;
+                        async fn decode(response: crate::runtime::Response) -> Result<Self, crate::runtime::Error> {
+                            match response.status() {
+                                #(#arms)*
+                                _ => Err(response.unexpected().await),
+                            }
+                        }
+                    }
                 },
             )
         }
-        (_, None) => (quote!(crate::runtime::EmptyResponse), quote!(Ok(response.into_empty())), quote!()),
+        // No documented success (or no enum): any status below 400, body discarded.
+        _ => (quote!(crate::runtime::EmptyResponse), quote!(crate::runtime::Empty<200, 399>), quote!()),
     }
 }
 
@@ -836,40 +819,30 @@ fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, Tok
 mod tests {
     use crate::model::BUILDER_RESERVED;
 
-    /// Every method and field a builder gets that is not a parameter is in `BUILDER_RESERVED`, so
-    /// parameter names can never collide with them.
+    /// Every method and constant the runtime's generic `Request<P>` has (parameters' setters are
+    /// inherent methods of the same type) is in `BUILDER_RESERVED`, so parameter names can never
+    /// collide with them; read from the runtime's source.
     #[test]
-    fn builder_names_are_reserved_in_the_model() {
-        let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    post:\n      operationId: op\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        '204': {description: ok}\n";
-        let options = crate::Options {
-            crate_name: Some("t".into()),
-            crate_version: "0.1.0".into(),
-            spec_label: "t".into(),
-            strict: true,
-        };
-        let generated = crate::generate(spec.as_bytes(), &options).unwrap_or_else(|e| panic!("{e:?}"));
-        let src = &generated.files["src/operations/default.rs"];
-        let file = syn::parse_file(src.split_once("\n\n").map_or(src.as_str(), |(_, rest)| rest))
-            .unwrap_or_else(|e| panic!("{e}"));
+    fn request_names_are_reserved_in_the_model() {
+        let source = include_str!("../../runtime/src/operation.rs");
+        let file = syn::parse_file(source).unwrap_or_else(|e| panic!("{e}"));
         let mut names = Vec::new();
         for item in &file.items {
-            match item {
-                syn::Item::Impl(i) if matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Op")) => {
-                    for it in &i.items {
-                        match it {
-                            syn::ImplItem::Fn(f) => names.push(f.sig.ident.to_string()),
-                            syn::ImplItem::Const(c) => names.push(c.ident.to_string()),
-                            _ => {}
-                        }
-                    }
+            let syn::Item::Impl(i) = item else { continue };
+            let is_request = matches!(&*i.self_ty, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Request"));
+            if !is_request || i.trait_.is_some() {
+                continue;
+            }
+            for it in &i.items {
+                match it {
+                    syn::ImplItem::Fn(f) => names.push(f.sig.ident.to_string()),
+                    syn::ImplItem::Const(c) => names.push(c.ident.to_string()),
+                    _ => {}
                 }
-                syn::Item::Struct(st) if st.ident == "Op" => {
-                    names.extend(st.fields.iter().filter_map(|f| f.ident.as_ref().map(|i| i.to_string())));
-                }
-                _ => {}
             }
         }
-        assert!(names.len() >= 8, "{names:?}");
+        assert!(names.len() >= 10, "{names:?}");
         for name in names {
             assert!(BUILDER_RESERVED.contains(&name.as_str()), "`{name}` is not in BUILDER_RESERVED");
         }

@@ -24,6 +24,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "lenient.rs",
     "long_running.rs",
     "meta.rs",
+    "operation.rs",
     "mock.rs",
     "pagination.rs",
     "path.rs",

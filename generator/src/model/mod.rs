@@ -15,8 +15,9 @@ use crate::diagnostics::Diagnostics;
 use crate::load::LoadedSpec;
 use serde::Serialize;
 
-/// Names every request builder uses for its own fields and methods (the emitter's `emit/operations.rs`
-/// adds them; a test there checks the list); parameters never take them.
+/// The names of the runtime's generic `Request<P>` (its methods and constant; a test in
+/// `emit/operations.rs` reads them from `runtime/src/operation.rs`) and of the body setter: the
+/// setters of optional parameters are methods of the same type, so parameters never take them.
 pub const BUILDER_RESERVED: &[&str] = &[
     "body",
     "client",
