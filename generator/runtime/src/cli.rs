@@ -15,6 +15,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde::de::DeserializeOwned;
 
 use super::api::ApiDescription;
 use super::auth::BoxFuture;
@@ -22,6 +23,7 @@ use super::client::{Client, ClientBuilder};
 use super::error::Error;
 use super::error_code::ErrorCodeTable;
 use super::meta::OperationMeta;
+use super::operation::{Decode, Download, Empty, Json, Operation, Paged, Request, Text};
 use super::pagination::PageStream;
 use super::request::PreparedRequest;
 use super::response::{ByteStream, EmptyResponse};
@@ -48,6 +50,13 @@ pub struct CliParam {
     pub multiple: bool,
 }
 
+impl CliParam {
+    /// A flag: its name, help line, whether it must be given and whether it may be repeated.
+    pub const fn new(flag: &'static str, help: &'static str, required: bool, multiple: bool) -> Self {
+        CliParam { flag, help, required, multiple }
+    }
+}
+
 /// How an operation takes a request body on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CliBody {
@@ -68,8 +77,6 @@ pub struct OperationCommand {
     pub name: &'static str,
     /// The operation's metadata.
     pub meta: &'static OperationMeta,
-    /// One line of help.
-    pub about: &'static str,
     /// The full help: description, method and path, permission, error codes.
     pub long_about: &'static str,
     /// Its parameters as flags.
@@ -200,8 +207,90 @@ impl Output {
     }
 }
 
+/// An operation's parameters read from the command line: generated per operation.
+pub trait FromInvocation: Operation {
+    /// The parameters the invocation gives (required flags and body checked).
+    fn from_invocation(inv: &Invocation) -> Result<Self, Error>;
+}
+
+/// How a decoded result is printed: implemented for the runtime's decoders and for generated
+/// response enums.
+pub trait CliOutput: Decode {
+    /// The output of a decoded value.
+    fn output(value: Self::Output) -> Result<Output, Error>;
+}
+
+impl<T: DeserializeOwned + serde::Serialize + Send + 'static, const LO: u16, const HI: u16> CliOutput
+    for Json<T, LO, HI>
+{
+    fn output(value: T) -> Result<Output, Error> {
+        Output::json(&value)
+    }
+}
+
+impl<const LO: u16, const HI: u16> CliOutput for Download<LO, HI> {
+    fn output(value: ByteStream) -> Result<Output, Error> {
+        Ok(Output::Bytes(value))
+    }
+}
+
+impl<const LO: u16, const HI: u16> CliOutput for Text<LO, HI> {
+    fn output(value: String) -> Result<Output, Error> {
+        Ok(Output::Text(value))
+    }
+}
+
+impl<const LO: u16, const HI: u16> CliOutput for Empty<LO, HI> {
+    fn output(value: EmptyResponse) -> Result<Output, Error> {
+        Ok(Output::Empty(value))
+    }
+}
+
+/// Runs operation `P` from an invocation: its parameters from the flags, then a dry run or the
+/// call. The `run` of every generated [`OperationCommand`] of an unpaged operation.
+pub fn run_operation_of<P>(client: Client, inv: Invocation) -> BoxFuture<'static, Result<Output, Error>>
+where
+    P: FromInvocation,
+    P::Decode: CliOutput,
+{
+    Box::pin(async move {
+        let request = Request::new(client, P::from_invocation(&inv)?);
+        if inv.dry_run {
+            return Ok(Output::Prepared(request.prepare()?));
+        }
+        <P::Decode as CliOutput>::output(request.send().await?)
+    })
+}
+
+/// Like [`run_operation_of`] for a paged list: `--all-pages` streams every item.
+pub fn run_paged_operation_of<P>(client: Client, inv: Invocation) -> BoxFuture<'static, Result<Output, Error>>
+where
+    P: FromInvocation + Paged,
+    P::Item: serde::Serialize,
+    P::Decode: CliOutput,
+{
+    Box::pin(async move {
+        let request = Request::new(client, P::from_invocation(&inv)?);
+        if inv.dry_run {
+            return Ok(Output::Prepared(request.prepare()?));
+        }
+        if inv.all_pages {
+            return Ok(Output::items(request.into_stream()));
+        }
+        <P::Decode as CliOutput>::output(request.send().await?)
+    })
+}
+
+/// Every operation as a command, one slice per service (each service's slice is compiled with its
+/// Cargo feature).
+pub type Commands = &'static [&'static [OperationCommand]];
+
+fn each(commands: Commands) -> impl Iterator<Item = &'static OperationCommand> {
+    commands.iter().flat_map(|service| service.iter())
+}
+
 /// The clap command of the whole tool.
-fn command(api: &'static ApiDescription, commands: &'static [OperationCommand]) -> Command {
+fn command(api: &'static ApiDescription, commands: Commands) -> Command {
     let prefix = api.env_prefix;
     let mut root = Command::new(api.name)
         .version(api.version)
@@ -257,15 +346,18 @@ fn command(api: &'static ApiDescription, commands: &'static [OperationCommand]) 
         root = root.arg(arg);
     }
     let mut services: BTreeMap<&str, Command> = BTreeMap::new();
-    for op in commands {
+    for op in each(commands) {
         let service = services.remove(op.service).unwrap_or_else(|| {
             Command::new(op.service)
                 .about(format!("Operations of the {} service", op.service))
                 .subcommand_required(true)
         });
-        let mut sub = Command::new(op.name).about(op.about).long_about(op.long_about);
+        // One line of help: the first line of the summary, or the operation id.
+        let about =
+            op.meta.summary.lines().next().map(str::trim).filter(|l| !l.is_empty()).unwrap_or(op.meta.operation_id);
+        let mut sub = Command::new(op.name).about(about).long_about(op.long_about);
         if op.meta.deprecated {
-            sub = sub.about(format!("[deprecated] {}", op.about));
+            sub = sub.about(format!("[deprecated] {about}"));
         }
         for p in op.params {
             let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help).required(p.required);
@@ -318,7 +410,7 @@ fn command(api: &'static ApiDescription, commands: &'static [OperationCommand]) 
 /// Runs the tool with the process's arguments and environment.
 pub fn main(
     api: &'static ApiDescription,
-    commands: &'static [OperationCommand],
+    commands: Commands,
     error_tables: &'static [&'static ErrorCodeTable],
 ) -> ExitCode {
     run(api, commands, error_tables, std::env::args_os().collect(), &|name| std::env::var(name).ok())
@@ -327,7 +419,7 @@ pub fn main(
 /// Runs the tool with these arguments and environment (for tests).
 pub fn run(
     api: &'static ApiDescription,
-    commands: &'static [OperationCommand],
+    commands: Commands,
     error_tables: &'static [&'static ErrorCodeTable],
     args: Vec<std::ffi::OsString>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -349,7 +441,7 @@ pub fn run(
             ExitCode::SUCCESS
         }
         Some((service, m)) => match m.subcommand() {
-            Some((name, op_matches)) => match commands.iter().find(|c| c.service == service && c.name == name) {
+            Some((name, op_matches)) => match each(commands).find(|c| c.service == service && c.name == name) {
                 Some(op) => run_operation(api, op, &matches, op_matches, env),
                 None => ExitCode::from(EXIT_USAGE),
             },
@@ -359,11 +451,11 @@ pub fn run(
     }
 }
 
-fn permissions(commands: &'static [OperationCommand], m: &ArgMatches) -> ExitCode {
+fn permissions(commands: Commands, m: &ArgMatches) -> ExitCode {
     let tenant = m.get_one::<String>("for-tenant");
     let mut seen = Vec::new();
     for wanted in m.get_many::<String>("operation").into_iter().flatten() {
-        let Some(op) = commands.iter().find(|c| c.meta.operation_id == wanted || c.name == wanted) else {
+        let Some(op) = each(commands).find(|c| c.meta.operation_id == wanted || c.name == wanted) else {
             eprintln!("error: no operation `{wanted}`");
             return ExitCode::from(EXIT_USAGE);
         };

@@ -1,7 +1,8 @@
-//! The command-line tool → `src/cli.rs` (Cargo feature `cli`) and `src/bin/cli.rs`: one
-//! `OperationCommand` per operation — flags from its parameters, help from its summary, description,
-//! permission and error codes — and a function that fills the typed request builder and runs it. The
-//! runtime's `cli` module does the parsing, configuration and printing.
+//! The command-line tool → `src/cli/mod.rs` and `src/cli/<service>.rs` (Cargo feature `cli`) and
+//! `src/bin/cli.rs`: one `OperationCommand` per operation — flags from its parameters, help from its
+//! summary, description, permission and error codes — and a `FromInvocation` impl that reads its
+//! parameters from the flags. The runtime's `cli` module parses, configures, runs every operation
+//! with one generic runner, and prints.
 
 use super::docs::doc;
 use super::types::{ident, is_scalar, rust_type};
@@ -127,13 +128,6 @@ fn read(api: &Api, flag: &str, p: &Param, required: bool) -> TokenStream {
     }
 }
 
-/// The private function that runs an operation: `run_<service>_<operation>` in snake case
-/// (keyword-escaped names like `type_` lose their underscore).
-fn run_name(s: &Service, op: &Operation) -> String {
-    use heck::ToSnakeCase;
-    format!("run {} {}", s.module, op.fn_name).to_snake_case()
-}
-
 fn output_of(r: Option<&crate::model::ResponseBody>, value: TokenStream) -> TokenStream {
     match r.map(|b| &b.kind) {
         Some(BodyKind::Json(_)) => quote!(crate::runtime::cli::Output::json(&#value)),
@@ -143,100 +137,92 @@ fn output_of(r: Option<&crate::model::ResponseBody>, value: TokenStream) -> Toke
     }
 }
 
-fn run_fn(api: &Api, s: &Service, op: &Operation, flags: &[(String, &Param)]) -> TokenStream {
-    let f = ident(&run_name(s, op));
-    let (m, method) = (ident(&s.module), ident(&op.fn_name));
-    let mut args: Vec<TokenStream> =
-        flags.iter().filter(|(_, p)| p.required).map(|(fl, p)| read(api, fl, p, true)).collect();
-    if let Some(body) = op.body.as_ref().filter(|b| b.required) {
-        args.push(match &body.kind {
+/// `impl FromInvocation` for an operation's parameters: each field read from its flag (the body
+/// from `--body`), personal values wrapped as the parameters type keeps them.
+fn from_invocation(api: &Api, op: &Operation, flags: &[(String, &Param)]) -> TokenStream {
+    let pn = ident(&format!("{}Params", op.builder_name));
+    let mut fields: Vec<TokenStream> = flags
+        .iter()
+        .map(|(flag, p)| {
+            let n = ident(&p.rust_name);
+            let value = read(api, flag, p, p.required);
+            match (p.sensitive, p.required) {
+                (true, true) => quote!(#n: crate::runtime::Sensitive::new(#value)),
+                (true, false) => quote!(#n: #value.map(crate::runtime::Sensitive::new)),
+                (false, _) => quote!(#n: #value),
+            }
+        })
+        .collect();
+    if let Some(body) = &op.body {
+        let read = match &body.kind {
             BodyKind::Json(t) => {
                 let t = rust_type(t);
-                quote!(inv.body_json::<#t>()?.ok_or_else(|| crate::runtime::Error::config("--body is required"))?)
+                quote!(inv.body_json::<#t>()?)
             }
-            BodyKind::Binary => {
-                quote!(inv.body_bytes().ok_or_else(|| crate::runtime::Error::config("--body is required"))?)
-            }
-            BodyKind::Text => {
-                quote!(inv.body_text().ok_or_else(|| crate::runtime::Error::config("--body is required"))?)
-            }
+            BodyKind::Binary => quote!(inv.body_bytes()),
+            BodyKind::Text => quote!(inv.body_text()),
+        };
+        let read = if body.required {
+            quote!(#read.ok_or_else(|| crate::runtime::Error::config("--body is required"))?)
+        } else {
+            read
+        };
+        fields.push(match (body.sensitive, body.required) {
+            (true, true) => quote!(body: crate::runtime::Sensitive::new(#read)),
+            (true, false) => quote!(body: #read.map(crate::runtime::Sensitive::new)),
+            (false, _) => quote!(body: #read),
         });
     }
-    let optionals = flags.iter().filter(|(_, p)| !p.required).map(|(fl, p)| {
-        let setter = ident(&p.rust_name);
-        let value = read(api, fl, p, false);
-        quote! { if let Some(v) = #value { request = request.#setter(v); } }
-    });
-    let optional_body = match op.body.as_ref().filter(|b| !b.required).map(|b| &b.kind) {
-        Some(BodyKind::Json(t)) => {
-            let t = rust_type(t);
-            quote! { if let Some(b) = inv.body_json::<#t>()? { request = request.body(b); } }
-        }
-        Some(BodyKind::Binary) => quote! { if let Some(b) = inv.body_bytes() { request = request.body(b); } },
-        Some(BodyKind::Text) => quote! { if let Some(b) = inv.body_text() { request = request.body(b); } },
-        None => quote!(),
-    };
-    let paged = if op.pagination.is_some() {
-        quote! { if inv.all_pages { return Ok(crate::runtime::cli::Output::items(request.into_stream())); } }
-    } else {
-        quote!()
-    };
-    let success: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
-    let convert = match (success.as_slice(), &op.response_enum) {
-        ([one], _) => output_of(one.body.as_ref(), quote!(value)),
-        (many, Some(e)) if many.len() > 1 => {
-            let e = ident(e);
-            let arms = many.iter().map(|r| {
-                let v = ident(&r.variant);
-                let out = output_of(r.body.as_ref(), quote!(inner));
-                quote!(crate::operations::#m::#e::#v(inner) => #out,)
-            });
-            quote!(match value { #(#arms)* })
-        }
-        _ => quote!(Ok(crate::runtime::cli::Output::Empty(value))),
-    };
-    let allow_mut =
-        if flags.iter().any(|(_, p)| !p.required) || !optional_body.is_empty() { quote!(mut) } else { quote!() };
-    let f_gate = &s.feature;
+    let inv = if fields.is_empty() { quote!(_inv) } else { quote!(inv) };
     quote! {
-        #[cfg(feature = #f_gate)]
-        fn #f(
-            client: crate::runtime::Client,
-            inv: crate::runtime::cli::Invocation,
-        ) -> crate::runtime::BoxFuture<'static, Result<crate::runtime::cli::Output, crate::runtime::Error>> {
-            Box::pin(async move {
-                let #allow_mut request = client.#m().#method(#(#args),*);
-                #(#optionals)*
-                #optional_body
-                if inv.dry_run {
-                    return Ok(crate::runtime::cli::Output::Prepared(request.prepare()?));
-                }
-                #paged
-                let value = request.send().await?;
-                #convert
-            })
+        impl crate::runtime::cli::FromInvocation for ops::#pn {
+            fn from_invocation(#inv: &crate::runtime::cli::Invocation) -> Result<Self, crate::runtime::Error> {
+                Ok(Self { #(#fields),* })
+            }
         }
     }
 }
 
-/// `src/cli.rs`.
-pub fn file(api: &Api) -> TokenStream {
+/// `impl CliOutput` for a response enum: each documented status printed as its body.
+fn enum_output(op: &Operation) -> TokenStream {
+    let success: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
+    let (Some(e), true) = (&op.response_enum, success.len() > 1) else { return quote!() };
+    let e = ident(e);
+    let arms = success.iter().map(|r| {
+        let v = ident(&r.variant);
+        let out = output_of(r.body.as_ref(), quote!(inner));
+        quote!(ops::#e::#v(inner) => #out,)
+    });
+    quote! {
+        impl crate::runtime::cli::CliOutput for ops::#e {
+            fn output(value: Self) -> Result<crate::runtime::cli::Output, crate::runtime::Error> {
+                match value { #(#arms)* }
+            }
+        }
+    }
+}
+
+/// The command files: `src/cli/mod.rs` (the table of every service's commands, `main`) and one
+/// `src/cli/<service>.rs` per service (its commands and `FromInvocation` impls).
+pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let reserved: Vec<String> =
         api.server.iter().flat_map(|s| &s.variables).map(|v| v.setter.to_kebab_case()).collect();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
-    let mut entries = Vec::new();
-    let mut fns = Vec::new();
+    let mut out = Vec::new();
+    let mut modules = Vec::new();
+    let mut slices = Vec::new();
     for s in &api.services {
         let registry = api.error_registries.iter().find(|r| r.tag == s.tag);
         let service = service_command(s);
         let m = ident(&s.module);
         let feature = &s.feature;
+        let mut entries = Vec::new();
+        let mut impls = Vec::new();
         for op in &s.operations {
             let flags = flags(op, &reserved);
             let b = ident(&op.builder_name);
+            let pn = ident(&format!("{}Params", op.builder_name));
             let name = op.fn_name.to_kebab_case();
-            let about = op.summary.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| op.operation_id.clone());
-            let about = about.lines().next().unwrap_or_default().trim().to_owned();
             let long = long_about(op, registry);
             let params = flags.iter().map(|(flag, p)| {
                 let help = p
@@ -246,31 +232,64 @@ pub fn file(api: &Api) -> TokenStream {
                     .map(|d| d.trim().to_owned())
                     .unwrap_or_else(|| format!("The `{}` {:?} parameter", p.wire_name, p.location).to_lowercase());
                 let (required, multiple) = (p.required, matches!(p.ty, TypeRef::Vec(_)));
-                quote!(crate::runtime::cli::CliParam { flag: #flag, help: #help, required: #required, multiple: #multiple })
+                quote!(CliParam::new(#flag, #help, #required, #multiple))
             });
             let body = match &op.body {
-                None => quote!(crate::runtime::cli::CliBody::None),
-                Some(b) if b.required => quote!(crate::runtime::cli::CliBody::Required),
-                Some(_) => quote!(crate::runtime::cli::CliBody::Optional),
+                None => quote!(CliBody::None),
+                Some(b) if b.required => quote!(CliBody::Required),
+                Some(_) => quote!(CliBody::Optional),
             };
-            let paged = op.pagination.is_some();
-            let run = ident(&run_name(s, op));
+            let paged = op.pagination.is_some() && api.page.is_some();
+            let runner =
+                if paged { quote!(run_paged_operation_of::<ops::#pn>) } else { quote!(run_operation_of::<ops::#pn>) };
             entries.push(quote! {
-                #[cfg(feature = #feature)]
-                crate::runtime::cli::OperationCommand {
+                OperationCommand {
                     service: #service,
                     name: #name,
-                    meta: crate::operations::#m::#b::META,
-                    about: #about,
+                    meta: ops::#b::META,
                     long_about: #long,
                     params: &[#(#params),*],
                     body: #body,
                     paged: #paged,
-                    run: #run,
+                    run: #runner,
                 }
             });
-            fns.push(run_fn(api, s, op, &flags));
+            impls.push(from_invocation(api, op, &flags));
+            impls.push(enum_output(op));
         }
+        // Only the runtime names this file uses (an unused import is a warning).
+        let any_paged = s.operations.iter().any(|op| op.pagination.is_some() && api.page.is_some());
+        let any_unpaged = s.operations.iter().any(|op| !(op.pagination.is_some() && api.page.is_some()));
+        let any_param = s.operations.iter().any(|op| !op.params.is_empty());
+        let imports = [
+            (any_unpaged, "run_operation_of"),
+            (any_paged, "run_paged_operation_of"),
+            (true, "CliBody"),
+            (any_param, "CliParam"),
+            (true, "OperationCommand"),
+        ]
+        .into_iter()
+        .filter(|(used, _)| *used)
+        .map(|(_, name)| ident(name));
+        let header = super::docs::inner_doc(&format!("The commands of the {} service.", super::docs::code(&s.tag)));
+        let commands_doc = doc("This service's operations as commands, in spec order.");
+        out.push((
+            format!("src/cli/{}.rs", s.module),
+            quote! {
+                #header
+                #![allow(deprecated)]
+
+                use crate::operations::#m as ops;
+                use crate::runtime::cli::{#(#imports),*};
+
+                #commands_doc
+                pub(super) static COMMANDS: &[OperationCommand] = &[#(#entries),*];
+
+                #(#impls)*
+            },
+        ));
+        modules.push(quote!(#[cfg(feature = #feature)] mod #m;));
+        slices.push(quote!(#[cfg(feature = #feature)] #m::COMMANDS));
     }
     let tables = api.error_registries.iter().map(|r| {
         let m = ident(&r.module);
@@ -280,26 +299,29 @@ pub fn file(api: &Api) -> TokenStream {
         "The command-line tool (Cargo feature `cli`): every operation as `<service> <operation>`, with \
          flags for its parameters. Installed as a binary named after the crate; see `main`.",
     );
-    let commands_doc = doc("Every operation as a command, in spec order.");
+    let commands_doc =
+        doc("Every operation as a command: one slice per service (of the services compiled in), in spec order.");
     let tables_doc = doc("The error-code tables `error-code` searches.");
     let main_doc = doc("Runs the tool with the process's arguments and environment.");
-    quote! {
-        #header
-        #![allow(deprecated)]
+    out.push((
+        "src/cli/mod.rs".into(),
+        quote! {
+            #header
+            #(#modules)*
 
-        #commands_doc
-        pub static COMMANDS: &[crate::runtime::cli::OperationCommand] = &[#(#entries),*];
+            #commands_doc
+            pub static COMMANDS: crate::runtime::cli::Commands = &[#(#slices),*];
 
-        #tables_doc
-        pub static ERROR_TABLES: &[&crate::runtime::ErrorCodeTable] = &[#(#tables),*];
+            #tables_doc
+            pub static ERROR_TABLES: &[&crate::runtime::ErrorCodeTable] = &[#(#tables),*];
 
-        #main_doc
-        pub fn main() -> std::process::ExitCode {
-            crate::runtime::cli::main(&crate::API, COMMANDS, ERROR_TABLES)
-        }
-
-        #(#fns)*
-    }
+            #main_doc
+            pub fn main() -> std::process::ExitCode {
+                crate::runtime::cli::main(&crate::API, COMMANDS, ERROR_TABLES)
+            }
+        },
+    ));
+    out
 }
 
 /// `src/bin/cli.rs`: the binary.

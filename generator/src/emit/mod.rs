@@ -56,7 +56,9 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
     }
     rust("src/client.rs".into(), client::file(api, opts), &mut out);
     rust("src/test_util.rs".into(), test_util::file(api, opts), &mut out);
-    rust("src/cli.rs".into(), cli::file(api), &mut out);
+    for (path, tokens) in cli::files(api) {
+        rust(path, tokens, &mut out);
+    }
     rust("src/bin/cli.rs".into(), cli::bin(&opts.crate_name), &mut out);
     if !api.permissions.is_empty() {
         rust("src/permissions.rs".into(), permissions::file(api), &mut out);
