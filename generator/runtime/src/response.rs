@@ -1,11 +1,13 @@
 //! Successful (status < 400) responses: JSON, text, bytes, streams and bodyless results.
 
+use std::future::Future as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_core::Stream;
+use futures_util::future::Either;
 use futures_util::StreamExt as _;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -42,20 +44,20 @@ impl BodyRules {
         headers.get(reqwest::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
     }
 
+    /// When waiting for the next bytes must end, from `now`: the read timeout, or the deadline when
+    /// it is nearer; with that timeout's kind and length.
+    fn next_wait(&self, now: Instant) -> (Instant, TimeoutKind, Duration) {
+        let idle = now + self.read_timeout;
+        match self.deadline {
+            Some((at, kind, after)) if at < idle => (at, kind, after),
+            _ => (idle, TimeoutKind::Read, self.read_timeout),
+        }
+    }
+
     /// The next chunk, within the read timeout and the deadline.
     async fn chunk(&self, response: &mut reqwest::Response) -> Result<Option<Bytes>, Error> {
-        let (wait, kind, after) = match self.deadline {
-            Some((at, kind, after)) => {
-                let left = at.saturating_duration_since(Instant::now());
-                if left < self.read_timeout {
-                    (left, kind, after)
-                } else {
-                    (self.read_timeout, TimeoutKind::Read, self.read_timeout)
-                }
-            }
-            None => (self.read_timeout, TimeoutKind::Read, self.read_timeout),
-        };
-        match tokio::time::timeout(wait, response.chunk()).await {
+        let (at, kind, after) = self.next_wait(Instant::now());
+        match tokio::time::timeout_at(at.into(), response.chunk()).await {
             Ok(Ok(chunk)) => Ok(chunk),
             Ok(Err(e)) => Err(Error::from_reqwest(e, &self.host, after)),
             Err(_) => Err(Error::Timeout { kind, after, host: self.host.clone() }),
@@ -79,14 +81,44 @@ impl BodyRules {
         if announced.is_some_and(|len| len > self.limit) {
             return Err(too_large(announced));
         }
-        let mut buf = Vec::with_capacity(announced.unwrap_or(0).min(self.limit).min(1 << 20) as usize);
-        while let Some(chunk) = self.chunk(&mut response).await? {
-            if (buf.len() + chunk.len()) as u64 > self.limit {
+        // One timer for the whole read, moved forward as bytes arrive.
+        let (at, mut kind, mut after) = self.next_wait(Instant::now());
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(at.into()));
+        let mut buf: Option<Vec<u8>> = None;
+        let mut single: Option<Bytes> = None;
+        loop {
+            let next = std::pin::pin!(response.chunk());
+            let chunk = match futures_util::future::select(next, timer.as_mut()).await {
+                Either::Left((Ok(Some(chunk)), _)) => chunk,
+                Either::Left((Ok(None), _)) => break,
+                Either::Left((Err(e), _)) => return Err(Error::from_reqwest(e, &self.host, after)),
+                Either::Right(((), _)) => return Err(Error::Timeout { kind, after, host: self.host.clone() }),
+            };
+            let have = buf.as_ref().map_or(0, Vec::len) + single.as_ref().map_or(0, Bytes::len);
+            if (have + chunk.len()) as u64 > self.limit {
                 return Err(too_large(announced));
             }
-            buf.extend_from_slice(&chunk);
+            // A body in one chunk is kept as it came, without a copy.
+            match (single.take(), buf.as_mut()) {
+                (None, None) => single = Some(chunk),
+                (first, _) => {
+                    let capacity = announced.unwrap_or(0).min(self.limit).min(1 << 20) as usize;
+                    let buf = buf.get_or_insert_with(|| Vec::with_capacity(capacity));
+                    if let Some(first) = first {
+                        buf.extend_from_slice(&first);
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+            }
+            let (at, k, a) = self.next_wait(Instant::now());
+            (kind, after) = (k, a);
+            timer.as_mut().reset(at.into());
         }
-        Ok(Bytes::from(buf))
+        Ok(match (single, buf) {
+            (Some(one), None) => one,
+            (_, Some(buf)) => Bytes::from(buf),
+            (None, None) => Bytes::new(),
+        })
     }
 
     /// The response as an [`HttpError`] of `operation`: its status and headers, and the start of
@@ -186,19 +218,13 @@ impl Response {
         let status = self.status();
         let headers = self.inner.headers().clone();
         let read_timeout = self.rules.read_timeout;
-        let host = self.rules.host;
-        let stream = futures_util::stream::unfold(Some(self.inner), move |state| {
-            let host = host.clone();
-            async move {
-                let mut inner = state?;
-                match tokio::time::timeout(read_timeout, inner.chunk()).await {
-                    Ok(Ok(Some(chunk))) => Some((Ok(chunk), Some(inner))),
-                    Ok(Ok(None)) => None,
-                    Ok(Err(e)) => Some((Err(Error::from_reqwest(e, &host, read_timeout)), None)),
-                    Err(_) => Some((Err(Error::Timeout { kind: TimeoutKind::Read, after: read_timeout, host }), None)),
-                }
-            }
-        });
+        let stream = IdleTimed {
+            body: Box::pin(self.inner.bytes_stream()),
+            timer: Box::pin(tokio::time::sleep(read_timeout)),
+            read_timeout,
+            host: self.rules.host,
+            done: false,
+        };
         ByteStream { status, headers, stream: Box::pin(stream) }
     }
 
@@ -284,6 +310,50 @@ impl EmptyResponse {
     /// The `Location` header (e.g. of a 201 or a redirect), when present.
     pub fn location(&self) -> Option<&str> {
         self.headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A body stream whose wait for the next bytes is bounded by the read timeout: one timer, moved
+/// forward as each chunk arrives. Ends after the first error.
+struct IdleTimed {
+    body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    read_timeout: Duration,
+    host: String,
+    done: bool,
+}
+
+impl Stream for IdleTimed {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let this = &mut *self;
+        match this.body.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let next = tokio::time::Instant::now() + this.read_timeout;
+                this.timer.as_mut().reset(next);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.done = true;
+                Poll::Ready(Some(Err(Error::from_reqwest(e, &this.host, this.read_timeout))))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => match this.timer.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.done = true;
+                    let host = std::mem::take(&mut this.host);
+                    Poll::Ready(Some(Err(Error::Timeout { kind: TimeoutKind::Read, after: this.read_timeout, host })))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
     }
 }
 
