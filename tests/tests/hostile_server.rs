@@ -249,6 +249,34 @@ async fn retry_after_is_honoured_on_the_token_call() {
     assert_eq!(token_issues(&server).await, 2);
 }
 
+/// A `Retry-After` on the token exchange is capped like any other retry (at the policy's
+/// `max_delay`), not held for as long as the server asks.
+#[tokio::test]
+async fn a_huge_retry_after_on_the_token_call_is_capped_at_max_delay() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "100000"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    token_mock("tok", 3600).with_priority(2).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(WL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "w1"})))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy::new().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(300));
+    let client = builder(&server).retry_policy(policy).timeout(Duration::from_secs(20)).build().unwrap();
+    let started = Instant::now();
+    get_watchlist(&client, "w1").await.unwrap();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(250), "the capped Retry-After was honoured: {took:?}");
+    assert!(took < Duration::from_secs(3), "Retry-After: 100000 held the callers for {took:?}");
+    assert_eq!(token_issues(&server).await, 2);
+}
+
 // --- Timeouts ----------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -432,7 +432,12 @@ impl ClientBuilder {
                 // The exchange is sent by a client that makes one attempt per call: the callers'
                 // retry loops retry it, so a retry is one exchange, not one per layer.
                 let once = Client { inner: Arc::new(inner(TokenSource::None, RetryPolicy::none())) };
-                TokenSource::Exchange(Arc::new(ExchangedTokens::new(exchange, self.refresh_margin, once)))
+                TokenSource::Exchange(Arc::new(ExchangedTokens::new(
+                    exchange,
+                    self.refresh_margin,
+                    once,
+                    self.retry.max_delay_value(),
+                )))
             }
             (None, _, _) => TokenSource::None,
         };

@@ -35,6 +35,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The longest delay before a retry (also the cap on `Retry-After`).
+    pub(crate) fn max_delay_value(&self) -> Duration {
+        self.max_delay
+    }
+
     /// The default policy: 3 attempts, 200 ms base delay, 10 s maximum delay.
     pub fn new() -> Self {
         Self::default()

@@ -129,9 +129,6 @@ struct CachedToken {
 /// The lifetime assumed when the exchange response gives none.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
-/// The longest `Retry-After` of a failed exchange that holds back the next one.
-const MAX_EXCHANGE_HOLD: Duration = Duration::from_secs(60);
-
 type Outcome = Result<BearerToken, Arc<Error>>;
 
 #[derive(Default)]
@@ -156,6 +153,9 @@ pub(crate) struct ExchangedTokens {
     refresh_margin: Option<Duration>,
     /// A client with the same settings that makes one attempt per call.
     client: Client,
+    /// The longest `Retry-After` of a failed exchange that holds back the next one: the callers'
+    /// `max_delay`, as for any other retry.
+    max_hold: Duration,
     state: Arc<Mutex<TokenState>>,
 }
 
@@ -164,8 +164,13 @@ fn lock(state: &Mutex<TokenState>) -> std::sync::MutexGuard<'_, TokenState> {
 }
 
 impl ExchangedTokens {
-    pub(crate) fn new(exchange: &'static TokenExchange, refresh_margin: Option<Duration>, client: Client) -> Self {
-        ExchangedTokens { exchange, refresh_margin, client, state: Arc::default() }
+    pub(crate) fn new(
+        exchange: &'static TokenExchange,
+        refresh_margin: Option<Duration>,
+        client: Client,
+        max_hold: Duration,
+    ) -> Self {
+        ExchangedTokens { exchange, refresh_margin, client, max_hold, state: Arc::default() }
     }
 
     /// The cached token, if any (to hide it in error messages).
@@ -211,7 +216,9 @@ impl ExchangedTokens {
         let client = self.client.clone();
         let state = Arc::clone(&self.state);
         let margin = self.refresh_margin;
-        tokio::spawn(async move {
+        let max_hold = self.max_hold;
+        // The exchange's spans and events belong to the caller that started it.
+        let exchange_task = async move {
             if let Some(at) = not_before {
                 tokio::time::sleep_until(at.into()).await;
             }
@@ -236,14 +243,15 @@ impl ExchangedTokens {
                     Ok(token)
                 }
                 Err(e) => {
-                    st.not_before = e.retry_after().map(|d| Instant::now() + d.min(MAX_EXCHANGE_HOLD));
+                    st.not_before = e.retry_after().map(|d| Instant::now() + d.min(max_hold));
                     tracing::debug!(error = %e, "the API key exchange failed");
                     Err(Arc::new(e))
                 }
             };
             drop(st);
             let _ = tx.send(Some(outcome));
-        });
+        };
+        tokio::spawn(tracing::Instrument::in_current_span(exchange_task));
         rx
     }
 }
