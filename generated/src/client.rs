@@ -30,6 +30,7 @@ pub static API: crate::runtime::ApiDescription = crate::runtime::ApiDescription 
         &crate::runtime::TokenExchange {
             operation: crate::operations::arthr::IssueToken::META,
             exchange: crate::operations::arthr::exchange_token,
+            token_field: "token",
         },
     ),
     error_body: crate::runtime::ErrorBodyFields {

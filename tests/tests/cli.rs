@@ -193,3 +193,38 @@ async fn permissions_and_error_codes_are_explained() {
     let out = run(&mock, &["completions", "bash"], b"").await;
     assert!(out.status.success() && text(&out.stdout).contains("trustx"), "a completion script");
 }
+
+/// `issue-token` prints the token only with `--show-secret`, as `--help` says.
+#[tokio::test]
+async fn the_token_exchange_prints_its_token_only_when_asked() {
+    let mock = MockServer::start().await;
+    let out = run(&mock, &["arthr", "issue-token"], b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_str(&text(&out.stdout)).expect("JSON");
+    assert_eq!(printed["token"], "[redacted]", "{printed}");
+    assert!(printed.get("ttl").is_some(), "the rest is shown: {printed}");
+    let shown = run(&mock, &["arthr", "issue-token", "--show-secret"], b"").await;
+    let printed: serde_json::Value = serde_json::from_str(&text(&shown.stdout)).expect("JSON");
+    let token = printed["token"].as_str().unwrap_or_default();
+    assert!(!token.is_empty() && token != "[redacted]", "{printed}");
+    let help = run(&mock, &["--help"], b"").await;
+    assert!(text(&help.stdout).contains("--show-secret"), "{}", text(&help.stdout));
+}
+
+/// Out-of-range flags are usage errors (exit 2), never a panic; `--body` is bounded.
+#[tokio::test]
+async fn a_huge_timeout_and_an_oversized_body_are_usage_errors() {
+    let mock = MockServer::start().await;
+    for timeout in ["1e20", "inf", "-1", "0", "NaN", "abc"] {
+        let flag = format!("--timeout={timeout}");
+        let out = run(&mock, &[flag.as_str(), "process-manager", "list-process-instances"], b"").await;
+        assert_eq!(out.status.code(), Some(2), "--timeout {timeout}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("--timeout"), "{}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+    }
+    let big = vec![b' '; (32 << 20) + 1];
+    let out = run(&mock, &["process-manager", "create-process-token", "--body", "-"], &big).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("larger than 32 MiB"), "{}", text(&out.stderr));
+    assert!(mock.requests_to(trustx::operations::process_manager::CreateProcessToken::META).await.is_empty());
+}

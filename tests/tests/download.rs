@@ -68,3 +68,37 @@ async fn refuses_large_bodies_error_statuses_and_plain_http() {
     let big = server.received_requests().await.unwrap_or_default().iter().filter(|r| r.url.path() == "/big").count();
     assert_eq!(big, 1, "only the allowed client connected");
 }
+
+/// A plain-HTTP base URL on loopback (from the environment) lets the client talk to that API, but
+/// does not widen what `download` accepts: another `http://` host, or an `https://` address that
+/// redirects to `http://`, is refused unless plain HTTP is allowed explicitly.
+#[tokio::test]
+async fn a_loopback_http_base_url_does_not_allow_http_downloads() {
+    let cdn = MockServer::start().await;
+    serve("/file", ResponseTemplate::new(200).set_body_raw(b"bytes".to_vec(), "application/octet-stream"), &cdn).await;
+    let env = |insecure: bool| {
+        move |name: &str| match name {
+            "TRUSTX_API_KEY" => Some("secret-key-123".to_owned()),
+            "TRUSTX_BASE_URL" => Some("http://127.0.0.1:9".to_owned()),
+            "TRUSTX_ALLOW_INSECURE_HTTP" if insecure => Some("1".to_owned()),
+            _ => None,
+        }
+    };
+    let implicit =
+        Client::builder().apply_env_from(env(false)).expect("env").build().expect("a loopback http base URL");
+    let err = implicit.download(&format!("{}/file", cdn.uri())).await.expect_err("plain http download");
+    assert!(err.to_string().contains("only https://"), "{err}");
+    assert!(cdn.received_requests().await.unwrap_or_default().is_empty(), "nothing was fetched");
+
+    let explicit = Client::builder().apply_env_from(env(true)).expect("env").build().expect("client");
+    let bytes = explicit.download(&format!("{}/file", cdn.uri())).await.expect("allowed explicitly");
+    assert_eq!(&bytes[..], b"bytes");
+
+    // A non-loopback http base URL still needs the explicit switch.
+    let remote = |name: &str| match name {
+        "TRUSTX_API_KEY" => Some("secret-key-123".to_owned()),
+        "TRUSTX_BASE_URL" => Some("http://api.example".to_owned()),
+        _ => None,
+    };
+    assert!(Client::builder().apply_env_from(remote).is_err(), "http to a remote host is refused");
+}

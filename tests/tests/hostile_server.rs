@@ -493,6 +493,72 @@ async fn an_echoed_api_key_or_token_is_redacted() {
     assert!(text.contains("token [redacted] lacks scope"), "{text}");
 }
 
+/// An API key is `<id>.<secret>`; a 401 that repeats only the secret half shows it neither in the
+/// error (`{}`, `{:?}`, with the server's message shown) nor in the SDK's DEBUG line of the failed
+/// exchange.
+#[tokio::test]
+async fn the_secret_half_of_an_api_key_is_redacted_too() {
+    const ID: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            serde_json::json!({"code": 1, "message": format!("secret {SECRET} is not valid for key {ID}")}),
+        ))
+        .mount(&server)
+        .await;
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let client = raw_client(&server.uri())
+        .api_key(ApiKey::new(format!("{ID}.{SECRET}")))
+        .show_server_messages(true)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = get_watchlist(&client, "w1").await.unwrap_err();
+    let text = format!("{} {err:?} {err:#?}", chain(&err).join(" | "));
+    assert!(text.contains("is not valid"), "the message is shown: {text}");
+    let logged = logs.text();
+    assert!(logged.contains("the API key exchange failed") && logged.contains("is not valid"), "{logged}");
+    for shown in [&text, &logged] {
+        assert!(!shown.contains(SECRET) && !shown.contains(ID), "{shown}");
+    }
+    assert!(text.contains("secret [redacted] is not valid for key [redacted]"), "{text}");
+}
+
+/// What a DEBUG-level subscriber on this thread receives.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
 // --- Transport errors --------------------------------------------------------------------------
 
 #[tokio::test]

@@ -257,7 +257,11 @@ async fn run(setup: &Setup, args: &[&str]) -> Output {
         .env("TRUSTX_API_KEY", SOURCE_KEY)
         .env("TRUSTX_BASE_URL", setup.source.uri())
         .env("TRUSTX_TARGET_API_KEY", TARGET_KEY)
-        .env("TRUSTX_TARGET_BASE_URL", setup.target.uri());
+        .env("TRUSTX_TARGET_BASE_URL", setup.target.uri())
+        // The CDN of the test is plain HTTP on loopback: downloads need the explicit switch (a
+        // loopback base URL alone allows plain HTTP for the API, not for downloads).
+        .env("TRUSTX_ALLOW_INSECURE_HTTP", "1")
+        .env("TRUSTX_TARGET_ALLOW_INSECURE_HTTP", "1");
     workspace::output(command).await
 }
 

@@ -67,6 +67,9 @@ pub struct TokenExchange {
     pub operation: &'static OperationMeta,
     /// Calls the operation with the client's API key.
     pub exchange: fn(Client) -> BoxFuture<'static, Result<IssuedCredential, Error>>,
+    /// The wire name of the response field holding the token (the CLI does not print it unless
+    /// asked).
+    pub token_field: &'static str,
 }
 
 /// A bearer token obtained by a [`TokenExchange`].

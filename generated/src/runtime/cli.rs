@@ -302,7 +302,7 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             "Command-line client of the {} API, generated with its SDK.\n\n\
              Configuration comes from the same environment variables as the SDK's `from_env` \
              ({prefix}_API_KEY or {prefix}_BEARER_TOKEN, the server variables, {prefix}_BASE_URL, \
-             {prefix}_ALLOW_INSECURE_HTTP); the flags below override them. Secrets are never printed.\n\n\
+             {prefix}_ALLOW_INSECURE_HTTP); the flags below override them. Secrets are not printed: never the API key, and the token of the token exchange only with --show-secret.\n\n\
              Exit codes: 0 success, 2 usage error, 3 HTTP error, 4 transport error, 5 other error.",
             api.name
         ))
@@ -336,6 +336,13 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
                 .global(true)
                 .action(ArgAction::SetTrue)
                 .help("Compact JSON even on a terminal"),
+        )
+        .arg(
+            Arg::new("show-secret")
+                .long("show-secret")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print the bearer token the token exchange returns (otherwise shown as [redacted])"),
         );
     for var in api.server.map(|s| s.variables).unwrap_or_default() {
         let mut arg = Arg::new(var.setter).long(var.setter).global(true).value_name("VALUE").help(format!(
@@ -529,15 +536,46 @@ fn overlay<'a>(
     }
 }
 
-fn read_body(source: &str) -> Result<Vec<u8>, Error> {
-    if source == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Error::config(format!("cannot read the body from standard input: {e}")))?;
-        Ok(buf)
-    } else {
-        std::fs::read(source).map_err(|e| Error::config(format!("cannot read the body from `{source}`: {e}")))
+/// The longest `--timeout`: a day.
+pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// `--timeout SECONDS`: a finite positive number of seconds, at most [`MAX_TIMEOUT_SECS`].
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= MAX_TIMEOUT_SECS => Ok(std::time::Duration::from_secs_f64(s)),
+        Ok(s) if s.is_finite() && s > MAX_TIMEOUT_SECS => Err(format!("at most {MAX_TIMEOUT_SECS} seconds")),
+        _ => Err("not a positive number of seconds".into()),
     }
+}
+
+/// The largest request body `--body` reads (32 MiB), from a file or standard input.
+pub const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads `--body FILE|-`, refusing more than [`MAX_BODY_BYTES`] without reading past the limit.
+fn read_body(source: &str) -> Result<Vec<u8>, Error> {
+    let too_large = || {
+        Error::config(format!(
+            "the body from `{source}` is larger than {} MiB, the most --body reads",
+            MAX_BODY_BYTES >> 20
+        ))
+    };
+    let mut buf = Vec::new();
+    if source == "-" {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin(), MAX_BODY_BYTES + 1), &mut buf)
+            .map_err(|e| Error::config(format!("cannot read the body from standard input: {e}")))?;
+    } else {
+        let file = std::fs::File::open(source)
+            .map_err(|e| Error::config(format!("cannot read the body from `{source}`: {e}")))?;
+        if file.metadata().is_ok_and(|m| m.len() > MAX_BODY_BYTES) {
+            return Err(too_large());
+        }
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BODY_BYTES + 1), &mut buf)
+            .map_err(|e| Error::config(format!("cannot read the body from `{source}`: {e}")))?;
+    }
+    if buf.len() as u64 > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(buf)
 }
 
 fn exit_for(err: &Error) -> u8 {
@@ -581,10 +619,10 @@ fn run_operation(
         Err(e) => return report(&e),
     };
     if let Some(timeout) = root.get_one::<String>("timeout") {
-        match timeout.parse::<f64>() {
-            Ok(s) if s.is_finite() && s > 0.0 => builder = builder.timeout(std::time::Duration::from_secs_f64(s)),
-            _ => {
-                eprintln!("error: --timeout `{timeout}` is not a number of seconds");
+        match parse_timeout(timeout) {
+            Ok(after) => builder = builder.timeout(after),
+            Err(why) => {
+                eprintln!("error: --timeout `{}`: {why}", super::text::printable(timeout, 64));
                 return ExitCode::from(EXIT_USAGE);
             }
         }
@@ -604,7 +642,10 @@ fn run_operation(
         if let Some(source) = m.get_one::<String>("body") {
             match read_body(source) {
                 Ok(bytes) => invocation.body = Some(bytes),
-                Err(e) => return report(&e),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
             }
         }
     }
@@ -617,8 +658,19 @@ fn run_operation(
             return ExitCode::from(EXIT_OTHER);
         }
     };
+    // The token exchange's token is a secret: printed only with --show-secret.
+    let hidden_field = api
+        .token_exchange
+        .filter(|t| t.operation.operation_id == op.meta.operation_id && !root.get_flag("show-secret"))
+        .map(|t| t.token_field);
     runtime.block_on(async move {
         let output = match (op.run)(client, invocation).await {
+            Ok(Output::Json(mut value)) if hidden_field.is_some() => {
+                if let Some(token) = hidden_field.and_then(|f| value.get_mut(f)) {
+                    *token = serde_json::Value::from(super::redact::REDACTED);
+                }
+                Output::Json(value)
+            }
             Ok(o) => o,
             Err(e) => return report(&e),
         };

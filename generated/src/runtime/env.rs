@@ -61,7 +61,12 @@ impl ClientBuilder {
                     format!("{base_name}: plain http:// is only allowed for loopback hosts unless {insecure_name}=1"),
                 ),
                 Ok(parsed) => {
-                    self = self.base_url(url).allow_insecure_http(parsed.scheme() == "http");
+                    // Only the explicit variable allows plain HTTP for everything (downloads too); a
+                    // loopback base URL alone allows it for the base URL only.
+                    self = self.base_url(url);
+                    if parsed.scheme() == "http" {
+                        self = if allow_insecure { self.allow_insecure_http(true) } else { self.allow_loopback_http() };
+                    }
                 }
                 Err(e) => problems.push(format!("{base_name}: `{url}` is not a URL ({e})")),
             },
@@ -98,7 +103,7 @@ impl ClientBuilder {
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else { return false };
     host.eq_ignore_ascii_case("localhost")
         || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())

@@ -135,6 +135,9 @@ pub struct ClientBuilder {
     variables: Vec<(&'static str, String)>,
     base_url: Option<String>,
     allow_insecure_http: bool,
+    /// A plain `http://` base URL on a loopback host is allowed (set by `from_env`); downloads stay
+    /// `https://` only.
+    allow_loopback_http: bool,
     credentials: Credentials,
     refresh_margin: Option<Duration>,
     connect_timeout: Duration,
@@ -168,6 +171,7 @@ impl ClientBuilder {
             variables: Vec::new(),
             base_url: None,
             allow_insecure_http: false,
+            allow_loopback_http: false,
             credentials: Credentials::None,
             refresh_margin: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -219,6 +223,14 @@ impl ClientBuilder {
     /// Must be `https://` unless [`allow_insecure_http`](Self::allow_insecure_http) is set.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Allows a plain `http://` base URL when its host is a loopback address (what `from_env` sets
+    /// for such a URL). Unlike [`allow_insecure_http`](Self::allow_insecure_http), downloads stay
+    /// `https://` only.
+    pub(crate) fn allow_loopback_http(mut self) -> Self {
+        self.allow_loopback_http = true;
         self
     }
 
@@ -368,7 +380,11 @@ impl ClientBuilder {
             validate_variable(name, value)?;
         }
         let base_url = match &self.base_url {
-            Some(url) => validate_base_url(url, self.allow_insecure_http)?,
+            Some(url) => {
+                let loopback =
+                    self.allow_loopback_http && reqwest::Url::parse(url).is_ok_and(|u| super::env::is_loopback(&u));
+                validate_base_url(url, self.allow_insecure_http || loopback)?
+            }
             None => render_server(self.api, &self.variables)?,
         };
         if self.permission_preflight && self.variables.is_empty() {

@@ -10,6 +10,9 @@ pub(crate) const MAX_SHOWN_CHARS: usize = 300;
 /// What replaces a secret in printed text.
 pub(crate) const REDACTED: &str = "[redacted]";
 
+/// The shortest part of a secret that is hidden on its own (see [`Secrets::of`]).
+pub(crate) const MIN_SECRET_PART: usize = 16;
+
 /// Secrets that must never be printed, gathered when an error is made.
 #[derive(Clone, Default)]
 pub(crate) struct Secrets(Option<Arc<[String]>>);
@@ -22,9 +25,20 @@ impl fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Hides each non-empty value of `values`.
+    /// Hides each non-empty value of `values`, and each part of one (split at `.` or `:`) of at
+    /// least [`MIN_SECRET_PART`] characters: an API key is `<id>.<secret>`, and a server that repeats
+    /// only its secret half must not reveal it. Shorter parts are left alone, since they could be
+    /// ordinary words of a message; a part that long is random and only ever the secret itself.
     pub(crate) fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
-        let list: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        let mut list: Vec<String> = Vec::new();
+        for value in values.into_iter().filter(|v| !v.is_empty()) {
+            list.push(value.to_owned());
+            let parts = value.split(['.', ':']).filter(|p| p.len() >= MIN_SECRET_PART && p.len() < value.len());
+            list.extend(parts.map(str::to_owned));
+        }
+        // Longest first, so a whole value is replaced before any of its parts.
+        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        list.dedup();
         if list.is_empty() {
             Secrets(None)
         } else {

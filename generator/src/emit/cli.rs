@@ -6,7 +6,7 @@
 
 use super::docs::doc;
 use super::types::{ident, is_scalar, rust_type};
-use crate::model::{Api, Auth, BodyKind, ErrorRegistry, NameScope, Operation, Param, Response, Service, TypeRef};
+use crate::model::{Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeRef};
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -42,52 +42,6 @@ fn parse_kind(api: &Api, t: &TypeRef) -> Parse {
 
 fn service_command(s: &Service) -> String {
     s.module.to_kebab_case()
-}
-
-/// The plain-text help of an operation: what `--help` prints.
-fn long_about(op: &Operation, registry: Option<&ErrorRegistry>) -> String {
-    let mut text = String::new();
-    if let Some(summary) = op.summary.as_deref().filter(|s| !s.trim().is_empty()) {
-        text.push_str(summary.trim());
-        text.push_str("\n\n");
-    }
-    if let Some(d) = op.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        text.push_str(d.trim());
-        text.push_str("\n\n");
-    }
-    if op.deprecated {
-        text.push_str("DEPRECATED in the API description.\n\n");
-    }
-    text.push_str(&format!("HTTP: {} {}\nOperation id: {}\n", op.method, op.path, op.operation_id));
-    match &op.permission {
-        Some(p) => text.push_str(&format!("Permission: {}\n", p.template)),
-        None => text.push_str("Permission: none documented\n"),
-    }
-    text.push_str(&format!(
-        "Auth: {}\n",
-        match &op.auth {
-            Auth::None => "none".to_owned(),
-            Auth::ApiKey { header } => format!("API key ({header} header)"),
-            Auth::Bearer => "bearer token".to_owned(),
-        }
-    ));
-    text.push_str("\nResponses:\n");
-    for r in &op.responses {
-        text.push_str(&format!("  {}: {}", r.status_key, r.description.replace('\n', " ")));
-        if !r.error_codes.is_empty() {
-            let codes: Vec<String> = r
-                .error_codes
-                .iter()
-                .map(|(c, _)| match registry.and_then(|reg| reg.codes.iter().find(|d| d.code == *c)) {
-                    Some(d) => format!("{} ({c})", d.name),
-                    None => c.to_string(),
-                })
-                .collect();
-            text.push_str(&format!("; error codes: {}", codes.join(", ")));
-        }
-        text.push('\n');
-    }
-    text
 }
 
 /// `(flag, param)` for every parameter, flags unique and clear of the tool's own.
@@ -223,7 +177,7 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
             let b = ident(&op.builder_name);
             let pn = ident(&format!("{}Params", op.builder_name));
             let name = op.fn_name.to_kebab_case();
-            let long = long_about(op, registry);
+            let long = super::facts::Facts::of(api, s, op, registry).plain();
             let params = flags.iter().map(|(flag, p)| {
                 let help = p
                     .description

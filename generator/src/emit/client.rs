@@ -39,9 +39,11 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
     let exchange = match &api.token_exchange {
         Some(t) => {
             let (m, b) = (ident(&t.service_module), ident(&t.builder_name));
+            let field = &t.token.wire_name;
             quote!(Some(&crate::runtime::TokenExchange {
                 operation: crate::operations::#m::#b::META,
                 exchange: crate::operations::#m::exchange_token,
+                token_field: #field,
             }))
         }
         None => quote!(None),

@@ -5,6 +5,7 @@ mod client;
 mod crate_files;
 mod docs;
 mod error_codes;
+mod facts;
 mod models;
 mod operations;
 mod permissions;

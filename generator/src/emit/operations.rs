@@ -214,93 +214,6 @@ fn token_exchange_fn(api: &Api, s: &Service) -> TokenStream {
     }
 }
 
-/// The operation's rustdoc, on its builder (the client method links to it).
-fn operation_doc(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegistry>) -> String {
-    let mut parts = Vec::new();
-    parts.push(match &op.summary {
-        Some(t) if !t.trim().is_empty() => sanitize(t),
-        _ => format!("The {} operation.", code(&op.operation_id)),
-    });
-    if let Some(d) = &op.description {
-        let d = sanitize(d);
-        if !d.is_empty() && Some(&d) != parts.first() {
-            parts.push(d);
-        }
-    }
-    let mut facts = vec![format!("- **HTTP:** {}", code(&format!("{} {}", op.method, op.path)))];
-    facts.push(format!("- **Operation id:** {}", code(&op.operation_id)));
-    match &op.permission {
-        Some(p) => {
-            let def = api.permissions.iter().find(|d| &d.permission == p);
-            let link = def
-                .map(|d| format!(" ([`{m}::{c}`](crate::permissions::{m}::{c}))", m = d.module, c = d.const_name))
-                .unwrap_or_default();
-            facts.push(format!("- **Permission:** {}{link}", code(&p.template)));
-        }
-        None => facts.push("- **Permission:** none documented".into()),
-    }
-    facts.push(format!(
-        "- **Auth:** {}",
-        match &op.auth {
-            Auth::None => "none".into(),
-            Auth::ApiKey { header } => format!("API key ({} header)", code(header)),
-            Auth::Bearer => "bearer token".into(),
-        }
-    ));
-    if op.deprecated {
-        facts.push("- **Deprecated** in the API description.".into());
-    }
-    if op.beta {
-        facts.push("- **Beta** in the API description.".into());
-    }
-    parts.push(facts.join("\n"));
-    let mut responses = vec!["# Responses".to_string(), String::new()];
-    for r in &op.responses {
-        let description = sanitize(&r.description).replace('\n', " ");
-        let mut line = format!("- {}: {}", code(&r.status_key), end_sentence(&description));
-        if let Some(b) = &r.body {
-            if r.is_success() {
-                line.push_str(&format!(" ({})", body_desc(&b.kind, &b.media_type)));
-            }
-        }
-        if !r.error_codes.is_empty() {
-            let codes: Vec<String> = r
-                .error_codes
-                .iter()
-                .map(|(c, desc)| {
-                    let def = registry.and_then(|reg| reg.codes.iter().find(|d| d.code == *c).map(|d| (reg, d)));
-                    let name = match def {
-                        Some((reg, d)) => {
-                            format!("[`{}`](crate::error_codes::{}::{})", d.variant, reg.enum_name, d.variant)
-                        }
-                        None => "code".into(),
-                    };
-                    match desc {
-                        Some(desc) => format!("{name} ({c}: {})", sanitize(desc).replace('\n', " ")),
-                        None => format!("{name} ({c})"),
-                    }
-                })
-                .collect();
-            line.push_str(&format!(". Error codes: {}", codes.join(", ")));
-        }
-        responses.push(line);
-    }
-    if s.error_enum.is_some() && op.responses.iter().any(|r| !r.error_codes.is_empty()) {
-        responses.push(String::new());
-        responses.push("A documented code is available as `err.error_code()` on the returned error.".into());
-    }
-    parts.push(responses.join("\n"));
-    parts.join("\n\n")
-}
-
-fn body_desc(kind: &BodyKind, media: &str) -> String {
-    match kind {
-        BodyKind::Json(t) => describe(t),
-        BodyKind::Binary => format!("bytes, {}", code(media)),
-        BodyKind::Text => "text".into(),
-    }
-}
-
 fn required_args(op: &Operation) -> Vec<&Param> {
     op.params.iter().filter(|p| p.required).collect()
 }
@@ -655,7 +568,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             }
         }
     });
-    let mut text = operation_doc(api, s, op, registry);
+    let mut text = super::facts::Facts::of(api, s, op, registry).markdown();
     let stream = if paged.is_some() {
         ", [`into_stream`](crate::runtime::Request::into_stream) (every item across pages)"
     } else {
