@@ -21,7 +21,7 @@ use super::permission;
 use super::redact;
 use super::response::{BodyRules, Response};
 use super::retry::retryable_status;
-use super::secret::{sensitive_header, BearerToken};
+use super::secret::{sensitive_header, ApiKey, BearerToken};
 use super::text::Secrets;
 
 /// Extra query parameters and headers from the caller, applied after the generated ones
@@ -569,14 +569,14 @@ impl RequestBuilder {
             TokenSource::Fixed(t) => Some(t.clone()),
             _ => None,
         };
-        Secrets::of(
+        Secrets::shared(
             inner
                 .api_key
                 .as_ref()
-                .map(|k| k.expose_secret())
+                .map(ApiKey::shared)
                 .into_iter()
-                .chain(token.map(|t| t.expose_secret()))
-                .chain(cached.as_ref().map(|t| t.expose_secret())),
+                .chain(token.map(BearerToken::shared))
+                .chain(cached.as_ref().map(BearerToken::shared)),
         )
     }
 

@@ -9,17 +9,22 @@ macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(String);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// Wraps a secret value.
             pub fn new(value: impl Into<String>) -> Self {
-                $name(value.into())
+                $name(value.into().into())
             }
 
             /// Returns the secret value. Take care not to log it.
             pub fn expose_secret(&self) -> &str {
                 &self.0
+            }
+
+            /// The value, shared (cloning it does not copy the secret).
+            pub(crate) fn shared(&self) -> std::sync::Arc<str> {
+                std::sync::Arc::clone(&self.0)
             }
         }
 
@@ -37,13 +42,13 @@ macro_rules! secret_type {
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                $name(value)
+                $name(value.into())
             }
         }
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                $name(value.to_owned())
+                $name(value.into())
             }
         }
     };

@@ -16,45 +16,53 @@ pub(crate) const REDACTED: &str = "[redacted]";
 /// The shortest part of a secret that is hidden on its own (see [`Secrets::of`]).
 pub(crate) const MIN_SECRET_PART: usize = 16;
 
-/// Secrets that must never be printed, gathered when an error is made.
+/// Secrets that must never be printed, gathered when a request is made: the API key and the
+/// tokens in use, shared (gathering them copies nothing; the work is done only when an error's text
+/// is shown).
+///
+/// Each value is hidden, and so is each part of one (split at `.` or `:`) of at least
+/// [`MIN_SECRET_PART`] characters: an API key is `<id>.<secret>`, and a server that repeats only its
+/// secret half must not reveal it. Shorter parts are left alone, since they could be ordinary words
+/// of a message; a part that long is random and only ever the secret itself.
 #[derive(Clone, Default)]
-pub(crate) struct Secrets(Option<Arc<[String]>>);
+pub(crate) struct Secrets([Option<Arc<str>>; 3]);
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.as_ref().map_or(0, |s| s.len());
+        let n = self.0.iter().flatten().count();
         write!(f, "Secrets({n})")
     }
 }
 
 impl Secrets {
-    /// Hides each non-empty value of `values`, and each part of one (split at `.` or `:`) of at
-    /// least [`MIN_SECRET_PART`] characters: an API key is `<id>.<secret>`, and a server that repeats
-    /// only its secret half must not reveal it. Shorter parts are left alone, since they could be
-    /// ordinary words of a message; a part that long is random and only ever the secret itself.
-    pub(crate) fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut list: Vec<String> = Vec::new();
-        for value in values.into_iter().filter(|v| !v.is_empty()) {
-            list.push(value.to_owned());
-            let parts = value.split(['.', ':']).filter(|p| p.len() >= MIN_SECRET_PART && p.len() < value.len());
-            list.extend(parts.map(str::to_owned));
+    /// Hides up to three values (more are ignored; empty ones hide nothing).
+    pub(crate) fn shared(values: impl IntoIterator<Item = Arc<str>>) -> Self {
+        let mut slots: [Option<Arc<str>>; 3] = Default::default();
+        for (slot, value) in slots.iter_mut().zip(values.into_iter().filter(|v| !v.is_empty())) {
+            *slot = Some(value);
         }
-        // Longest first, so a whole value is replaced before any of its parts.
-        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        list.dedup();
-        if list.is_empty() {
-            Secrets(None)
-        } else {
-            Secrets(Some(list.into()))
-        }
+        Secrets(slots)
     }
 
-    /// `text` with every secret replaced by `[redacted]`.
+    /// Hides each non-empty value of `values` (at most three).
+    #[cfg(test)]
+    pub(crate) fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::shared(values.into_iter().map(Arc::from))
+    }
+
+    /// `text` with every secret, and every long part of one, replaced by `[redacted]`.
     pub(crate) fn redact(&self, text: &str) -> String {
+        let mut hidden: Vec<&str> = Vec::new();
+        for value in self.0.iter().flatten() {
+            hidden.push(value);
+            hidden.extend(value.split(['.', ':']).filter(|p| p.len() >= MIN_SECRET_PART && p.len() < value.len()));
+        }
+        // Longest first, so a whole value is replaced before any of its parts.
+        hidden.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let mut out = text.to_owned();
-        for secret in self.0.iter().flat_map(|s| s.iter()) {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
+        for secret in hidden {
+            if out.contains(secret) {
+                out = out.replace(secret, REDACTED);
             }
         }
         out
