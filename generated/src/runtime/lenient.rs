@@ -144,7 +144,8 @@ where
 }
 
 /// Reads an optional date-time field in any form of [`datetime`](super::datetime); another value
-/// is `None` with the raw JSON recorded.
+/// is `None` with the raw JSON recorded. A string is parsed where it lies (no copy); only a value
+/// that is not a date-time is kept as JSON.
 pub fn date_time<'de, D>(
     deserializer: D,
     model: &'static str,
@@ -153,16 +154,70 @@ pub fn date_time<'de, D>(
 where
     D: Deserializer<'de>,
 {
-    let raw = Value::deserialize(deserializer)?;
-    if raw.is_null() {
-        return Ok(None);
+    deserializer.deserialize_any(DateTimeVisitor { model, field })
+}
+
+type MaybeDateTime = Option<chrono::DateTime<chrono::Utc>>;
+
+struct DateTimeVisitor {
+    model: &'static str,
+    field: &'static str,
+}
+
+impl DateTimeVisitor {
+    fn keep(&self, raw: Value) -> MaybeDateTime {
+        record(self.model, self.field, super::datetime::EXPECTED, raw);
+        None
     }
-    match super::datetime::from_value(&raw) {
-        Some(at) => Ok(Some(at)),
-        None => {
-            record(model, field, super::datetime::EXPECTED, raw);
-            Ok(None)
-        }
+}
+
+impl<'de> serde::de::Visitor<'de> for DateTimeVisitor {
+    type Value = MaybeDateTime;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(super::datetime::EXPECTED)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<MaybeDateTime, E> {
+        Ok(super::datetime::parse(text).or_else(|| self.keep(Value::String(text.to_owned()))))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<MaybeDateTime, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<MaybeDateTime, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<MaybeDateTime, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<MaybeDateTime, E> {
+        Ok(self.keep(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<MaybeDateTime, E> {
+        Ok(self.keep(Value::from(v)))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<MaybeDateTime, E> {
+        Ok(self.keep(Value::from(v)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<MaybeDateTime, E> {
+        Ok(self.keep(Value::from(v)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<MaybeDateTime, A::Error> {
+        let raw = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(self.keep(raw))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<MaybeDateTime, A::Error> {
+        let raw = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(self.keep(raw))
     }
 }
 
