@@ -577,137 +577,47 @@ impl RequestBuilder {
         )
     }
 
+    /// Sends the request: the call's fixed parts, then attempts until one succeeds, fails for good,
+    /// or the retries or the deadline run out. Each step is a function of its own: `credentials`
+    /// (API key or bearer token, with the permission preflight), `attempt` (one exchange within its
+    /// time window), the retry decisions (`transport_retryable`, `status_retry`), and `finish` (the
+    /// response, or the error with its body).
     async fn send_inner(mut self) -> Result<Response, Error> {
         if let Some(err) = self.error.take() {
             return Err(err);
         }
-        let meta = self.meta;
+        let call = self.call()?;
         let client = self.client.clone();
         let inner = &client.inner;
-        let url = self.build_url()?;
-        let host = host_of(&url);
-        let headers = self.build_headers()?;
-        let attempt_timeout = self.options.timeout.unwrap_or(inner.request_timeout);
-        let operation_deadline = inner.operation_timeout.map(|t| (Instant::now() + t, t));
-        let method = meta.method.to_reqwest();
-        let idempotent = meta.method.is_idempotent();
         let policy = &inner.retry;
         let span = tracing::Span::current();
-        let (limit, limit_setting) = if client.is_token_exchange(meta) {
-            (inner.limits.token_response, "max_token_response_bytes")
-        } else {
-            (inner.limits.response, "max_response_bytes")
-        };
-
-        if meta.auth == AuthKind::Bearer && inner.tokens.is_none() && !inner.allow_unauthenticated {
-            return Err(Error::config(format!(
-                "`{}` needs a bearer token and the client has no credentials (set them, or \
-                 `allow_unauthenticated(true)` to send it without)",
-                meta.operation_id
-            )));
-        }
-
-        let mut attempt: u32 = 0;
-        let mut retries: u32 = 0;
-        let mut refreshed_after_401 = false;
-        let mut token: Option<BearerToken> = None;
-        let mut checked_permission = false;
-
-        // Waits `delay` before retrying, or returns `err` when the operation deadline would pass.
-        macro_rules! retry_after_delay {
-            ($err:expr, $delay:expr, $reason:expr) => {{
-                let delay: Duration = $delay;
-                if let Some((deadline, _)) = operation_deadline {
-                    if Instant::now() + delay >= deadline {
-                        return Err($err);
-                    }
-                }
-                retries += 1;
-                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = $reason, "retrying");
-                tokio::time::sleep(delay).await;
-                continue;
-            }};
-        }
-
+        let mut state = AttemptState::default();
         loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            let can_retry = retries + 1 < policy.attempts();
-            let attempt_end = Instant::now() + attempt_timeout;
-            // This attempt ends at its own timeout or the operation's deadline, whichever is first.
-            let (end, end_kind, end_after) = match operation_deadline {
-                Some((deadline, total)) if deadline <= attempt_end => (deadline, TimeoutKind::Operation, total),
-                _ => (attempt_end, TimeoutKind::Attempt, attempt_timeout),
+            state.attempt += 1;
+            span.record("attempt", state.attempt);
+            let can_retry = state.retries + 1 < policy.attempts();
+            let window = call.window()?;
+            let wait = Wait { until: window.end, kind: window.kind, after: window.after, host: call.host.clone() };
+
+            let auth = match self.credentials(&mut state, &wait).await {
+                Ok(auth) => auth,
+                Err(e) if can_retry && e.is_retryable() && state.token.is_none() => {
+                    // The exchange's `Retry-After` (e.g. of a 429) is honoured.
+                    let delay = policy.backoff_for(state.retries + 1, e.retry_after());
+                    call.pause(&mut state, e, delay, "token issue failed").await?;
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
-            if end <= Instant::now() {
-                return Err(Error::Timeout { kind: end_kind, after: end_after, host });
-            }
-            let wait = Wait { until: end, kind: end_kind, after: end_after, host: host.clone() };
 
-            // Credentials.
-            let mut auth: Option<(HeaderName, HeaderValue)> = None;
-            match meta.auth {
-                AuthKind::None => {}
-                AuthKind::ApiKey { header } => {
-                    let key = inner.api_key.as_ref().ok_or_else(|| {
-                        Error::config(format!("`{}` needs an API key: use `ClientBuilder::api_key`", meta.operation_id))
-                    })?;
-                    let value = sensitive_header(key.expose_secret())
-                        .ok_or_else(|| Error::config("the API key is not a valid header value"))?;
-                    let name = HeaderName::from_bytes(header.as_bytes())
-                        .map_err(|_| Error::config(format!("`{header}` is not a valid header name")))?;
-                    auth = Some((name, value));
-                }
-                AuthKind::Bearer => {
-                    if token.is_none() {
-                        match inner.tokens.token(wait.clone()).await {
-                            Ok(t) => token = t,
-                            Err(e) if can_retry && e.is_retryable() => {
-                                // The exchange's `Retry-After` (e.g. of a 429) is honoured.
-                                let delay = policy.backoff_for(retries + 1, e.retry_after());
-                                retry_after_delay!(e, delay, "token issue failed")
-                            }
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    if let Some(t) = &token {
-                        if inner.permission_preflight && !checked_permission {
-                            self.check_permission(t)?;
-                            checked_permission = true;
-                        }
-                        let value = sensitive_header(&format!("Bearer {}", t.expose_secret()))
-                            .ok_or_else(|| Error::auth("the token is not a valid header value"))?;
-                        auth = Some((reqwest::header::AUTHORIZATION, value));
-                    }
-                }
-            }
-
-            let mut request = inner.http.request(method.clone(), url.clone()).headers(headers.clone());
-            if let Some((name, value)) = auth {
-                request = request.header(name, value);
-            }
-            if let Some((body, _)) = &self.body {
-                request = request.body(body.clone());
-            }
-
-            let sent = tokio::time::timeout_at(end.into(), request.send()).await;
-            let response = match sent {
-                Ok(Ok(r)) => r,
-                outcome => {
-                    let err = match outcome {
-                        Ok(Err(e)) => Error::from_reqwest(e, &host, end_after),
-                        _ => Error::Timeout { kind: end_kind, after: end_after, host: host.clone() },
-                    };
-                    let retryable = match &err {
-                        Error::Transport { failure, .. } if failure.before_sending() => true,
-                        Error::Transport { .. } => policy.allows(idempotent),
-                        Error::Timeout { kind: TimeoutKind::Operation, .. } => false,
-                        Error::Timeout { .. } => policy.allows(idempotent),
-                        _ => false,
-                    };
-                    if retryable && can_retry {
+            let response = match self.attempt(&call, auth, &window).await {
+                Ok(response) => response,
+                Err(err) => {
+                    if can_retry && transport_retryable(&err, policy.allows(call.idempotent)) {
                         let reason = if err.is_timeout() { "timeout" } else { "connection error" };
-                        retry_after_delay!(err, policy.backoff(retries + 1, None), reason)
+                        let delay = policy.backoff(state.retries + 1, None);
+                        call.pause(&mut state, err, delay, reason).await?;
+                        continue;
                     }
                     return Err(err);
                 }
@@ -715,49 +625,249 @@ impl RequestBuilder {
 
             let status = response.status().as_u16();
             span.record("status", status);
-            let rules = BodyRules {
-                host: host.clone(),
-                limit,
-                limit_setting,
-                error_limit: inner.limits.error_body,
-                deadline: Some((end, end_kind, end_after)),
-                read_timeout: inner.read_timeout,
-                secrets: self.secrets(token.as_ref()),
-                show_message: inner.show_server_messages,
-            };
-
-            if status == 401 && meta.auth == AuthKind::Bearer && !refreshed_after_401 && inner.tokens.is_refreshable() {
-                if let Some(rejected) = token.take() {
-                    refreshed_after_401 = true;
+            let refreshable = inner.tokens.is_refreshable();
+            if status == 401 && self.meta.auth == AuthKind::Bearer && !state.refreshed_after_401 && refreshable {
+                if let Some(rejected) = state.token.take() {
+                    state.refreshed_after_401 = true;
                     drop(response);
                     match inner.tokens.refresh(&rejected, wait).await? {
                         Some(fresh) => {
-                            tracing::debug!(attempt, "refreshed the token after 401, retrying");
-                            token = Some(fresh);
+                            tracing::debug!(attempt = state.attempt, "refreshed the token after 401, retrying");
+                            state.token = Some(fresh);
                             continue;
                         }
                         None => return Err(Error::auth("the token could not be refreshed")),
                     }
                 }
             }
-
-            if status >= 400 {
-                if retryable_status(status) && policy.allows(idempotent) && can_retry {
-                    let delay = policy.backoff(retries + 1, Some(response.headers()));
-                    let fits = operation_deadline.is_none_or(|(deadline, _)| Instant::now() + delay < deadline);
-                    if fits {
-                        drop(response);
-                        retries += 1;
-                        tracing::debug!(attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
+            if status >= 400 && can_retry {
+                if let Some(delay) = call.status_retry(policy, state.retries, status, response.headers()) {
+                    drop(response);
+                    state.retries += 1;
+                    tracing::debug!(attempt = state.attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
                 }
-                return Err(Error::Http(Box::new(rules.http_error(response, meta, inner.api.error_body).await)));
             }
-
-            return Ok(Response::new(response, meta, inner.api.error_body, rules));
+            return self.finish(&call, &state, &window, response).await;
         }
+    }
+
+    /// The parts of the call every attempt shares; refuses a bearer operation on a client without
+    /// credentials.
+    fn call(&mut self) -> Result<Call, Error> {
+        let inner = &self.client.inner;
+        let meta = self.meta;
+        if meta.auth == AuthKind::Bearer && inner.tokens.is_none() && !inner.allow_unauthenticated {
+            return Err(Error::config(format!(
+                "`{}` needs a bearer token and the client has no credentials (set them, or \
+                 `allow_unauthenticated(true)` to send it without)",
+                meta.operation_id
+            )));
+        }
+        let url = self.build_url()?;
+        let host = host_of(&url);
+        let headers = self.build_headers()?;
+        let inner = &self.client.inner;
+        let (limit, limit_setting) = if self.client.is_token_exchange(meta) {
+            (inner.limits.token_response, "max_token_response_bytes")
+        } else {
+            (inner.limits.response, "max_response_bytes")
+        };
+        Ok(Call {
+            url,
+            host,
+            headers,
+            method: meta.method.to_reqwest(),
+            idempotent: meta.method.is_idempotent(),
+            attempt_timeout: self.options.timeout.unwrap_or(inner.request_timeout),
+            operation_deadline: inner.operation_timeout.map(|t| (Instant::now() + t, t)),
+            limit,
+            limit_setting,
+        })
+    }
+
+    /// The credentials of one attempt: the API key header, or the bearer token (obtained once per
+    /// call, checked against the operation's permission when the preflight is on).
+    async fn credentials(
+        &self,
+        state: &mut AttemptState,
+        wait: &Wait,
+    ) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
+        let inner = &self.client.inner;
+        let meta = self.meta;
+        match meta.auth {
+            AuthKind::None => Ok(None),
+            AuthKind::ApiKey { header } => {
+                let key = inner.api_key.as_ref().ok_or_else(|| {
+                    Error::config(format!("`{}` needs an API key: use `ClientBuilder::api_key`", meta.operation_id))
+                })?;
+                let value = sensitive_header(key.expose_secret())
+                    .ok_or_else(|| Error::config("the API key is not a valid header value"))?;
+                let name = HeaderName::from_bytes(header.as_bytes())
+                    .map_err(|_| Error::config(format!("`{header}` is not a valid header name")))?;
+                Ok(Some((name, value)))
+            }
+            AuthKind::Bearer => {
+                if state.token.is_none() {
+                    state.token = inner.tokens.token(wait.clone()).await?;
+                }
+                let Some(token) = &state.token else { return Ok(None) };
+                if inner.permission_preflight && !state.checked_permission {
+                    self.check_permission(token)?;
+                    state.checked_permission = true;
+                }
+                let value = sensitive_header(&format!("Bearer {}", token.expose_secret()))
+                    .ok_or_else(|| Error::auth("the token is not a valid header value"))?;
+                Ok(Some((reqwest::header::AUTHORIZATION, value)))
+            }
+        }
+    }
+
+    /// One exchange with the server, within the attempt's window: the response's status and
+    /// headers, or why none arrived.
+    async fn attempt(
+        &self,
+        call: &Call,
+        auth: Option<(HeaderName, HeaderValue)>,
+        window: &Window,
+    ) -> Result<reqwest::Response, Error> {
+        let inner = &self.client.inner;
+        let mut request = inner.http.request(call.method.clone(), call.url.clone()).headers(call.headers.clone());
+        if let Some((name, value)) = auth {
+            request = request.header(name, value);
+        }
+        if let Some((body, _)) = &self.body {
+            request = request.body(body.clone());
+        }
+        match tokio::time::timeout_at(window.end.into(), request.send()).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(e)) => Err(Error::from_reqwest(e, &call.host, window.after)),
+            Err(_) => Err(Error::Timeout { kind: window.kind, after: window.after, host: call.host.clone() }),
+        }
+    }
+
+    /// The response of the last attempt: a success to decode, or an HTTP error with the start of
+    /// its body, under the body rules of the attempt's window.
+    async fn finish(
+        &self,
+        call: &Call,
+        state: &AttemptState,
+        window: &Window,
+        response: reqwest::Response,
+    ) -> Result<Response, Error> {
+        let inner = &self.client.inner;
+        let rules = BodyRules {
+            host: call.host.clone(),
+            limit: call.limit,
+            limit_setting: call.limit_setting,
+            error_limit: inner.limits.error_body,
+            deadline: Some((window.end, window.kind, window.after)),
+            read_timeout: inner.read_timeout,
+            secrets: self.secrets(state.token.as_ref()),
+            show_message: inner.show_server_messages,
+        };
+        if response.status().as_u16() >= 400 {
+            return Err(Error::Http(Box::new(rules.http_error(response, self.meta, inner.api.error_body).await)));
+        }
+        Ok(Response::new(response, self.meta, inner.api.error_body, rules))
+    }
+}
+
+/// What the attempts of one call share.
+struct Call {
+    url: reqwest::Url,
+    host: String,
+    headers: HeaderMap,
+    method: reqwest::Method,
+    idempotent: bool,
+    attempt_timeout: Duration,
+    /// The end of the whole call (`operation_timeout`), with its length.
+    operation_deadline: Option<(Instant, Duration)>,
+    limit: u64,
+    limit_setting: &'static str,
+}
+
+/// When one attempt must have ended, and which timeout that is.
+struct Window {
+    end: Instant,
+    kind: TimeoutKind,
+    after: Duration,
+}
+
+/// What the attempts of one call carry from one to the next.
+#[derive(Default)]
+struct AttemptState {
+    attempt: u32,
+    retries: u32,
+    refreshed_after_401: bool,
+    token: Option<BearerToken>,
+    checked_permission: bool,
+}
+
+impl Call {
+    /// The next attempt's window: its own timeout, or the operation's deadline when that is first;
+    /// a deadline already past is the operation's timeout.
+    fn window(&self) -> Result<Window, Error> {
+        let attempt_end = Instant::now() + self.attempt_timeout;
+        let window = match self.operation_deadline {
+            Some((deadline, total)) if deadline <= attempt_end => {
+                Window { end: deadline, kind: TimeoutKind::Operation, after: total }
+            }
+            _ => Window { end: attempt_end, kind: TimeoutKind::Attempt, after: self.attempt_timeout },
+        };
+        if window.end <= Instant::now() {
+            return Err(Error::Timeout { kind: window.kind, after: window.after, host: self.host.clone() });
+        }
+        Ok(window)
+    }
+
+    /// Waits `delay` before the next attempt, or gives up with `err` when the operation's
+    /// deadline would pass first.
+    async fn pause(
+        &self,
+        state: &mut AttemptState,
+        err: Error,
+        delay: Duration,
+        reason: &'static str,
+    ) -> Result<(), Error> {
+        if self.operation_deadline.is_some_and(|(deadline, _)| Instant::now() + delay >= deadline) {
+            return Err(err);
+        }
+        state.retries += 1;
+        tracing::debug!(attempt = state.attempt, delay_ms = delay.as_millis() as u64, reason, "retrying");
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// The delay before retrying an error status, when it is retried: a transient status, a method
+    /// the policy retries, and a delay (`Retry-After` honoured, capped) that ends before the deadline.
+    fn status_retry(
+        &self,
+        policy: &super::retry::RetryPolicy,
+        retries: u32,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Option<Duration> {
+        if !retryable_status(status) || !policy.allows(self.idempotent) {
+            return None;
+        }
+        let delay = policy.backoff(retries + 1, Some(headers));
+        let fits = self.operation_deadline.is_none_or(|(deadline, _)| Instant::now() + delay < deadline);
+        fits.then_some(delay)
+    }
+}
+
+/// Whether a failed attempt may be retried: a connection that never reached the server always,
+/// other transport failures and attempt timeouts when the policy retries the method, never the
+/// operation's timeout.
+fn transport_retryable(err: &Error, method_allowed: bool) -> bool {
+    match err {
+        Error::Transport { failure, .. } if failure.before_sending() => true,
+        Error::Transport { .. } => method_allowed,
+        Error::Timeout { kind: TimeoutKind::Operation, .. } => false,
+        Error::Timeout { .. } => method_allowed,
+        _ => false,
     }
 }
 
