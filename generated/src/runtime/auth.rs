@@ -5,17 +5,42 @@
 //! shared, single-flight token cache, and the [`TokenProvider`] extension point.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::api::TokenExchange;
 use super::client::Client;
 use super::error::{Error, TimeoutKind};
+use super::meta::OperationMeta;
 use super::secret::BearerToken;
 
-/// A boxed, `Send` future, as returned by [`TokenProvider`] methods.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// How an API key is exchanged for a bearer token: a generated function that calls the exchange
+/// operation and reads the token and its lifetime from the generated response model.
+#[derive(Debug)]
+pub struct TokenExchange {
+    /// The operation that performs the exchange.
+    pub operation: &'static OperationMeta,
+    /// Calls the operation with the client's API key.
+    pub exchange: fn(Client) -> BoxFuture<'static, Result<IssuedCredential, Error>>,
+    /// The wire name of the response field holding the token (the CLI does not print it unless
+    /// asked).
+    pub token_field: &'static str,
+}
+
+/// A bearer token obtained by a [`TokenExchange`].
+pub struct IssuedCredential {
+    /// The token.
+    pub token: String,
+    /// How long it is valid, when the server says.
+    pub lifetime: Option<Duration>,
+}
+
+impl std::fmt::Debug for IssuedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedCredential").field("token", &"[redacted]").field("lifetime", &self.lifetime).finish()
+    }
+}
+
+pub use super::vocab::BoxFuture;
 
 /// A source of bearer tokens, for callers who obtain tokens themselves.
 ///

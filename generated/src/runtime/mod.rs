@@ -36,6 +36,7 @@ pub mod retry;
 pub mod secret;
 pub mod serde_util;
 mod text;
+mod vocab;
 
 pub use api::{ApiDescription, ErrorBodyFields, IssuedCredential, ServerTemplate, ServerVariable, TokenExchange};
 pub use auth::{BoxFuture, TokenProvider};

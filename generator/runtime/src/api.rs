@@ -2,12 +2,8 @@
 //! tokens are obtained and how error bodies look. The generator emits one [`ApiDescription`]
 //! per crate from the OpenAPI document; nothing here is specific to one API.
 
-use std::time::Duration;
-
-use super::auth::BoxFuture;
-use super::client::Client;
-use super::error::Error;
-use super::meta::OperationMeta;
+pub use super::auth::{IssuedCredential, TokenExchange};
+pub use super::vocab::ErrorBodyFields;
 
 /// The facts of one API that the runtime needs, emitted by the generator as a `static`.
 #[derive(Debug)]
@@ -54,45 +50,4 @@ pub struct ServerVariable {
     /// The allowed values; empty when any value is allowed. A variable with allowed values falls back
     /// to its default when not set; a free variable must be set.
     pub allowed: &'static [&'static str],
-}
-
-/// How an API key is exchanged for a bearer token: a generated function that calls the exchange
-/// operation and reads the token and its lifetime from the generated response model.
-#[derive(Debug)]
-pub struct TokenExchange {
-    /// The operation that performs the exchange.
-    pub operation: &'static OperationMeta,
-    /// Calls the operation with the client's API key.
-    pub exchange: fn(Client) -> BoxFuture<'static, Result<IssuedCredential, Error>>,
-    /// The wire name of the response field holding the token (the CLI does not print it unless
-    /// asked).
-    pub token_field: &'static str,
-}
-
-/// A bearer token obtained by a [`TokenExchange`].
-pub struct IssuedCredential {
-    /// The token.
-    pub token: String,
-    /// How long it is valid, when the server says.
-    pub lifetime: Option<Duration>,
-}
-
-impl std::fmt::Debug for IssuedCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedCredential").field("token", &"[redacted]").field("lifetime", &self.lifetime).finish()
-    }
-}
-
-/// The JSON fields of an error body that hold its code and message.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ErrorBodyFields {
-    /// The field holding the error code (an integer or a numeric string).
-    pub code: Option<&'static str>,
-    /// The field holding the human-readable message.
-    pub message: Option<&'static str>,
-}
-
-impl ErrorBodyFields {
-    /// No known error body.
-    pub const NONE: ErrorBodyFields = ErrorBodyFields { code: None, message: None };
 }

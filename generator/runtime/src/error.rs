@@ -7,12 +7,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
-use super::api::ErrorBodyFields;
 use super::decode::DecodeError;
 use super::error_code::ErrorCodeInfo;
-use super::long_running::QueryState;
 use super::meta::OperationMeta;
 use super::text::{self, Secrets};
+use super::vocab::{ErrorBodyFields, QueryState};
 
 /// Every failure of an SDK call.
 ///

@@ -36,6 +36,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "secret.rs",
     "serde_util.rs",
     "text.rs",
+    "vocab.rs",
 ];
 
 const MANIFEST: &str = include_str!("../../runtime/Cargo.toml");
