@@ -22,15 +22,45 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// The most characters a diagnostic's location or message keeps: text from the document (a name,
+/// a value) can be megabytes long.
+pub const MAX_DIAGNOSTIC_CHARS: usize = 400;
+
+/// `text` cut to [`MAX_DIAGNOSTIC_CHARS`], saying how much was left out.
+fn bounded(text: String) -> String {
+    let count = text.chars().count();
+    if count <= MAX_DIAGNOSTIC_CHARS {
+        return text;
+    }
+    let kept: String = text.chars().take(MAX_DIAGNOSTIC_CHARS).collect();
+    format!("{kept}… ({} more characters)", count - MAX_DIAGNOSTIC_CHARS)
+}
+
 impl Diagnostic {
     /// An error at `location`.
     pub fn error(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, location: location.into(), message: message.into() }
+        Self { severity: Severity::Error, location: bounded(location.into()), message: bounded(message.into()) }
     }
 
     /// A warning at `location`.
     pub fn warning(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, location: location.into(), message: message.into() }
+        Self { severity: Severity::Warning, location: bounded(location.into()), message: bounded(message.into()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_bounded() {
+        let huge = "x".repeat(1_100_000);
+        let d = Diagnostic::error(format!("#/paths/{huge}"), format!("`{huge}` is not valid"));
+        let shown = d.to_string();
+        assert!(shown.len() < 2 * MAX_DIAGNOSTIC_CHARS + 200, "{} bytes", shown.len());
+        assert!(shown.contains("more characters)"), "{}", &shown[..100]);
+        let short = Diagnostic::warning("#/a", "fine");
+        assert_eq!(short.to_string(), "warning: #/a: fine");
     }
 }
 

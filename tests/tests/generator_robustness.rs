@@ -121,3 +121,49 @@ fn mangled_specs_that_model_also_emit_without_panic() {
     }
     assert!(emitted > 0, "no mutation got as far as emitting");
 }
+
+/// A crafted title or spec file name cannot inject into the generated files: the title is escaped
+/// for the TOML string it goes into, the file name for the one-line comments of every header (a
+/// newline in either used to add a `[build-dependencies]` table to `Cargo.toml`).
+#[test]
+fn a_crafted_title_or_file_name_cannot_inject_into_the_manifest_or_headers() {
+    let title = "Evil \\ \"Title\"\n[build-dependencies]\nx = \"1\"";
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: {}, version: '1'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '204': {{description: ok}}\n",
+        serde_json::to_string(title).expect("a JSON string is a YAML scalar")
+    );
+    let options = Options {
+        crate_name: Some("evil".into()),
+        crate_version: "0.1.0".into(),
+        spec_label: "evil\n[build-dependencies]\ny = \"1\"\n-->\u{202e}.yaml".into(),
+        strict: true,
+    };
+    let generated = generate(spec.as_bytes(), &options).unwrap_or_else(|d| panic!("{d}"));
+    let manifest = &generated.files["Cargo.toml"];
+    assert!(!manifest.lines().any(|l| l.trim_start().starts_with("[build-dependencies]")), "{manifest}");
+    assert!(!manifest.lines().any(|l| l.starts_with("x =") || l.starts_with("y =")), "{manifest}");
+    for (path, text) in &generated.files {
+        if path.ends_with(".rs") {
+            let mut lines = text.lines();
+            assert!(lines.next().is_some_and(|l| l.starts_with("// @generated")), "{path}");
+            assert!(lines.next().is_some_and(|l| l.starts_with("// Do not edit")), "{path}");
+        }
+        assert!(!text.contains('\u{202e}'), "a bidi control in {path}");
+    }
+    assert_eq!(generated.files["README.md"].matches("-->").count(), 1, "only the comment's own end");
+    // Cargo reads the manifest, and the description keeps the title's characters.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("write");
+    std::fs::create_dir_all(dir.path().join("src/bin")).expect("mkdir");
+    std::fs::write(dir.path().join("src/lib.rs"), "").expect("write");
+    std::fs::write(dir.path().join("src/bin/cli.rs"), "fn main() {}").expect("write");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--offline", "--format-version", "1", "--manifest-path"])
+        .arg(dir.path().join("Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let description = meta["packages"][0]["description"].as_str().unwrap_or_default();
+    assert!(description.contains(title), "{description}");
+}

@@ -204,8 +204,23 @@ default = [{defaults}]
         rust_version = RUST_VERSION,
         name = opts.crate_name,
         version = opts.crate_version,
-        title = api.title.replace('"', "'"),
+        title = toml_text(&api.title),
     )
+}
+
+/// `text` for the inside of a TOML basic string (`"…"`): backslash, quote and control characters
+/// escaped, so a title cannot end the string or the line.
+fn toml_text(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `README.md` of the generated crate.
@@ -216,7 +231,7 @@ pub fn readme(api: &Api, opts: &EmitOptions) -> String {
          Generated from the OpenAPI document by `cargo xtask codegen`; do not edit by hand.\n\n\
          | service | operations |\n|---|---|\n",
         env!("CARGO_PKG_NAME"),
-        opts.spec_label,
+        super::one_line(&opts.spec_label),
         opts.spec_sha256,
         opts.crate_name,
         api.title
