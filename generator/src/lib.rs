@@ -68,6 +68,12 @@ pub fn generate(bytes: &[u8], options: &Options) -> Result<Generated, Diagnostic
         return Err(warnings.into_errors());
     }
     let crate_name = options.crate_name.clone().unwrap_or_else(|| default_crate_name(&api.title));
+    if let Some(why) = bad_crate_name(&crate_name) {
+        return Err(Diagnostics(vec![diagnostics::Diagnostic::error(
+            "--crate-name",
+            format!("`{crate_name}` {why}; use letters, digits, `-` and `_`, starting with a letter"),
+        )]));
+    }
     let opts = EmitOptions {
         crate_name,
         crate_version: options.crate_version.clone(),
@@ -78,6 +84,51 @@ pub fn generate(bytes: &[u8], options: &Options) -> Result<Generated, Diagnostic
     Ok(Generated { files, warnings, api })
 }
 
+/// Why `name` cannot be a Cargo package that Rust code names (`use name::…`), if it cannot.
+fn bad_crate_name(name: &str) -> Option<&'static str> {
+    const RESERVED: &[&str] = &[
+        "self",
+        "crate",
+        "super",
+        "std",
+        "core",
+        "alloc",
+        "proc_macro",
+        "test",
+        "type",
+        "fn",
+        "mod",
+        "use",
+        "impl",
+        "struct",
+        "enum",
+        "trait",
+        "let",
+        "match",
+        "as",
+        "async",
+        "await",
+        "dyn",
+        "where",
+        "loop",
+        "for",
+        "in",
+    ];
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.len() > 64 {
+        Some("is longer than 64 characters")
+    } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        Some("does not start with a letter")
+    } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        Some("has a character that is not a letter, digit, `-` or `_`")
+    } else if RESERVED.contains(&name.replace('-', "_").as_str()) {
+        Some("is a Rust keyword or a standard crate")
+    } else {
+        None
+    }
+}
+
 /// `My Pet API` → `my-pet-api`.
 fn default_crate_name(title: &str) -> String {
     use heck::ToKebabCase;
@@ -85,6 +136,9 @@ fn default_crate_name(title: &str) -> String {
     let name = name.to_kebab_case();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("api-{name}").trim_end_matches('-').to_string()
+    } else if bad_crate_name(&name).is_some() {
+        // A title such as `Self` or `Type`.
+        format!("{name}-api")
     } else {
         name
     }

@@ -167,3 +167,46 @@ fn a_crafted_title_or_file_name_cannot_inject_into_the_manifest_or_headers() {
     let description = meta["packages"][0]["description"].as_str().unwrap_or_default();
     assert!(description.contains(title), "{description}");
 }
+
+/// Names nobody validated used to reach `Ident::new` and panic (exit 101): a server variable's
+/// `x-rust-name` that is not an identifier, a `--crate-name` that is not a crate name, a title that
+/// makes a reserved crate name. Each is now a located error, or a usable name.
+#[test]
+fn unvalidated_names_are_located_errors_not_panics() {
+    let with_variable = |rust_name: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nservers:\n  - url: 'https://{{tenantId}}.x.com'\n    variables:\n      tenantId: {{default: t, x-rust-name: '{rust_name}'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '204': {{description: ok}}\n"
+        )
+    };
+    let options = |name: Option<&str>| Options {
+        crate_name: name.map(str::to_owned),
+        crate_version: "0.1.0".into(),
+        spec_label: "t.yaml".into(),
+        strict: false,
+    };
+    for bad in ["my-tenant", "", "1st", "a b"] {
+        let spec = with_variable(bad);
+        let result = catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), &options(Some("t")))));
+        let diags = match result {
+            Ok(Err(d)) => d,
+            Ok(Ok(_)) => panic!("x-rust-name `{bad}` was accepted"),
+            Err(_) => panic!("x-rust-name `{bad}` panicked"),
+        };
+        assert!(diags.to_string().contains("/servers/0/variables/tenantId/x-rust-name"), "{diags}");
+    }
+    let ok = with_variable("tenant");
+    for bad in ["my.crate", "", "self", "std", "9lives", "type"] {
+        let result = catch_unwind(AssertUnwindSafe(|| generate(ok.as_bytes(), &options(Some(bad)))));
+        let diags = match result {
+            Ok(Err(d)) => d,
+            Ok(Ok(_)) => panic!("--crate-name `{bad}` was accepted"),
+            Err(_) => panic!("--crate-name `{bad}` panicked"),
+        };
+        assert!(diags.to_string().contains("--crate-name"), "{diags}");
+    }
+    for title in ["Self", "crate", "std", "type"] {
+        let spec = ok.replace("title: t,", &format!("title: {title},"));
+        let generated = generate(spec.as_bytes(), &options(None)).unwrap_or_else(|d| panic!("{title}: {d}"));
+        assert!(generated.files["Cargo.toml"].contains(&format!("name = \"{}-api\"", title.to_lowercase())));
+    }
+}

@@ -142,9 +142,22 @@ pub fn server(spec: &OpenAPI, diags: &mut Diagnostics) -> Option<Server> {
             diags.push(Diagnostic::warning(&ptr, format!("`{name}` does not appear in the server URL; it is ignored")));
             continue;
         }
-        let rust = match var.extensions.get("x-rust-name").and_then(Value::as_str) {
-            Some(n) => n.to_owned(),
+        let rust = match var.extensions.get("x-rust-name") {
             None => field_name(name),
+            Some(Value::String(n))
+                if !n.is_empty()
+                    && n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                field_name(n)
+            }
+            Some(_) => {
+                diags.push(Diagnostic::error(
+                    format!("{ptr}/x-rust-name"),
+                    "`x-rust-name` must be a snake_case Rust identifier (letters, digits and `_`)",
+                ));
+                field_name(name)
+            }
         };
         let setter = setters.claim(rust);
         let choices = (!var.enumeration.is_empty()).then(|| {
