@@ -100,6 +100,9 @@ fn from_json(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
     let map = value.as_object();
     let openapi = map.and_then(|m| m.get("openapi")).map(|v| v.as_str());
     check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
+    if let Some(paths) = map.and_then(|m| m.get("paths")).and_then(|p| p.as_object()) {
+        check_path_keys(paths.keys().map(String::as_str), label)?;
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -126,6 +129,16 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
         )));
     }
     check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
+    if let Some(serde_yaml::Value::Mapping(paths)) = map.and_then(|m| m.get("paths")) {
+        let keys: Vec<String> = paths
+            .keys()
+            .map(|k| match k {
+                serde_yaml::Value::String(s) => s.clone(),
+                other => format!("{} (not a string)", describe(other)),
+            })
+            .collect();
+        check_path_keys(keys.iter().map(String::as_str), label)?;
+    }
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -133,6 +146,23 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
         let at = inner.location().map(|loc| (loc.line(), loc.column()));
         mismatch(label, path, at, inner)
     })
+}
+
+/// Every key of `paths` is a path (`/…`) or an extension (`x-…`): the typed parse would drop any other
+/// key, and its operations with it, without a word.
+fn check_path_keys<'a>(keys: impl Iterator<Item = &'a str>, label: &str) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::default();
+    for key in keys.filter(|k| !k.starts_with('/') && !k.starts_with("x-")) {
+        diags.push(Diagnostic::error(
+            format!("{label}: #/paths/{}", crate::diagnostics::escape_token(key)),
+            format!("`{key}` is not a path: a path starts with `/` (write `/{}`)", key.trim_start_matches('/')),
+        ));
+    }
+    if diags.0.is_empty() {
+        Ok(())
+    } else {
+        Err(diags)
+    }
 }
 
 /// 1-based line and column (in bytes) of `offset`.

@@ -210,3 +210,22 @@ fn unvalidated_names_are_located_errors_not_panics() {
         assert!(generated.files["Cargo.toml"].contains(&format!("name = \"{}-api\"", title.to_lowercase())));
     }
 }
+
+/// A path key without its leading `/` used to be dropped by the parser with its operations, with
+/// exit 0 and no word even under `--strict`; it is now an error at `#/paths/<key>`, in YAML and JSON.
+#[test]
+fn a_path_without_a_leading_slash_is_refused_not_dropped() {
+    let yaml = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /ok:\n    get:\n      operationId: getOk\n      responses:\n        '204': {description: ok}\n  api/b:\n    get:\n      operationId: getB\n      responses:\n        '204': {description: ok}\n";
+    let json = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"api/b": {"get": {"operationId": "getB", "responses": {"204": {"description": "ok"}}}}}}"#;
+    for spec in [yaml, json] {
+        let options = Options {
+            crate_name: Some("t".into()),
+            crate_version: "0.1.0".into(),
+            spec_label: "t".into(),
+            strict: false,
+        };
+        let err = generate(spec.as_bytes(), &options).map(|_| ()).expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("#/paths/api~1b") && text.contains("write `/api/b`"), "{text}");
+    }
+}
