@@ -6,6 +6,22 @@ use quote::quote;
 /// Makes spec text safe as Markdown in rustdoc: no accidental code blocks, links, HTML or doctests.
 pub fn sanitize(text: &str) -> String {
     let mut out = Vec::new();
+    // A lone carriage return is a line break rustc refuses in doc comments; bidi and other invisible
+    // controls are refused too (the Trojan-Source lint): both are written as their code points.
+    let text: String = text
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\r' => "\n".to_owned(),
+            '\t' | '\n' => c.to_string(),
+            c if c.is_control()
+                || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}') =>
+            {
+                format!("U+{:04X}", u32::from(c))
+            }
+            c => c.to_string(),
+        })
+        .collect();
     for line in text.lines() {
         let line = line.trim();
         let line = line.replace('\\', "\\\\").replace('[', "\\[").replace(']', "\\]");
@@ -76,6 +92,13 @@ pub fn code(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_rustc_refuses_are_written_as_code_points() {
+        assert_eq!(sanitize("a\rb"), "a\nb");
+        assert_eq!(sanitize("evil\u{202e}txt.exe"), "evilU+202Etxt.exe");
+        assert_eq!(sanitize("zero\u{200b}width"), "zeroU+200Bwidth");
+    }
 
     #[test]
     fn sanitizes() {
