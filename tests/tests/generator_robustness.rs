@@ -229,3 +229,31 @@ fn a_path_without_a_leading_slash_is_refused_not_dropped() {
         assert!(text.contains("#/paths/api~1b") && text.contains("write `/api/b`"), "{text}");
     }
 }
+
+/// A type name past the file system's 255 bytes (a long schema key, or deep `oneOf` nesting) gets a
+/// shortened file and module name with a hash, instead of a write that fails half-way.
+#[test]
+fn a_very_long_type_name_gets_a_bounded_file_name() {
+    let long = format!("Very{}Long", "Deeply".repeat(60));
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/{long}'}}\ncomponents:\n  schemas:\n    {long}:\n      type: object\n      properties:\n        a: {{type: string}}\n"
+    );
+    let options =
+        Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict: true };
+    let generated = generate(spec.as_bytes(), &options).unwrap_or_else(|d| panic!("{d}"));
+    for path in generated.files.keys() {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        assert!(name.len() <= 100, "{} bytes: {name}", name.len());
+    }
+    let models = &generated.files["src/models/mod.rs"];
+    let module = generated.files.keys().find(|p| p.starts_with("src/models/very_deeply")).expect("the model file");
+    let stem = module.trim_start_matches("src/models/").trim_end_matches(".rs");
+    assert!(models.contains(&format!("mod {stem};")), "{models}");
+    // The files can be written.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for (path, text) in &generated.files {
+        let target = dir.path().join(path);
+        std::fs::create_dir_all(target.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(&target, text).expect("a writable file name");
+    }
+}

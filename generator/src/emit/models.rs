@@ -8,6 +8,21 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
 
+/// The module (and file) name of a model: its snake-case name, or, past 80 bytes, its first 64
+/// characters and a hash of the whole, so that deep `oneOf` nesting cannot make a file name the file
+/// system refuses (255 bytes).
+fn file_module(type_name: &str) -> String {
+    use sha2::Digest as _;
+    let name = module_name(type_name);
+    if name.len() <= 80 {
+        return name;
+    }
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let head: String = name.chars().take(64).collect();
+    format!("{}_{hash}", head.trim_end_matches('_'))
+}
+
 /// `(path, tokens)` for every models file.
 pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let mut out = Vec::new();
@@ -15,7 +30,7 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let mut scope = crate::model::NameScope::with_reserved(&["mod"]);
     let deprecated_types: BTreeSet<&str> = api.types.iter().filter(|t| t.deprecated).map(|t| t.name.as_str()).collect();
     for def in &api.types {
-        let module = scope.claim(module_name(&def.name));
+        let module = scope.claim(file_module(&def.name));
         let m = ident(&module);
         let gate = match &def.features {
             None => quote!(),
