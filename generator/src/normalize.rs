@@ -102,7 +102,11 @@ fn walk(
                         return;
                     }
                 }
-                Position::Schema if !is_schema_entry(&target) && follow(original, &target).is_some() => {
+                Position::Schema
+                    if !is_schema_entry(&target)
+                        && is_schema_position(&target)
+                        && follow(original, &target).is_some() =>
+                {
                     let name = match hoisted.get(&target) {
                         Some(name) => name.clone(),
                         None => {
@@ -150,6 +154,18 @@ fn follow<'v>(doc: &'v Value, target: &str) -> Option<&'v Value> {
         }
     }
     None
+}
+
+/// Whether a pointer names a place where a schema can stand (a `schema` of a parameter, body or
+/// response, or a part of a schema); `#/paths`, `#/info` or `#/components` are not, and hoisting them
+/// would turn half the document into a "schema". Such a reference is left for the model to refuse.
+fn is_schema_position(target: &str) -> bool {
+    let last = target.rsplit('/').next().unwrap_or_default();
+    let parent = target.rsplit('/').nth(1).unwrap_or_default();
+    last == "schema"
+        || matches!(last, "items" | "additionalProperties" | "not")
+        || matches!(parent, "properties" | "allOf" | "oneOf" | "anyOf")
+        || target.strip_prefix(SCHEMAS).is_some_and(|rest| !rest.is_empty())
 }
 
 fn is_schema_entry(target: &str) -> bool {

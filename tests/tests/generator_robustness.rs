@@ -257,3 +257,21 @@ fn a_very_long_type_name_gets_a_bounded_file_name() {
         std::fs::write(&target, text).expect("a writable file name");
     }
 }
+
+/// A schema `$ref: '#/paths'` used to hoist all of `paths` into a schema ("the document has no
+/// paths"); it is now a located diagnostic at the reference (an error under `--strict`; without it
+/// the operation is skipped with that warning).
+#[test]
+fn a_schema_reference_to_a_non_schema_is_a_located_error() {
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/paths'}\n";
+    let options =
+        Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict: true };
+    let result = catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), &options)));
+    let err = match result {
+        Ok(Err(d)) => d.to_string(),
+        Ok(Ok(_)) => panic!("a schema reference to #/paths was accepted"),
+        Err(_) => panic!("it panicked"),
+    };
+    assert!(err.contains("#/paths/~1p/get/responses/200"), "{err}");
+    assert!(!err.contains("has no paths"), "{err}");
+}
