@@ -39,8 +39,31 @@ pub fn normalize(openapi: OpenAPI) -> Result<OpenAPI, Diagnostics> {
             schemas.insert(name.clone(), schema);
         }
     }
-    serde_json::from_value(doc).map_err(|e| {
-        Diagnostics::single(Diagnostic::error("#", format!("internal error while inlining references: {e}")))
+    let misfit = first_misfit(&doc);
+    serde_path_to_error::deserialize::<_, OpenAPI>(doc).map_err(|e| {
+        let mut pointer = String::from("#");
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                serde_path_to_error::Segment::Map { key } => {
+                    pointer.push('/');
+                    pointer.push_str(&crate::diagnostics::escape_token(key));
+                }
+                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        let (pointer, problem) = match misfit {
+            Some((at, why)) => (at, why),
+            None => (pointer, e.inner().to_string()),
+        };
+        Diagnostics::single(Diagnostic::error(
+            pointer,
+            format!(
+                "after following its `$ref`, this is not valid OpenAPI ({problem}): the reference points at something \
+                 of another kind (a schema where a parameter or response belongs, say); point it at an entry of \
+                 the matching #/components section"
+            ),
+        ))
     })
 }
 
@@ -142,6 +165,48 @@ fn walk(
         }
         _ => {}
     }
+}
+
+/// The first parameter, request body or response of an operation that is not one (after inlining),
+/// with its JSON pointer: the typed parse of the whole document cannot say where inside `paths`.
+fn first_misfit(doc: &Value) -> Option<(String, String)> {
+    use openapiv3::{Parameter, ReferenceOr, RequestBody, Response};
+    fn check<T: serde::de::DeserializeOwned>(v: &Value, at: String) -> Option<(String, String)> {
+        serde_json::from_value::<ReferenceOr<T>>(v.clone()).err().map(|e| (at, e.to_string()))
+    }
+    let paths = doc.get("paths")?.as_object()?;
+    for (path, item) in paths {
+        let base = format!("#/paths/{}", crate::diagnostics::escape_token(path));
+        for (i, p) in item.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(found) = check::<Parameter>(p, format!("{base}/parameters/{i}")) {
+                return Some(found);
+            }
+        }
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !matches!(method.as_str(), "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace") {
+                continue;
+            }
+            let at = format!("{base}/{method}");
+            for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                if let Some(found) = check::<Parameter>(p, format!("{at}/parameters/{i}")) {
+                    return Some(found);
+                }
+            }
+            if let Some(found) =
+                op.get("requestBody").and_then(|b| check::<RequestBody>(b, format!("{at}/requestBody")))
+            {
+                return Some(found);
+            }
+            let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
+            for (status, r) in responses.filter(|(k, _)| !k.starts_with("x-")) {
+                let rat = format!("{at}/responses/{}", crate::diagnostics::escape_token(status));
+                if let Some(found) = check::<Response>(r, rat) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Follows a chain of references to the first non-reference (at most 32 hops).

@@ -275,3 +275,20 @@ fn a_schema_reference_to_a_non_schema_is_a_located_error() {
     assert!(err.contains("#/paths/~1p/get/responses/200"), "{err}");
     assert!(!err.contains("has no paths"), "{err}");
 }
+
+/// A parameter `$ref` that points at a schema used to end in an internal error located at `#`; it is
+/// now an error at the parameter that says what is wrong.
+#[test]
+fn a_parameter_reference_to_a_schema_is_located() {
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      parameters:\n        - $ref: '#/components/schemas/Thing'\n      responses:\n        '204': {description: ok}\ncomponents:\n  schemas:\n    Thing: {type: object, properties: {a: {type: string}}}\n";
+    let options =
+        Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict: true };
+    let result = catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), &options)));
+    let err = match result {
+        Ok(Err(d)) => d.to_string(),
+        Ok(Ok(_)) => panic!("a parameter reference to a schema was accepted"),
+        Err(_) => panic!("it panicked"),
+    };
+    assert!(err.contains("#/paths/~1p/get/parameters/0"), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+}
