@@ -14,11 +14,7 @@ pub fn sanitize(text: &str) -> String {
         .map(|c| match c {
             '\r' => "\n".to_owned(),
             '\t' | '\n' => c.to_string(),
-            c if c.is_control()
-                || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}') =>
-            {
-                format!("U+{:04X}", u32::from(c))
-            }
+            c if is_unsafe(c) => format!("U+{:04X}", u32::from(c)),
             c => c.to_string(),
         })
         .collect();
@@ -32,6 +28,13 @@ pub fn sanitize(text: &str) -> String {
         out.pop();
     }
     out.join("\n")
+}
+
+/// Whether `c` changes how the text around it shows, so rustc refuses it in source or a reader is
+/// misled: controls, bidi marks, zero-width and line-separator characters.
+pub(crate) fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// `http://x` → `<http://x>` so rustdoc does not flag bare URLs.

@@ -98,9 +98,7 @@ pub(crate) fn one_line(text: &str) -> String {
             out.push('…');
             break;
         }
-        let unsafe_char = c.is_control()
-            || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
-        if unsafe_char {
+        if docs::is_unsafe(c) {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);

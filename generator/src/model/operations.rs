@@ -379,7 +379,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
                 description: data.description.clone(),
                 deprecated: data.deprecated.unwrap_or(false),
                 default,
-                sensitive: data.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true),
+                sensitive: super::types::marked_sensitive(&data.extensions),
             });
         }
         out
@@ -406,8 +406,7 @@ impl<'a> OperationBuilder<'a, '_, '_> {
             }
         };
         let (media_type, kind, sensitive) = self.media(&body.content, &format!("{context}Body"), &ptr)?;
-        let sensitive =
-            sensitive || body.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true);
+        let sensitive = sensitive || super::types::marked_sensitive(&body.extensions);
         Some(Body { required: body.required, media_type, kind, description: body.description.clone(), sensitive })
     }
 

@@ -701,6 +701,11 @@ fn is_inferred(schema: &Schema, ptr: &str, diags: &mut Diagnostics) -> bool {
     }
 }
 
+/// Whether extensions say `x-sensitive: true` (a schema, a parameter, a request body).
+pub(crate) fn marked_sensitive(extensions: &IndexMap<String, serde_json::Value>) -> bool {
+    extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true)
+}
+
 /// `t` marked as personal data or a secret (named types redact themselves).
 pub(crate) fn sensitive_type(t: TypeRef) -> TypeRef {
     match t {
@@ -712,7 +717,7 @@ pub(crate) fn sensitive_type(t: TypeRef) -> TypeRef {
 /// Whether a schema holds personal data or a secret: `x-sensitive: true`, or a string with
 /// `format: password` (`x-sensitive: false` records that a field that looks personal is not).
 pub(crate) fn is_sensitive(schema: &Schema) -> bool {
-    let marked = schema.schema_data.extensions.get("x-sensitive").and_then(serde_json::Value::as_bool) == Some(true);
+    let marked = marked_sensitive(&schema.schema_data.extensions);
     let password = matches!(
         &schema.schema_kind,
         SchemaKind::Type(openapiv3::Type::String(s))
