@@ -173,20 +173,20 @@ fn located<T: DeserializeOwned>(text: &[u8]) -> (String, String, usize, usize) {
 
 /// The JSON type at `path` (as `serde_path_to_error` writes it) in `body`, when it can be found.
 fn found_at(body: &[u8], path: &str) -> Option<&'static str> {
-    let mut value: Value = serde_json::from_slice(body).ok()?;
+    let value: Value = serde_json::from_slice(body).ok()?;
+    kind_at(&value, path)
+}
+
+/// The JSON type at `path` in `value`, when there is a value there.
+fn kind_at(value: &Value, path: &str) -> Option<&'static str> {
+    let mut at = value;
     for segment in segments(path) {
-        value = match segment {
-            Segment::Key(key) => value.as_object_mut()?.remove(key)?,
-            Segment::Index(i) => {
-                let items = value.as_array_mut()?;
-                if i >= items.len() {
-                    return None;
-                }
-                items.swap_remove(i)
-            }
+        at = match segment {
+            Segment::Key(key) => at.get(key)?,
+            Segment::Index(i) => at.get(i)?,
         };
     }
-    Some(json_kind(&value))
+    Some(json_kind(at))
 }
 
 enum Segment<'a> {
@@ -281,16 +281,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
             Ok(value) => Ok(Item(Ok(value))),
             Err(e) => {
                 let path = e.path().to_string();
-                let found = {
-                    let mut at = &raw;
-                    for segment in segments(&path) {
-                        at = match segment {
-                            Segment::Key(k) => at.get(k).unwrap_or(&Value::Null),
-                            Segment::Index(i) => at.get(i).unwrap_or(&Value::Null),
-                        };
-                    }
-                    json_kind(at)
-                };
+                let found = kind_at(&raw, &path).unwrap_or("null");
                 let problem = describe(&e.into_inner(), Some(found));
                 Ok(Item(Err((raw, path, problem))))
             }
