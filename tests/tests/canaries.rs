@@ -10,7 +10,7 @@
 mod common;
 
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use common::*;
 use trustx::models::{ProcessTokenCreateRequest, ProcessTokenStatus};
@@ -306,32 +306,6 @@ async fn no_canary_reaches_debug_display_or_traces() {
 
 /// Everything a TRACE-level subscriber receives, for the whole test binary (tracing caches each
 /// call site's interest across threads, so a per-thread subscriber could miss events).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 fn capture_traces() -> Logs {
     static LOGS: OnceLock<Logs> = OnceLock::new();
     LOGS.get_or_init(|| {

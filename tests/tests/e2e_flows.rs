@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
@@ -388,31 +386,10 @@ async fn unknown_fields_and_enum_values_survive_a_round_trip() {
     assert_eq!(known.type_, Some(ProcessTokenType::Unlimited));
 }
 
-/// A `MakeWriter` collecting everything into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_stay_out_of_debug_and_tracing_output() {
     const TOKEN: &str = "eyJ-SECRET-TOKEN-VALUE";
-    let buffer = Buffer::default();
+    let buffer = Logs::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
@@ -450,7 +427,7 @@ async fn secrets_stay_out_of_debug_and_tracing_output() {
         client.watchlist_manager(),
         client.watchlist_manager().get_watchlist("w1"),
     );
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     assert!(!logs.is_empty(), "tracing output was captured");
     for secret in [API_KEY, TOKEN] {
         assert!(!debug.contains(secret), "secret in Debug output: {debug}");

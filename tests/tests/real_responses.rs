@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use trustx::models::{PagePageable, PageSort, ProcessInstanceStatus};
 use trustx::Error;
@@ -325,33 +323,6 @@ async fn a_decode_error_names_the_operation_and_path_never_the_value() {
         "{}",
         shown[0]
     );
-}
-
-/// Everything a WARN-level `tracing` subscriber receives on this thread, as text.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
 }
 
 /// The process-wide log of this test binary. A global subscriber, not a per-thread one: tracing
