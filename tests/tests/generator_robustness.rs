@@ -19,6 +19,20 @@ impl Rng {
     }
 }
 
+/// Options for a small test document: crate `t`, label `t`.
+fn small(strict: bool) -> Options {
+    Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict }
+}
+
+/// The diagnostics `spec` is refused with; fails the test when it is accepted or the generator panics.
+fn refused(spec: &str, options: &Options, what: &str) -> String {
+    match catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), options))) {
+        Ok(Err(d)) => d.to_string(),
+        Ok(Ok(_)) => panic!("{what} was accepted"),
+        Err(_) => panic!("{what} panicked"),
+    }
+}
+
 fn spec() -> Vec<u8> {
     std::fs::read(xtask::workspace_root().join(xtask::SPEC)).expect("spec/trustx.yaml is readable")
 }
@@ -178,31 +192,15 @@ fn unvalidated_names_are_located_errors_not_panics() {
             "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nservers:\n  - url: 'https://{{tenantId}}.x.com'\n    variables:\n      tenantId: {{default: t, x-rust-name: '{rust_name}'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '204': {{description: ok}}\n"
         )
     };
-    let options = |name: Option<&str>| Options {
-        crate_name: name.map(str::to_owned),
-        crate_version: "0.1.0".into(),
-        spec_label: "t.yaml".into(),
-        strict: false,
-    };
+    let options = |name: Option<&str>| Options { crate_name: name.map(str::to_owned), ..small(false) };
     for bad in ["my-tenant", "", "1st", "a b"] {
-        let spec = with_variable(bad);
-        let result = catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), &options(Some("t")))));
-        let diags = match result {
-            Ok(Err(d)) => d,
-            Ok(Ok(_)) => panic!("x-rust-name `{bad}` was accepted"),
-            Err(_) => panic!("x-rust-name `{bad}` panicked"),
-        };
-        assert!(diags.to_string().contains("/servers/0/variables/tenantId/x-rust-name"), "{diags}");
+        let diags = refused(&with_variable(bad), &options(Some("t")), &format!("x-rust-name `{bad}`"));
+        assert!(diags.contains("/servers/0/variables/tenantId/x-rust-name"), "{diags}");
     }
     let ok = with_variable("tenant");
     for bad in ["my.crate", "", "self", "std", "9lives", "type"] {
-        let result = catch_unwind(AssertUnwindSafe(|| generate(ok.as_bytes(), &options(Some(bad)))));
-        let diags = match result {
-            Ok(Err(d)) => d,
-            Ok(Ok(_)) => panic!("--crate-name `{bad}` was accepted"),
-            Err(_) => panic!("--crate-name `{bad}` panicked"),
-        };
-        assert!(diags.to_string().contains("--crate-name"), "{diags}");
+        let diags = refused(&ok, &options(Some(bad)), &format!("--crate-name `{bad}`"));
+        assert!(diags.contains("--crate-name"), "{diags}");
     }
     for title in ["Self", "crate", "std", "type"] {
         let spec = ok.replace("title: t,", &format!("title: {title},"));
@@ -218,14 +216,7 @@ fn a_path_without_a_leading_slash_is_refused_not_dropped() {
     let yaml = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /ok:\n    get:\n      operationId: getOk\n      responses:\n        '204': {description: ok}\n  api/b:\n    get:\n      operationId: getB\n      responses:\n        '204': {description: ok}\n";
     let json = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"api/b": {"get": {"operationId": "getB", "responses": {"204": {"description": "ok"}}}}}}"#;
     for spec in [yaml, json] {
-        let options = Options {
-            crate_name: Some("t".into()),
-            crate_version: "0.1.0".into(),
-            spec_label: "t".into(),
-            strict: false,
-        };
-        let err = generate(spec.as_bytes(), &options).map(|_| ()).expect_err("refused");
-        let text = err.to_string();
+        let text = refused(spec, &small(false), "a path without its leading slash");
         assert!(text.contains("#/paths/api~1b") && text.contains("write `/api/b`"), "{text}");
     }
 }
@@ -238,9 +229,7 @@ fn a_very_long_type_name_gets_a_bounded_file_name() {
     let spec = format!(
         "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/{long}'}}\ncomponents:\n  schemas:\n    {long}:\n      type: object\n      properties:\n        a: {{type: string}}\n"
     );
-    let options =
-        Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict: true };
-    let generated = generate(spec.as_bytes(), &options).unwrap_or_else(|d| panic!("{d}"));
+    let generated = generate(spec.as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
     for path in generated.files.keys() {
         let name = path.rsplit('/').next().unwrap_or_default();
         assert!(name.len() <= 100, "{} bytes: {name}", name.len());
@@ -264,14 +253,7 @@ fn a_very_long_type_name_gets_a_bounded_file_name() {
 #[test]
 fn a_schema_reference_to_a_non_schema_is_a_located_error() {
     let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/paths'}\n";
-    let options =
-        Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict: true };
-    let result = catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), &options)));
-    let err = match result {
-        Ok(Err(d)) => d.to_string(),
-        Ok(Ok(_)) => panic!("a schema reference to #/paths was accepted"),
-        Err(_) => panic!("it panicked"),
-    };
+    let err = refused(spec, &small(true), "a schema reference to #/paths");
     assert!(err.contains("#/paths/~1p/get/responses/200"), "{err}");
     assert!(!err.contains("has no paths"), "{err}");
 }
@@ -281,14 +263,7 @@ fn a_schema_reference_to_a_non_schema_is_a_located_error() {
 #[test]
 fn a_parameter_reference_to_a_schema_is_located() {
     let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      parameters:\n        - $ref: '#/components/schemas/Thing'\n      responses:\n        '204': {description: ok}\ncomponents:\n  schemas:\n    Thing: {type: object, properties: {a: {type: string}}}\n";
-    let options =
-        Options { crate_name: Some("t".into()), crate_version: "0.1.0".into(), spec_label: "t".into(), strict: true };
-    let result = catch_unwind(AssertUnwindSafe(|| generate(spec.as_bytes(), &options)));
-    let err = match result {
-        Ok(Err(d)) => d.to_string(),
-        Ok(Ok(_)) => panic!("a parameter reference to a schema was accepted"),
-        Err(_) => panic!("it panicked"),
-    };
+    let err = refused(spec, &small(true), "a parameter reference to a schema");
     assert!(err.contains("#/paths/~1p/get/parameters/0"), "{err}");
     assert!(!err.contains("internal error"), "{err}");
 }
