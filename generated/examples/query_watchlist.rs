@@ -58,7 +58,8 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            if let Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)) = err.error_code() {
+            if let Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)) = ErrorCode::of(&err)
+            {
                 eprintln!("there is no watchlist {watchlist_id:?}");
             } else {
                 eprintln!("the query failed: {err}");

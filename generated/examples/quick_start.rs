@@ -30,7 +30,7 @@ async fn main() -> Result<(), trustx::Error> {
 
     // Errors carry the HTTP status and the TrustX code, typed where the service documents it.
     if let Err(err) = client.arthr().get_tenant_api_key("no-such-key").send().await {
-        println!("{} (code {:?}, typed {:?})", err, err.code(), err.error_code());
+        println!("{} (code {:?}, typed {:?})", err, err.code(), trustx::ErrorCode::of(&err));
     }
     Ok(())
 }

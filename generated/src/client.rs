@@ -38,10 +38,20 @@ pub static API: crate::runtime::ApiDescription = crate::runtime::ApiDescription 
         message: Some("message"),
     },
 };
-impl crate::runtime::Client {
-    /// Starts building a client (see [`ClientBuilder`](crate::runtime::ClientBuilder)).
-    pub fn builder() -> crate::runtime::ClientBuilder {
-        crate::runtime::ClientBuilder::new(&API)
+/// The client: `client.<service>().<operation>(…).send().await`. Cheap to clone (clones share
+/// connections and credentials).
+///
+/// It dereferences to the runtime's [`Client`](crate::runtime::Client) (`base_url()`,
+/// `retry_policy()`, `request()` for an operation's metadata, ...), which every runtime
+/// function takes.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) inner: crate::runtime::Client,
+}
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
     }
     /// A client configured from the environment.
     ///
@@ -54,11 +64,45 @@ impl crate::runtime::Client {
     /// - `TRUSTX_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address.
     ///
     /// Every missing or invalid variable is named in the error.
-    pub fn from_env() -> Result<crate::runtime::Client, crate::runtime::Error> {
+    pub fn from_env() -> Result<Client, crate::runtime::Error> {
         Self::builder().apply_env()?.build()
     }
 }
-impl crate::runtime::ClientBuilder {
+impl std::ops::Deref for Client {
+    type Target = crate::runtime::Client;
+    fn deref(&self) -> &crate::runtime::Client {
+        &self.inner
+    }
+}
+impl AsRef<crate::runtime::Client> for Client {
+    fn as_ref(&self) -> &crate::runtime::Client {
+        &self.inner
+    }
+}
+impl From<crate::runtime::Client> for Client {
+    /// A runtime client built for this API (e.g. by the runtime's mock server).
+    fn from(inner: crate::runtime::Client) -> Self {
+        Self { inner }
+    }
+}
+impl From<Client> for crate::runtime::Client {
+    fn from(client: Client) -> Self {
+        client.inner
+    }
+}
+/// Configures a [`Client`]: server, credentials, timeouts, limits, retries. From
+/// [`Client::builder`]; every setter takes and returns the builder, `build()` checks it all.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    inner: crate::runtime::ClientBuilder,
+}
+impl ClientBuilder {
+    /// A builder for this API with its defaults.
+    pub fn new() -> Self {
+        Self {
+            inner: crate::runtime::ClientBuilder::new(&API),
+        }
+    }
     /// A builder configured from the environment, to adjust before `build()`.
     ///
     /// Variables:
@@ -71,21 +115,215 @@ impl crate::runtime::ClientBuilder {
     ///
     /// Every missing or invalid variable is named in the error.
     pub fn from_env() -> Result<Self, crate::runtime::Error> {
-        crate::runtime::ClientBuilder::new(&API).apply_env()
+        Self::new().apply_env()
     }
-}
-impl crate::runtime::ClientBuilder {
+    /// Checks the configuration and builds the client; every problem is named in the error.
+    pub fn build(self) -> Result<Client, crate::runtime::Error> {
+        self.inner.build().map(|inner| Client { inner })
+    }
     /// Tenant name, the first label of the host.
     ///
     /// Sets the `tenantId` variable of the server URL. Letters, digits and `-`.
     pub fn tenant(self, value: impl Into<String>) -> Self {
-        self.server_variable("tenantId", value)
+        Self {
+            inner: self.inner.server_variable("tenantId", value),
+        }
     }
     /// Regional system.
     ///
     /// Sets the `region` variable of the server URL. Default: `gum`.
     pub fn region(self, value: crate::Region) -> Self {
-        self.server_variable("region", value.as_str())
+        Self {
+            inner: self.inner.server_variable("region", value.as_str()),
+        }
+    }
+}
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl std::ops::Deref for ClientBuilder {
+    type Target = crate::runtime::ClientBuilder;
+    fn deref(&self) -> &crate::runtime::ClientBuilder {
+        &self.inner
+    }
+}
+impl From<crate::runtime::ClientBuilder> for ClientBuilder {
+    /// A runtime builder made for this API (e.g. the mock server's).
+    fn from(inner: crate::runtime::ClientBuilder) -> Self {
+        Self { inner }
+    }
+}
+/// The runtime builder's setters, forwarded; their types are named as in the runtime.
+mod forwarded {
+    #![allow(unused_imports, rustdoc::redundant_explicit_links)]
+    use crate::runtime::*;
+    use std::time::Duration;
+    impl super::ClientBuilder {
+        /// Sets a variable of the server template by its name in the template (generated setters call
+        /// this). The value must be a host label or path segment: letters, digits and `-`.
+        pub fn server_variable(self, name: &str, value: impl Into<String>) -> Self {
+            Self {
+                inner: self.inner.server_variable(name, value),
+            }
+        }
+        /// An explicit base URL (e.g. a proxy or a local test server); overrides the server template.
+        /// Must be `https://` unless [`allow_insecure_http`](Self::allow_insecure_http) is set.
+        pub fn base_url(self, url: impl Into<String>) -> Self {
+            Self {
+                inner: self.inner.base_url(url),
+            }
+        }
+        /// Allows a plain `http://` base URL and [`Client::download`] addresses (for local testing only).
+        pub fn allow_insecure_http(self, allow: bool) -> Self {
+            Self {
+                inner: self.inner.allow_insecure_http(allow),
+            }
+        }
+        /// Authenticates with an API key: sent as is by operations that take it, and exchanged for
+        /// bearer tokens (cached and refreshed) when the API describes a token exchange. An empty or
+        /// blank key, or one that is not a valid header value, fails at [`build`](Self::build).
+        pub fn api_key(self, key: ApiKey) -> Self {
+            Self {
+                inner: self.inner.api_key(key),
+            }
+        }
+        /// Authenticates with a fixed bearer token (not refreshed). An empty token, one over 16 KiB or
+        /// one that is not a valid header value fails at [`build`](Self::build).
+        pub fn bearer_token(self, token: BearerToken) -> Self {
+            Self {
+                inner: self.inner.bearer_token(token),
+            }
+        }
+        /// Authenticates with tokens from a custom provider.
+        pub fn token_provider(self, provider: impl TokenProvider) -> Self {
+            Self {
+                inner: self.inner.token_provider(provider),
+            }
+        }
+        /// How long before its expiry a token from the API key exchange is refreshed.
+        /// Defaults to a tenth of its lifetime, at most 30 s.
+        pub fn token_refresh_margin(self, margin: Duration) -> Self {
+            Self {
+                inner: self.inner.token_refresh_margin(margin),
+            }
+        }
+        /// The connect timeout (default 10 s); also applied to a builder given to
+        /// [`http_client_builder`](Self::http_client_builder).
+        pub fn connect_timeout(self, timeout: Duration) -> Self {
+            Self {
+                inner: self.inner.connect_timeout(timeout),
+            }
+        }
+        /// The timeout of one request attempt: until the response headers, and for buffered bodies
+        /// (JSON, text, bytes) until the body is read (default 60 s). Waiting for a bearer token counts
+        /// against it. Streamed downloads ([`ByteStream`](crate::runtime::ByteStream)) are bounded by the
+        /// [`read_timeout`](Self::read_timeout) only, so a slow but live download can run.
+        pub fn timeout(self, timeout: Duration) -> Self {
+            Self {
+                inner: self.inner.timeout(timeout),
+            }
+        }
+        /// The longest wait for the next bytes of a response body (default 30 s): an idle timeout,
+        /// separate from the total ones.
+        pub fn read_timeout(self, timeout: Duration) -> Self {
+            Self {
+                inner: self.inner.read_timeout(timeout),
+            }
+        }
+        /// A deadline for a whole call across all its attempts, backoff delays, `Retry-After` waits and
+        /// token waits (default none: each attempt has its [`timeout`](Self::timeout)). A retry whose
+        /// delay would pass the deadline is not made; the last error is returned.
+        pub fn operation_timeout(self, timeout: Duration) -> Self {
+            Self {
+                inner: self.inner.operation_timeout(timeout),
+            }
+        }
+        /// The largest buffered response body in bytes (default 32 MiB). Checked against
+        /// `Content-Length` before reading and counted while reading; a larger body is
+        /// [`Error::ResponseTooLarge`]. Streamed downloads ([`ByteStream`](crate::runtime::ByteStream)) are not
+        /// limited.
+        pub fn max_response_bytes(self, limit: u64) -> Self {
+            Self {
+                inner: self.inner.max_response_bytes(limit),
+            }
+        }
+        /// How many bytes of an error response body are kept in [`HttpError`](crate::runtime::HttpError)
+        /// (default 64 KiB); the rest is not read, and `HttpError::body_truncated` says so.
+        pub fn max_error_body_bytes(self, limit: usize) -> Self {
+            Self {
+                inner: self.inner.max_error_body_bytes(limit),
+            }
+        }
+        /// The largest token exchange response in bytes (default 64 KiB).
+        pub fn max_token_response_bytes(self, limit: u64) -> Self {
+            Self {
+                inner: self.inner.max_token_response_bytes(limit),
+            }
+        }
+        /// Uses a preconfigured `reqwest::ClientBuilder` (proxies, root certificates, pool settings,
+        /// ...). The SDK sets its redirect policy to never follow redirects, whatever it was: a
+        /// redirect is returned to the caller, so credentials never reach another host. The
+        /// [`connect_timeout`](Self::connect_timeout) is applied to it too.
+        ///
+        /// A ready-built `reqwest::Client` is not accepted, because its redirect policy cannot be
+        /// inspected or changed.
+        pub fn http_client_builder(self, builder: reqwest::ClientBuilder) -> Self {
+            Self {
+                inner: self.inner.http_client_builder(builder),
+            }
+        }
+        /// Allows operations that require a bearer token to be sent without one when the client has
+        /// no bearer credentials (default: such a call fails before sending with [`Error::Config`]).
+        pub fn allow_unauthenticated(self, allow: bool) -> Self {
+            Self {
+                inner: self.inner.allow_unauthenticated(allow),
+            }
+        }
+        /// The retry policy (default [`RetryPolicy::default`]).
+        pub fn retry_policy(self, policy: RetryPolicy) -> Self {
+            Self {
+                inner: self.inner.retry_policy(policy),
+            }
+        }
+        /// Checks the bearer token's permission claims before sending and fails with
+        /// [`Error::PermissionDenied`] when the operation's permission is missing. The permission's
+        /// placeholders are filled from the server variables (matched by name, ignoring case and `_`),
+        /// which must therefore be set, also with a base URL.
+        /// The JWT payload is decoded without verifying its signature; the granted permissions are
+        /// read from the first present claim of `permissions`, `perms`, `authorities` (arrays of
+        /// strings, or a space-separated string), `scope` and `scp` (space-separated string or
+        /// array). A granted permission ending in `*` matches by prefix. Tokens listing none of
+        /// these claims are not checked.
+        pub fn permission_preflight(self, enabled: bool) -> Self {
+            Self {
+                inner: self.inner.permission_preflight(enabled),
+            }
+        }
+        /// Whether the `Display` of an HTTP error includes the server's message (default: no).
+        ///
+        /// Off by default because the message is free text that may repeat what the request carried,
+        /// such as an applicant's name in a validation error, and `Display` is what logs record. The
+        /// message is always available through [`HttpError::message`](crate::runtime::HttpError::message); the
+        /// status, the operation, the error code and its documented description are always shown.
+        pub fn show_server_messages(self, enabled: bool) -> Self {
+            Self {
+                inner: self.inner.show_server_messages(enabled),
+            }
+        }
+        /// Applies the environment variables of the API (see the module docs): credentials, then the
+        /// server variables or a base URL. Every missing or invalid variable is named in one error.
+        pub fn apply_env(self) -> Result<Self, Error> {
+            self.inner.apply_env().map(|inner| Self { inner })
+        }
+        /// [`apply_env`](Self::apply_env) with the variables read by `lookup` (for tests).
+        pub fn apply_env_from(
+            self,
+            lookup: impl Fn(&str) -> Option<String>,
+        ) -> Result<Self, Error> {
+            self.inner.apply_env_from(lookup).map(|inner| Self { inner })
+        }
     }
 }
 /// Regional system.

@@ -29,7 +29,7 @@
 //! - [`operations`]: one module per service; each operation is a request builder with `.send()`.
 //! - [`models`]: request and response types.
 //! - [`permissions`]: the permission each operation requires, as typed constants.
-//! - [`error_codes`]: documented error codes per service; `err.error_code()` gives the typed code.
+//! - [`error_codes`]: documented error codes per service; `ErrorCode::of(&err)` gives the typed code.
 //! - [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).
 //!
 //! ## Cargo features
@@ -37,9 +37,9 @@
 //! One feature per service, all on by default: `arthr`, `process-server`, `process-manager`, `metrics-server`, `userdata-server`, `theme-server`, `watchlist-manager`, `identity-store`.
 #![deny(missing_docs)]
 #![allow(clippy::large_enum_variant, clippy::too_many_arguments)]
-/// The runtime: client, authentication, retries, errors, pagination, streams.
-#[rustfmt::skip]
-pub mod runtime;
+/// The runtime: client, authentication, retries, errors, pagination, streams (the crate `trustx-runtime`, compiled apart from the spec's code).
+#[doc(inline)]
+pub use trustx_runtime as runtime;
 /// The client's entry point and server configuration.
 #[rustfmt::skip]
 pub mod client;
@@ -65,11 +65,10 @@ pub mod test_util;
 pub mod cli;
 pub use error_codes::ErrorCode;
 #[rustfmt::skip]
-pub use client::{API, Region};
+pub use client::{Client, ClientBuilder, API, Region};
 #[rustfmt::skip]
 pub use runtime::{
-    ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, RequestOptions,
-    ResponseValue, RetryPolicy,
+    ApiKey, BearerToken, Error, HttpError, RequestOptions, ResponseValue, RetryPolicy,
 };
 /// The JSON library of the models (free-form values are `serde_json::Value`), re-exported so
 /// callers need no dependency of their own.

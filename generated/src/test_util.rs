@@ -24,21 +24,37 @@
 //! }
 //! ```
 #![allow(deprecated)]
-pub use crate::runtime::mock::{
-    MockServer, Mocked, Received, Stub, MOCK_API_KEY, MOCK_TOKEN,
-};
+pub use crate::runtime::mock::{Mocked, Received, Stub, MOCK_API_KEY, MOCK_TOKEN};
+/// A mock of this API on loopback: typed stubs per operation, and clients pointed at it.
+///
+/// It dereferences to the runtime's [`MockServer`](crate::runtime::mock::MockServer)
+/// (`uri()`, `stub()`, `requests_to()`, `wiremock()`).
+#[derive(Debug)]
+pub struct MockServer {
+    inner: crate::runtime::mock::MockServer,
+}
 impl MockServer {
     /// Starts a mock server for this API on a free loopback port, answering the token exchange.
     pub async fn start() -> Self {
-        MockServer::start_for(
-                &crate::API,
-                Some(
-                    serde_json::json!(
-                        { "token" : crate ::runtime::mock::MOCK_TOKEN, "ttl" : 3600 }
+        Self {
+            inner: crate::runtime::mock::MockServer::start_for(
+                    &crate::API,
+                    Some(
+                        serde_json::json!(
+                            { "token" : crate ::runtime::mock::MOCK_TOKEN, "ttl" : 3600 }
+                        ),
                     ),
-                ),
-            )
-            .await
+                )
+                .await,
+        }
+    }
+    /// A client of this API pointed at the mock, with its API key, plain HTTP allowed and quick retries.
+    pub fn client(&self) -> crate::Client {
+        crate::Client::from(self.inner.client())
+    }
+    /// A builder like `client()`'s, to adjust before `build()`.
+    pub fn client_builder(&self) -> crate::ClientBuilder {
+        crate::ClientBuilder::from(self.inner.client_builder())
     }
     /// Stubs for the operations of the `arthr` service.
     #[cfg(feature = "arthr")]
@@ -85,6 +101,12 @@ impl MockServer {
     #[cfg(feature = "identity-store")]
     pub fn identity_store(&self) -> IdentityStoreMocks<'_> {
         IdentityStoreMocks { server: self }
+    }
+}
+impl std::ops::Deref for MockServer {
+    type Target = crate::runtime::mock::MockServer;
+    fn deref(&self) -> &crate::runtime::mock::MockServer {
+        &self.inner
     }
 }
 /// Stubs for the operations of the `arthr` service; from `mock.arthr()`.

@@ -126,9 +126,9 @@ async fn an_error_code_is_matched_as_a_typed_error_code() {
     #[allow(deprecated)]
     let err = client.watchlist_manager().get_watchlist("missing/one").send().await.unwrap_err();
     assert_eq!(err.status(), Some(404));
-    assert_eq!(err.error_code(), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)));
+    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound)));
     assert!(matches!(
-        err.error_code(),
+        ErrorCode::of(&err),
         Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::WatchlistNotFound))
     ));
     assert_eq!(err.message(), Some("Watchlist not found"));

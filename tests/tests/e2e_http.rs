@@ -182,7 +182,7 @@ async fn documented_error_code_is_typed() {
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.code(), Some(20));
     assert_eq!(
-        err.error_code(),
+        ErrorCode::of(&err),
         Some(trustx::ErrorCode::WatchlistManager(trustx::error_codes::WatchlistManagerErrorCode::WatchlistNotFound))
     );
     assert_eq!(err.message(), Some("Watchlist w1 not found"));
@@ -231,12 +231,12 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
 
     let err = get_watchlist(&client, "str").await.unwrap_err();
     assert_eq!(err.code(), Some(20));
-    assert_eq!(err.error_code().map(|c| c.name()), Some("WatchlistNotFound"));
+    assert_eq!(ErrorCode::of(&err).map(|c| c.name()), Some("WatchlistNotFound"));
 
     // An unknown code is kept, as a number and as `Unknown`.
     let err = get_watchlist(&client, "unknown").await.unwrap_err();
     assert_eq!(err.code(), Some(999));
-    assert_eq!(err.error_code(), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999))));
+    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::WatchlistManager(WatchlistManagerErrorCode::Unknown(999))));
     assert_eq!(err.message(), Some("new"));
     assert!(!err.to_string().contains("new"), "{err}");
     assert!(err.to_string().contains("999"), "{err}");
@@ -254,7 +254,7 @@ async fn string_codes_unknown_codes_and_non_json_bodies() {
     let err = client.process_manager().export_process_instances_to_csv().send().await.unwrap_err();
     assert_eq!(err.status(), Some(409));
     assert_eq!(err.code(), Some(7));
-    assert_eq!(err.error_code(), None);
+    assert_eq!(ErrorCode::of(&err), None);
     assert!(err.to_string().contains("code 7"), "{err}");
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Per fixture two snapshots:
 //! - `model__<fixture>`: the warnings and the intermediate model (`sdk_codegen::build_model`), as YAML;
-//! - `code__<fixture>`: every emitted file except the hand-written `src/runtime/*`, concatenated with
+//! - `code__<fixture>`: every emitted file except the hand-written `runtime/src/*`, concatenated with
 //!   `==> path <==` separators.
 //!
 //! For `spec/trustx.yaml` the first header line of each file (it carries the spec's sha256) is
@@ -49,7 +49,7 @@ fn generate_fixture(name: &str) -> Generated {
 fn code_snapshot(generated: &Generated) -> String {
     let mut out = String::new();
     for (path, contents) in &generated.files {
-        if path.starts_with("src/runtime/") {
+        if path.starts_with("runtime/src/") {
             continue;
         }
         out.push_str(&format!("==> {path} <==\n{contents}\n"));

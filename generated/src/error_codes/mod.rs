@@ -3,7 +3,7 @@
 
 //! Error codes, one enum per service that documents them, and [`ErrorCode`] over all of them.
 //!
-//! `err.error_code()` gives the typed code of a failed call, from the error body's code and the code table of the failed operation's service.
+//! `ErrorCode::of(&err)` gives the typed code of a failed call, from the error body's code and the code table of the failed operation's service.
 /// The codes of the `watchlist-manager` service.
 pub mod watchlist_manager;
 pub use watchlist_manager::WatchlistManagerErrorCode;
@@ -20,6 +20,11 @@ pub enum ErrorCode {
     IdentityStore(IdentityStoreErrorCode),
 }
 impl ErrorCode {
+    /// The typed error code of a failed call: the error body's code, looked up in the code table of the failed operation's service. `None` when the body has no code or the service documents none.
+    pub fn of(error: &crate::runtime::Error) -> Option<Self> {
+        let http = error.http_error()?;
+        Self::of_table(http.operation.error_codes?, http.code?)
+    }
     /// The typed code for `code` from a service's code table; `None` for a table of another crate.
     pub fn of_table(
         table: &'static crate::runtime::ErrorCodeTable,
@@ -67,12 +72,5 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.name(), self.code())
-    }
-}
-impl crate::runtime::Error {
-    /// The typed error code of a failed call: the error body's code, looked up in the code table of the failed operation's service. `None` when the body has no code or the service documents none.
-    pub fn error_code(&self) -> Option<ErrorCode> {
-        let http = self.http_error()?;
-        ErrorCode::of_table(http.operation.error_codes?, http.code?)
     }
 }

@@ -20,13 +20,13 @@ impl ArthrClient {
     ///
     /// Returns a [`IssueToken`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn issue_token(&self) -> IssueToken {
-        crate::runtime::Request::new(self.client.clone(), IssueTokenParams {})
+        crate::operations::Request::new(self.client.clone(), IssueTokenParams {})
     }
     /// List API Keys for the tenant: `GET /api/arthr/apiKeys`.
     ///
     /// Returns a [`ListTenantApiKeys`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_tenant_api_keys(&self) -> ListTenantApiKeys {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListTenantApiKeysParams {
                 name: None,
@@ -43,7 +43,7 @@ impl ArthrClient {
         &self,
         body: crate::models::ApiKeyCreateRequest,
     ) -> CreateTenantApiKey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateTenantApiKeyParams {
                 body: crate::runtime::Sensitive::new(body),
@@ -54,7 +54,7 @@ impl ArthrClient {
     ///
     /// Returns a [`GetTenantApiKey`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn get_tenant_api_key(&self, api_key_id: impl Into<String>) -> GetTenantApiKey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetTenantApiKeyParams {
                 api_key_id: api_key_id.into(),
@@ -69,7 +69,7 @@ impl ArthrClient {
         api_key_id: impl Into<String>,
         body: crate::models::ApiKey,
     ) -> UpdateTenantApiKey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateTenantApiKeyParams {
                 api_key_id: api_key_id.into(),
@@ -84,7 +84,7 @@ impl ArthrClient {
         &self,
         api_key_id: impl Into<String>,
     ) -> DeleteTenantApiKey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteTenantApiKeyParams {
                 api_key_id: api_key_id.into(),
@@ -98,7 +98,7 @@ impl ArthrClient {
         &self,
         session_id: impl Into<String>,
     ) -> GetTenantOidcSessionBySessionId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetTenantOidcSessionBySessionIdParams {
                 session_id: crate::runtime::Sensitive::new(session_id.into()),
@@ -109,7 +109,7 @@ impl ArthrClient {
     ///
     /// Returns a [`ListTenantOidcSessions`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_tenant_oidc_sessions(&self) -> ListTenantOidcSessions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListTenantOidcSessionsParams {
                 page: None,
@@ -125,7 +125,7 @@ impl ArthrClient {
         &self,
         id: impl Into<String>,
     ) -> GetTenantOidcSessionById {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetTenantOidcSessionByIdParams {
                 id: id.into(),
@@ -148,8 +148,8 @@ impl ArthrClient {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().issue_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type IssueToken = crate::runtime::Request<IssueTokenParams>;
+/// Created by `client.arthr().issue_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type IssueToken = crate::operations::Request<IssueTokenParams>;
 /// The parameters of [`IssueToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -194,9 +194,9 @@ impl crate::runtime::Operation for IssueTokenParams {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().list_tenant_api_keys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().list_tenant_api_keys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type ListTenantApiKeys = crate::runtime::Request<ListTenantApiKeysParams>;
+pub type ListTenantApiKeys = crate::operations::Request<ListTenantApiKeysParams>;
 /// The parameters of [`ListTenantApiKeys`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -253,28 +253,28 @@ impl ListTenantApiKeys {
     ///
     /// The `name` query parameter (`String`). Server default: `"%"`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.params.name = Some(value.into());
+        self.params_mut().name = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -293,9 +293,9 @@ impl ListTenantApiKeys {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().create_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().create_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type CreateTenantApiKey = crate::runtime::Request<CreateTenantApiKeyParams>;
+pub type CreateTenantApiKey = crate::operations::Request<CreateTenantApiKeyParams>;
 /// The parameters of [`CreateTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -343,9 +343,9 @@ impl crate::runtime::Operation for CreateTenantApiKeyParams {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().get_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().get_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type GetTenantApiKey = crate::runtime::Request<GetTenantApiKeyParams>;
+pub type GetTenantApiKey = crate::operations::Request<GetTenantApiKeyParams>;
 /// The parameters of [`GetTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -395,9 +395,9 @@ impl crate::runtime::Operation for GetTenantApiKeyParams {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().update_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().update_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type UpdateTenantApiKey = crate::runtime::Request<UpdateTenantApiKeyParams>;
+pub type UpdateTenantApiKey = crate::operations::Request<UpdateTenantApiKeyParams>;
 /// The parameters of [`UpdateTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -453,9 +453,9 @@ impl crate::runtime::Operation for UpdateTenantApiKeyParams {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.arthr().delete_tenant_api_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().delete_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type DeleteTenantApiKey = crate::runtime::Request<DeleteTenantApiKeyParams>;
+pub type DeleteTenantApiKey = crate::operations::Request<DeleteTenantApiKeyParams>;
 /// The parameters of [`DeleteTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -508,9 +508,9 @@ impl crate::runtime::Operation for DeleteTenantApiKeyParams {
 /// - `404`: OIDC session not found
 /// - `500`: Internal server error
 ///
-/// Created by `client.arthr().get_tenant_oidc_session_by_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().get_tenant_oidc_session_by_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type GetTenantOidcSessionBySessionId = crate::runtime::Request<
+pub type GetTenantOidcSessionBySessionId = crate::operations::Request<
     GetTenantOidcSessionBySessionIdParams,
 >;
 /// The parameters of [`GetTenantOidcSessionBySessionId`]: what the generic request sends.
@@ -570,9 +570,11 @@ impl crate::runtime::Operation for GetTenantOidcSessionBySessionIdParams {
 /// - `403`: Access denied - insufficient tenant permissions
 /// - `500`: Internal server error
 ///
-/// Created by `client.arthr().list_tenant_oidc_sessions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().list_tenant_oidc_sessions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type ListTenantOidcSessions = crate::runtime::Request<ListTenantOidcSessionsParams>;
+pub type ListTenantOidcSessions = crate::operations::Request<
+    ListTenantOidcSessionsParams,
+>;
 /// The parameters of [`ListTenantOidcSessions`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -627,21 +629,21 @@ impl ListTenantOidcSessions {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction`; repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -663,9 +665,9 @@ impl ListTenantOidcSessions {
 /// - `404`: OIDC session not found
 /// - `500`: Internal server error
 ///
-/// Created by `client.arthr().get_tenant_oidc_session_by_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.arthr().get_tenant_oidc_session_by_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type GetTenantOidcSessionById = crate::runtime::Request<
+pub type GetTenantOidcSessionById = crate::operations::Request<
     GetTenantOidcSessionByIdParams,
 >;
 /// The parameters of [`GetTenantOidcSessionById`]: what the generic request sends.

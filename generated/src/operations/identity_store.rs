@@ -22,7 +22,7 @@ impl IdentityStoreClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetStoreEventsQueryResults {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetStoreEventsQueryResultsParams {
                 execution_id: execution_id.into(),
@@ -37,7 +37,7 @@ impl IdentityStoreClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetStoreEventsQueryStatus {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetStoreEventsQueryStatusParams {
                 execution_id: execution_id.into(),
@@ -49,7 +49,7 @@ impl IdentityStoreClient {
     /// Returns a [`GetTenantStats`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_tenant_stats(&self) -> GetTenantStats {
-        crate::runtime::Request::new(self.client.clone(), GetTenantStatsParams {})
+        crate::operations::Request::new(self.client.clone(), GetTenantStatsParams {})
     }
     /// Start a store event query: `POST /api/identity-store/events/queries/start`.
     ///
@@ -59,7 +59,7 @@ impl IdentityStoreClient {
         &self,
         body: crate::models::StoreEventQuery,
     ) -> StartStoreEventQuery {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             StartStoreEventQueryParams { body },
         )
@@ -75,7 +75,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> ListUserBiometricVersionsByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserBiometricVersionsByExtUserIdParams {
                 store_name: store_name.into(),
@@ -94,7 +94,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserBiometricsByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserBiometricsByExtUserIdParams {
                 store_name: store_name.into(),
@@ -112,7 +112,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: crate::models::BiometricUpsertRequest,
     ) -> AddUserBiometricByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             AddUserBiometricByExtUserIdParams {
                 store_name: store_name.into(),
@@ -132,7 +132,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> ListUserBiometricVersions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserBiometricVersionsParams {
                 store_name: store_name.into(),
@@ -152,7 +152,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> GetUserBiometricByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricByExtUserIdParams {
                 store_name: store_name.into(),
@@ -172,7 +172,7 @@ impl IdentityStoreClient {
         biometric_type: impl Into<String>,
         body: crate::models::BiometricStatusUpdate,
     ) -> UpdateUserBiometricStatusByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserBiometricStatusByExtUserIdParams {
                 store_name: store_name.into(),
@@ -192,7 +192,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> DeleteUserBiometricByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserBiometricByExtUserIdParams {
                 store_name: store_name.into(),
@@ -210,7 +210,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserBiometrics {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserBiometricsParams {
                 store_name: store_name.into(),
@@ -228,7 +228,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: crate::models::BiometricUpsertRequest,
     ) -> AddUserBiometric {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             AddUserBiometricParams {
                 store_name: store_name.into(),
@@ -249,7 +249,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetReferenceUserBiometrics {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetReferenceUserBiometricsParams {
                 store_name: store_name.into(),
@@ -270,7 +270,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> GetUserBiometric {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricParams {
                 store_name: store_name.into(),
@@ -290,7 +290,7 @@ impl IdentityStoreClient {
         biometric_type: impl Into<String>,
         body: crate::models::BiometricStatusUpdate,
     ) -> UpdateUserBiometricStatus {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserBiometricStatusParams {
                 store_name: store_name.into(),
@@ -310,7 +310,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> DeleteUserBiometric {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserBiometricParams {
                 store_name: store_name.into(),
@@ -331,7 +331,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
                 store_name: store_name.into(),
@@ -352,7 +352,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: crate::models::BiometricAuthenticationFailure,
     ) -> RecordUserBiometricAuthenticationFailureByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             RecordUserBiometricAuthenticationFailureByExtUserIdParams {
                 store_name: store_name.into(),
@@ -372,7 +372,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> GetUserBiometricWithTypeAndSubtype {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -393,7 +393,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> DeleteUserBiometricWithTypeAndSubtype {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserBiometricWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -415,7 +415,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetReferenceUserBiometricsByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetReferenceUserBiometricsByExtUserIdParams {
                 store_name: store_name.into(),
@@ -436,7 +436,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: impl Into<crate::models::FaceMatchRequest>,
     ) -> MatchFaceByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             MatchFaceByExtUserIdParams {
                 store_name: store_name.into(),
@@ -455,7 +455,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: crate::models::BiometricAuthenticationFailure,
     ) -> RecordUserBiometricAuthenticationFailure {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             RecordUserBiometricAuthenticationFailureParams {
                 store_name: store_name.into(),
@@ -476,7 +476,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionDataWithTypeAndSubtype {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricVersionDataWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -497,7 +497,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: impl Into<crate::models::FaceMatchRequest>,
     ) -> MatchFace {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             MatchFaceParams {
                 store_name: store_name.into(),
@@ -517,7 +517,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> GetUserBiometricWithTypeAndSubtypeByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
                 store_name: store_name.into(),
@@ -538,7 +538,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
                 store_name: store_name.into(),
@@ -560,7 +560,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionWithTypeAndSubtype {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserBiometricVersionWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -582,7 +582,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         key_id: impl Into<String>,
     ) -> DeregisterUserAppkey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeregisterUserAppkeyParams {
                 store_name: store_name.into(),
@@ -604,7 +604,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyDeregistrationRequest>,
     ) -> DeregisterUserAppkeys {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeregisterUserAppkeysParams {
                 store_name: store_name.into(),
@@ -623,7 +623,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyAuthenticationWithSessionData {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CompleteAppkeyAuthenticationWithSessionDataParams {
                 store_name: store_name.into(),
@@ -640,7 +640,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserAppkeys {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserAppkeysParams {
                 store_name: store_name.into(),
@@ -659,7 +659,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthenticationForUserByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateAppkeyAuthenticationForUserByExtUserIdParams {
                 store_name: store_name.into(),
@@ -680,7 +680,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthentication {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateAppkeyAuthenticationParams {
                 store_name: store_name.into(),
@@ -700,7 +700,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyRegistrationRecord {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserAppkeyRegistrationRecordParams {
                 store_name: store_name.into(),
@@ -720,7 +720,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::PreferredDeviceRequest>,
     ) -> UpdateUserAppkeyPreferredDeviceByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
                 store_name: store_name.into(),
@@ -740,7 +740,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         rp_id: impl Into<String>,
     ) -> ClearUserAppkeyPreferredDeviceByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ClearUserAppkeyPreferredDeviceByExtUserIdParams {
                 store_name: store_name.into(),
@@ -760,7 +760,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::PreferredDeviceRequest>,
     ) -> UpdateUserAppkeyPreferredDevice {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserAppkeyPreferredDeviceParams {
                 store_name: store_name.into(),
@@ -780,7 +780,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         rp_id: impl Into<String>,
     ) -> ClearUserAppkeyPreferredDevice {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ClearUserAppkeyPreferredDeviceParams {
                 store_name: store_name.into(),
@@ -799,7 +799,7 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyAuthenticationWithSessionId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CompleteAppkeyAuthenticationWithSessionIdParams {
                 store_name: store_name.into(),
@@ -819,7 +819,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthenticationForUser {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateAppkeyAuthenticationForUserParams {
                 store_name: store_name.into(),
@@ -841,7 +841,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyDeregistrationRequest>,
     ) -> DeregisterUserAppkeysByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeregisterUserAppkeysByExtUserIdParams {
                 store_name: store_name.into(),
@@ -860,7 +860,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyRegistrationWithSessionData {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CompleteAppkeyRegistrationWithSessionDataParams {
                 store_name: store_name.into(),
@@ -877,7 +877,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserAppkeysByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserAppkeysByExtUserIdParams {
                 store_name: store_name.into(),
@@ -895,7 +895,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistration {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateAppkeyRegistrationParams {
                 store_name: store_name.into(),
@@ -915,7 +915,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserAppkeyByExtUserIdParams {
                 store_name: store_name.into(),
@@ -935,7 +935,7 @@ impl IdentityStoreClient {
         appkey_id: impl Into<String>,
         body: crate::models::AppkeyUpdate,
     ) -> UpdateUserAppkeyStatusByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserAppkeyStatusByExtUserIdParams {
                 store_name: store_name.into(),
@@ -955,7 +955,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> DeleteUserAppkeyByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserAppkeyByExtUserIdParams {
                 store_name: store_name.into(),
@@ -975,7 +975,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeyPreferredDevice {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserAppkeyPreferredDeviceParams {
                 store_name: store_name.into(),
@@ -995,7 +995,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeysForDevice {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserAppkeysForDeviceParams {
                 store_name: store_name.into(),
@@ -1015,7 +1015,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeyPreferredDeviceByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1035,7 +1035,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyRegistrationRecordByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserAppkeyRegistrationRecordByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1054,7 +1054,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserAppkeyParams {
                 store_name: store_name.into(),
@@ -1074,7 +1074,7 @@ impl IdentityStoreClient {
         appkey_id: impl Into<String>,
         body: crate::models::AppkeyUpdate,
     ) -> UpdateUserAppkeyStatus {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserAppkeyStatusParams {
                 store_name: store_name.into(),
@@ -1094,7 +1094,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> DeleteUserAppkey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserAppkeyParams {
                 store_name: store_name.into(),
@@ -1114,7 +1114,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistrationForUserByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateAppkeyRegistrationForUserByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1135,7 +1135,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeysForDeviceByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserAppkeysForDeviceByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1155,7 +1155,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         key_id: impl Into<String>,
     ) -> DeregisterUserAppkeyByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeregisterUserAppkeyByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1176,7 +1176,7 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyRegistrationWithSessionId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CompleteAppkeyRegistrationWithSessionIdParams {
                 store_name: store_name.into(),
@@ -1196,7 +1196,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistrationForUser {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateAppkeyRegistrationForUserParams {
                 store_name: store_name.into(),
@@ -1218,7 +1218,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreatePasskeyRegistrationForUserByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreatePasskeyRegistrationForUserByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1239,7 +1239,7 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompletePasskeyRegistrationWithSessionId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CompletePasskeyRegistrationWithSessionIdParams {
                 store_name: store_name.into(),
@@ -1258,7 +1258,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskeyByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserPasskeyByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1277,7 +1277,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> DeleteUserPasskeyByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserPasskeyByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1296,7 +1296,7 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskeyRegistrationRecordByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserPasskeyRegistrationRecordByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1315,7 +1315,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetUserPasskeyParams {
                 store_name: store_name.into(),
@@ -1335,7 +1335,7 @@ impl IdentityStoreClient {
         passkey_id: impl Into<String>,
         body: impl Into<crate::models::PasskeyUpdate>,
     ) -> UpdateUserPasskeyStatus {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateUserPasskeyStatusParams {
                 store_name: store_name.into(),
@@ -1355,7 +1355,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> DeleteUserPasskey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteUserPasskeyParams {
                 store_name: store_name.into(),
@@ -1373,7 +1373,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserPasskeys {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserPasskeysParams {
                 store_name: store_name.into(),
@@ -1390,7 +1390,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserPasskeysByExtUserId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUserPasskeysByExtUserIdParams {
                 store_name: store_name.into(),
@@ -1402,7 +1402,7 @@ impl IdentityStoreClient {
     ///
     /// Returns a [`ListUsers`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_users(&self, store_name: impl Into<String>) -> ListUsers {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListUsersParams {
                 store_name: store_name.into(),
@@ -1430,11 +1430,11 @@ impl IdentityStoreClient {
 /// - `401`: Unauthorized
 /// - `404`: Tenant not found
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_store_events_query_results(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_store_events_query_results(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetStoreEventsQueryResults = crate::runtime::Request<
+pub type GetStoreEventsQueryResults = crate::operations::Request<
     GetStoreEventsQueryResultsParams,
 >;
 /// The parameters of [`GetStoreEventsQueryResults`]: what the generic request sends.
@@ -1489,11 +1489,11 @@ impl crate::runtime::Operation for GetStoreEventsQueryResultsParams {
 /// - `401`: Unauthorized
 /// - `404`: Tenant not found
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_store_events_query_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_store_events_query_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetStoreEventsQueryStatus = crate::runtime::Request<
+pub type GetStoreEventsQueryStatus = crate::operations::Request<
     GetStoreEventsQueryStatusParams,
 >;
 /// The parameters of [`GetStoreEventsQueryStatus`]: what the generic request sends.
@@ -1548,9 +1548,9 @@ impl crate::runtime::Operation for GetStoreEventsQueryStatusParams {
 /// - `401`: Unauthorized
 /// - `404`: Tenant not found
 ///
-/// Created by `client.identity_store().get_tenant_stats(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_tenant_stats(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTenantStats = crate::runtime::Request<GetTenantStatsParams>;
+pub type GetTenantStats = crate::operations::Request<GetTenantStatsParams>;
 /// The parameters of [`GetTenantStats`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1595,11 +1595,11 @@ impl crate::runtime::Operation for GetTenantStatsParams {
 /// - `401`: Unauthorized
 /// - `404`: Tenant not found
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().start_store_event_query(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().start_store_event_query(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type StartStoreEventQuery = crate::runtime::Request<StartStoreEventQueryParams>;
+pub type StartStoreEventQuery = crate::operations::Request<StartStoreEventQueryParams>;
 /// The parameters of [`StartStoreEventQuery`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1649,11 +1649,11 @@ impl crate::runtime::Operation for StartStoreEventQueryParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometric_versions_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_biometric_versions_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometricVersionsByExtUserId = crate::runtime::Request<
+pub type ListUserBiometricVersionsByExtUserId = crate::operations::Request<
     ListUserBiometricVersionsByExtUserIdParams,
 >;
 /// The parameters of [`ListUserBiometricVersionsByExtUserId`]: what the generic request sends.
@@ -1723,11 +1723,11 @@ impl crate::runtime::Operation for ListUserBiometricVersionsByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometricsByExtUserId = crate::runtime::Request<
+pub type ListUserBiometricsByExtUserId = crate::operations::Request<
     ListUserBiometricsByExtUserIdParams,
 >;
 /// The parameters of [`ListUserBiometricsByExtUserId`]: what the generic request sends.
@@ -1789,11 +1789,11 @@ impl crate::runtime::Operation for ListUserBiometricsByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().add_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().add_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type AddUserBiometricByExtUserId = crate::runtime::Request<
+pub type AddUserBiometricByExtUserId = crate::operations::Request<
     AddUserBiometricByExtUserIdParams,
 >;
 /// The parameters of [`AddUserBiometricByExtUserId`]: what the generic request sends.
@@ -1859,11 +1859,11 @@ impl crate::runtime::Operation for AddUserBiometricByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometric_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_biometric_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometricVersions = crate::runtime::Request<
+pub type ListUserBiometricVersions = crate::operations::Request<
     ListUserBiometricVersionsParams,
 >;
 /// The parameters of [`ListUserBiometricVersions`]: what the generic request sends.
@@ -1932,11 +1932,11 @@ impl crate::runtime::Operation for ListUserBiometricVersionsParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricByExtUserId = crate::runtime::Request<
+pub type GetUserBiometricByExtUserId = crate::operations::Request<
     GetUserBiometricByExtUserIdParams,
 >;
 /// The parameters of [`GetUserBiometricByExtUserId`]: what the generic request sends.
@@ -2002,11 +2002,11 @@ impl crate::runtime::Operation for GetUserBiometricByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`NoBiometricsOfType`](crate::error_codes::IdentityStoreErrorCode::NoBiometricsOfType) (2009)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_biometric_status_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_biometric_status_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserBiometricStatusByExtUserId = crate::runtime::Request<
+pub type UpdateUserBiometricStatusByExtUserId = crate::operations::Request<
     UpdateUserBiometricStatusByExtUserIdParams,
 >;
 /// The parameters of [`UpdateUserBiometricStatusByExtUserId`]: what the generic request sends.
@@ -2075,11 +2075,11 @@ impl crate::runtime::Operation for UpdateUserBiometricStatusByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometricByExtUserId = crate::runtime::Request<
+pub type DeleteUserBiometricByExtUserId = crate::operations::Request<
     DeleteUserBiometricByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserBiometricByExtUserId`]: what the generic request sends.
@@ -2144,11 +2144,11 @@ impl crate::runtime::Operation for DeleteUserBiometricByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_biometrics(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_biometrics(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometrics = crate::runtime::Request<ListUserBiometricsParams>;
+pub type ListUserBiometrics = crate::operations::Request<ListUserBiometricsParams>;
 /// The parameters of [`ListUserBiometrics`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2205,11 +2205,11 @@ impl crate::runtime::Operation for ListUserBiometricsParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().add_user_biometric(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().add_user_biometric(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type AddUserBiometric = crate::runtime::Request<AddUserBiometricParams>;
+pub type AddUserBiometric = crate::operations::Request<AddUserBiometricParams>;
 /// The parameters of [`AddUserBiometric`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2270,11 +2270,11 @@ impl crate::runtime::Operation for AddUserBiometricParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001: Biometric versions not found.)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_reference_user_biometrics(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_reference_user_biometrics(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetReferenceUserBiometrics = crate::runtime::Request<
+pub type GetReferenceUserBiometrics = crate::operations::Request<
     GetReferenceUserBiometricsParams,
 >;
 /// The parameters of [`GetReferenceUserBiometrics`]: what the generic request sends.
@@ -2347,11 +2347,11 @@ impl crate::runtime::Operation for GetReferenceUserBiometricsParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometric = crate::runtime::Request<GetUserBiometricParams>;
+pub type GetUserBiometric = crate::operations::Request<GetUserBiometricParams>;
 /// The parameters of [`GetUserBiometric`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2411,11 +2411,11 @@ impl crate::runtime::Operation for GetUserBiometricParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`NoBiometricsOfType`](crate::error_codes::IdentityStoreErrorCode::NoBiometricsOfType) (2009)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_biometric_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_biometric_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserBiometricStatus = crate::runtime::Request<
+pub type UpdateUserBiometricStatus = crate::operations::Request<
     UpdateUserBiometricStatusParams,
 >;
 /// The parameters of [`UpdateUserBiometricStatus`]: what the generic request sends.
@@ -2482,11 +2482,11 @@ impl crate::runtime::Operation for UpdateUserBiometricStatusParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_biometric(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometric = crate::runtime::Request<DeleteUserBiometricParams>;
+pub type DeleteUserBiometric = crate::operations::Request<DeleteUserBiometricParams>;
 /// The parameters of [`DeleteUserBiometric`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2545,11 +2545,11 @@ impl crate::runtime::Operation for DeleteUserBiometricParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricVersionWithTypeAndSubtypeByExtUserId = crate::runtime::Request<
+pub type GetUserBiometricVersionWithTypeAndSubtypeByExtUserId = crate::operations::Request<
     GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams,
 >;
 /// The parameters of [`GetUserBiometricVersionWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
@@ -2624,11 +2624,11 @@ for GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().record_user_biometric_authentication_failure_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().record_user_biometric_authentication_failure_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type RecordUserBiometricAuthenticationFailureByExtUserId = crate::runtime::Request<
+pub type RecordUserBiometricAuthenticationFailureByExtUserId = crate::operations::Request<
     RecordUserBiometricAuthenticationFailureByExtUserIdParams,
 >;
 /// The parameters of [`RecordUserBiometricAuthenticationFailureByExtUserId`]: what the generic request sends.
@@ -2694,11 +2694,11 @@ for RecordUserBiometricAuthenticationFailureByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricWithTypeAndSubtype = crate::runtime::Request<
+pub type GetUserBiometricWithTypeAndSubtype = crate::operations::Request<
     GetUserBiometricWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`GetUserBiometricWithTypeAndSubtype`]: what the generic request sends.
@@ -2766,11 +2766,11 @@ impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometricWithTypeAndSubtype = crate::runtime::Request<
+pub type DeleteUserBiometricWithTypeAndSubtype = crate::operations::Request<
     DeleteUserBiometricWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`DeleteUserBiometricWithTypeAndSubtype`]: what the generic request sends.
@@ -2837,11 +2837,11 @@ impl crate::runtime::Operation for DeleteUserBiometricWithTypeAndSubtypeParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001: Biometric versions not found.)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_reference_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_reference_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetReferenceUserBiometricsByExtUserId = crate::runtime::Request<
+pub type GetReferenceUserBiometricsByExtUserId = crate::operations::Request<
     GetReferenceUserBiometricsByExtUserIdParams,
 >;
 /// The parameters of [`GetReferenceUserBiometricsByExtUserId`]: what the generic request sends.
@@ -2915,11 +2915,11 @@ impl crate::runtime::Operation for GetReferenceUserBiometricsByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricDataNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricDataNotFound) (2013)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().match_face_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().match_face_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type MatchFaceByExtUserId = crate::runtime::Request<MatchFaceByExtUserIdParams>;
+pub type MatchFaceByExtUserId = crate::operations::Request<MatchFaceByExtUserIdParams>;
 /// The parameters of [`MatchFaceByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2981,11 +2981,11 @@ impl crate::runtime::Operation for MatchFaceByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().record_user_biometric_authentication_failure(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().record_user_biometric_authentication_failure(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type RecordUserBiometricAuthenticationFailure = crate::runtime::Request<
+pub type RecordUserBiometricAuthenticationFailure = crate::operations::Request<
     RecordUserBiometricAuthenticationFailureParams,
 >;
 /// The parameters of [`RecordUserBiometricAuthenticationFailure`]: what the generic request sends.
@@ -3049,11 +3049,11 @@ impl crate::runtime::Operation for RecordUserBiometricAuthenticationFailureParam
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_version_data_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric_version_data_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricVersionDataWithTypeAndSubtype = crate::runtime::Request<
+pub type GetUserBiometricVersionDataWithTypeAndSubtype = crate::operations::Request<
     GetUserBiometricVersionDataWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`GetUserBiometricVersionDataWithTypeAndSubtype`]: what the generic request sends.
@@ -3126,11 +3126,11 @@ impl crate::runtime::Operation for GetUserBiometricVersionDataWithTypeAndSubtype
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricDataNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricDataNotFound) (2013)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().match_face(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().match_face(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type MatchFace = crate::runtime::Request<MatchFaceParams>;
+pub type MatchFace = crate::operations::Request<MatchFaceParams>;
 /// The parameters of [`MatchFace`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3191,11 +3191,11 @@ impl crate::runtime::Operation for MatchFaceParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricWithTypeAndSubtypeByExtUserId = crate::runtime::Request<
+pub type GetUserBiometricWithTypeAndSubtypeByExtUserId = crate::operations::Request<
     GetUserBiometricWithTypeAndSubtypeByExtUserIdParams,
 >;
 /// The parameters of [`GetUserBiometricWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
@@ -3265,11 +3265,11 @@ impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeByExtUserId
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometricWithTypeAndSubtypeByExtUserId = crate::runtime::Request<
+pub type DeleteUserBiometricWithTypeAndSubtypeByExtUserId = crate::operations::Request<
     DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserBiometricWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
@@ -3339,11 +3339,11 @@ for DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`BiometricNotFound`](crate::error_codes::IdentityStoreErrorCode::BiometricNotFound) (2001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricVersionWithTypeAndSubtype = crate::runtime::Request<
+pub type GetUserBiometricVersionWithTypeAndSubtype = crate::operations::Request<
     GetUserBiometricVersionWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`GetUserBiometricVersionWithTypeAndSubtype`]: what the generic request sends.
@@ -3415,11 +3415,11 @@ impl crate::runtime::Operation for GetUserBiometricVersionWithTypeAndSubtypePara
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyKeyIdNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyKeyIdNotFound) (1058: Appkey not found.)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().deregister_user_appkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkey = crate::runtime::Request<DeregisterUserAppkeyParams>;
+pub type DeregisterUserAppkey = crate::operations::Request<DeregisterUserAppkeyParams>;
 /// The parameters of [`DeregisterUserAppkey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3476,7 +3476,7 @@ impl DeregisterUserAppkey {
     ///
     /// The `mode` query parameter (`String`).
     pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.params.mode = Some(value.into());
+        self.params_mut().mode = Some(value.into());
         self
     }
 }
@@ -3497,11 +3497,11 @@ impl DeregisterUserAppkey {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`NoAppkeysForDevice`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDevice) (1125), [`NoAppkeysForDeviceAndRelyingParty`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndRelyingParty) (1126), [`NoAppkeysForDeviceAndAaid`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndAaid) (1127), [`NoAppkeysForDeviceAndAaids`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndAaids) (1128), [`NoAppkeysForDeviceAndType`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndType) (1129), [`NoAppkeysForDeviceAndTypes`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndTypes) (1130), [`NoAppkeysForRelyingParty`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingParty) (1132: No registered appkeys found for this relying party.), [`NoAppkeysForRelyingPartyAndAaid`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndAaid) (1133), [`NoAppkeysForRelyingPartyAndAaids`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndAaids) (1134), [`NoAppkeysForRelyingPartyAndType`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndType) (1135), [`NoAppkeysForRelyingPartyAndTypes`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndTypes) (1136)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkeys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().deregister_user_appkeys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkeys = crate::runtime::Request<DeregisterUserAppkeysParams>;
+pub type DeregisterUserAppkeys = crate::operations::Request<DeregisterUserAppkeysParams>;
 /// The parameters of [`DeregisterUserAppkeys`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3568,11 +3568,11 @@ impl crate::runtime::Operation for DeregisterUserAppkeysParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500: User not found by supplied user ID in session data.), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000), [`AppkeyAuthenticationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyAuthenticationPolicyNotFound) (1002)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_authentication_with_session_data(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().complete_appkey_authentication_with_session_data(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyAuthenticationWithSessionData = crate::runtime::Request<
+pub type CompleteAppkeyAuthenticationWithSessionData = crate::operations::Request<
     CompleteAppkeyAuthenticationWithSessionDataParams,
 >;
 /// The parameters of [`CompleteAppkeyAuthenticationWithSessionData`]: what the generic request sends.
@@ -3633,11 +3633,11 @@ impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionDataPa
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_appkeys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_appkeys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserAppkeys = crate::runtime::Request<ListUserAppkeysParams>;
+pub type ListUserAppkeys = crate::operations::Request<ListUserAppkeysParams>;
 /// The parameters of [`ListUserAppkeys`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3694,11 +3694,11 @@ impl crate::runtime::Operation for ListUserAppkeysParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`AppkeyAuthenticationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyAuthenticationPolicyNotFound) (1002)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_authentication_for_user_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_appkey_authentication_for_user_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyAuthenticationForUserByExtUserId = crate::runtime::Request<
+pub type CreateAppkeyAuthenticationForUserByExtUserId = crate::operations::Request<
     CreateAppkeyAuthenticationForUserByExtUserIdParams,
 >;
 /// The parameters of [`CreateAppkeyAuthenticationForUserByExtUserId`]: what the generic request sends.
@@ -3761,7 +3761,7 @@ impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserByExtUserIdP
 impl CreateAppkeyAuthenticationForUserByExtUserId {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -3782,11 +3782,11 @@ impl CreateAppkeyAuthenticationForUserByExtUserId {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`AppkeyAuthenticationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyAuthenticationPolicyNotFound) (1002)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_authentication(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_appkey_authentication(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyAuthentication = crate::runtime::Request<
+pub type CreateAppkeyAuthentication = crate::operations::Request<
     CreateAppkeyAuthenticationParams,
 >;
 /// The parameters of [`CreateAppkeyAuthentication`]: what the generic request sends.
@@ -3843,7 +3843,7 @@ impl crate::runtime::Operation for CreateAppkeyAuthenticationParams {
 impl CreateAppkeyAuthentication {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -3864,11 +3864,11 @@ impl CreateAppkeyAuthentication {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067), [`AppkeyRegistrationNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationNotFound) (1086)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey_registration_record(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_appkey_registration_record(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkeyRegistrationRecord = crate::runtime::Request<
+pub type GetUserAppkeyRegistrationRecord = crate::operations::Request<
     GetUserAppkeyRegistrationRecordParams,
 >;
 /// The parameters of [`GetUserAppkeyRegistrationRecord`]: what the generic request sends.
@@ -3933,11 +3933,11 @@ impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`DeviceIdNotFound`](crate::error_codes::IdentityStoreErrorCode::DeviceIdNotFound) (1118: Device ID not found (no appkeys registered for this device ID).)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyPreferredDeviceByExtUserId = crate::runtime::Request<
+pub type UpdateUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
     UpdateUserAppkeyPreferredDeviceByExtUserIdParams,
 >;
 /// The parameters of [`UpdateUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
@@ -4007,11 +4007,11 @@ impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceByExtUserIdPar
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().clear_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().clear_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ClearUserAppkeyPreferredDeviceByExtUserId = crate::runtime::Request<
+pub type ClearUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
     ClearUserAppkeyPreferredDeviceByExtUserIdParams,
 >;
 /// The parameters of [`ClearUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
@@ -4077,11 +4077,11 @@ impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceByExtUserIdPara
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`DeviceIdNotFound`](crate::error_codes::IdentityStoreErrorCode::DeviceIdNotFound) (1118: Device ID not found (no appkeys registered for this device ID).)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_preferred_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_appkey_preferred_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyPreferredDevice = crate::runtime::Request<
+pub type UpdateUserAppkeyPreferredDevice = crate::operations::Request<
     UpdateUserAppkeyPreferredDeviceParams,
 >;
 /// The parameters of [`UpdateUserAppkeyPreferredDevice`]: what the generic request sends.
@@ -4150,11 +4150,11 @@ impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().clear_user_appkey_preferred_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().clear_user_appkey_preferred_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ClearUserAppkeyPreferredDevice = crate::runtime::Request<
+pub type ClearUserAppkeyPreferredDevice = crate::operations::Request<
     ClearUserAppkeyPreferredDeviceParams,
 >;
 /// The parameters of [`ClearUserAppkeyPreferredDevice`]: what the generic request sends.
@@ -4219,11 +4219,11 @@ impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500: User not found by supplied user ID in session data.), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000), [`AppkeyAuthenticationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyAuthenticationPolicyNotFound) (1002), [`SessionNotFound`](crate::error_codes::IdentityStoreErrorCode::SessionNotFound) (1052)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_authentication_with_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().complete_appkey_authentication_with_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyAuthenticationWithSessionId = crate::runtime::Request<
+pub type CompleteAppkeyAuthenticationWithSessionId = crate::operations::Request<
     CompleteAppkeyAuthenticationWithSessionIdParams,
 >;
 /// The parameters of [`CompleteAppkeyAuthenticationWithSessionId`]: what the generic request sends.
@@ -4288,11 +4288,11 @@ impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionIdPara
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`AppkeyAuthenticationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyAuthenticationPolicyNotFound) (1002)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_authentication_for_user(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_appkey_authentication_for_user(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyAuthenticationForUser = crate::runtime::Request<
+pub type CreateAppkeyAuthenticationForUser = crate::operations::Request<
     CreateAppkeyAuthenticationForUserParams,
 >;
 /// The parameters of [`CreateAppkeyAuthenticationForUser`]: what the generic request sends.
@@ -4353,7 +4353,7 @@ impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserParams {
 impl CreateAppkeyAuthenticationForUser {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -4374,11 +4374,11 @@ impl CreateAppkeyAuthenticationForUser {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`NoAppkeysForDevice`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDevice) (1125), [`NoAppkeysForDeviceAndRelyingParty`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndRelyingParty) (1126), [`NoAppkeysForDeviceAndAaid`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndAaid) (1127), [`NoAppkeysForDeviceAndAaids`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndAaids) (1128), [`NoAppkeysForDeviceAndType`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndType) (1129), [`NoAppkeysForDeviceAndTypes`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForDeviceAndTypes) (1130), [`NoAppkeysForRelyingParty`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingParty) (1132: No registered appkeys found for this relying party.), [`NoAppkeysForRelyingPartyAndAaid`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndAaid) (1133), [`NoAppkeysForRelyingPartyAndAaids`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndAaids) (1134), [`NoAppkeysForRelyingPartyAndType`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndType) (1135), [`NoAppkeysForRelyingPartyAndTypes`](crate::error_codes::IdentityStoreErrorCode::NoAppkeysForRelyingPartyAndTypes) (1136)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().deregister_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkeysByExtUserId = crate::runtime::Request<
+pub type DeregisterUserAppkeysByExtUserId = crate::operations::Request<
     DeregisterUserAppkeysByExtUserIdParams,
 >;
 /// The parameters of [`DeregisterUserAppkeysByExtUserId`]: what the generic request sends.
@@ -4450,11 +4450,11 @@ impl crate::runtime::Operation for DeregisterUserAppkeysByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500: User not found by supplied user ID in session data.), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000), [`AppkeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationPolicyNotFound) (1001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_registration_with_session_data(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().complete_appkey_registration_with_session_data(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyRegistrationWithSessionData = crate::runtime::Request<
+pub type CompleteAppkeyRegistrationWithSessionData = crate::operations::Request<
     CompleteAppkeyRegistrationWithSessionDataParams,
 >;
 /// The parameters of [`CompleteAppkeyRegistrationWithSessionData`]: what the generic request sends.
@@ -4515,11 +4515,11 @@ impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionDataPara
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserAppkeysByExtUserId = crate::runtime::Request<
+pub type ListUserAppkeysByExtUserId = crate::operations::Request<
     ListUserAppkeysByExtUserIdParams,
 >;
 /// The parameters of [`ListUserAppkeysByExtUserId`]: what the generic request sends.
@@ -4581,11 +4581,11 @@ impl crate::runtime::Operation for ListUserAppkeysByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`AppkeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationPolicyNotFound) (1001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_registration(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_appkey_registration(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyRegistration = crate::runtime::Request<
+pub type CreateAppkeyRegistration = crate::operations::Request<
     CreateAppkeyRegistrationParams,
 >;
 /// The parameters of [`CreateAppkeyRegistration`]: what the generic request sends.
@@ -4642,7 +4642,7 @@ impl crate::runtime::Operation for CreateAppkeyRegistrationParams {
 impl CreateAppkeyRegistration {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -4663,11 +4663,11 @@ impl CreateAppkeyRegistration {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkeyByExtUserId = crate::runtime::Request<
+pub type GetUserAppkeyByExtUserId = crate::operations::Request<
     GetUserAppkeyByExtUserIdParams,
 >;
 /// The parameters of [`GetUserAppkeyByExtUserId`]: what the generic request sends.
@@ -4733,11 +4733,11 @@ impl crate::runtime::Operation for GetUserAppkeyByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_status_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_appkey_status_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyStatusByExtUserId = crate::runtime::Request<
+pub type UpdateUserAppkeyStatusByExtUserId = crate::operations::Request<
     UpdateUserAppkeyStatusByExtUserIdParams,
 >;
 /// The parameters of [`UpdateUserAppkeyStatusByExtUserId`]: what the generic request sends.
@@ -4806,11 +4806,11 @@ impl crate::runtime::Operation for UpdateUserAppkeyStatusByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeyByExtUserId = crate::runtime::Request<
+pub type DeleteUserAppkeyByExtUserId = crate::operations::Request<
     DeleteUserAppkeyByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserAppkeyByExtUserId`]: what the generic request sends.
@@ -4875,11 +4875,11 @@ impl crate::runtime::Operation for DeleteUserAppkeyByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`DeviceIdNotFound`](crate::error_codes::IdentityStoreErrorCode::DeviceIdNotFound) (1118)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey_preferred_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_appkey_preferred_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeyPreferredDevice = crate::runtime::Request<
+pub type DeleteUserAppkeyPreferredDevice = crate::operations::Request<
     DeleteUserAppkeyPreferredDeviceParams,
 >;
 /// The parameters of [`DeleteUserAppkeyPreferredDevice`]: what the generic request sends.
@@ -4948,11 +4948,11 @@ impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`DeviceAppkeysNotFound`](crate::error_codes::IdentityStoreErrorCode::DeviceAppkeysNotFound) (10671)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkeys_for_device(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_appkeys_for_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeysForDevice = crate::runtime::Request<
+pub type DeleteUserAppkeysForDevice = crate::operations::Request<
     DeleteUserAppkeysForDeviceParams,
 >;
 /// The parameters of [`DeleteUserAppkeysForDevice`]: what the generic request sends.
@@ -5016,11 +5016,11 @@ impl crate::runtime::Operation for DeleteUserAppkeysForDeviceParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`DeviceIdNotFound`](crate::error_codes::IdentityStoreErrorCode::DeviceIdNotFound) (1118)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeyPreferredDeviceByExtUserId = crate::runtime::Request<
+pub type DeleteUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
     DeleteUserAppkeyPreferredDeviceByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
@@ -5091,11 +5091,11 @@ impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceByExtUserIdPar
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067), [`AppkeyRegistrationNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationNotFound) (1086)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_appkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkeyRegistrationRecordByExtUserId = crate::runtime::Request<
+pub type GetUserAppkeyRegistrationRecordByExtUserId = crate::operations::Request<
     GetUserAppkeyRegistrationRecordByExtUserIdParams,
 >;
 /// The parameters of [`GetUserAppkeyRegistrationRecordByExtUserId`]: what the generic request sends.
@@ -5161,11 +5161,11 @@ impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordByExtUserIdPar
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_appkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_appkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkey = crate::runtime::Request<GetUserAppkeyParams>;
+pub type GetUserAppkey = crate::operations::Request<GetUserAppkeyParams>;
 /// The parameters of [`GetUserAppkey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -5225,11 +5225,13 @@ impl crate::runtime::Operation for GetUserAppkeyParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_appkey_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_appkey_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyStatus = crate::runtime::Request<UpdateUserAppkeyStatusParams>;
+pub type UpdateUserAppkeyStatus = crate::operations::Request<
+    UpdateUserAppkeyStatusParams,
+>;
 /// The parameters of [`UpdateUserAppkeyStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -5292,11 +5294,11 @@ impl crate::runtime::Operation for UpdateUserAppkeyStatusParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyNotFound) (1067)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_appkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkey = crate::runtime::Request<DeleteUserAppkeyParams>;
+pub type DeleteUserAppkey = crate::operations::Request<DeleteUserAppkeyParams>;
 /// The parameters of [`DeleteUserAppkey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -5355,11 +5357,11 @@ impl crate::runtime::Operation for DeleteUserAppkeyParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`AppkeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationPolicyNotFound) (1001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_appkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyRegistrationForUserByExtUserId = crate::runtime::Request<
+pub type CreateAppkeyRegistrationForUserByExtUserId = crate::operations::Request<
     CreateAppkeyRegistrationForUserByExtUserIdParams,
 >;
 /// The parameters of [`CreateAppkeyRegistrationForUserByExtUserId`]: what the generic request sends.
@@ -5422,7 +5424,7 @@ impl crate::runtime::Operation for CreateAppkeyRegistrationForUserByExtUserIdPar
 impl CreateAppkeyRegistrationForUserByExtUserId {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -5443,11 +5445,11 @@ impl CreateAppkeyRegistrationForUserByExtUserId {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`DeviceAppkeysNotFound`](crate::error_codes::IdentityStoreErrorCode::DeviceAppkeysNotFound) (10671)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_appkeys_for_device_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_appkeys_for_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeysForDeviceByExtUserId = crate::runtime::Request<
+pub type DeleteUserAppkeysForDeviceByExtUserId = crate::operations::Request<
     DeleteUserAppkeysForDeviceByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserAppkeysForDeviceByExtUserId`]: what the generic request sends.
@@ -5513,11 +5515,11 @@ impl crate::runtime::Operation for DeleteUserAppkeysForDeviceByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`AppkeyKeyIdNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyKeyIdNotFound) (1058: Appkey not found.)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().deregister_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().deregister_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkeyByExtUserId = crate::runtime::Request<
+pub type DeregisterUserAppkeyByExtUserId = crate::operations::Request<
     DeregisterUserAppkeyByExtUserIdParams,
 >;
 /// The parameters of [`DeregisterUserAppkeyByExtUserId`]: what the generic request sends.
@@ -5578,7 +5580,7 @@ impl DeregisterUserAppkeyByExtUserId {
     ///
     /// The `mode` query parameter (`String`).
     pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.params.mode = Some(value.into());
+        self.params_mut().mode = Some(value.into());
         self
     }
 }
@@ -5599,11 +5601,11 @@ impl DeregisterUserAppkeyByExtUserId {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500: User not found by supplied user ID in session data.), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000), [`AppkeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationPolicyNotFound) (1001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().complete_appkey_registration_with_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().complete_appkey_registration_with_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyRegistrationWithSessionId = crate::runtime::Request<
+pub type CompleteAppkeyRegistrationWithSessionId = crate::operations::Request<
     CompleteAppkeyRegistrationWithSessionIdParams,
 >;
 /// The parameters of [`CompleteAppkeyRegistrationWithSessionId`]: what the generic request sends.
@@ -5668,11 +5670,11 @@ impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionIdParams
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`AppkeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRelyingPartyNotFound) (1000: Appkey relying party ID not found.), [`AppkeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::AppkeyRegistrationPolicyNotFound) (1001)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_appkey_registration_for_user(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_appkey_registration_for_user(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyRegistrationForUser = crate::runtime::Request<
+pub type CreateAppkeyRegistrationForUser = crate::operations::Request<
     CreateAppkeyRegistrationForUserParams,
 >;
 /// The parameters of [`CreateAppkeyRegistrationForUser`]: what the generic request sends.
@@ -5733,7 +5735,7 @@ impl crate::runtime::Operation for CreateAppkeyRegistrationForUserParams {
 impl CreateAppkeyRegistrationForUser {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -5754,11 +5756,11 @@ impl CreateAppkeyRegistrationForUser {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`PasskeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyRelyingPartyNotFound) (235), [`PasskeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyRegistrationPolicyNotFound) (233)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().create_passkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().create_passkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreatePasskeyRegistrationForUserByExtUserId = crate::runtime::Request<
+pub type CreatePasskeyRegistrationForUserByExtUserId = crate::operations::Request<
     CreatePasskeyRegistrationForUserByExtUserIdParams,
 >;
 /// The parameters of [`CreatePasskeyRegistrationForUserByExtUserId`]: what the generic request sends.
@@ -5821,7 +5823,7 @@ impl crate::runtime::Operation for CreatePasskeyRegistrationForUserByExtUserIdPa
 impl CreatePasskeyRegistrationForUserByExtUserId {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -5842,11 +5844,11 @@ impl CreatePasskeyRegistrationForUserByExtUserId {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500: User not found by supplied user ID in session data.), [`PasskeyRelyingPartyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyRelyingPartyNotFound) (235), [`PasskeyRegistrationPolicyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyRegistrationPolicyNotFound) (233)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().complete_passkey_registration_with_session_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().complete_passkey_registration_with_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompletePasskeyRegistrationWithSessionId = crate::runtime::Request<
+pub type CompletePasskeyRegistrationWithSessionId = crate::operations::Request<
     CompletePasskeyRegistrationWithSessionIdParams,
 >;
 /// The parameters of [`CompletePasskeyRegistrationWithSessionId`]: what the generic request sends.
@@ -5911,11 +5913,11 @@ impl crate::runtime::Operation for CompletePasskeyRegistrationWithSessionIdParam
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`PasskeyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyNotFound) (390)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserPasskeyByExtUserId = crate::runtime::Request<
+pub type GetUserPasskeyByExtUserId = crate::operations::Request<
     GetUserPasskeyByExtUserIdParams,
 >;
 /// The parameters of [`GetUserPasskeyByExtUserId`]: what the generic request sends.
@@ -5981,11 +5983,11 @@ impl crate::runtime::Operation for GetUserPasskeyByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`PasskeyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyNotFound) (390)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserPasskeyByExtUserId = crate::runtime::Request<
+pub type DeleteUserPasskeyByExtUserId = crate::operations::Request<
     DeleteUserPasskeyByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserPasskeyByExtUserId`]: what the generic request sends.
@@ -6050,11 +6052,11 @@ impl crate::runtime::Operation for DeleteUserPasskeyByExtUserIdParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503), [`PasskeyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyNotFound) (390), [`PasskeyRegistrationNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyRegistrationNotFound) (391)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_passkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_passkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserPasskeyRegistrationRecordByExtUserId = crate::runtime::Request<
+pub type GetUserPasskeyRegistrationRecordByExtUserId = crate::operations::Request<
     GetUserPasskeyRegistrationRecordByExtUserIdParams,
 >;
 /// The parameters of [`GetUserPasskeyRegistrationRecordByExtUserId`]: what the generic request sends.
@@ -6120,11 +6122,11 @@ impl crate::runtime::Operation for GetUserPasskeyRegistrationRecordByExtUserIdPa
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`PasskeyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyNotFound) (390)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().get_user_passkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().get_user_passkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserPasskey = crate::runtime::Request<GetUserPasskeyParams>;
+pub type GetUserPasskey = crate::operations::Request<GetUserPasskeyParams>;
 /// The parameters of [`GetUserPasskey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6184,11 +6186,11 @@ impl crate::runtime::Operation for GetUserPasskeyParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`PasskeyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyNotFound) (390)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().update_user_passkey_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().update_user_passkey_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserPasskeyStatus = crate::runtime::Request<
+pub type UpdateUserPasskeyStatus = crate::operations::Request<
     UpdateUserPasskeyStatusParams,
 >;
 /// The parameters of [`UpdateUserPasskeyStatus`]: what the generic request sends.
@@ -6256,11 +6258,11 @@ impl crate::runtime::Operation for UpdateUserPasskeyStatusParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500), [`PasskeyNotFound`](crate::error_codes::IdentityStoreErrorCode::PasskeyNotFound) (390)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().delete_user_passkey(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().delete_user_passkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserPasskey = crate::runtime::Request<DeleteUserPasskeyParams>;
+pub type DeleteUserPasskey = crate::operations::Request<DeleteUserPasskeyParams>;
 /// The parameters of [`DeleteUserPasskey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6319,11 +6321,11 @@ impl crate::runtime::Operation for DeleteUserPasskeyParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFound`](crate::error_codes::IdentityStoreErrorCode::UserNotFound) (500)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_passkeys(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_passkeys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserPasskeys = crate::runtime::Request<ListUserPasskeysParams>;
+pub type ListUserPasskeys = crate::operations::Request<ListUserPasskeysParams>;
 /// The parameters of [`ListUserPasskeys`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6380,11 +6382,11 @@ impl crate::runtime::Operation for ListUserPasskeysParams {
 /// - `401`: Unauthorized
 /// - `404`: A required entity was not found. Error codes: [`TenantNotFound`](crate::error_codes::IdentityStoreErrorCode::TenantNotFound) (90), [`StoreNotFound`](crate::error_codes::IdentityStoreErrorCode::StoreNotFound) (100), [`UserNotFoundByExternalId`](crate::error_codes::IdentityStoreErrorCode::UserNotFoundByExternalId) (503)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.identity_store().list_user_passkeys_by_ext_user_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.identity_store().list_user_passkeys_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserPasskeysByExtUserId = crate::runtime::Request<
+pub type ListUserPasskeysByExtUserId = crate::operations::Request<
     ListUserPasskeysByExtUserIdParams,
 >;
 /// The parameters of [`ListUserPasskeysByExtUserId`]: what the generic request sends.
@@ -6442,8 +6444,8 @@ impl crate::runtime::Operation for ListUserPasskeysByExtUserIdParams {
 ///
 /// - `200`: OK ([`IdentityStoreUserPage`](crate::models::IdentityStoreUserPage))
 ///
-/// Created by `client.identity_store().list_users(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListUsers = crate::runtime::Request<ListUsersParams>;
+/// Created by `client.identity_store().list_users(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListUsers = crate::operations::Request<ListUsersParams>;
 /// The parameters of [`ListUsers`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6502,21 +6504,21 @@ impl ListUsers {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction`; repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }

@@ -21,7 +21,7 @@ impl MetricsServerClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetAuditQueryStatus {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetAuditQueryStatusParams {
                 execution_id: execution_id.into(),
@@ -35,7 +35,10 @@ impl MetricsServerClient {
         &self,
         body: crate::models::AuditQueryRequest,
     ) -> StartAuditQuery {
-        crate::runtime::Request::new(self.client.clone(), StartAuditQueryParams { body })
+        crate::operations::Request::new(
+            self.client.clone(),
+            StartAuditQueryParams { body },
+        )
     }
     /// Get a query result: `GET /api/metrics-server/auditMessages/queries/{executionId}/result`.
     ///
@@ -44,7 +47,7 @@ impl MetricsServerClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetAuditQueryResult {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetAuditQueryResultParams {
                 execution_id: execution_id.into(),
@@ -68,8 +71,8 @@ impl MetricsServerClient {
 /// - `401`: Unauthorized
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.metrics_server().get_audit_query_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetAuditQueryStatus = crate::runtime::Request<GetAuditQueryStatusParams>;
+/// Created by `client.metrics_server().get_audit_query_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetAuditQueryStatus = crate::operations::Request<GetAuditQueryStatusParams>;
 /// The parameters of [`GetAuditQueryStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -121,8 +124,8 @@ impl crate::runtime::Operation for GetAuditQueryStatusParams {
 /// - `401`: Unauthorized
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.metrics_server().start_audit_query(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type StartAuditQuery = crate::runtime::Request<StartAuditQueryParams>;
+/// Created by `client.metrics_server().start_audit_query(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type StartAuditQuery = crate::operations::Request<StartAuditQueryParams>;
 /// The parameters of [`StartAuditQuery`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -173,8 +176,8 @@ impl crate::runtime::Operation for StartAuditQueryParams {
 /// - `401`: Unauthorized
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.metrics_server().get_audit_query_result(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetAuditQueryResult = crate::runtime::Request<GetAuditQueryResultParams>;
+/// Created by `client.metrics_server().get_audit_query_result(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetAuditQueryResult = crate::operations::Request<GetAuditQueryResultParams>;
 /// The parameters of [`GetAuditQueryResult`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]

@@ -28,62 +28,154 @@ pub mod watchlist_manager;
 /// Operations of the `identity-store` service (Cargo feature `identity-store`).
 #[cfg(feature = "identity-store")]
 pub mod identity_store;
-impl crate::runtime::Client {
+impl crate::Client {
     /// Operations of the `arthr` service.
     ///
     /// Authentication: issuing bearer tokens, tenant API keys and admin (OIDC) sessions.
     #[cfg(feature = "arthr")]
     pub fn arthr(&self) -> arthr::ArthrClient {
-        arthr::ArthrClient::new(self.clone())
+        arthr::ArthrClient::new(self.inner.clone())
     }
     /// Operations of the `process-server` service.
     ///
     /// Runtime of process instances: starting and continuing them.
     #[cfg(feature = "process-server")]
     pub fn process_server(&self) -> process_server::ProcessServerClient {
-        process_server::ProcessServerClient::new(self.clone())
+        process_server::ProcessServerClient::new(self.inner.clone())
     }
     /// Operations of the `process-manager` service.
     ///
     /// Process tokens, process instances, process definitions (their versions, BPMN and tags), cloud functions, custom data forms and cloud secrets.
     #[cfg(feature = "process-manager")]
     pub fn process_manager(&self) -> process_manager::ProcessManagerClient {
-        process_manager::ProcessManagerClient::new(self.clone())
+        process_manager::ProcessManagerClient::new(self.inner.clone())
     }
     /// Operations of the `metrics-server` service.
     ///
     /// Asynchronous audit message queries.
     #[cfg(feature = "metrics-server")]
     pub fn metrics_server(&self) -> metrics_server::MetricsServerClient {
-        metrics_server::MetricsServerClient::new(self.clone())
+        metrics_server::MetricsServerClient::new(self.inner.clone())
     }
     /// Operations of the `userdata-server` service.
     ///
     /// Data collected by process instances: user data, images, checks and archives.
     #[cfg(feature = "userdata-server")]
     pub fn userdata_server(&self) -> userdata_server::UserdataServerClient {
-        userdata_server::UserdataServerClient::new(self.clone())
+        userdata_server::UserdataServerClient::new(self.inner.clone())
     }
     /// Operations of the `theme-server` service.
     ///
     /// Themes and custom pages shown by the end-user UI.
     #[cfg(feature = "theme-server")]
     pub fn theme_server(&self) -> theme_server::ThemeServerClient {
-        theme_server::ThemeServerClient::new(self.clone())
+        theme_server::ThemeServerClient::new(self.inner.clone())
     }
     /// Operations of the `watchlist-manager` service.
     ///
     /// Watchlists, their entries, usage statistics and trend records.
     #[cfg(feature = "watchlist-manager")]
     pub fn watchlist_manager(&self) -> watchlist_manager::WatchlistManagerClient {
-        watchlist_manager::WatchlistManagerClient::new(self.clone())
+        watchlist_manager::WatchlistManagerClient::new(self.inner.clone())
     }
     /// Operations of the `identity-store` service.
     ///
     /// Identity store users with their biometrics, appkeys and passkeys, plus event queries and tenant statistics.
     #[cfg(feature = "identity-store")]
     pub fn identity_store(&self) -> identity_store::IdentityStoreClient {
-        identity_store::IdentityStoreClient::new(self.clone())
+        identity_store::IdentityStoreClient::new(self.inner.clone())
+    }
+}
+/// A request of one operation, ready to send: created by the service client's method
+/// (required parameters as its arguments), completed with the operation's setters (optional
+/// parameters) and the caller's extras here, then sent. Every operation's type is an alias
+/// of this one; the work is done by the runtime's [`Request`](crate::runtime::Request).
+#[must_use = "a request does nothing until `.send().await`"]
+#[derive(Clone)]
+pub struct Request<P> {
+    inner: crate::runtime::Request<P>,
+}
+impl<P: crate::runtime::Operation + std::fmt::Debug> std::fmt::Debug for Request<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+impl<P: crate::runtime::Operation> Request<P> {
+    /// This operation's metadata: id, method, path template, permission, deprecation.
+    pub const META: &'static crate::runtime::OperationMeta = P::META;
+    /// A request of this operation on `client`.
+    pub fn new(client: crate::runtime::Client, params: P) -> Self {
+        Self {
+            inner: crate::runtime::Request::new(client, params),
+        }
+    }
+    /// The operation's parameters, as its setters left them.
+    pub fn params(&self) -> &P {
+        self.inner.params()
+    }
+    /// The operation's parameters, mutable.
+    pub fn params_mut(&mut self) -> &mut P {
+        self.inner.params_mut()
+    }
+    /// Adds a query parameter the spec does not declare (sent after the declared ones).
+    pub fn query_param(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.query_param(name, value),
+        }
+    }
+    /// Adds a request header the spec does not declare.
+    pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.header(name, value),
+        }
+    }
+    /// Sets the timeout of each attempt of this request, overriding the client's.
+    pub fn request_timeout(self, timeout: std::time::Duration) -> Self {
+        Self {
+            inner: self.inner.request_timeout(timeout),
+        }
+    }
+    /// Sends the request; retries, authentication and error decoding are handled by the client.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<P::Output, crate::runtime::Error>> {
+        self.inner.send()
+    }
+    /// Like `send`, and keeps the response's status, headers and request id with the value.
+    pub fn send_with_meta(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<crate::runtime::ResponseValue<P::Output>, crate::runtime::Error>,
+    > {
+        self.inner.send_with_meta()
+    }
+    /// The request as it would be sent (a dry run): method, URL, headers with credentials
+    /// redacted, body; personal values are shown as `[redacted]` by its `Display`.
+    pub fn prepare(
+        self,
+    ) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+        self.inner.prepare()
+    }
+}
+impl<P: crate::runtime::Paged> Request<P> {
+    /// Streams every item across pages, starting at the page set on this request (or 0),
+    /// until the last page. Each page is one request with this request's other parameters.
+    /// Stop early by dropping the stream or with `into_stream_capped`. An item that does not
+    /// decode is an error at its page and index, and the stream goes on.
+    pub fn into_stream(self) -> crate::runtime::PageStream<P::Item> {
+        self.inner.into_stream()
+    }
+    /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
+    pub fn into_stream_capped(
+        self,
+        max_items: usize,
+    ) -> crate::runtime::PageStream<P::Item> {
+        self.inner.into_stream_capped(max_items)
+    }
+}
+impl<P> From<Request<P>> for crate::runtime::Request<P> {
+    fn from(request: Request<P>) -> Self {
+        request.inner
     }
 }
 /// Metadata of all 172 operations (of the services whose Cargo features are on), in spec order: what a tool needs to compute the permissions an integration requires.

@@ -21,7 +21,7 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> GetProcessToken {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessTokenParams {
                 process_token_id: process_token_id.into(),
@@ -36,7 +36,7 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> InvalidateProcessToken {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             InvalidateProcessTokenParams {
                 process_token_id: process_token_id.into(),
@@ -50,7 +50,7 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> DeleteProcessToken {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteProcessTokenParams {
                 process_token_id: process_token_id.into(),
@@ -61,7 +61,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ListProcessTokens`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_process_tokens(&self) -> ListProcessTokens {
-        crate::runtime::Request::new(self.client.clone(), ListProcessTokensParams {})
+        crate::operations::Request::new(self.client.clone(), ListProcessTokensParams {})
     }
     /// Create a process token: `POST /api/process-manager/processTokens`.
     ///
@@ -70,7 +70,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessTokenCreateRequest,
     ) -> CreateProcessToken {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateProcessTokenParams {
                 body: crate::runtime::Sensitive::new(body),
@@ -82,7 +82,7 @@ impl ProcessManagerClient {
     /// Returns a [`ListProcessDefinitionTags`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_process_definition_tags(&self) -> ListProcessDefinitionTags {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListProcessDefinitionTagsParams {
                 exact_match: None,
@@ -97,7 +97,7 @@ impl ProcessManagerClient {
         &self,
         name: impl Into<String>,
     ) -> DeleteTagFromProcessDefinition {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteTagFromProcessDefinitionParams {
                 name: name.into(),
@@ -113,7 +113,7 @@ impl ProcessManagerClient {
         process_definition_id: impl Into<String>,
         body: serde_json::Map<String, serde_json::Value>,
     ) -> TagProcessDefinition {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             TagProcessDefinitionParams {
                 process_definition_id: process_definition_id.into(),
@@ -128,7 +128,7 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstance {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessInstanceParams {
                 process_instance_id: process_instance_id.into(),
@@ -142,7 +142,7 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> DeleteProcessInstance {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteProcessInstanceParams {
                 process_instance_id: process_instance_id.into(),
@@ -153,7 +153,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ListProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_process_instances(&self) -> ListProcessInstances {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListProcessInstancesParams {
                 page: None,
@@ -169,7 +169,7 @@ impl ProcessManagerClient {
         &self,
         pt: impl Into<String>,
     ) -> CreateProcessInstanceAndRedirect {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateProcessInstanceAndRedirectParams {
                 pt: pt.into(),
@@ -181,7 +181,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ExportProcessInstancesToCsv`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn export_process_instances_to_csv(&self) -> ExportProcessInstancesToCsv {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ExportProcessInstancesToCsvParams {
                 body: None,
@@ -195,7 +195,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessInstanceIdsRequest,
     ) -> GetProcessInstancesByIds {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessInstancesByIdsParams {
                 body,
@@ -209,7 +209,7 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceWithParameters {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessInstanceWithParametersParams {
                 process_instance_id: process_instance_id.into(),
@@ -223,7 +223,7 @@ impl ProcessManagerClient {
         &self,
         pt: impl Into<String>,
     ) -> CreateProcessInstance {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateProcessInstanceParams {
                 pt: pt.into(),
@@ -235,7 +235,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`SearchProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn search_process_instances(&self) -> SearchProcessInstances {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             SearchProcessInstancesParams {
                 search_string: None,
@@ -254,7 +254,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ListCloudSecrets`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_cloud_secrets(&self) -> ListCloudSecrets {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListCloudSecretsParams {
                 page: None,
@@ -270,7 +270,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CloudSecretRequest,
     ) -> AddCloudSecret {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             AddCloudSecretParams {
                 body: crate::runtime::Sensitive::new(body),
@@ -284,7 +284,7 @@ impl ProcessManagerClient {
         &self,
         cloud_secret_id: impl Into<String>,
     ) -> GetCloudSecret {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetCloudSecretParams {
                 cloud_secret_id: cloud_secret_id.into(),
@@ -299,7 +299,7 @@ impl ProcessManagerClient {
         cloud_secret_id: impl Into<String>,
         body: crate::models::CloudSecretRequest,
     ) -> UpdateCloudSecret {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateCloudSecretParams {
                 cloud_secret_id: cloud_secret_id.into(),
@@ -314,7 +314,7 @@ impl ProcessManagerClient {
         &self,
         cloud_secret_id: impl Into<String>,
     ) -> DeleteCloudSecret {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteCloudSecretParams {
                 cloud_secret_id: cloud_secret_id.into(),
@@ -328,7 +328,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessDefinition,
     ) -> CreateProcessDefinition {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateProcessDefinitionParams {
                 body,
@@ -342,7 +342,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> GetProcessDefinition {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessDefinitionParams {
                 process_definition_id: process_definition_id.into(),
@@ -356,7 +356,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_name: impl Into<String>,
     ) -> ListProcessDefinitionVersions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListProcessDefinitionVersionsParams {
                 process_definition_name: process_definition_name.into(),
@@ -373,7 +373,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> GetProcessDefinitionFile {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessDefinitionFileParams {
                 process_definition_id: process_definition_id.into(),
@@ -387,7 +387,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> ActivateProcessDefinition {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ActivateProcessDefinitionParams {
                 process_definition_id: process_definition_id.into(),
@@ -402,7 +402,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CloudFunction,
     ) -> CreateCloudFunction {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateCloudFunctionParams { body },
         )
@@ -414,7 +414,7 @@ impl ProcessManagerClient {
         &self,
         cloud_function_id: impl Into<String>,
     ) -> GetCloudFunction {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetCloudFunctionParams {
                 cloud_function_id: cloud_function_id.into(),
@@ -428,7 +428,7 @@ impl ProcessManagerClient {
         &self,
         cloud_function_name: impl Into<String>,
     ) -> ListCloudFunctionVersions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListCloudFunctionVersionsParams {
                 cloud_function_name: cloud_function_name.into(),
@@ -445,7 +445,7 @@ impl ProcessManagerClient {
         &self,
         cloud_function_id: impl Into<String>,
     ) -> ActivateCloudFunction {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ActivateCloudFunctionParams {
                 cloud_function_id: cloud_function_id.into(),
@@ -460,7 +460,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CustomDataForm,
     ) -> CreateCustomDataForm {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateCustomDataFormParams { body },
         )
@@ -472,7 +472,7 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_id: impl Into<String>,
     ) -> GetCustomDataForm {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetCustomDataFormParams {
                 custom_data_form_id: custom_data_form_id.into(),
@@ -486,7 +486,7 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_name: impl Into<String>,
     ) -> ListCustomDataFormVersions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListCustomDataFormVersionsParams {
                 custom_data_form_name: custom_data_form_name.into(),
@@ -503,7 +503,7 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_id: impl Into<String>,
     ) -> ActivateCustomDataForm {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ActivateCustomDataFormParams {
                 custom_data_form_id: custom_data_form_id.into(),
@@ -527,8 +527,8 @@ impl ProcessManagerClient {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessToken = crate::runtime::Request<GetProcessTokenParams>;
+/// Created by `client.process_manager().get_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessToken = crate::operations::Request<GetProcessTokenParams>;
 /// The parameters of [`GetProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -577,9 +577,11 @@ impl crate::runtime::Operation for GetProcessTokenParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().invalidate_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.process_manager().invalidate_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type InvalidateProcessToken = crate::runtime::Request<InvalidateProcessTokenParams>;
+pub type InvalidateProcessToken = crate::operations::Request<
+    InvalidateProcessTokenParams,
+>;
 /// The parameters of [`InvalidateProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -628,8 +630,8 @@ impl crate::runtime::Operation for InvalidateProcessTokenParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().delete_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type DeleteProcessToken = crate::runtime::Request<DeleteProcessTokenParams>;
+/// Created by `client.process_manager().delete_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type DeleteProcessToken = crate::operations::Request<DeleteProcessTokenParams>;
 /// The parameters of [`DeleteProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -677,8 +679,8 @@ impl crate::runtime::Operation for DeleteProcessTokenParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_process_tokens(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListProcessTokens = crate::runtime::Request<ListProcessTokensParams>;
+/// Created by `client.process_manager().list_process_tokens(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListProcessTokens = crate::operations::Request<ListProcessTokensParams>;
 /// The parameters of [`ListProcessTokens`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -721,8 +723,8 @@ impl crate::runtime::Operation for ListProcessTokensParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().create_process_token(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateProcessToken = crate::runtime::Request<CreateProcessTokenParams>;
+/// Created by `client.process_manager().create_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateProcessToken = crate::operations::Request<CreateProcessTokenParams>;
 /// The parameters of [`CreateProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -769,9 +771,9 @@ impl crate::runtime::Operation for CreateProcessTokenParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_process_definition_tags(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.process_manager().list_process_definition_tags(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListProcessDefinitionTags = crate::runtime::Request<
+pub type ListProcessDefinitionTags = crate::operations::Request<
     ListProcessDefinitionTagsParams,
 >;
 /// The parameters of [`ListProcessDefinitionTags`]: what the generic request sends.
@@ -812,7 +814,7 @@ impl ListProcessDefinitionTags {
     ///
     /// The `exactMatch` query parameter (`bool`). Server default: `false`.
     pub fn exact_match(mut self, value: bool) -> Self {
-        self.params.exact_match = Some(value);
+        self.params_mut().exact_match = Some(value);
         self
     }
 }
@@ -832,9 +834,9 @@ impl ListProcessDefinitionTags {
 /// - `400`: Bad Request
 /// - `404`: Process definition tag not found
 ///
-/// Created by `client.process_manager().delete_tag_from_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.process_manager().delete_tag_from_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteTagFromProcessDefinition = crate::runtime::Request<
+pub type DeleteTagFromProcessDefinition = crate::operations::Request<
     DeleteTagFromProcessDefinitionParams,
 >;
 /// The parameters of [`DeleteTagFromProcessDefinition`]: what the generic request sends.
@@ -889,9 +891,9 @@ impl crate::runtime::Operation for DeleteTagFromProcessDefinitionParams {
 /// - `400`: Bad request
 /// - `404`: Process definition not found
 ///
-/// Created by `client.process_manager().tag_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.process_manager().tag_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type TagProcessDefinition = crate::runtime::Request<TagProcessDefinitionParams>;
+pub type TagProcessDefinition = crate::operations::Request<TagProcessDefinitionParams>;
 /// The parameters of [`TagProcessDefinition`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -947,8 +949,8 @@ impl crate::runtime::Operation for TagProcessDefinitionParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_instance(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessInstance = crate::runtime::Request<GetProcessInstanceParams>;
+/// Created by `client.process_manager().get_process_instance(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessInstance = crate::operations::Request<GetProcessInstanceParams>;
 /// The parameters of [`GetProcessInstance`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -996,8 +998,8 @@ impl crate::runtime::Operation for GetProcessInstanceParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().delete_process_instance(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type DeleteProcessInstance = crate::runtime::Request<DeleteProcessInstanceParams>;
+/// Created by `client.process_manager().delete_process_instance(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type DeleteProcessInstance = crate::operations::Request<DeleteProcessInstanceParams>;
 /// The parameters of [`DeleteProcessInstance`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1045,8 +1047,8 @@ impl crate::runtime::Operation for DeleteProcessInstanceParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_process_instances(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListProcessInstances = crate::runtime::Request<ListProcessInstancesParams>;
+/// Created by `client.process_manager().list_process_instances(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListProcessInstances = crate::operations::Request<ListProcessInstancesParams>;
 /// The parameters of [`ListProcessInstances`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1103,21 +1105,21 @@ impl ListProcessInstances {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1136,8 +1138,8 @@ impl ListProcessInstances {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().create_process_instance_and_redirect(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateProcessInstanceAndRedirect = crate::runtime::Request<
+/// Created by `client.process_manager().create_process_instance_and_redirect(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateProcessInstanceAndRedirect = crate::operations::Request<
     CreateProcessInstanceAndRedirectParams,
 >;
 /// The parameters of [`CreateProcessInstanceAndRedirect`]: what the generic request sends.
@@ -1183,7 +1185,7 @@ impl crate::runtime::Operation for CreateProcessInstanceAndRedirectParams {
 impl CreateProcessInstanceAndRedirect {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -1203,8 +1205,8 @@ impl CreateProcessInstanceAndRedirect {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().export_process_instances_to_csv(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ExportProcessInstancesToCsv = crate::runtime::Request<
+/// Created by `client.process_manager().export_process_instances_to_csv(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ExportProcessInstancesToCsv = crate::operations::Request<
     ExportProcessInstancesToCsvParams,
 >;
 /// The parameters of [`ExportProcessInstancesToCsv`]: what the generic request sends.
@@ -1251,7 +1253,7 @@ impl crate::runtime::Operation for ExportProcessInstancesToCsvParams {
 impl ExportProcessInstancesToCsv {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -1272,8 +1274,8 @@ impl ExportProcessInstancesToCsv {
 /// - `403`: Forbidden - insufficient tenant permissions
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_instances_by_ids(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessInstancesByIds = crate::runtime::Request<
+/// Created by `client.process_manager().get_process_instances_by_ids(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessInstancesByIds = crate::operations::Request<
     GetProcessInstancesByIdsParams,
 >;
 /// The parameters of [`GetProcessInstancesByIds`]: what the generic request sends.
@@ -1327,8 +1329,8 @@ impl crate::runtime::Operation for GetProcessInstancesByIdsParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_process_instance_with_parameters(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessInstanceWithParameters = crate::runtime::Request<
+/// Created by `client.process_manager().get_process_instance_with_parameters(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessInstanceWithParameters = crate::operations::Request<
     GetProcessInstanceWithParametersParams,
 >;
 /// The parameters of [`GetProcessInstanceWithParameters`]: what the generic request sends.
@@ -1381,8 +1383,8 @@ impl crate::runtime::Operation for GetProcessInstanceWithParametersParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().create_process_instance(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateProcessInstance = crate::runtime::Request<CreateProcessInstanceParams>;
+/// Created by `client.process_manager().create_process_instance(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateProcessInstance = crate::operations::Request<CreateProcessInstanceParams>;
 /// The parameters of [`CreateProcessInstance`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1426,7 +1428,7 @@ impl crate::runtime::Operation for CreateProcessInstanceParams {
 impl CreateProcessInstance {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -1445,8 +1447,10 @@ impl CreateProcessInstance {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().search_process_instances(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type SearchProcessInstances = crate::runtime::Request<SearchProcessInstancesParams>;
+/// Created by `client.process_manager().search_process_instances(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type SearchProcessInstances = crate::operations::Request<
+    SearchProcessInstancesParams,
+>;
 /// The parameters of [`SearchProcessInstances`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1518,35 +1522,37 @@ impl SearchProcessInstances {
     ///
     /// The `searchString` query parameter (`String`).
     pub fn search_string(mut self, value: impl Into<String>) -> Self {
-        self.params.search_string = Some(crate::runtime::Sensitive::new(value.into()));
+        self.params_mut().search_string = Some(
+            crate::runtime::Sensitive::new(value.into()),
+        );
         self
     }
     /// Start of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `startDateTime` query parameter (date-time).
     pub fn start_date_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.params.start_date_time = Some(value);
+        self.params_mut().start_date_time = Some(value);
         self
     }
     /// End of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `endDateTime` query parameter (date-time).
     pub fn end_date_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.params.end_date_time = Some(value);
+        self.params_mut().end_date_time = Some(value);
         self
     }
     /// Only instances of this process definition name. Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `processDefinitionName` query parameter (`String`).
     pub fn process_definition_name(mut self, value: impl Into<String>) -> Self {
-        self.params.process_definition_name = Some(value.into());
+        self.params_mut().process_definition_name = Some(value.into());
         self
     }
     /// Only instances of this process definition ID. Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `processDefinitionId` query parameter (`String`).
     pub fn process_definition_id(mut self, value: impl Into<String>) -> Self {
-        self.params.process_definition_id = Some(value.into());
+        self.params_mut().process_definition_id = Some(value.into());
         self
     }
     /// Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.
@@ -1556,28 +1562,28 @@ impl SearchProcessInstances {
         mut self,
         value: crate::models::ProcessInstanceStatus,
     ) -> Self {
-        self.params.process_instance_status = Some(value);
+        self.params_mut().process_instance_status = Some(value);
         self
     }
     /// Zero-based page index. Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size. Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (the Back Office uses `createdAt,desc`); repeat for several keys. Seen in a Back Office search URL (NAB), not named by the reference.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1596,8 +1602,8 @@ impl SearchProcessInstances {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().list_cloud_secrets(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListCloudSecrets = crate::runtime::Request<ListCloudSecretsParams>;
+/// Created by `client.process_manager().list_cloud_secrets(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListCloudSecrets = crate::operations::Request<ListCloudSecretsParams>;
 /// The parameters of [`ListCloudSecrets`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1648,21 +1654,21 @@ impl ListCloudSecrets {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction`; repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1681,8 +1687,8 @@ impl ListCloudSecrets {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().add_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type AddCloudSecret = crate::runtime::Request<AddCloudSecretParams>;
+/// Created by `client.process_manager().add_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type AddCloudSecret = crate::operations::Request<AddCloudSecretParams>;
 /// The parameters of [`AddCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1728,8 +1734,8 @@ impl crate::runtime::Operation for AddCloudSecretParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().get_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetCloudSecret = crate::runtime::Request<GetCloudSecretParams>;
+/// Created by `client.process_manager().get_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetCloudSecret = crate::operations::Request<GetCloudSecretParams>;
 /// The parameters of [`GetCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1777,8 +1783,8 @@ impl crate::runtime::Operation for GetCloudSecretParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().update_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type UpdateCloudSecret = crate::runtime::Request<UpdateCloudSecretParams>;
+/// Created by `client.process_manager().update_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type UpdateCloudSecret = crate::operations::Request<UpdateCloudSecretParams>;
 /// The parameters of [`UpdateCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1832,8 +1838,8 @@ impl crate::runtime::Operation for UpdateCloudSecretParams {
 /// - `400`: Bad Request
 /// - `404`: Not Found
 ///
-/// Created by `client.process_manager().delete_cloud_secret(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type DeleteCloudSecret = crate::runtime::Request<DeleteCloudSecretParams>;
+/// Created by `client.process_manager().delete_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type DeleteCloudSecret = crate::operations::Request<DeleteCloudSecretParams>;
 /// The parameters of [`DeleteCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1879,8 +1885,8 @@ impl crate::runtime::Operation for DeleteCloudSecretParams {
 ///
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
-/// Created by `client.process_manager().create_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateProcessDefinition = crate::runtime::Request<
+/// Created by `client.process_manager().create_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateProcessDefinition = crate::operations::Request<
     CreateProcessDefinitionParams,
 >;
 /// The parameters of [`CreateProcessDefinition`]: what the generic request sends.
@@ -1928,8 +1934,8 @@ impl crate::runtime::Operation for CreateProcessDefinitionParams {
 ///
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
-/// Created by `client.process_manager().get_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessDefinition = crate::runtime::Request<GetProcessDefinitionParams>;
+/// Created by `client.process_manager().get_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessDefinition = crate::operations::Request<GetProcessDefinitionParams>;
 /// The parameters of [`GetProcessDefinition`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1977,8 +1983,8 @@ impl crate::runtime::Operation for GetProcessDefinitionParams {
 ///
 /// - `200`: OK ([`ProcessDefinitionVersionPage`](crate::models::ProcessDefinitionVersionPage))
 ///
-/// Created by `client.process_manager().list_process_definition_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListProcessDefinitionVersions = crate::runtime::Request<
+/// Created by `client.process_manager().list_process_definition_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListProcessDefinitionVersions = crate::operations::Request<
     ListProcessDefinitionVersionsParams,
 >;
 /// The parameters of [`ListProcessDefinitionVersions`]: what the generic request sends.
@@ -2041,21 +2047,21 @@ impl ListProcessDefinitionVersions {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -2072,8 +2078,8 @@ impl ListProcessDefinitionVersions {
 ///
 /// - `200`: OK (bytes, `*/*`)
 ///
-/// Created by `client.process_manager().get_process_definition_file(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessDefinitionFile = crate::runtime::Request<
+/// Created by `client.process_manager().get_process_definition_file(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessDefinitionFile = crate::operations::Request<
     GetProcessDefinitionFileParams,
 >;
 /// The parameters of [`GetProcessDefinitionFile`]: what the generic request sends.
@@ -2126,8 +2132,8 @@ impl crate::runtime::Operation for GetProcessDefinitionFileParams {
 ///
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
-/// Created by `client.process_manager().activate_process_definition(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ActivateProcessDefinition = crate::runtime::Request<
+/// Created by `client.process_manager().activate_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ActivateProcessDefinition = crate::operations::Request<
     ActivateProcessDefinitionParams,
 >;
 /// The parameters of [`ActivateProcessDefinition`]: what the generic request sends.
@@ -2175,7 +2181,7 @@ impl crate::runtime::Operation for ActivateProcessDefinitionParams {
 impl ActivateProcessDefinition {
     /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
     pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.params.body = Some(value);
+        self.params_mut().body = Some(value);
         self
     }
 }
@@ -2192,8 +2198,8 @@ impl ActivateProcessDefinition {
 ///
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
-/// Created by `client.process_manager().create_cloud_function(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateCloudFunction = crate::runtime::Request<CreateCloudFunctionParams>;
+/// Created by `client.process_manager().create_cloud_function(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateCloudFunction = crate::operations::Request<CreateCloudFunctionParams>;
 /// The parameters of [`CreateCloudFunction`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2239,8 +2245,8 @@ impl crate::runtime::Operation for CreateCloudFunctionParams {
 ///
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
-/// Created by `client.process_manager().get_cloud_function(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetCloudFunction = crate::runtime::Request<GetCloudFunctionParams>;
+/// Created by `client.process_manager().get_cloud_function(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetCloudFunction = crate::operations::Request<GetCloudFunctionParams>;
 /// The parameters of [`GetCloudFunction`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2286,8 +2292,8 @@ impl crate::runtime::Operation for GetCloudFunctionParams {
 ///
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
-/// Created by `client.process_manager().list_cloud_function_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListCloudFunctionVersions = crate::runtime::Request<
+/// Created by `client.process_manager().list_cloud_function_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListCloudFunctionVersions = crate::operations::Request<
     ListCloudFunctionVersionsParams,
 >;
 /// The parameters of [`ListCloudFunctionVersions`]: what the generic request sends.
@@ -2348,21 +2354,21 @@ impl ListCloudFunctionVersions {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -2379,8 +2385,8 @@ impl ListCloudFunctionVersions {
 ///
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
-/// Created by `client.process_manager().activate_cloud_function(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ActivateCloudFunction = crate::runtime::Request<ActivateCloudFunctionParams>;
+/// Created by `client.process_manager().activate_cloud_function(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ActivateCloudFunction = crate::operations::Request<ActivateCloudFunctionParams>;
 /// The parameters of [`ActivateCloudFunction`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2424,7 +2430,7 @@ impl crate::runtime::Operation for ActivateCloudFunctionParams {
 impl ActivateCloudFunction {
     /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
     pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.params.body = Some(value);
+        self.params_mut().body = Some(value);
         self
     }
 }
@@ -2441,8 +2447,8 @@ impl ActivateCloudFunction {
 ///
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
-/// Created by `client.process_manager().create_custom_data_form(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateCustomDataForm = crate::runtime::Request<CreateCustomDataFormParams>;
+/// Created by `client.process_manager().create_custom_data_form(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateCustomDataForm = crate::operations::Request<CreateCustomDataFormParams>;
 /// The parameters of [`CreateCustomDataForm`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2488,8 +2494,8 @@ impl crate::runtime::Operation for CreateCustomDataFormParams {
 ///
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
-/// Created by `client.process_manager().get_custom_data_form(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetCustomDataForm = crate::runtime::Request<GetCustomDataFormParams>;
+/// Created by `client.process_manager().get_custom_data_form(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetCustomDataForm = crate::operations::Request<GetCustomDataFormParams>;
 /// The parameters of [`GetCustomDataForm`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2535,8 +2541,8 @@ impl crate::runtime::Operation for GetCustomDataFormParams {
 ///
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
-/// Created by `client.process_manager().list_custom_data_form_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListCustomDataFormVersions = crate::runtime::Request<
+/// Created by `client.process_manager().list_custom_data_form_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListCustomDataFormVersions = crate::operations::Request<
     ListCustomDataFormVersionsParams,
 >;
 /// The parameters of [`ListCustomDataFormVersions`]: what the generic request sends.
@@ -2597,21 +2603,21 @@ impl ListCustomDataFormVersions {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -2628,8 +2634,10 @@ impl ListCustomDataFormVersions {
 ///
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
-/// Created by `client.process_manager().activate_custom_data_form(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ActivateCustomDataForm = crate::runtime::Request<ActivateCustomDataFormParams>;
+/// Created by `client.process_manager().activate_custom_data_form(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ActivateCustomDataForm = crate::operations::Request<
+    ActivateCustomDataFormParams,
+>;
 /// The parameters of [`ActivateCustomDataForm`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2673,7 +2681,7 @@ impl crate::runtime::Operation for ActivateCustomDataFormParams {
 impl ActivateCustomDataForm {
     /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
     pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.params.body = Some(value);
+        self.params_mut().body = Some(value);
         self
     }
 }

@@ -23,7 +23,7 @@ impl ProcessServerClient {
         business_key: impl Into<String>,
         topic_name: impl Into<String>,
     ) -> ContinueProcess {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ContinueProcessParams {
                 process_definition_name: process_definition_name.into(),
@@ -37,7 +37,7 @@ impl ProcessServerClient {
     ///
     /// Returns a [`StartProcess`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn start_process(&self, pi: impl Into<String>) -> StartProcess {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             StartProcessParams {
                 pi: pi.into(),
@@ -59,8 +59,8 @@ impl ProcessServerClient {
 ///
 /// - `200`: OK (any JSON value (personal data or a secret: `Debug` prints `[redacted]`))
 ///
-/// Created by `client.process_server().continue_process(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ContinueProcess = crate::runtime::Request<ContinueProcessParams>;
+/// Created by `client.process_server().continue_process(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ContinueProcess = crate::operations::Request<ContinueProcessParams>;
 /// The parameters of [`ContinueProcess`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -114,7 +114,7 @@ impl crate::runtime::Operation for ContinueProcessParams {
 impl ContinueProcess {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }
@@ -131,8 +131,8 @@ impl ContinueProcess {
 ///
 /// - `200`: OK (any JSON value (personal data or a secret: `Debug` prints `[redacted]`))
 ///
-/// Created by `client.process_server().start_process(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type StartProcess = crate::runtime::Request<StartProcessParams>;
+/// Created by `client.process_server().start_process(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type StartProcess = crate::operations::Request<StartProcessParams>;
 /// The parameters of [`StartProcess`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -172,7 +172,7 @@ impl crate::runtime::Operation for StartProcessParams {
 impl StartProcess {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params.body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
         self
     }
 }

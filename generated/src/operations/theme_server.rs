@@ -19,7 +19,7 @@ impl ThemeServerClient {
     /// Returns a [`ListCustomPages`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_custom_pages(&self) -> ListCustomPages {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListCustomPagesParams {
                 name: None,
@@ -38,7 +38,7 @@ impl ThemeServerClient {
         &self,
         body: crate::models::CustomPageCreateRequest,
     ) -> CreateCustomPage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateCustomPageParams { body },
         )
@@ -52,7 +52,7 @@ impl ThemeServerClient {
         name: impl Into<String>,
         version: i32,
     ) -> GetCustomPageByNameAndVersion {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetCustomPageByNameAndVersionParams {
                 name: name.into(),
@@ -68,7 +68,7 @@ impl ThemeServerClient {
         &self,
         body: serde_json::Map<String, serde_json::Value>,
     ) -> CreateCustomPagePreview {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateCustomPagePreviewParams {
                 body,
@@ -84,7 +84,7 @@ impl ThemeServerClient {
         custom_page_id: impl Into<String>,
         status: impl Into<String>,
     ) -> ChangeCustomPageStatus {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ChangeCustomPageStatusParams {
                 custom_page_id: custom_page_id.into(),
@@ -100,7 +100,7 @@ impl ThemeServerClient {
         &self,
         custom_page_id: impl Into<String>,
     ) -> DeleteCustomPageArchive {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteCustomPageArchiveParams {
                 custom_page_id: custom_page_id.into(),
@@ -112,7 +112,7 @@ impl ThemeServerClient {
     /// Returns a [`GetCustomPage`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_custom_page(&self, custom_page_id: impl Into<String>) -> GetCustomPage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetCustomPageParams {
                 custom_page_id: custom_page_id.into(),
@@ -128,7 +128,7 @@ impl ThemeServerClient {
         custom_page_id: impl Into<String>,
         body: crate::models::CustomPage,
     ) -> UpdateCustomPage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateCustomPageParams {
                 custom_page_id: custom_page_id.into(),
@@ -144,7 +144,7 @@ impl ThemeServerClient {
         &self,
         custom_page_id: impl Into<String>,
     ) -> DeleteCustomPage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteCustomPageParams {
                 custom_page_id: custom_page_id.into(),
@@ -159,7 +159,7 @@ impl ThemeServerClient {
         &self,
         name: impl Into<String>,
     ) -> GetCustomPageVersions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetCustomPageVersionsParams {
                 name: name.into(),
@@ -173,19 +173,19 @@ impl ThemeServerClient {
     ///
     /// Returns a [`ListThemes`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_themes(&self) -> ListThemes {
-        crate::runtime::Request::new(self.client.clone(), ListThemesParams {})
+        crate::operations::Request::new(self.client.clone(), ListThemesParams {})
     }
     /// Create a theme version: `POST /api/theme-server/themes`.
     ///
     /// Returns a [`CreateTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn create_theme(&self, body: crate::models::Theme) -> CreateTheme {
-        crate::runtime::Request::new(self.client.clone(), CreateThemeParams { body })
+        crate::operations::Request::new(self.client.clone(), CreateThemeParams { body })
     }
     /// Get a theme version: `GET /api/theme-server/themes/{themeId}`.
     ///
     /// Returns a [`GetTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn get_theme(&self, theme_id: impl Into<String>) -> GetTheme {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetThemeParams {
                 theme_id: theme_id.into(),
@@ -200,7 +200,7 @@ impl ThemeServerClient {
         theme_id: impl Into<String>,
         body: crate::models::Theme,
     ) -> UpdateTheme {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateThemeParams {
                 theme_id: theme_id.into(),
@@ -215,7 +215,7 @@ impl ThemeServerClient {
         &self,
         theme_id: impl Into<String>,
     ) -> GetThemeWithAssets {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetThemeWithAssetsParams {
                 theme_id: theme_id.into(),
@@ -229,7 +229,7 @@ impl ThemeServerClient {
         &self,
         theme_name: impl Into<String>,
     ) -> ListThemeVersions {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListThemeVersionsParams {
                 theme_name: theme_name.into(),
@@ -247,7 +247,7 @@ impl ThemeServerClient {
         theme_id: impl Into<String>,
         body: crate::models::ThemeAssetUpload,
     ) -> UploadThemeAsset {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UploadThemeAssetParams {
                 theme_id: theme_id.into(),
@@ -259,7 +259,7 @@ impl ThemeServerClient {
     ///
     /// Returns a [`ActivateTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn activate_theme(&self, theme_id: impl Into<String>) -> ActivateTheme {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ActivateThemeParams {
                 theme_id: theme_id.into(),
@@ -283,9 +283,9 @@ impl ThemeServerClient {
 /// - `200`: OK ([`CustomPagePage`](crate::models::CustomPagePage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().list_custom_pages(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().list_custom_pages(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListCustomPages = crate::runtime::Request<ListCustomPagesParams>;
+pub type ListCustomPages = crate::operations::Request<ListCustomPagesParams>;
 /// The parameters of [`ListCustomPages`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -340,35 +340,35 @@ impl ListCustomPages {
     ///
     /// The `name` query parameter (`String`).
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.params.name = Some(value.into());
+        self.params_mut().name = Some(value.into());
         self
     }
     /// Status filter.
     ///
     /// The `status` query parameter (`String`).
     pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.params.status = Some(value.into());
+        self.params_mut().status = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -387,9 +387,9 @@ impl ListCustomPages {
 /// - `201`: Created ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().create_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().create_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateCustomPage = crate::runtime::Request<CreateCustomPageParams>;
+pub type CreateCustomPage = crate::operations::Request<CreateCustomPageParams>;
 /// The parameters of [`CreateCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -435,9 +435,9 @@ impl crate::runtime::Operation for CreateCustomPageParams {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().get_custom_page_by_name_and_version(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().get_custom_page_by_name_and_version(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetCustomPageByNameAndVersion = crate::runtime::Request<
+pub type GetCustomPageByNameAndVersion = crate::operations::Request<
     GetCustomPageByNameAndVersionParams,
 >;
 /// The parameters of [`GetCustomPageByNameAndVersion`]: what the generic request sends.
@@ -495,9 +495,9 @@ impl crate::runtime::Operation for GetCustomPageByNameAndVersionParams {
 /// - `200`: OK ([`CustomPagePreview`](crate::models::CustomPagePreview))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().create_custom_page_preview(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().create_custom_page_preview(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateCustomPagePreview = crate::runtime::Request<
+pub type CreateCustomPagePreview = crate::operations::Request<
     CreateCustomPagePreviewParams,
 >;
 /// The parameters of [`CreateCustomPagePreview`]: what the generic request sends.
@@ -547,9 +547,11 @@ impl crate::runtime::Operation for CreateCustomPagePreviewParams {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().change_custom_page_status(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().change_custom_page_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ChangeCustomPageStatus = crate::runtime::Request<ChangeCustomPageStatusParams>;
+pub type ChangeCustomPageStatus = crate::operations::Request<
+    ChangeCustomPageStatusParams,
+>;
 /// The parameters of [`ChangeCustomPageStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -603,9 +605,9 @@ impl crate::runtime::Operation for ChangeCustomPageStatusParams {
 /// - `200`: OK
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().delete_custom_page_archive(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().delete_custom_page_archive(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteCustomPageArchive = crate::runtime::Request<
+pub type DeleteCustomPageArchive = crate::operations::Request<
     DeleteCustomPageArchiveParams,
 >;
 /// The parameters of [`DeleteCustomPageArchive`]: what the generic request sends.
@@ -656,9 +658,9 @@ impl crate::runtime::Operation for DeleteCustomPageArchiveParams {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().get_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().get_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetCustomPage = crate::runtime::Request<GetCustomPageParams>;
+pub type GetCustomPage = crate::operations::Request<GetCustomPageParams>;
 /// The parameters of [`GetCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -706,9 +708,9 @@ impl crate::runtime::Operation for GetCustomPageParams {
 /// - `200`: OK ([`CustomPage`](crate::models::CustomPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().update_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().update_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateCustomPage = crate::runtime::Request<UpdateCustomPageParams>;
+pub type UpdateCustomPage = crate::operations::Request<UpdateCustomPageParams>;
 /// The parameters of [`UpdateCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -761,9 +763,9 @@ impl crate::runtime::Operation for UpdateCustomPageParams {
 /// - `200`: OK
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().delete_custom_page(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().delete_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteCustomPage = crate::runtime::Request<DeleteCustomPageParams>;
+pub type DeleteCustomPage = crate::operations::Request<DeleteCustomPageParams>;
 /// The parameters of [`DeleteCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -811,9 +813,9 @@ impl crate::runtime::Operation for DeleteCustomPageParams {
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 /// - `400`: Bad Request
 ///
-/// Created by `client.theme_server().get_custom_page_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.theme_server().get_custom_page_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetCustomPageVersions = crate::runtime::Request<GetCustomPageVersionsParams>;
+pub type GetCustomPageVersions = crate::operations::Request<GetCustomPageVersionsParams>;
 /// The parameters of [`GetCustomPageVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -872,21 +874,21 @@ impl GetCustomPageVersions {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -903,8 +905,8 @@ impl GetCustomPageVersions {
 ///
 /// - `200`: OK (any JSON value)
 ///
-/// Created by `client.theme_server().list_themes(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListThemes = crate::runtime::Request<ListThemesParams>;
+/// Created by `client.theme_server().list_themes(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListThemes = crate::operations::Request<ListThemesParams>;
 /// The parameters of [`ListThemes`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -945,8 +947,8 @@ impl crate::runtime::Operation for ListThemesParams {
 ///
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
-/// Created by `client.theme_server().create_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type CreateTheme = crate::runtime::Request<CreateThemeParams>;
+/// Created by `client.theme_server().create_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type CreateTheme = crate::operations::Request<CreateThemeParams>;
 /// The parameters of [`CreateTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -990,8 +992,8 @@ impl crate::runtime::Operation for CreateThemeParams {
 ///
 /// - `200`: OK (any JSON value)
 ///
-/// Created by `client.theme_server().get_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetTheme = crate::runtime::Request<GetThemeParams>;
+/// Created by `client.theme_server().get_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetTheme = crate::operations::Request<GetThemeParams>;
 /// The parameters of [`GetTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1037,8 +1039,8 @@ impl crate::runtime::Operation for GetThemeParams {
 ///
 /// - `200`: OK
 ///
-/// Created by `client.theme_server().update_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type UpdateTheme = crate::runtime::Request<UpdateThemeParams>;
+/// Created by `client.theme_server().update_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type UpdateTheme = crate::operations::Request<UpdateThemeParams>;
 /// The parameters of [`UpdateTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1086,8 +1088,8 @@ impl crate::runtime::Operation for UpdateThemeParams {
 ///
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
-/// Created by `client.theme_server().get_theme_with_assets(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetThemeWithAssets = crate::runtime::Request<GetThemeWithAssetsParams>;
+/// Created by `client.theme_server().get_theme_with_assets(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetThemeWithAssets = crate::operations::Request<GetThemeWithAssetsParams>;
 /// The parameters of [`GetThemeWithAssets`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1134,8 +1136,8 @@ impl crate::runtime::Operation for GetThemeWithAssetsParams {
 ///
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
-/// Created by `client.theme_server().list_theme_versions(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ListThemeVersions = crate::runtime::Request<ListThemeVersionsParams>;
+/// Created by `client.theme_server().list_theme_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ListThemeVersions = crate::operations::Request<ListThemeVersionsParams>;
 /// The parameters of [`ListThemeVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1194,21 +1196,21 @@ impl ListThemeVersions {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (clients use `version,desc` for the newest first); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1225,8 +1227,8 @@ impl ListThemeVersions {
 ///
 /// - `200`: OK
 ///
-/// Created by `client.theme_server().upload_theme_asset(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type UploadThemeAsset = crate::runtime::Request<UploadThemeAssetParams>;
+/// Created by `client.theme_server().upload_theme_asset(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type UploadThemeAsset = crate::operations::Request<UploadThemeAssetParams>;
 /// The parameters of [`UploadThemeAsset`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1275,8 +1277,8 @@ impl crate::runtime::Operation for UploadThemeAssetParams {
 ///
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
-/// Created by `client.theme_server().activate_theme(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type ActivateTheme = crate::runtime::Request<ActivateThemeParams>;
+/// Created by `client.theme_server().activate_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type ActivateTheme = crate::operations::Request<ActivateThemeParams>;
 /// The parameters of [`ActivateTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1318,7 +1320,7 @@ impl crate::runtime::Operation for ActivateThemeParams {
 impl ActivateTheme {
     /// Sets the optional request body ([`ActivationRequest`](crate::models::ActivationRequest)).
     pub fn body(mut self, value: crate::models::ActivationRequest) -> Self {
-        self.params.body = Some(value);
+        self.params_mut().body = Some(value);
         self
     }
 }

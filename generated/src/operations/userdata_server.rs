@@ -23,7 +23,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetChecksByKey {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetChecksByKeyParams {
                 process_defn_id: process_defn_id.into(),
@@ -40,7 +40,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceImages {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessInstanceImagesParams {
                 process_defn_id: process_defn_id.into(),
@@ -56,7 +56,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceUserData {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessInstanceUserDataParams {
                 process_defn_id: process_defn_id.into(),
@@ -73,7 +73,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceUserDataArchive {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetProcessInstanceUserDataArchiveParams {
                 process_defn_id: process_defn_id.into(),
@@ -99,9 +99,9 @@ impl UserdataServerClient {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_checks_by_key(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.userdata_server().get_checks_by_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetChecksByKey = crate::runtime::Request<GetChecksByKeyParams>;
+pub type GetChecksByKey = crate::operations::Request<GetChecksByKeyParams>;
 /// The parameters of [`GetChecksByKey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -150,7 +150,7 @@ impl GetChecksByKey {
     ///
     /// The `key` query parameter (`String`).
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.params.key = Some(value.into());
+        self.params_mut().key = Some(value.into());
         self
     }
 }
@@ -169,8 +169,8 @@ impl GetChecksByKey {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_process_instance_images(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessInstanceImages = crate::runtime::Request<
+/// Created by `client.userdata_server().get_process_instance_images(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessInstanceImages = crate::operations::Request<
     GetProcessInstanceImagesParams,
 >;
 /// The parameters of [`GetProcessInstanceImages`]: what the generic request sends.
@@ -231,8 +231,8 @@ impl crate::runtime::Operation for GetProcessInstanceImagesParams {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_process_instance_user_data(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessInstanceUserData = crate::runtime::Request<
+/// Created by `client.userdata_server().get_process_instance_user_data(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessInstanceUserData = crate::operations::Request<
     GetProcessInstanceUserDataParams,
 >;
 /// The parameters of [`GetProcessInstanceUserData`]: what the generic request sends.
@@ -285,7 +285,7 @@ impl GetProcessInstanceUserData {
     ///
     /// The `optimized` query parameter (`bool`).
     pub fn optimized(mut self, value: bool) -> Self {
-        self.params.optimized = Some(value);
+        self.params_mut().optimized = Some(value);
         self
     }
 }
@@ -304,8 +304,8 @@ impl GetProcessInstanceUserData {
 /// - `400`: Bad Request
 /// - `401`: Unauthorized
 ///
-/// Created by `client.userdata_server().get_process_instance_user_data_archive(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
-pub type GetProcessInstanceUserDataArchive = crate::runtime::Request<
+/// Created by `client.userdata_server().get_process_instance_user_data_archive(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
+pub type GetProcessInstanceUserDataArchive = crate::operations::Request<
     GetProcessInstanceUserDataArchiveParams,
 >;
 /// The parameters of [`GetProcessInstanceUserDataArchive`]: what the generic request sends.
@@ -359,7 +359,7 @@ impl crate::runtime::Operation for GetProcessInstanceUserDataArchiveParams {
 impl GetProcessInstanceUserDataArchive {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params.body = Some(value);
+        self.params_mut().body = Some(value);
         self
     }
 }

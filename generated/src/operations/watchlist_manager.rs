@@ -19,7 +19,7 @@ impl WatchlistManagerClient {
     /// Returns a [`GetWatchlist`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_watchlist(&self, watchlist_id: impl Into<String>) -> GetWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -35,7 +35,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: crate::models::WatchlistRequest,
     ) -> UpdateWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -48,7 +48,7 @@ impl WatchlistManagerClient {
     /// Returns a [`DeleteWatchlist`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn delete_watchlist(&self, watchlist_id: impl Into<String>) -> DeleteWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -60,7 +60,7 @@ impl WatchlistManagerClient {
     /// Returns a [`GetLargestWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_largest_watchlists(&self) -> GetLargestWatchlists {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetLargestWatchlistsParams {
                 limit: None,
@@ -75,7 +75,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> GetWatchlistUsage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetWatchlistUsageParams {
                 watchlist_id: watchlist_id.into(),
@@ -87,7 +87,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_watchlists(&self) -> ListWatchlists {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListWatchlistsParams {
                 name: None,
@@ -106,14 +106,17 @@ impl WatchlistManagerClient {
         &self,
         body: crate::models::WatchlistRequest,
     ) -> CreateWatchlist {
-        crate::runtime::Request::new(self.client.clone(), CreateWatchlistParams { body })
+        crate::operations::Request::new(
+            self.client.clone(),
+            CreateWatchlistParams { body },
+        )
     }
     /// Get watchlist usage statistics: `GET /api/watchlist-manager/watchlists/usage`.
     ///
     /// Returns a [`GetTenantWatchlistUsage`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_tenant_watchlist_usage(&self) -> GetTenantWatchlistUsage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetTenantWatchlistUsageParams {},
         )
@@ -127,7 +130,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::WatchlistQuery>,
     ) -> QueryWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             QueryWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -140,7 +143,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListTrendRecords`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_trend_records(&self) -> ListTrendRecords {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListTrendRecordsParams {
                 type_: None,
@@ -158,7 +161,7 @@ impl WatchlistManagerClient {
         &self,
         body: impl Into<crate::models::TrendRecordRequest>,
     ) -> AddTrendRecord {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             AddTrendRecordParams {
                 body: crate::runtime::Sensitive::new(body.into()),
@@ -173,7 +176,7 @@ impl WatchlistManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> DeleteTrendsByProcessInstanceId {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteTrendsByProcessInstanceIdParams {
                 process_instance_id: process_instance_id.into(),
@@ -185,7 +188,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListTrendProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_trend_process_instances(&self) -> ListTrendProcessInstances {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListTrendProcessInstancesParams {
                 type_: None,
@@ -202,7 +205,7 @@ impl WatchlistManagerClient {
         &self,
         trend_record_id: impl Into<String>,
     ) -> GetTrendRecord {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetTrendRecordParams {
                 trend_record_id: trend_record_id.into(),
@@ -214,7 +217,7 @@ impl WatchlistManagerClient {
     /// Returns a [`GetTrendStatistics`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_trend_statistics(&self) -> GetTrendStatistics {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetTrendStatisticsParams {
                 type_: None,
@@ -229,7 +232,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> ListFaceWatchlistMembers {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListFaceWatchlistMembersParams {
                 watchlist_id: watchlist_id.into(),
@@ -248,7 +251,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::FaceWatchlistMember>,
     ) -> CreateFaceWatchlistMember {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateFaceWatchlistMemberParams {
                 watchlist_id: watchlist_id.into(),
@@ -265,7 +268,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> GetFaceWatchlistMember {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetFaceWatchlistMemberParams {
                 watchlist_id: watchlist_id.into(),
@@ -282,7 +285,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> DeleteFaceWatchlistMember {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteFaceWatchlistMemberParams {
                 watchlist_id: watchlist_id.into(),
@@ -299,7 +302,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> GetFaceWatchlistMemberImage {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetFaceWatchlistMemberImageParams {
                 watchlist_id: watchlist_id.into(),
@@ -312,7 +315,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListFaceWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_face_watchlists(&self) -> ListFaceWatchlists {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListFaceWatchlistsParams {
                 page: None,
@@ -329,7 +332,7 @@ impl WatchlistManagerClient {
         &self,
         body: crate::models::FaceWatchlistRequest,
     ) -> CreateFaceWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateFaceWatchlistParams { body },
         )
@@ -342,7 +345,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> GetFaceWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetFaceWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -358,7 +361,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: crate::models::FaceWatchlistRequest,
     ) -> UpdateFaceWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             UpdateFaceWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -374,7 +377,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> DeleteFaceWatchlist {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteFaceWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -390,7 +393,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         entry_id: impl Into<String>,
     ) -> GetWatchlistEntry {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             GetWatchlistEntryParams {
                 watchlist_id: watchlist_id.into(),
@@ -407,7 +410,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         entry_id: impl Into<String>,
     ) -> DeleteWatchlistEntry {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             DeleteWatchlistEntryParams {
                 watchlist_id: watchlist_id.into(),
@@ -423,7 +426,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> ListWatchlistEntries {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             ListWatchlistEntriesParams {
                 watchlist_id: watchlist_id.into(),
@@ -442,7 +445,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::WatchlistEntry>,
     ) -> CreateWatchlistEntry {
-        crate::runtime::Request::new(
+        crate::operations::Request::new(
             self.client.clone(),
             CreateWatchlistEntryParams {
                 watchlist_id: watchlist_id.into(),
@@ -471,11 +474,11 @@ impl WatchlistManagerClient {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetWatchlist = crate::runtime::Request<GetWatchlistParams>;
+pub type GetWatchlist = crate::operations::Request<GetWatchlistParams>;
 /// The parameters of [`GetWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -528,11 +531,11 @@ impl crate::runtime::Operation for GetWatchlistParams {
 /// - `409`: Conflict. Error codes: [`WatchlistNameAlreadyExists`](crate::error_codes::WatchlistManagerErrorCode::WatchlistNameAlreadyExists) (21)
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().update_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().update_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateWatchlist = crate::runtime::Request<UpdateWatchlistParams>;
+pub type UpdateWatchlist = crate::operations::Request<UpdateWatchlistParams>;
 /// The parameters of [`UpdateWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -587,11 +590,11 @@ impl crate::runtime::Operation for UpdateWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().delete_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().delete_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteWatchlist = crate::runtime::Request<DeleteWatchlistParams>;
+pub type DeleteWatchlist = crate::operations::Request<DeleteWatchlistParams>;
 /// The parameters of [`DeleteWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -644,11 +647,11 @@ impl crate::runtime::Operation for DeleteWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_largest_watchlists(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_largest_watchlists(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetLargestWatchlists = crate::runtime::Request<GetLargestWatchlistsParams>;
+pub type GetLargestWatchlists = crate::operations::Request<GetLargestWatchlistsParams>;
 /// The parameters of [`GetLargestWatchlists`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -687,7 +690,7 @@ impl GetLargestWatchlists {
     ///
     /// The `limit` query parameter (`u32`).
     pub fn limit(mut self, value: u32) -> Self {
-        self.params.limit = Some(value);
+        self.params_mut().limit = Some(value);
         self
     }
 }
@@ -711,11 +714,11 @@ impl GetLargestWatchlists {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_watchlist_usage(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_watchlist_usage(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetWatchlistUsage = crate::runtime::Request<GetWatchlistUsageParams>;
+pub type GetWatchlistUsage = crate::operations::Request<GetWatchlistUsageParams>;
 /// The parameters of [`GetWatchlistUsage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -769,11 +772,11 @@ impl crate::runtime::Operation for GetWatchlistUsageParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().list_watchlists(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().list_watchlists(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListWatchlists = crate::runtime::Request<ListWatchlistsParams>;
+pub type ListWatchlists = crate::operations::Request<ListWatchlistsParams>;
 /// The parameters of [`ListWatchlists`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -828,35 +831,35 @@ impl ListWatchlists {
     ///
     /// The `name` query parameter (`String`).
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.params.name = Some(value.into());
+        self.params_mut().name = Some(value.into());
         self
     }
     /// Watchlist name pattern. Not allowed together with `name`.
     ///
     /// The `nameLike` query parameter (`String`).
     pub fn name_like(mut self, value: impl Into<String>) -> Self {
-        self.params.name_like = Some(value.into());
+        self.params_mut().name_like = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size (10 when omitted, as on every Watchlist Manager V2 list).
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -880,11 +883,11 @@ impl ListWatchlists {
 /// - `409`: Conflict. Error codes: [`WatchlistNameAlreadyExists`](crate::error_codes::WatchlistManagerErrorCode::WatchlistNameAlreadyExists) (21)
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().create_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().create_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateWatchlist = crate::runtime::Request<CreateWatchlistParams>;
+pub type CreateWatchlist = crate::operations::Request<CreateWatchlistParams>;
 /// The parameters of [`CreateWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -935,11 +938,11 @@ impl crate::runtime::Operation for CreateWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_tenant_watchlist_usage(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_tenant_watchlist_usage(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTenantWatchlistUsage = crate::runtime::Request<
+pub type GetTenantWatchlistUsage = crate::operations::Request<
     GetTenantWatchlistUsageParams,
 >;
 /// The parameters of [`GetTenantWatchlistUsage`]: what the generic request sends.
@@ -991,11 +994,11 @@ impl crate::runtime::Operation for GetTenantWatchlistUsageParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().query_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().query_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type QueryWatchlist = crate::runtime::Request<QueryWatchlistParams>;
+pub type QueryWatchlist = crate::operations::Request<QueryWatchlistParams>;
 /// The parameters of [`QueryWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1055,11 +1058,11 @@ impl crate::runtime::Operation for QueryWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().list_trend_records(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().list_trend_records(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListTrendRecords = crate::runtime::Request<ListTrendRecordsParams>;
+pub type ListTrendRecords = crate::operations::Request<ListTrendRecordsParams>;
 /// The parameters of [`ListTrendRecords`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1102,28 +1105,28 @@ impl ListTrendRecords {
     ///
     /// The `type` query parameter (`String`).
     pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.params.type_ = Some(value.into());
+        self.params_mut().type_ = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,(asc|desc)`, repeatable; default `recordedDtm,desc`. Sortable: recordedDtm, id, type, value, processDefnId, processDefnName, processDefnVersion, processInstanceId, trendGroup, expiresAfterDate, expiresAfterDays.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1147,11 +1150,11 @@ impl ListTrendRecords {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().add_trend_record(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().add_trend_record(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type AddTrendRecord = crate::runtime::Request<AddTrendRecordParams>;
+pub type AddTrendRecord = crate::operations::Request<AddTrendRecordParams>;
 /// The parameters of [`AddTrendRecord`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1202,11 +1205,11 @@ impl crate::runtime::Operation for AddTrendRecordParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().delete_trends_by_process_instance_id(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().delete_trends_by_process_instance_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteTrendsByProcessInstanceId = crate::runtime::Request<
+pub type DeleteTrendsByProcessInstanceId = crate::operations::Request<
     DeleteTrendsByProcessInstanceIdParams,
 >;
 /// The parameters of [`DeleteTrendsByProcessInstanceId`]: what the generic request sends.
@@ -1265,11 +1268,11 @@ impl crate::runtime::Operation for DeleteTrendsByProcessInstanceIdParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().list_trend_process_instances(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().list_trend_process_instances(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListTrendProcessInstances = crate::runtime::Request<
+pub type ListTrendProcessInstances = crate::operations::Request<
     ListTrendProcessInstancesParams,
 >;
 /// The parameters of [`ListTrendProcessInstances`]: what the generic request sends.
@@ -1318,21 +1321,21 @@ impl ListTrendProcessInstances {
     ///
     /// The `type` query parameter (`String`).
     pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.params.type_ = Some(value.into());
+        self.params_mut().type_ = Some(value.into());
         self
     }
     /// Zero-based page index.
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
 }
@@ -1356,11 +1359,11 @@ impl ListTrendProcessInstances {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_trend_record(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_trend_record(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTrendRecord = crate::runtime::Request<GetTrendRecordParams>;
+pub type GetTrendRecord = crate::operations::Request<GetTrendRecordParams>;
 /// The parameters of [`GetTrendRecord`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1413,11 +1416,11 @@ impl crate::runtime::Operation for GetTrendRecordParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_trend_statistics(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_trend_statistics(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTrendStatistics = crate::runtime::Request<GetTrendStatisticsParams>;
+pub type GetTrendStatistics = crate::operations::Request<GetTrendStatisticsParams>;
 /// The parameters of [`GetTrendStatistics`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1454,7 +1457,7 @@ impl GetTrendStatistics {
     ///
     /// The `type` query parameter (`String`).
     pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.params.type_ = Some(value.into());
+        self.params_mut().type_ = Some(value.into());
         self
     }
 }
@@ -1477,9 +1480,9 @@ impl GetTrendStatistics {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().list_face_watchlist_members(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().list_face_watchlist_members(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListFaceWatchlistMembers = crate::runtime::Request<
+pub type ListFaceWatchlistMembers = crate::operations::Request<
     ListFaceWatchlistMembersParams,
 >;
 /// The parameters of [`ListFaceWatchlistMembers`]: what the generic request sends.
@@ -1540,21 +1543,21 @@ impl ListFaceWatchlistMembers {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1577,9 +1580,9 @@ impl ListFaceWatchlistMembers {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().create_face_watchlist_member(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().create_face_watchlist_member(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateFaceWatchlistMember = crate::runtime::Request<
+pub type CreateFaceWatchlistMember = crate::operations::Request<
     CreateFaceWatchlistMemberParams,
 >;
 /// The parameters of [`CreateFaceWatchlistMember`]: what the generic request sends.
@@ -1642,9 +1645,11 @@ impl crate::runtime::Operation for CreateFaceWatchlistMemberParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().get_face_watchlist_member(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_face_watchlist_member(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetFaceWatchlistMember = crate::runtime::Request<GetFaceWatchlistMemberParams>;
+pub type GetFaceWatchlistMember = crate::operations::Request<
+    GetFaceWatchlistMemberParams,
+>;
 /// The parameters of [`GetFaceWatchlistMember`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1702,9 +1707,9 @@ impl crate::runtime::Operation for GetFaceWatchlistMemberParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().delete_face_watchlist_member(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().delete_face_watchlist_member(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteFaceWatchlistMember = crate::runtime::Request<
+pub type DeleteFaceWatchlistMember = crate::operations::Request<
     DeleteFaceWatchlistMemberParams,
 >;
 /// The parameters of [`DeleteFaceWatchlistMember`]: what the generic request sends.
@@ -1763,9 +1768,9 @@ impl crate::runtime::Operation for DeleteFaceWatchlistMemberParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().get_face_watchlist_member_image(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_face_watchlist_member_image(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetFaceWatchlistMemberImage = crate::runtime::Request<
+pub type GetFaceWatchlistMemberImage = crate::operations::Request<
     GetFaceWatchlistMemberImageParams,
 >;
 /// The parameters of [`GetFaceWatchlistMemberImage`]: what the generic request sends.
@@ -1828,9 +1833,9 @@ impl crate::runtime::Operation for GetFaceWatchlistMemberImageParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().list_face_watchlists(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().list_face_watchlists(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListFaceWatchlists = crate::runtime::Request<ListFaceWatchlistsParams>;
+pub type ListFaceWatchlists = crate::operations::Request<ListFaceWatchlistsParams>;
 /// The parameters of [`ListFaceWatchlists`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1883,21 +1888,21 @@ impl ListFaceWatchlists {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size.
     ///
     /// The `size` query parameter (`u32`).
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -1920,9 +1925,9 @@ impl ListFaceWatchlists {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().create_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().create_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateFaceWatchlist = crate::runtime::Request<CreateFaceWatchlistParams>;
+pub type CreateFaceWatchlist = crate::operations::Request<CreateFaceWatchlistParams>;
 /// The parameters of [`CreateFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1974,9 +1979,9 @@ impl crate::runtime::Operation for CreateFaceWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().get_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetFaceWatchlist = crate::runtime::Request<GetFaceWatchlistParams>;
+pub type GetFaceWatchlist = crate::operations::Request<GetFaceWatchlistParams>;
 /// The parameters of [`GetFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2028,9 +2033,9 @@ impl crate::runtime::Operation for GetFaceWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().update_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().update_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateFaceWatchlist = crate::runtime::Request<UpdateFaceWatchlistParams>;
+pub type UpdateFaceWatchlist = crate::operations::Request<UpdateFaceWatchlistParams>;
 /// The parameters of [`UpdateFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2084,9 +2089,9 @@ impl crate::runtime::Operation for UpdateFaceWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error
 ///
-/// Created by `client.watchlist_manager().delete_face_watchlist(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().delete_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteFaceWatchlist = crate::runtime::Request<DeleteFaceWatchlistParams>;
+pub type DeleteFaceWatchlist = crate::operations::Request<DeleteFaceWatchlistParams>;
 /// The parameters of [`DeleteFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2139,11 +2144,11 @@ impl crate::runtime::Operation for DeleteFaceWatchlistParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().get_watchlist_entry(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().get_watchlist_entry(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetWatchlistEntry = crate::runtime::Request<GetWatchlistEntryParams>;
+pub type GetWatchlistEntry = crate::operations::Request<GetWatchlistEntryParams>;
 /// The parameters of [`GetWatchlistEntry`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2202,11 +2207,11 @@ impl crate::runtime::Operation for GetWatchlistEntryParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().delete_watchlist_entry(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().delete_watchlist_entry(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteWatchlistEntry = crate::runtime::Request<DeleteWatchlistEntryParams>;
+pub type DeleteWatchlistEntry = crate::operations::Request<DeleteWatchlistEntryParams>;
 /// The parameters of [`DeleteWatchlistEntry`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2262,11 +2267,11 @@ impl crate::runtime::Operation for DeleteWatchlistEntryParams {
 /// - `409`: Conflict
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().list_watchlist_entries(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers), [`into_stream`](crate::runtime::Request::into_stream) (every item across pages) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().list_watchlist_entries(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListWatchlistEntries = crate::runtime::Request<ListWatchlistEntriesParams>;
+pub type ListWatchlistEntries = crate::operations::Request<ListWatchlistEntriesParams>;
 /// The parameters of [`ListWatchlistEntries`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2323,21 +2328,21 @@ impl ListWatchlistEntries {
     ///
     /// The `page` query parameter (`u32`). Server default: `0`.
     pub fn page(mut self, value: u32) -> Self {
-        self.params.page = Some(value);
+        self.params_mut().page = Some(value);
         self
     }
     /// Page size (10 when omitted, as on every Watchlist Manager V2 list).
     ///
     /// The `size` query parameter (`u32`). Server default: `10`.
     pub fn size(mut self, value: u32) -> Self {
-        self.params.size = Some(value);
+        self.params_mut().size = Some(value);
         self
     }
     /// Sort order as `property,direction` (e.g. `createdDtm,desc`); repeat for several keys.
     ///
     /// The `sort` query parameter (list of `String`).
     pub fn sort(mut self, value: Vec<String>) -> Self {
-        self.params.sort = Some(value);
+        self.params_mut().sort = Some(value);
         self
     }
 }
@@ -2361,11 +2366,11 @@ impl ListWatchlistEntries {
 /// - `409`: Conflict. Error codes: [`WatchlistEntryAlreadyExists`](crate::error_codes::WatchlistManagerErrorCode::WatchlistEntryAlreadyExists) (32)
 /// - `500`: Internal Server Error. Error codes: [`UnexpectedError`](crate::error_codes::WatchlistManagerErrorCode::UnexpectedError) (1)
 ///
-/// A documented code is available as `err.error_code()` on the returned error.
+/// A documented code is available as `ErrorCode::of(&err)` for the returned error.
 ///
-/// Created by `client.watchlist_manager().create_watchlist_entry(..)`; send it with [`send`](crate::runtime::Request::send), [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers) or [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), [`request_timeout`](crate::runtime::Request::request_timeout).
+/// Created by `client.watchlist_manager().create_watchlist_entry(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateWatchlistEntry = crate::runtime::Request<CreateWatchlistEntryParams>;
+pub type CreateWatchlistEntry = crate::operations::Request<CreateWatchlistEntryParams>;
 /// The parameters of [`CreateWatchlistEntry`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 //! The crate's entry points → `src/client.rs`: the [`ApiDescription`] static the runtime reads
 //! (name, server template, token exchange, error body), an enum per server variable with `enum`,
-//! a builder setter per server variable, and `Client::builder()`.
+//! the crate's `Client` and `ClientBuilder` (newtypes over the runtime's, which is a crate of its
+//! own: service accessors and server-variable setters need types of this crate) with a setter per
+//! server variable, and `Client::builder()`.
 //!
 //! [`ApiDescription`]: ../../runtime/src/api.rs
 
@@ -18,7 +20,8 @@ pub fn env_prefix(crate_name: &str) -> String {
 }
 
 /// `src/client.rs`.
-pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
+/// `forwarders`: the runtime builder's setters, from [`super::runtime::builder_forwarders`].
+pub fn file(api: &Api, opts: &EmitOptions, forwarders: &[TokenStream]) -> TokenStream {
     let header = inner_doc(
         "The client's entry point and server configuration, generated from the document's first server \
          and its extensions.",
@@ -59,16 +62,10 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
     let variables = api.server.iter().flat_map(|s| s.variables.iter());
     let enums = variables.clone().filter_map(variable_enum);
     let setters: Vec<TokenStream> = variables.map(setter).collect();
-    let setters = if setters.is_empty() {
-        quote!()
-    } else {
-        quote! { impl crate::runtime::ClientBuilder { #(#setters)* } }
-    };
     let api_doc = doc(&format!(
         "What the runtime knows of this API: its name (the `User-Agent` is `{name}/<version>`), server, \
          token exchange and error body. Environment variables start with `{prefix}_`."
     ));
-    let builder_doc = doc("Starts building a client (see [`ClientBuilder`](crate::runtime::ClientBuilder)).");
     let env_text = env_doc(api, &prefix);
     let from_env_doc = doc(&format!("A client configured from the environment.\n\n{env_text}"));
     let builder_env_doc =
@@ -85,25 +82,109 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
             error_body: crate::runtime::ErrorBodyFields { code: #code_field, message: #message_field },
         };
 
-        impl crate::runtime::Client {
-            #builder_doc
-            pub fn builder() -> crate::runtime::ClientBuilder {
-                crate::runtime::ClientBuilder::new(&API)
+        /// The client: `client.<service>().<operation>(…).send().await`. Cheap to clone (clones share
+        /// connections and credentials).
+        ///
+        /// It dereferences to the runtime's [`Client`](crate::runtime::Client) (`base_url()`,
+        /// `retry_policy()`, `request()` for an operation's metadata, ...), which every runtime
+        /// function takes.
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            pub(crate) inner: crate::runtime::Client,
+        }
+
+        impl Client {
+            /// Starts building a client.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::new()
             }
             #from_env_doc
-            pub fn from_env() -> Result<crate::runtime::Client, crate::runtime::Error> {
+            pub fn from_env() -> Result<Client, crate::runtime::Error> {
                 Self::builder().apply_env()?.build()
             }
         }
 
-        impl crate::runtime::ClientBuilder {
-            #builder_env_doc
-            pub fn from_env() -> Result<Self, crate::runtime::Error> {
-                crate::runtime::ClientBuilder::new(&API).apply_env()
+        impl std::ops::Deref for Client {
+            type Target = crate::runtime::Client;
+            fn deref(&self) -> &crate::runtime::Client {
+                &self.inner
             }
         }
 
-        #setters
+        impl AsRef<crate::runtime::Client> for Client {
+            fn as_ref(&self) -> &crate::runtime::Client {
+                &self.inner
+            }
+        }
+
+        impl From<crate::runtime::Client> for Client {
+            /// A runtime client built for this API (e.g. by the runtime's mock server).
+            fn from(inner: crate::runtime::Client) -> Self {
+                Self { inner }
+            }
+        }
+
+        impl From<Client> for crate::runtime::Client {
+            fn from(client: Client) -> Self {
+                client.inner
+            }
+        }
+
+        /// Configures a [`Client`]: server, credentials, timeouts, limits, retries. From
+        /// [`Client::builder`]; every setter takes and returns the builder, `build()` checks it all.
+        #[derive(Debug)]
+        pub struct ClientBuilder {
+            inner: crate::runtime::ClientBuilder,
+        }
+
+        impl ClientBuilder {
+            /// A builder for this API with its defaults.
+            pub fn new() -> Self {
+                Self { inner: crate::runtime::ClientBuilder::new(&API) }
+            }
+            #builder_env_doc
+            pub fn from_env() -> Result<Self, crate::runtime::Error> {
+                Self::new().apply_env()
+            }
+            /// Checks the configuration and builds the client; every problem is named in the error.
+            pub fn build(self) -> Result<Client, crate::runtime::Error> {
+                self.inner.build().map(|inner| Client { inner })
+            }
+            #(#setters)*
+        }
+
+        impl Default for ClientBuilder {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::ops::Deref for ClientBuilder {
+            type Target = crate::runtime::ClientBuilder;
+            fn deref(&self) -> &crate::runtime::ClientBuilder {
+                &self.inner
+            }
+        }
+
+        impl From<crate::runtime::ClientBuilder> for ClientBuilder {
+            /// A runtime builder made for this API (e.g. the mock server's).
+            fn from(inner: crate::runtime::ClientBuilder) -> Self {
+                Self { inner }
+            }
+        }
+
+        /// The runtime builder's setters, forwarded; their types are named as in the runtime.
+        mod forwarded {
+            // The runtime's docs link by `super::` paths, made `crate::runtime::` ones here, which the
+            // glob import also resolves.
+            #![allow(unused_imports, rustdoc::redundant_explicit_links)]
+            use crate::runtime::*;
+            use std::time::Duration;
+
+            impl super::ClientBuilder {
+                #(#forwarders)*
+            }
+        }
 
         #(#enums)*
     }
@@ -158,11 +239,11 @@ fn setter(v: &ServerVariable) -> TokenStream {
         Some((enum_name, _)) => {
             let e = ident(enum_name);
             let d = doc(&format!("{text} Default: {}.", code(&v.default)));
-            quote! { #d pub fn #f(self, value: crate::#e) -> Self { self.server_variable(#n, value.as_str()) } }
+            quote! { #d pub fn #f(self, value: crate::#e) -> Self { Self { inner: self.inner.server_variable(#n, value.as_str()) } } }
         }
         None => {
             let d = doc(&format!("{text} Letters, digits and `-`."));
-            quote! { #d pub fn #f(self, value: impl Into<String>) -> Self { self.server_variable(#n, value) } }
+            quote! { #d pub fn #f(self, value: impl Into<String>) -> Self { Self { inner: self.inner.server_variable(#n, value) } } }
         }
     }
 }

@@ -89,7 +89,8 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
         layout.push("- [`permissions`]: the permission each operation requires, as typed constants.");
     }
     if has_codes {
-        layout.push("- [`error_codes`]: documented error codes per service; `err.error_code()` gives the typed code.");
+        layout
+            .push("- [`error_codes`]: documented error codes per service; `ErrorCode::of(&err)` gives the typed code.");
     }
     layout.push("- [`runtime`]: the HTTP machinery (errors, pages, streams, long-running queries).");
     text.push_str(&format!(
@@ -103,7 +104,12 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
     let d_models = doc("Request and response types.");
     let d_ops = doc("Operations, grouped by service.");
     let d_client = doc("The client's entry point and server configuration.");
-    let d_rt = doc("The runtime: client, authentication, retries, errors, pagination, streams.");
+    let d_rt = doc(&format!(
+        "The runtime: client, authentication, retries, errors, pagination, streams (the crate `{}`, \
+         compiled apart from the spec's code).",
+        super::runtime::package(&opts.crate_name)
+    ));
+    let rt_crate = ident(&super::runtime::package(&opts.crate_name).replace('-', "_"));
     let permissions = if has_permissions {
         let d = doc("Permissions required by operations.");
         quote!(#d #[rustfmt::skip] pub mod permissions;)
@@ -130,8 +136,8 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
         #![allow(clippy::large_enum_variant, clippy::too_many_arguments)]
 
         #d_rt
-        #[rustfmt::skip]
-        pub mod runtime;
+        #[doc(inline)]
+        pub use #rt_crate as runtime;
         #d_client
         #[rustfmt::skip]
         pub mod client;
@@ -154,9 +160,9 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
 
         #codes_use
         #[rustfmt::skip]
-        pub use client::{API, #(#enums),*};
+        pub use client::{Client, ClientBuilder, API, #(#enums),*};
         #[rustfmt::skip]
-        pub use runtime::{ApiKey, BearerToken, Client, ClientBuilder, Error, HttpError, RequestOptions, ResponseValue, RetryPolicy};
+        pub use runtime::{ApiKey, BearerToken, Error, HttpError, RequestOptions, ResponseValue, RetryPolicy};
         /// The JSON library of the models (free-form values are `serde_json::Value`), re-exported so
         /// callers need no dependency of their own.
         #[doc(no_inline)]
@@ -180,6 +186,7 @@ license = "Apache-2.0"
 publish = false
 
 [dependencies]
+{runtime} = {{ version = "={version}", path = "runtime" }}
 {dependencies}
 
 # The command-line tool: `cargo install --path . --features cli`.
@@ -191,16 +198,21 @@ doc = false
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+{dev_dependencies}
 
 [features]
 # One feature per service: turn default features off and pick services to compile less.
 default = [{defaults}]
-{features}{runtime_features}
+{features}# A mock server for consumers' tests (`test_util`).
+test-util = ["{runtime}/test-util"]
+# The command-line tool (`src/bin/`).
+cli = ["{runtime}/cli"]
 "#,
         defaults = api.services.iter().map(|s| format!("\"{}\"", s.feature)).collect::<Vec<_>>().join(", "),
         features = api.services.iter().map(|s| format!("{} = []\n", s.feature)).collect::<String>(),
-        dependencies = super::runtime::dependencies().trim_end(),
-        runtime_features = super::runtime::features(),
+        runtime = super::runtime::package(&opts.crate_name),
+        dependencies = super::runtime::dependencies_named(&["chrono", "serde", "serde_json"]).trim_end(),
+        dev_dependencies = super::runtime::dependencies_named(&["base64"]).trim_end(),
         rust_version = RUST_VERSION,
         name = opts.crate_name,
         version = opts.crate_version,

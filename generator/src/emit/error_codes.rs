@@ -125,7 +125,7 @@ fn registry_file(r: &ErrorRegistry) -> TokenStream {
 fn mod_file(api: &Api) -> TokenStream {
     let header = inner_doc(
         "Error codes, one enum per service that documents them, and [`ErrorCode`] over all of them.\n\n\
-         `err.error_code()` gives the typed code of a failed call, from the error body's code and the \
+         `ErrorCode::of(&err)` gives the typed code of a failed call, from the error body's code and the \
          code table of the failed operation's service.",
     );
     let mods = api.error_registries.iter().map(|r| {
@@ -177,6 +177,11 @@ fn mod_file(api: &Api) -> TokenStream {
             #(#decls)*
         }
         impl ErrorCode {
+            #error_doc
+            pub fn of(error: &crate::runtime::Error) -> Option<Self> {
+                let http = error.http_error()?;
+                Self::of_table(http.operation.error_codes?, http.code?)
+            }
             #of_table_doc
             pub fn of_table(table: &'static crate::runtime::ErrorCodeTable, code: i64) -> Option<Self> {
                 #(#lookup)*
@@ -194,13 +199,6 @@ fn mod_file(api: &Api) -> TokenStream {
         impl std::fmt::Display for ErrorCode {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{} ({})", self.name(), self.code())
-            }
-        }
-        impl crate::runtime::Error {
-            #error_doc
-            pub fn error_code(&self) -> Option<ErrorCode> {
-                let http = self.http_error()?;
-                ErrorCode::of_table(http.operation.error_codes?, http.code?)
             }
         }
     }

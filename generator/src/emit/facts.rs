@@ -37,7 +37,7 @@ pub struct Facts {
     deprecated: bool,
     beta: bool,
     responses: Vec<ResponseFact>,
-    /// Whether the service has a typed error-code enum (`err.error_code()`).
+    /// Whether the service has a typed error-code enum (`ErrorCode::of(&err)`).
     typed_codes: bool,
 }
 
@@ -158,7 +158,7 @@ impl Facts {
         }
         if self.typed_codes && self.responses.iter().any(|r| !r.codes.is_empty()) {
             responses.push(String::new());
-            responses.push("A documented code is available as `err.error_code()` on the returned error.".into());
+            responses.push("A documented code is available as `ErrorCode::of(&err)` for the returned error.".into());
         }
         parts.push(responses.join("\n"));
         parts.join("\n\n")

@@ -39,6 +39,13 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
     let mut out = Files::new();
     let mut diags = Diagnostics::default();
     let header = header(opts);
+    let forwarders = runtime::builder_forwarders().unwrap_or_else(|e| {
+        diags.push(Diagnostic::error(
+            "runtime/src",
+            format!("internal error: the embedded runtime's ClientBuilder could not be read ({e}); please report this"),
+        ));
+        Vec::new()
+    });
     let mut rust = |path: String, tokens: TokenStream, out: &mut Files| match render(&tokens) {
         Ok(src) => {
             out.insert(path, format!("{header}\n{src}"));
@@ -55,7 +62,7 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
     for (path, tokens) in operations::files(api) {
         rust(path, tokens, &mut out);
     }
-    rust("src/client.rs".into(), client::file(api, opts), &mut out);
+    rust("src/client.rs".into(), client::file(api, opts, &forwarders), &mut out);
     rust("src/test_util.rs".into(), test_util::file(api, opts), &mut out);
     for (path, tokens) in cli::files(api) {
         rust(path, tokens, &mut out);
@@ -70,7 +77,12 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
     for (path, src) in runtime::files() {
         out.insert(path, format!("{header}\n{src}"));
     }
-    out.insert("Cargo.toml".into(), format!("{}\n{}", header.replace("//", "#"), crate_files::cargo_toml(api, opts)));
+    let toml_header = header.replace("//", "#");
+    out.insert("Cargo.toml".into(), format!("{toml_header}\n{}", crate_files::cargo_toml(api, opts)));
+    out.insert(
+        "runtime/Cargo.toml".into(),
+        format!("{toml_header}\n{}", runtime::cargo_toml(&opts.crate_name, &opts.crate_version)),
+    );
     out.insert("README.md".into(), crate_files::readme(api, opts));
     if diags.has_errors() {
         return Err(diags);

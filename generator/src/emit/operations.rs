@@ -48,7 +48,7 @@ fn mod_file(api: &Api) -> TokenStream {
             #d
             #[cfg(feature = #f)]
             pub fn #m(&self) -> #m::#c {
-                #m::#c::new(self.clone())
+                #m::#c::new(self.inner.clone())
             }
         }
     });
@@ -68,14 +68,17 @@ fn mod_file(api: &Api) -> TokenStream {
     let perms_doc = doc(
         "The distinct permissions the given operations require, in table order. Unknown ids and operations without a documented permission add nothing.",
     );
+    let request = request_type();
     quote! {
         #header
         #![allow(deprecated)]
         #(#mods)*
 
-        impl crate::runtime::Client {
+        impl crate::Client {
             #(#accessors)*
         }
+
+        #request
 
         #table_doc
         pub const OPERATIONS: &[&crate::runtime::OperationMeta] = &[#(#metas),*];
@@ -155,6 +158,119 @@ fn service_file(api: &Api, s: &Service) -> TokenStream {
 
         #(#builders)*
         #exchange
+    }
+}
+
+/// The methods of the SDK's `Request<P>` (the crate's own type over the runtime's, so that each
+/// operation's setters can be inherent methods of its alias); a test checks that every public
+/// method of the runtime's `Request` is here.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) const REQUEST_METHODS: &[&str] = &[
+    "new",
+    "params",
+    "params_mut",
+    "query_param",
+    "header",
+    "request_timeout",
+    "send",
+    "send_with_meta",
+    "prepare",
+    "into_stream",
+    "into_stream_capped",
+];
+
+/// `operations::Request<P>`: one generic type over the runtime's request, forwarding its methods.
+fn request_type() -> TokenStream {
+    quote! {
+        /// A request of one operation, ready to send: created by the service client's method
+        /// (required parameters as its arguments), completed with the operation's setters (optional
+        /// parameters) and the caller's extras here, then sent. Every operation's type is an alias
+        /// of this one; the work is done by the runtime's [`Request`](crate::runtime::Request).
+        #[must_use = "a request does nothing until `.send().await`"]
+        #[derive(Clone)]
+        pub struct Request<P> {
+            inner: crate::runtime::Request<P>,
+        }
+
+        impl<P: crate::runtime::Operation + std::fmt::Debug> std::fmt::Debug for Request<P> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.inner.fmt(f)
+            }
+        }
+
+        impl<P: crate::runtime::Operation> Request<P> {
+            /// This operation's metadata: id, method, path template, permission, deprecation.
+            pub const META: &'static crate::runtime::OperationMeta = P::META;
+
+            /// A request of this operation on `client`.
+            pub fn new(client: crate::runtime::Client, params: P) -> Self {
+                Self { inner: crate::runtime::Request::new(client, params) }
+            }
+
+            /// The operation's parameters, as its setters left them.
+            pub fn params(&self) -> &P {
+                self.inner.params()
+            }
+
+            /// The operation's parameters, mutable.
+            pub fn params_mut(&mut self) -> &mut P {
+                self.inner.params_mut()
+            }
+
+            /// Adds a query parameter the spec does not declare (sent after the declared ones).
+            pub fn query_param(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                Self { inner: self.inner.query_param(name, value) }
+            }
+
+            /// Adds a request header the spec does not declare.
+            pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                Self { inner: self.inner.header(name, value) }
+            }
+
+            /// Sets the timeout of each attempt of this request, overriding the client's.
+            pub fn request_timeout(self, timeout: std::time::Duration) -> Self {
+                Self { inner: self.inner.request_timeout(timeout) }
+            }
+
+            /// Sends the request; retries, authentication and error decoding are handled by the client.
+            pub fn send(self) -> impl std::future::Future<Output = Result<P::Output, crate::runtime::Error>> {
+                self.inner.send()
+            }
+
+            /// Like `send`, and keeps the response's status, headers and request id with the value.
+            pub fn send_with_meta(
+                self,
+            ) -> impl std::future::Future<Output = Result<crate::runtime::ResponseValue<P::Output>, crate::runtime::Error>> {
+                self.inner.send_with_meta()
+            }
+
+            /// The request as it would be sent (a dry run): method, URL, headers with credentials
+            /// redacted, body; personal values are shown as `[redacted]` by its `Display`.
+            pub fn prepare(self) -> Result<crate::runtime::PreparedRequest, crate::runtime::Error> {
+                self.inner.prepare()
+            }
+        }
+
+        impl<P: crate::runtime::Paged> Request<P> {
+            /// Streams every item across pages, starting at the page set on this request (or 0),
+            /// until the last page. Each page is one request with this request's other parameters.
+            /// Stop early by dropping the stream or with `into_stream_capped`. An item that does not
+            /// decode is an error at its page and index, and the stream goes on.
+            pub fn into_stream(self) -> crate::runtime::PageStream<P::Item> {
+                self.inner.into_stream()
+            }
+
+            /// Like `into_stream`, but stops after `max_items` items (and fetches no page beyond them).
+            pub fn into_stream_capped(self, max_items: usize) -> crate::runtime::PageStream<P::Item> {
+                self.inner.into_stream_capped(max_items)
+            }
+        }
+
+        impl<P> From<Request<P>> for crate::runtime::Request<P> {
+            fn from(request: Request<P>) -> Self {
+                request.inner
+            }
+        }
     }
 }
 
@@ -251,7 +367,7 @@ fn body_arg(api: &Api, op: &Operation) -> Option<(TokenStream, TokenStream)> {
             let t = rust_type(t);
             (quote!(body: #t), quote!(body))
         }
-        BodyKind::Binary => (quote!(body: impl Into<bytes::Bytes>), quote!(body.into())),
+        BodyKind::Binary => (quote!(body: impl Into<crate::runtime::bytes::Bytes>), quote!(body.into())),
         BodyKind::Text => (quote!(body: impl Into<String>), quote!(body.into())),
     })
 }
@@ -289,7 +405,7 @@ fn body_parts(op: &Operation) -> BodyParts {
     let Some(body) = &op.body else { return BodyParts::default() };
     let t = match &body.kind {
         BodyKind::Json(t) => rust_type(t),
-        BodyKind::Binary => quote!(bytes::Bytes),
+        BodyKind::Binary => quote!(crate::runtime::bytes::Bytes),
         BodyKind::Text => quote!(String),
     };
     // A body of personal data is kept as `Sensitive<T>`, so the request's `Debug` hides it.
@@ -308,7 +424,7 @@ fn body_parts(op: &Operation) -> BodyParts {
     ));
     BodyParts {
         field: quote!(pub(crate) body: Option<#stored>,),
-        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.params.body = Some(#set); self } },
+        setter: quote! { #d pub fn body(mut self, value: #t) -> Self { self.params_mut().body = Some(#set); self } },
     }
 }
 
@@ -344,7 +460,7 @@ fn client_method(api: &Api, op: &Operation) -> TokenStream {
         #docs
         #dep
         pub fn #f(&self, #(#args),*) -> #b {
-            crate::runtime::Request::new(self.client.clone(), #params)
+            crate::operations::Request::new(self.client.clone(), #params)
         }
     }
 }
@@ -489,11 +605,11 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             let wrap = |v: TokenStream| if p.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
             if is_stringy(&p.ty) {
                 let v = wrap(quote!(value.into()));
-                quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.params.#n = Some(#v); self } }
+                quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.params_mut().#n = Some(#v); self } }
             } else {
                 let t = rust_type(&p.ty);
                 let v = wrap(quote!(value));
-                quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.params.#n = Some(#v); self } }
+                quote! { #d #dep pub fn #n(mut self, value: #t) -> Self { self.params_mut().#n = Some(#v); self } }
             }
         })
         .collect();
@@ -523,7 +639,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         match &body.kind {
             BodyKind::Json(_) => quote!(#mark .json_body(body)),
             BodyKind::Binary => quote!(#mark .bytes_body(#inner, #mt)),
-            BodyKind::Text => quote!(#mark .bytes_body(bytes::Bytes::from(#inner), #mt)),
+            BodyKind::Text => quote!(#mark .bytes_body(crate::runtime::bytes::Bytes::from(#inner), #mt)),
         }
     });
     let success: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
@@ -570,16 +686,16 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
     });
     let mut text = super::facts::Facts::of(api, s, op, registry).markdown();
     let stream = if paged.is_some() {
-        ", [`into_stream`](crate::runtime::Request::into_stream) (every item across pages)"
+        ", [`into_stream`](crate::operations::Request::into_stream) (every item across pages)"
     } else {
         ""
     };
     text.push_str(&format!(
-        "\n\nCreated by `client.{}().{}(..)`; send it with [`send`](crate::runtime::Request::send), \
-         [`send_with_meta`](crate::runtime::Request::send_with_meta) (with status and headers){stream} or \
-         [`prepare`](crate::runtime::Request::prepare) (a dry run). Per request: \
-         [`query_param`](crate::runtime::Request::query_param), [`header`](crate::runtime::Request::header), \
-         [`request_timeout`](crate::runtime::Request::request_timeout).",
+        "\n\nCreated by `client.{}().{}(..)`; send it with [`send`](crate::operations::Request::send), \
+         [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers){stream} or \
+         [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: \
+         [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), \
+         [`request_timeout`](crate::operations::Request::request_timeout).",
         s.module, op.fn_name
     ));
     let docs = doc(&text);
@@ -612,7 +728,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         #docs
         #dep
         #gate
-        pub type #b = crate::runtime::Request<#pn>;
+        pub type #b = crate::operations::Request<#pn>;
 
         #params_doc
         #[doc(hidden)]

@@ -15,9 +15,10 @@ use crate::diagnostics::Diagnostics;
 use crate::load::LoadedSpec;
 use serde::Serialize;
 
-/// The names of the runtime's generic `Request<P>` (its methods and constant; a test in
-/// `emit/operations.rs` reads them from `runtime/src/operation.rs`) and of the body setter: the
-/// setters of optional parameters are methods of the same type, so parameters never take them.
+/// The names of the generic `Request<P>` (the runtime's methods and constant, which a test in
+/// `emit/operations.rs` reads from `runtime/src/operation.rs`, and the SDK's own over it) and of
+/// the body setter: the setters of optional parameters are methods of the same type, so parameters
+/// never take them.
 pub const BUILDER_RESERVED: &[&str] = &[
     "body",
     "client",
@@ -35,6 +36,8 @@ pub const BUILDER_RESERVED: &[&str] = &[
     "into_stream_capped",
     "stream",
     "new",
+    "params",
+    "params_mut",
     "META",
 ];
 

@@ -141,6 +141,16 @@ impl<P: Operation> Request<P> {
         Request { client, params, options: RequestOptions::default() }
     }
 
+    /// The operation's parameters, as its setters left them.
+    pub fn params(&self) -> &P {
+        &self.params
+    }
+
+    /// The operation's parameters, for a setter of the SDK crate.
+    pub fn params_mut(&mut self) -> &mut P {
+        &mut self.params
+    }
+
     /// Adds a query parameter the spec does not declare (sent after the declared ones).
     pub fn query_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.add_query(name, value);

@@ -5,9 +5,9 @@
 //! streams and long-running queries. Generated operations call into it; it knows nothing of any
 //! one API beyond the `ApiDescription` and `OperationMeta` the generator emits.
 //!
-//! This folder is a crate of its own (compiled and unit-tested alone) and the generator copies its
-//! files into every generated crate as `src/runtime/`; its modules therefore refer to each other
-//! with `super::` paths only.
+//! This folder is a crate of its own (compiled and unit-tested alone) and the generator writes a
+//! copy of it beside every generated crate, as the crate `<sdk>-runtime` that the SDK re-exports
+//! as its `runtime` module. Its modules refer to each other with `super::` paths only.
 
 pub mod api;
 pub mod auth;
@@ -55,3 +55,9 @@ pub use response::{ByteStream, EmptyResponse, Response, ResponseValue};
 pub use retry::RetryPolicy;
 pub use secret::{ApiKey, BearerToken};
 pub use text::printable;
+
+/// The byte buffer of binary bodies, re-exported for the SDK crate and its callers.
+pub use bytes;
+/// The HTTP library, re-exported for [`ClientBuilder::http_client_builder`] (its version must be
+/// this crate's).
+pub use reqwest;
