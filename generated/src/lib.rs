@@ -36,6 +36,7 @@
 //!
 //! One feature per service, all on by default: `arthr`, `process-server`, `process-manager`, `metrics-server`, `userdata-server`, `theme-server`, `watchlist-manager`, `identity-store`.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![allow(clippy::large_enum_variant, clippy::too_many_arguments)]
 /// The runtime: client, authentication, retries, errors, pagination, streams (the crate `trustx-runtime`, compiled apart from the spec's code).
 #[doc(inline)]

@@ -10,7 +10,6 @@
 mod common;
 
 use std::fmt::Debug;
-use std::sync::OnceLock;
 
 use common::*;
 use trustx::models::{ProcessTokenCreateRequest, ProcessTokenStatus};
@@ -302,22 +301,4 @@ async fn no_canary_reaches_debug_display_or_traces() {
         assert!(read_back.contains(canary), "{canary} cannot be read back:\n{read_back}");
     }
     assert!(seen.0.len() > 40, "{} texts searched", seen.0.len());
-}
-
-/// Everything a TRACE-level subscriber receives, for the whole test binary (tracing caches each
-/// call site's interest across threads, so a per-thread subscriber could miss events).
-fn capture_traces() -> Logs {
-    static LOGS: OnceLock<Logs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_ansi(false)
-            .with_writer(logs.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        logs
-    })
-    .clone()
 }

@@ -228,3 +228,103 @@ async fn a_huge_timeout_and_an_oversized_body_are_usage_errors() {
     assert!(text(&out.stderr).contains("larger than 32 MiB"), "{}", text(&out.stderr));
     assert!(mock.requests_to(trustx::operations::process_manager::CreateProcessToken::META).await.is_empty());
 }
+
+/// A token exchange that cannot connect says why, once: the exchange, then the refused connection
+/// and its host; the key is not printed. Exit code 4 (transport).
+#[tokio::test]
+async fn a_refused_token_exchange_prints_its_cause() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(binary())
+            .args(["process-manager", "list-process-instances"])
+            .env_clear()
+            .env("TRUSTX_API_KEY", MOCK_API_KEY)
+            .env("TRUSTX_BASE_URL", format!("http://127.0.0.1:{port}"))
+            .output()
+            .expect("run trustx")
+    })
+    .await
+    .expect("join");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("API key exchange"), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert_eq!(stderr.matches("connection refused").count(), 1, "{stderr}");
+    assert!(!stderr.contains(MOCK_API_KEY), "{stderr}");
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+}
+
+/// A forward proxy on loopback that records the request line of each connection, then relays it to
+/// the host the request names.
+async fn recording_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+                    if inbound.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let line = text.lines().next().unwrap_or_default().to_owned();
+                record.lock().expect("lock").push(line.clone());
+                // `GET http://127.0.0.1:PORT/path HTTP/1.1`: relay to that host.
+                let target =
+                    line.split(' ').nth(1).and_then(|u| u.strip_prefix("http://")).and_then(|u| u.split('/').next());
+                let Some(target) = target.map(str::to_owned) else { return };
+                let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                if outbound.write_all(&head).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// `HTTP_PROXY` sends the tool's traffic (token exchange and call) through the proxy; with
+/// `NO_PROXY` covering the host it goes direct.
+#[tokio::test]
+async fn http_proxy_and_no_proxy_are_honoured() {
+    let mock = MockServer::start().await;
+    let page = Page::default().with_content(vec![instance("a")]).with_number(0).with_last(true);
+    mock.process_manager().list_process_instances().respond(200, &page).await;
+    let (proxy_port, seen) = recording_proxy().await;
+    let host = mock.uri().trim_start_matches("http://").to_owned();
+    let run_with = |no_proxy: Option<&str>| {
+        let mut cmd = Command::new(binary());
+        cmd.args(["process-manager", "list-process-instances"])
+            .env_clear()
+            .env("TRUSTX_API_KEY", MOCK_API_KEY)
+            .env("TRUSTX_BASE_URL", mock.uri())
+            .env("HTTP_PROXY", format!("http://127.0.0.1:{proxy_port}"));
+        if let Some(list) = no_proxy {
+            cmd.env("NO_PROXY", list);
+        }
+        cmd
+    };
+    let mut through = run_with(None);
+    let out = tokio::task::spawn_blocking(move || through.output().expect("run")).await.expect("join");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = seen.lock().expect("lock").clone();
+    assert!(!lines.is_empty(), "the proxy saw no request");
+    assert!(lines.iter().all(|l| l.contains(&format!("http://{host}/"))), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("/api/")), "{lines:?}");
+
+    seen.lock().expect("lock").clear();
+    let mut direct = run_with(Some("127.0.0.1"));
+    let out = tokio::task::spawn_blocking(move || direct.output().expect("run")).await.expect("join");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(seen.lock().expect("lock").is_empty(), "NO_PROXY was not honoured: {:?}", seen.lock().expect("lock"));
+}

@@ -389,14 +389,7 @@ async fn unknown_fields_and_enum_values_survive_a_round_trip() {
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_stay_out_of_debug_and_tracing_output() {
     const TOKEN: &str = "eyJ-SECRET-TOKEN-VALUE";
-    let buffer = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(buffer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let buffer = capture_traces();
 
     let server = MockServer::start().await;
     mount_token(&server, TOKEN, 3600).await;

@@ -3,7 +3,7 @@
 //!
 //! Per fixture two snapshots:
 //! - `model__<fixture>`: the warnings and the intermediate model (`sdk_codegen::build_model`), as YAML;
-//! - `code__<fixture>`: every emitted file except the hand-written `runtime/src/*`, concatenated with
+//! - `code__<fixture>`: every emitted file except the hand-written `runtime/src/*` and the license text, concatenated with
 //!   `==> path <==` separators.
 //!
 //! For `spec/trustx.yaml` the first header line of each file (it carries the spec's sha256) is
@@ -45,11 +45,12 @@ fn generate_fixture(name: &str) -> Generated {
     }
 }
 
-/// Every non-runtime file, `==> path <==` then its contents.
+/// Every file but the runtime's sources and the license text (the same for every crate),
+/// `==> path <==` then its contents.
 fn code_snapshot(generated: &Generated) -> String {
     let mut out = String::new();
     for (path, contents) in &generated.files {
-        if path.starts_with("runtime/src/") {
+        if path.starts_with("runtime/src/") || path.ends_with("LICENSE") {
             continue;
         }
         out.push_str(&format!("==> {path} <==\n{contents}\n"));

@@ -508,13 +508,7 @@ async fn the_secret_half_of_an_api_key_is_redacted_too() {
         ))
         .mount(&server)
         .await;
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(logs.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = capture_traces();
     let client = raw_client(&server.uri())
         .api_key(ApiKey::new(format!("{ID}.{SECRET}")))
         .show_server_messages(true)

@@ -342,3 +342,33 @@ fn capture_logs() -> (Logs, ()) {
     });
     (logs.clone(), ())
 }
+
+/// A page of 1,000 instances as servers behind a gzip filter send it: the client asks for gzip,
+/// and the compressed body decodes as the page (the size limit applies to what it unpacks).
+#[tokio::test]
+async fn a_gzip_page_is_asked_for_and_decoded() {
+    use std::io::Write as _;
+    let server = server().await;
+    let items: Vec<String> =
+        (0..1000).map(|i| format!(r#"{{"id": "p{i}", "status": "COMPLETED_ENDED_SUCCESS"}}"#)).collect();
+    let page = spring_page(&format!("[{}]", items.join(",")), 0, true);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(page.as_bytes()).expect("gzip");
+    let compressed = gz.finish().expect("gzip");
+    assert!(compressed.len() * 5 < page.len(), "the fixture compresses");
+    Mock::given(method("GET"))
+        .and(path(INSTANCES))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .set_body_raw(compressed, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let page = client(&server).process_manager().list_process_instances().size(1000).send().await.expect("decodes");
+    assert_eq!(page.content.len(), 1000);
+    assert_eq!(page.content[999].id.as_deref(), Some("p999"));
+    let sent = requests_to(&server, INSTANCES).await;
+    let accept = header_of(&sent[0], "accept-encoding").unwrap_or_default();
+    assert!(accept.contains("gzip"), "accept-encoding: {accept}");
+}

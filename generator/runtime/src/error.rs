@@ -360,7 +360,10 @@ impl fmt::Display for Error {
             Error::PermissionDenied { required, operation_id } => {
                 write!(f, "the token lacks permission `{required}` required by `{operation_id}`")
             }
-            Error::Auth { message, .. } => write!(f, "authentication failed: {message}"),
+            // The cause is part of the message (a refused connection, a timeout, the server's
+            // status and code), so `source()` goes on from the cause's own source.
+            Error::Auth { message, source: Some(cause) } => write!(f, "authentication failed: {message}: {cause}"),
+            Error::Auth { message, source: None } => write!(f, "authentication failed: {message}"),
             Error::QueryFailed { state, message } => match message {
                 Some(m) => write!(
                     f,
@@ -427,7 +430,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport { source, .. } => Some(source),
-            Error::Auth { source: Some(s), .. } => Some(s.as_ref()),
+            Error::Auth { source: Some(s), .. } => std::error::Error::source(s.as_ref()),
             _ => None,
         }
     }

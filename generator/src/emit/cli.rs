@@ -282,7 +282,7 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
 pub fn bin(krate: &str) -> TokenStream {
     let k = ident(&krate.replace('-', "_"));
     let d = super::docs::inner_doc(&format!(
-        "The `{krate}` command-line tool; install it with `cargo install --path <this crate> --features cli`."
+        "The `{krate}` command-line tool; install it with `cargo install --locked --path <this crate> --features cli`."
     ));
     quote! {
         #d

@@ -133,6 +133,7 @@ pub fn lib_rs(api: &Api, opts: &EmitOptions) -> TokenStream {
     quote! {
         #docs
         #![deny(missing_docs)]
+        #![cfg_attr(docsrs, feature(doc_cfg))]
         #![allow(clippy::large_enum_variant, clippy::too_many_arguments)]
 
         #d_rt
@@ -183,13 +184,16 @@ edition = "2021"
 rust-version = "{rust_version}"
 description = "Rust SDK for {title}, generated from its OpenAPI document."
 license = "Apache-2.0"
-publish = false
+readme = "README.md"
+documentation = "https://docs.rs/{name}"
+keywords = ["sdk", "api-client", "openapi", "rest"]
+categories = ["api-bindings", "web-programming::http-client"]
 
 [dependencies]
-{runtime} = {{ version = "={version}", path = "runtime" }}
+{runtime} = {{ version = "={version}", path = "runtime", default-features = false }}
 {dependencies}
 
-# The command-line tool: `cargo install --path . --features cli`.
+# The command-line tool: `cargo install --locked --path . --features cli`.
 [[bin]]
 name = "{name}"
 path = "src/bin/cli.rs"
@@ -200,13 +204,24 @@ doc = false
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 {dev_dependencies}
 
+[package.metadata.docs.rs]
+features = ["test-util", "cli"]
+rustdoc-args = ["--cfg", "docsrs"]
+
 [features]
-# One feature per service: turn default features off and pick services to compile less.
-default = [{defaults}]
+# One feature per service: turn default features off and pick services to compile less (and
+# one TLS feature).
+default = [{defaults}, "tls-native-roots"]
 {features}# A mock server for consumers' tests (`test_util`).
 test-util = ["{runtime}/test-util"]
 # The command-line tool (`src/bin/`).
 cli = ["{runtime}/cli"]
+# TLS, one of: the operating system's certificate store (default; also what a TLS-inspecting
+# proxy needs), Mozilla's roots bundled (containers without a CA bundle), or the platform's TLS
+# library (OpenSSL on Linux). Other roots: `ClientBuilder::http_client_builder`.
+tls-native-roots = ["{runtime}/tls-native-roots"]
+tls-webpki-roots = ["{runtime}/tls-webpki-roots"]
+native-tls = ["{runtime}/native-tls"]
 "#,
         defaults = api.services.iter().map(|s| format!("\"{}\"", s.feature)).collect::<Vec<_>>().join(", "),
         features = api.services.iter().map(|s| format!("{} = []\n", s.feature)).collect::<String>(),

@@ -84,6 +84,10 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
         format!("{toml_header}\n{}", runtime::cargo_toml(&opts.crate_name, &opts.crate_version)),
     );
     out.insert("README.md".into(), crate_files::readme(api, opts));
+    out.insert("LICENSE".into(), runtime::LICENSE.to_owned());
+    out.insert("runtime/LICENSE".into(), runtime::LICENSE.to_owned());
+    let first_line = header.lines().next().unwrap_or_default().trim_start_matches("// ");
+    out.insert("runtime/README.md".into(), format!("<!-- {first_line} -->\n\n{}", runtime::readme(&opts.crate_name)));
     if diags.has_errors() {
         return Err(diags);
     }

@@ -54,6 +54,20 @@ pub fn files() -> impl Iterator<Item = (String, &'static str)> {
     FILES.iter().map(|(name, src)| (format!("runtime/src/{name}"), *src))
 }
 
+/// The license text of generated crates (Apache-2.0, as their manifests say), written as `LICENSE`
+/// into the SDK crate and its runtime crate.
+pub const LICENSE: &str = include_str!("../../LICENSE");
+
+/// `runtime/README.md`: what the runtime crate is.
+pub fn readme(crate_name: &str) -> String {
+    format!(
+        "# `{}`\n\nThe runtime of the [`{crate_name}`](https://docs.rs/{crate_name}) SDK: HTTP client, authentication, \
+         retries, errors, pages, streams, long-running queries and the command-line tool's engine. Generated \
+         with the SDK; use it through `{crate_name}::runtime`.\n",
+        package(crate_name)
+    )
+}
+
 /// The runtime's package name beside the SDK crate `crate_name`.
 pub fn package(crate_name: &str) -> String {
     format!("{crate_name}-runtime")
@@ -64,7 +78,9 @@ pub fn cargo_toml(crate_name: &str, version: &str) -> String {
     format!(
         "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nrust-version = \"{rust}\"\n\
          description = \"The runtime of the `{crate_name}` SDK: HTTP client, authentication, retries, errors, pages, streams.\"\n\
-         license = \"Apache-2.0\"\npublish = false\n\n[dependencies]\n{deps}\n\n[features]\n{features}",
+         license = \"Apache-2.0\"\nreadme = \"README.md\"\ndocumentation = \"https://docs.rs/{name}\"\n\
+         keywords = [\"sdk\", \"api-client\", \"http\"]\ncategories = [\"api-bindings\", \"web-programming::http-client\"]\n\n\
+         [package.metadata.docs.rs]\nfeatures = [\"test-util\", \"cli\"]\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[dependencies]\n{deps}\n\n[features]\n{features}",
         name = package(crate_name),
         rust = super::crate_files::RUST_VERSION,
         deps = dependencies().trim_end(),
