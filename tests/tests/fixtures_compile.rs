@@ -235,6 +235,36 @@ fn recursive_types_round_trip() {
 }
 "#,
     ),
+    (
+        "recursive_shapes",
+        r#"
+use fixture_recursive_shapes::models::{Call, Dictionary, Expression, Forest, Nested};
+use serde_json::json;
+
+#[test]
+fn schemas_that_contain_themselves_through_arrays_and_maps_round_trip() {
+    let nested = json!([[], [[[]], []]]);
+    let n: Nested = serde_json::from_value(nested.clone()).unwrap();
+    assert_eq!(n.0.len(), 2);
+    assert_eq!(n.0[1].0[0], Nested(vec![Nested::default()]));
+    assert_eq!(serde_json::to_value(&n).unwrap(), nested);
+    let dictionary = json!({"a": {}, "b": {"c": {}}});
+    let d: Dictionary = serde_json::from_value(dictionary.clone()).unwrap();
+    assert_eq!(d.0["b"].0.len(), 1);
+    assert_eq!(serde_json::to_value(&d).unwrap(), dictionary);
+    let forest = json!([{"x": []}, {"y": [{"z": []}]}]);
+    let f: Forest = serde_json::from_value(forest.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&f).unwrap(), forest);
+    assert!(serde_json::from_value::<Nested>(json!([1])).is_err());
+    let expression = json!({"function": "sum", "argument": [1, [2, 3], {"function": "neg", "argument": 4}]});
+    let e: Expression = serde_json::from_value(expression.clone()).unwrap();
+    let Expression::Call(call) = &e else { panic!("{e:?}") };
+    assert!(matches!(call.argument.as_deref(), Some(Expression::List(items)) if items.len() == 3));
+    assert_eq!(serde_json::to_value(&e).unwrap(), expression);
+    let _ = Call::new("f");
+}
+"#,
+    ),
 ];
 
 #[test]

@@ -88,7 +88,7 @@ fn mentions_deprecated(def: &TypeDef, deprecated_types: &BTreeSet<&str>) -> bool
         }
         TypeKind::Tagged { variants, .. } => variants.iter().for_each(|(_, _, t)| names(t, &mut refs)),
         TypeKind::Untagged { variants } => variants.iter().for_each(|(_, t)| names(t, &mut refs)),
-        TypeKind::Alias(t) => names(t, &mut refs),
+        TypeKind::Alias(t) | TypeKind::Newtype(t) => names(t, &mut refs),
         TypeKind::Enum { .. } => {}
     }
     def.deprecated || any_field || refs.iter().any(|r| deprecated_types.contains(r))
@@ -107,6 +107,19 @@ fn type_file(def: &TypeDef, page: Option<&PageShape>, deprecated_types: &BTreeSe
             let docs = doc(&type_doc(def));
             let ty = rust_type(t);
             quote! { #docs pub type #name = #ty; }
+        }
+        TypeKind::Newtype(t) => {
+            let name = ident(&def.name);
+            let mut text = type_doc(def);
+            text.push_str("\n\nA struct around the value, not a type alias, because the type contains itself.");
+            let docs = doc(&text);
+            let ty = rust_type(t);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #ty);
+            }
         }
     };
     quote! {

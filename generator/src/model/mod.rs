@@ -485,6 +485,9 @@ pub enum TypeKind {
     },
     /// Another name for a type.
     Alias(TypeRef),
+    /// A struct around one value (`struct A(pub Vec<A>)`, transparent in serde): a schema that
+    /// contains itself only through arrays and maps of itself, which a type alias cannot name.
+    Newtype(TypeRef),
 }
 
 /// A struct field.
@@ -572,7 +575,7 @@ pub fn build(spec: &LoadedSpec) -> Result<(Api, Diagnostics), Diagnostics> {
     let error_registries = registry::error_registries(&spec.openapi, &mut diags);
     let services = operations::build_services(&spec.openapi, &mut types, &error_registries, &mut diags);
     let permissions = registry::permissions(&services);
-    let types = types.finish();
+    let types = types.finish(&mut diags);
     let server = extensions::server(&spec.openapi, &mut diags);
     let error_body = extensions::error_body(&spec.openapi, &types, &mut diags);
     let page = page.and_then(|p| extensions::page_shape(p, &types, &mut diags));
