@@ -265,6 +265,67 @@ fn schemas_that_contain_themselves_through_arrays_and_maps_round_trip() {
 }
 "#,
     ),
+    (
+        "name_clashes",
+        r#"
+use fixture_name_clashes::error_codes::{ABErrorCode, ABErrorCode2, ErrorCode};
+use fixture_name_clashes::models::{Serde, Std};
+use fixture_name_clashes::operations::pets::{ListPets, ListPetsParams2, PetsClient, PetsClient2};
+use fixture_name_clashes::test_util::MockServer;
+use fixture_name_clashes::{Client, Client2, ErrorCode2, HttpError2};
+use std::process::Command;
+
+/// Every name that clashed has its own now, and each does what it says.
+#[tokio::test]
+async fn clashing_names_are_apart_and_work() {
+    let mock = MockServer::start().await;
+    let stub = mock.pets().pets_client().respond_empty(204).await;
+    let client = mock.client();
+    let pets: PetsClient = client.pets();
+    let request: PetsClient2 = pets.pets_client();
+    request.send().await.unwrap();
+    assert_eq!(stub.count().await, 1);
+    let _: ListPets = client.pets().list_pets();
+    let _: ListPetsParams2 = client.pets().list_pets_params();
+    mock.pets().clone_2().respond(200, &Std::default()).await;
+    let _: Std = client.pets().clone_2().send().await.unwrap();
+    let _ = client.pets().serde().body(Serde::De);
+    let _ = (client.cli_2(), client.test_util_2(), client.error_code_2(), client.a1(), client.a_1_2(), client.std_2());
+    assert_eq!(ErrorCode::AB(ABErrorCode::AB).code(), 1);
+    assert_eq!(ErrorCode::AB2(ABErrorCode2::Missing).service(), "a_b");
+    assert_eq!(ABErrorCode::AB2.code(), 2);
+    let builder = Client::builder()
+        .sub_2("s")
+        .api_2("a")
+        .from_env_2("e")
+        .build_2("b")
+        .timeout_2("t")
+        .show_server_messages_2("s")
+        .apply_env_2("x")
+        .http_error(HttpError2::Two)
+        .error_code(ErrorCode2::Y)
+        .client(Client2::D)
+        .retry_policy_2(fixture_name_clashes::RetryPolicy2::R);
+    let built = builder.build().unwrap();
+    assert!(built.base_url().starts_with("https://s.a.e.b.t.s.x.two.y.d.r."), "{}", built.base_url());
+}
+
+/// The command-line tool builds its command tree (clap checks it for duplicate commands and flags
+/// in debug builds) and keeps its own commands.
+#[test]
+fn the_command_line_tool_keeps_its_own_commands_and_flags() {
+    let tool = env!("CARGO_BIN_EXE_fixture-name-clashes");
+    for args in [&["--help"][..], &["pets", "--help"], &["pets", "help-2", "--help"], &["error-code", "1"]] {
+        let out = Command::new(tool).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        if args == ["pets", "help-2", "--help"] {
+            assert!(text.contains("--param-show-secret") && text.contains("--add"), "{text}");
+        }
+    }
+}
+"#,
+    ),
 ];
 
 #[test]

@@ -27,7 +27,11 @@ fn file_module(type_name: &str) -> String {
 pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let mut out = Vec::new();
     let mut mods = Vec::new();
-    let mut scope = crate::model::NameScope::with_reserved(&["mod"]);
+    // `mod.rs` re-exports every module (`pub use x::*`): a module named like a crate would make
+    // the path ambiguous.
+    let mut reserved = vec!["mod"];
+    reserved.extend_from_slice(crate::model::EXTERN_CRATES);
+    let mut scope = crate::model::NameScope::with_reserved(&reserved);
     let deprecated_types: BTreeSet<&str> = api.types.iter().filter(|t| t.deprecated).map(|t| t.name.as_str()).collect();
     for def in &api.types {
         let module = scope.claim(file_module(&def.name));
