@@ -235,6 +235,97 @@ fn recursive_types_round_trip() {
 }
 "#,
     ),
+    (
+        "recursive_shapes",
+        r#"
+use fixture_recursive_shapes::models::{Call, Dictionary, Expression, Forest, Nested};
+use serde_json::json;
+
+#[test]
+fn schemas_that_contain_themselves_through_arrays_and_maps_round_trip() {
+    let nested = json!([[], [[[]], []]]);
+    let n: Nested = serde_json::from_value(nested.clone()).unwrap();
+    assert_eq!(n.0.len(), 2);
+    assert_eq!(n.0[1].0[0], Nested(vec![Nested::default()]));
+    assert_eq!(serde_json::to_value(&n).unwrap(), nested);
+    let dictionary = json!({"a": {}, "b": {"c": {}}});
+    let d: Dictionary = serde_json::from_value(dictionary.clone()).unwrap();
+    assert_eq!(d.0["b"].0.len(), 1);
+    assert_eq!(serde_json::to_value(&d).unwrap(), dictionary);
+    let forest = json!([{"x": []}, {"y": [{"z": []}]}]);
+    let f: Forest = serde_json::from_value(forest.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&f).unwrap(), forest);
+    assert!(serde_json::from_value::<Nested>(json!([1])).is_err());
+    let expression = json!({"function": "sum", "argument": [1, [2, 3], {"function": "neg", "argument": 4}]});
+    let e: Expression = serde_json::from_value(expression.clone()).unwrap();
+    let Expression::Call(call) = &e else { panic!("{e:?}") };
+    assert!(matches!(call.argument.as_deref(), Some(Expression::List(items)) if items.len() == 3));
+    assert_eq!(serde_json::to_value(&e).unwrap(), expression);
+    let _ = Call::new("f");
+}
+"#,
+    ),
+    (
+        "name_clashes",
+        r#"
+use fixture_name_clashes::error_codes::{ABErrorCode, ABErrorCode2, ErrorCode};
+use fixture_name_clashes::models::{Serde, Std};
+use fixture_name_clashes::operations::pets::{ListPets, ListPetsParams2, PetsClient, PetsClient2};
+use fixture_name_clashes::test_util::MockServer;
+use fixture_name_clashes::{Client, Client2, ErrorCode2, HttpError2};
+use std::process::Command;
+
+/// Every name that clashed has its own now, and each does what it says.
+#[tokio::test]
+async fn clashing_names_are_apart_and_work() {
+    let mock = MockServer::start().await;
+    let stub = mock.pets().pets_client().respond_empty(204).await;
+    let client = mock.client();
+    let pets: PetsClient = client.pets();
+    let request: PetsClient2 = pets.pets_client();
+    request.send().await.unwrap();
+    assert_eq!(stub.count().await, 1);
+    let _: ListPets = client.pets().list_pets();
+    let _: ListPetsParams2 = client.pets().list_pets_params();
+    mock.pets().clone_2().respond(200, &Std::default()).await;
+    let _: Std = client.pets().clone_2().send().await.unwrap();
+    let _ = client.pets().serde().body(Serde::De);
+    let _ = (client.cli_2(), client.test_util_2(), client.error_code_2(), client.a1(), client.a_1_2(), client.std_2());
+    assert_eq!(ErrorCode::AB(ABErrorCode::AB).code(), 1);
+    assert_eq!(ErrorCode::AB2(ABErrorCode2::Missing).service(), "a_b");
+    assert_eq!(ABErrorCode::AB2.code(), 2);
+    let builder = Client::builder()
+        .sub_2("s")
+        .api_2("a")
+        .from_env_2("e")
+        .build_2("b")
+        .timeout_2("t")
+        .show_server_messages_2("s")
+        .apply_env_2("x")
+        .http_error(HttpError2::Two)
+        .error_code(ErrorCode2::Y)
+        .client(Client2::D)
+        .retry_policy_2(fixture_name_clashes::RetryPolicy2::R);
+    let built = builder.build().unwrap();
+    assert!(built.base_url().starts_with("https://s.a.e.b.t.s.x.two.y.d.r."), "{}", built.base_url());
+}
+
+/// The command-line tool builds its command tree (clap checks it for duplicate commands and flags
+/// in debug builds) and keeps its own commands.
+#[test]
+fn the_command_line_tool_keeps_its_own_commands_and_flags() {
+    let tool = env!("CARGO_BIN_EXE_fixture-name-clashes");
+    for args in [&["--help"][..], &["pets", "--help"], &["pets", "help-2", "--help"], &["error-code", "1"]] {
+        let out = Command::new(tool).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        if args == ["pets", "help-2", "--help"] {
+            assert!(text.contains("--param-show-secret") && text.contains("--add"), "{text}");
+        }
+    }
+}
+"#,
+    ),
 ];
 
 #[test]

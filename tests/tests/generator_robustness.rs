@@ -267,3 +267,39 @@ fn a_parameter_reference_to_a_schema_is_located() {
     assert!(err.contains("#/paths/~1p/get/parameters/0"), "{err}");
     assert!(!err.contains("internal error"), "{err}");
 }
+
+/// Schemas that are themselves again with no object, array or map in between (an `allOf` cycle,
+/// an `allOf` of itself, a `oneOf` or `anyOf` that holds itself) used to generate `type A = B;
+/// type B = A;` (E0391) or an enum that holds itself by value (E0072); there is no JSON value of
+/// that shape. Each is now an error located at the schema. (Those that contain themselves through
+/// an array or a map become newtypes: `tests/fixtures/features/recursive_shapes.yaml`.)
+#[test]
+fn a_schema_that_is_only_itself_again_is_a_located_error() {
+    let with_schemas = |schemas: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/A'}}\ncomponents:\n  schemas:\n{schemas}"
+        )
+    };
+    let cases = [
+        ("an allOf cycle", "    A: {allOf: [{$ref: '#/components/schemas/B'}]}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n", "#/components/schemas/A"),
+        ("an allOf of itself", "    A: {allOf: [{$ref: '#/components/schemas/A'}]}\n", "#/components/schemas/A"),
+        ("a oneOf that holds itself", "    A: {oneOf: [{$ref: '#/components/schemas/A'}, {type: string}]}\n", "#/components/schemas/A"),
+        (
+            "two unions that hold each other",
+            "    A: {anyOf: [{$ref: '#/components/schemas/B'}, {type: string}]}\n    B: {oneOf: [{$ref: '#/components/schemas/A'}, {type: integer}]}\n",
+            "#/components/schemas/A",
+        ),
+        (
+            "a discriminated oneOf that holds itself",
+            "    A:\n      oneOf: [{$ref: '#/components/schemas/A'}, {$ref: '#/components/schemas/C'}]\n      discriminator: {propertyName: kind}\n    C: {type: object, properties: {kind: {type: string}}}\n",
+            "#/components/schemas/A",
+        ),
+    ];
+    for (what, schemas, at) in cases {
+        for strict in [false, true] {
+            let err = refused(&with_schemas(schemas), &small(strict), what);
+            assert!(err.contains(at) && err.contains("no JSON value has this shape"), "{what}: {err}");
+            assert!(!err.contains("internal error"), "{what}: {err}");
+        }
+    }
+}

@@ -764,6 +764,7 @@ fn kind_name(k: &TypeKind) -> &'static str {
         TypeKind::Tagged { .. } => "tagged enum",
         TypeKind::Untagged { .. } => "untagged enum",
         TypeKind::Alias(_) => "type alias",
+        TypeKind::Newtype(_) => "newtype",
     }
 }
 
@@ -821,7 +822,7 @@ fn diff_types(old: &Api, new: &Api, out: &mut Changes) {
                     nv.iter().map(|(v, t)| (format!("`{v}({})`", ty(t)), v.clone())).collect();
                 diff_variants(name, &ov, &nv, out);
             }
-            (TypeKind::Alias(ot), TypeKind::Alias(nt)) => {
+            (TypeKind::Alias(ot), TypeKind::Alias(nt)) | (TypeKind::Newtype(ot), TypeKind::Newtype(nt)) => {
                 if ot != nt {
                     out.push(
                         Kind::Model,

@@ -6,7 +6,7 @@
 
 use super::docs::doc;
 use super::types::{ident, is_scalar, rust_type};
-use crate::model::{Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeRef};
+use crate::model::{command_name, params_type, Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeRef};
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,6 +21,7 @@ const GLOBAL_FLAGS: &[&str] = &[
     "allow-insecure-http",
     "timeout",
     "compact",
+    "show-secret",
     "help",
     "version",
 ];
@@ -41,7 +42,7 @@ fn parse_kind(api: &Api, t: &TypeRef) -> Parse {
 }
 
 fn service_command(s: &Service) -> String {
-    s.module.to_kebab_case()
+    command_name(&s.module)
 }
 
 /// `(flag, param)` for every parameter, flags unique and clear of the tool's own.
@@ -94,7 +95,7 @@ fn output_of(r: Option<&crate::model::ResponseBody>, value: TokenStream) -> Toke
 /// `impl FromInvocation` for an operation's parameters: each field read from its flag (the body
 /// from `--body`), personal values wrapped as the parameters type keeps them.
 fn from_invocation(api: &Api, op: &Operation, flags: &[(String, &Param)]) -> TokenStream {
-    let pn = ident(&format!("{}Params", op.builder_name));
+    let pn = ident(&params_type(&op.builder_name));
     let mut fields: Vec<TokenStream> = flags
         .iter()
         .map(|(flag, p)| {
@@ -175,8 +176,8 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
         for op in &s.operations {
             let flags = flags(op, &reserved);
             let b = ident(&op.builder_name);
-            let pn = ident(&format!("{}Params", op.builder_name));
-            let name = op.fn_name.to_kebab_case();
+            let pn = ident(&params_type(&op.builder_name));
+            let name = command_name(&op.fn_name);
             let long = super::facts::Facts::of(api, s, op, registry).plain();
             let params = flags.iter().map(|(flag, p)| {
                 let help = p
@@ -288,6 +289,30 @@ pub fn bin(krate: &str) -> TokenStream {
         #d
         fn main() -> std::process::ExitCode {
             #k::cli::main()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GLOBAL_FLAGS;
+
+    /// Every flag the runtime's tool gives an operation's command (its global flags and those it
+    /// adds per operation) is in `GLOBAL_FLAGS`, so no parameter's flag repeats one; read from the
+    /// runtime's source. The tool's own commands' arguments are not beside parameters.
+    #[test]
+    fn the_tools_own_flags_are_reserved() {
+        let source = include_str!("../../runtime/src/cli.rs");
+        let own_commands = ["operation", "for-tenant", "code", "shell"];
+        let flags: Vec<&str> = source
+            .split("Arg::new(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+            .filter(|name| !own_commands.contains(name))
+            .collect();
+        assert!(flags.contains(&"dry-run") && flags.contains(&"show-secret"), "{flags:?}");
+        for flag in flags {
+            assert!(GLOBAL_FLAGS.contains(&flag), "`--{flag}` is not in GLOBAL_FLAGS");
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::docs::{code, doc, inner_doc, sanitize};
 use super::types::ident;
-use crate::model::{variant_name, Api, ErrorRegistry};
+use crate::model::{Api, ErrorRegistry};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -134,7 +134,7 @@ fn mod_file(api: &Api) -> TokenStream {
         let d = doc(&format!("The codes of the {} service.", code(&r.tag)));
         quote! { #d pub mod #m; pub use #m::#e; }
     });
-    let variant_names: Vec<_> = api.error_registries.iter().map(|r| ident(&variant_name(&r.tag))).collect();
+    let variant_names: Vec<_> = api.error_registries.iter().map(|r| ident(&r.variant)).collect();
     let decls = api.error_registries.iter().zip(&variant_names).map(|(r, v)| {
         let e = ident(&r.enum_name);
         let d = doc(&format!("A code of the {} service.", code(&r.tag)));

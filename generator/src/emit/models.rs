@@ -27,7 +27,11 @@ fn file_module(type_name: &str) -> String {
 pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
     let mut out = Vec::new();
     let mut mods = Vec::new();
-    let mut scope = crate::model::NameScope::with_reserved(&["mod"]);
+    // `mod.rs` re-exports every module (`pub use x::*`): a module named like a crate would make
+    // the path ambiguous.
+    let mut reserved = vec!["mod"];
+    reserved.extend_from_slice(crate::model::EXTERN_CRATES);
+    let mut scope = crate::model::NameScope::with_reserved(&reserved);
     let deprecated_types: BTreeSet<&str> = api.types.iter().filter(|t| t.deprecated).map(|t| t.name.as_str()).collect();
     for def in &api.types {
         let module = scope.claim(file_module(&def.name));
@@ -88,7 +92,7 @@ fn mentions_deprecated(def: &TypeDef, deprecated_types: &BTreeSet<&str>) -> bool
         }
         TypeKind::Tagged { variants, .. } => variants.iter().for_each(|(_, _, t)| names(t, &mut refs)),
         TypeKind::Untagged { variants } => variants.iter().for_each(|(_, t)| names(t, &mut refs)),
-        TypeKind::Alias(t) => names(t, &mut refs),
+        TypeKind::Alias(t) | TypeKind::Newtype(t) => names(t, &mut refs),
         TypeKind::Enum { .. } => {}
     }
     def.deprecated || any_field || refs.iter().any(|r| deprecated_types.contains(r))
@@ -107,6 +111,19 @@ fn type_file(def: &TypeDef, page: Option<&PageShape>, deprecated_types: &BTreeSe
             let docs = doc(&type_doc(def));
             let ty = rust_type(t);
             quote! { #docs pub type #name = #ty; }
+        }
+        TypeKind::Newtype(t) => {
+            let name = ident(&def.name);
+            let mut text = type_doc(def);
+            text.push_str("\n\nA struct around the value, not a type alias, because the type contains itself.");
+            let docs = doc(&text);
+            let ty = rust_type(t);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #ty);
+            }
         }
     };
     quote! {

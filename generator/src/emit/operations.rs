@@ -529,7 +529,7 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
 /// The request builder of an operation; `gate` is its `cfg` (on every item it emits).
 /// The name of an operation's parameters type (`ListProcessInstancesParams`).
 fn params_name(op: &Operation) -> proc_macro2::Ident {
-    ident(&format!("{}Params", op.builder_name))
+    ident(&crate::model::params_type(&op.builder_name))
 }
 
 /// The literal of an operation's parameters: required ones from the client method's arguments

@@ -112,29 +112,8 @@ pub fn page_shape(page: PageSpec, types: &[TypeDef], diags: &mut Diagnostics) ->
 /// The first server and its variables.
 pub fn server(spec: &OpenAPI, diags: &mut Diagnostics) -> Option<Server> {
     let server = spec.servers.first()?;
-    let mut setters = NameScope::with_reserved(&[
-        "new",
-        "build",
-        "base_url",
-        "allow_insecure_http",
-        "api_key",
-        "bearer_token",
-        "token_provider",
-        "token_refresh_margin",
-        "connect_timeout",
-        "timeout",
-        "http_client_builder",
-        "read_timeout",
-        "operation_timeout",
-        "max_response_bytes",
-        "max_error_body_bytes",
-        "max_token_response_bytes",
-        "allow_unauthenticated",
-        "retry_policy",
-        "permission_preflight",
-        "server_variable",
-    ]);
-    let mut type_names = NameScope::with_reserved(&["Client", "ClientBuilder", "Error", "API"]);
+    let mut setters = NameScope::with_reserved(super::CLIENT_BUILDER_RESERVED);
+    let mut type_names = NameScope::with_reserved(super::ROOT_RESERVED);
     let mut variables = Vec::new();
     for (name, var) in server.variables.iter().flatten() {
         let ptr = pointer(&["servers", "0", "variables", name]);

@@ -9,7 +9,9 @@ mod registry;
 mod types;
 mod usage;
 
-pub use naming::{const_name, field_name, type_name, variant_name, NameScope};
+pub use naming::{
+    command_name, const_name, feature_name, field_name, mocks_type, params_type, type_name, variant_name, NameScope,
+};
 
 use crate::diagnostics::Diagnostics;
 use crate::load::LoadedSpec;
@@ -39,6 +41,18 @@ pub const BUILDER_RESERVED: &[&str] = &[
     "params",
     "params_mut",
     "META",
+    // Setters take `self` and one value, like the operator traits' methods; clippy
+    // (`should_implement_trait`) refuses a method of that shape named like one.
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "rem",
+    "shl",
+    "shr",
+    "bitand",
+    "bitor",
+    "bitxor",
 ];
 
 /// Names a service accessor never takes: accessors are methods of the runtime's `Client` and of the
@@ -63,6 +77,106 @@ pub const ACCESSOR_RESERVED: &[&str] = &[
     "wiremock",
     "clone",
     "fmt",
+];
+
+/// Names a server variable's setter never takes: the setters are methods of the runtime's
+/// `ClientBuilder`, beside its own methods (a test in `model/naming.rs` reads them from the runtime's
+/// sources), those the generated crate adds (`from_env`) and those of its derived traits.
+pub const CLIENT_BUILDER_RESERVED: &[&str] = &[
+    "new",
+    "api",
+    "explicit_base_url",
+    "server_variable",
+    "base_url",
+    "allow_loopback_http",
+    "allow_insecure_http",
+    "api_key",
+    "bearer_token",
+    "token_provider",
+    "token_refresh_margin",
+    "connect_timeout",
+    "timeout",
+    "read_timeout",
+    "operation_timeout",
+    "max_response_bytes",
+    "max_error_body_bytes",
+    "max_token_response_bytes",
+    "http_client_builder",
+    "allow_unauthenticated",
+    "retry_policy",
+    "permission_preflight",
+    "show_server_messages",
+    "build",
+    "apply_env",
+    "apply_env_from",
+    "from_env",
+    "clone",
+    "fmt",
+    // Setters take `self` and one value, like the operator traits' methods (see `BUILDER_RESERVED`).
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "rem",
+    "shl",
+    "shr",
+    "bitand",
+    "bitor",
+    "bitxor",
+];
+
+/// Names a server variable's enum never takes: the crate root re-exports them beside the enums (a
+/// test in `model/naming.rs` reads the re-exports of a generated `src/lib.rs`).
+pub const ROOT_RESERVED: &[&str] = &[
+    "API",
+    "ApiKey",
+    "BearerToken",
+    "Client",
+    "ClientBuilder",
+    "Error",
+    "ErrorCode",
+    "HttpError",
+    "RequestOptions",
+    "ResponseValue",
+    "RetryPolicy",
+];
+
+/// The crate's own Cargo features, which no service's feature takes: `default`, and the runtime's
+/// (a test in `model/naming.rs` reads them from the runtime's manifest).
+pub const FEATURES_RESERVED: &[&str] = &["default", "cli", "test-util"];
+
+/// The command-line tool's own commands, which no service's command takes (a test in
+/// `model/naming.rs` reads them from the runtime's `cli.rs`; `help` is clap's).
+pub const COMMANDS_RESERVED: &[&str] = &["permissions", "error-code", "completions", "help"];
+
+/// The names the test kit re-exports beside the services' stub types.
+pub const TEST_KIT_RESERVED: &[&str] = &["MockServer", "Mocked", "Received", "Stub", "MOCK_API_KEY", "MOCK_TOKEN"];
+
+/// Names no generated module takes: a module beside the paths of the file that declares it would
+/// hide the crates they start with (`mod std;` beside `std::fmt`). The standard crates and the
+/// runtime's dependencies (a test in `model/naming.rs` reads them from the runtime's manifest).
+pub const EXTERN_CRATES: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+    "base64",
+    "bytes",
+    "chrono",
+    "fastrand",
+    "futures_core",
+    "futures_util",
+    "percent_encoding",
+    "reqwest",
+    "serde",
+    "serde_json",
+    "serde_path_to_error",
+    "tokio",
+    "tracing",
+    "wiremock",
+    "clap",
+    "clap_complete",
 ];
 
 /// The whole API.
@@ -488,6 +602,9 @@ pub enum TypeKind {
     },
     /// Another name for a type.
     Alias(TypeRef),
+    /// A struct around one value (`struct A(pub Vec<A>)`, transparent in serde): a schema that
+    /// contains itself only through arrays and maps of itself, which a type alias cannot name.
+    Newtype(TypeRef),
 }
 
 /// A struct field.
@@ -549,6 +666,8 @@ pub struct ErrorRegistry {
     pub enum_name: String,
     /// Module file name (`watchlist_manager`).
     pub module: String,
+    /// Its variant of the crate's `ErrorCode` (`WatchlistManager`).
+    pub variant: String,
     /// Codes in ascending order.
     pub codes: Vec<ErrorCodeDef>,
 }
@@ -575,7 +694,7 @@ pub fn build(spec: &LoadedSpec) -> Result<(Api, Diagnostics), Diagnostics> {
     let error_registries = registry::error_registries(&spec.openapi, &mut diags);
     let services = operations::build_services(&spec.openapi, &mut types, &error_registries, &mut diags);
     let permissions = registry::permissions(&services);
-    let types = types.finish();
+    let types = types.finish(&mut diags);
     let server = extensions::server(&spec.openapi, &mut diags);
     let error_body = extensions::error_body(&spec.openapi, &types, &mut diags);
     let page = page.and_then(|p| extensions::page_shape(p, &types, &mut diags));

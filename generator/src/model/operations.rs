@@ -1,6 +1,8 @@
 //! Paths → services and operations: parameters, bodies, responses, auth, permission, pagination.
 
-use super::naming::{field_name, type_name, NameScope};
+use super::naming::{
+    claim_across, command_name, feature_name, field_name, mocks_type, params_type, same, type_name, NameScope,
+};
 use super::registry::parse_permission;
 use super::types::TypeBuilder;
 use super::{
@@ -90,23 +92,34 @@ pub fn build_services<'a>(
             }
         }
     }
-    let mut service_names = NameScope::with_reserved(super::ACCESSOR_RESERVED);
+    // A service's module is also its accessor (of `Client` and `MockServer`), its Cargo feature,
+    // its command and its test-kit type: one name, free in every scope.
+    let mut modules: Vec<&str> = super::ACCESSOR_RESERVED.to_vec();
+    modules.extend_from_slice(super::EXTERN_CRATES);
+    let mut modules = NameScope::with_reserved(&modules);
+    let mut features = NameScope::with_reserved(super::FEATURES_RESERVED);
+    let mut commands = NameScope::with_reserved(super::COMMANDS_RESERVED);
+    let mut mocks = NameScope::with_reserved(super::TEST_KIT_RESERVED);
     by_tag
         .into_iter()
         .filter(|(_, ops)| !ops.is_empty())
         .map(|(tag, mut operations)| {
-            name_operations(&mut operations);
             let description = spec.tags.iter().find(|t| t.name == tag).and_then(|t| t.description.clone());
-            let module = service_names.claim(field_name(&tag));
-            // `default` is Cargo's own feature name; a service called that gets a suffix.
-            let feature = match module.replace('_', "-") {
-                f if f == "default" => "default-service".to_string(),
-                f => f,
-            };
+            let module = claim_across(
+                field_name(&tag),
+                &mut [
+                    (&mut modules, &[same]),
+                    (&mut features, &[feature_name]),
+                    (&mut commands, &[command_name]),
+                    (&mut mocks, &[mocks_type]),
+                ],
+            );
+            let client_name = format!("{}Client", type_name(&tag));
+            name_operations(&mut operations, &client_name);
             Service {
-                feature,
+                feature: feature_name(&module),
                 error_enum: registries.iter().find(|r| r.tag == tag).map(|r| r.enum_name.clone()),
-                client_name: format!("{}Client", type_name(&tag)),
+                client_name,
                 module,
                 tag,
                 description,
@@ -131,13 +144,18 @@ fn derive_operation_id(method: &str, path: &str) -> String {
     words.join(" ").to_lower_camel_case()
 }
 
-/// Function and type names, unique within the service module.
-fn name_operations(ops: &mut [Operation]) {
-    let mut fns = NameScope::with_reserved(&["new", "client"]);
-    let mut types = NameScope::default();
+/// Function and type names, unique within the service: a method of the service's client and of its
+/// test-kit type (beside their `new` and `client`, and the methods of `Clone` and `Ord`, which clippy
+/// will not see shadowed) and a command of the tool (beside clap's `help`); a request type and its
+/// parameters type (beside the service's client type).
+fn name_operations(ops: &mut [Operation], client_name: &str) {
+    let mut fns = NameScope::with_reserved(&["new", "client", "clone", "cmp"]);
+    let mut commands = NameScope::with_reserved(&["help"]);
+    let mut types = NameScope::with_reserved(&[client_name]);
     for op in ops.iter_mut() {
-        op.fn_name = fns.claim(field_name(&op.operation_id));
-        op.builder_name = types.claim(type_name(&op.operation_id));
+        op.fn_name =
+            claim_across(field_name(&op.operation_id), &mut [(&mut fns, &[same]), (&mut commands, &[command_name])]);
+        op.builder_name = claim_across(type_name(&op.operation_id), &mut [(&mut types, &[same, params_type])]);
     }
     for op in ops.iter_mut() {
         if op.responses.iter().filter(|r| r.is_success()).count() > 1 {

@@ -43,7 +43,11 @@ pub fn error_registries(spec: &OpenAPI, diags: &mut Diagnostics) -> Vec<ErrorReg
         diags.push(Diagnostic::error(&base, "must be a mapping from service tag to a mapping of codes"));
         return Vec::new();
     };
-    let mut enum_names = NameScope::default();
+    // `error_codes/mod.rs` declares a module per registry, re-exports its enum and declares the
+    // `ErrorCode` enum with a variant per registry.
+    let mut enum_names = NameScope::with_reserved(&["ErrorCode"]);
+    let mut modules = NameScope::with_reserved(super::EXTERN_CRATES);
+    let mut umbrella = NameScope::default();
     let mut out = Vec::new();
     for (tag, codes) in services {
         let sptr = pointer(&["components", "x-error-codes", tag]);
@@ -83,7 +87,8 @@ pub fn error_registries(spec: &OpenAPI, diags: &mut Diagnostics) -> Vec<ErrorReg
         out.push(ErrorRegistry {
             tag: tag.clone(),
             enum_name: enum_names.claim(format!("{}ErrorCode", type_name(tag))),
-            module: field_name(tag),
+            module: modules.claim(field_name(tag)),
+            variant: umbrella.claim(variant_name(tag)),
             codes,
         });
     }

@@ -84,8 +84,12 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    /// All types, with recursive fields boxed.
-    pub fn finish(mut self) -> Vec<TypeDef> {
+    /// All types, with every recursive shape broken: a cycle of types that are the same value
+    /// (`$ref`, one-member `allOf`, union members) is a located error, an alias that contains
+    /// itself through arrays or maps is a newtype, and recursive struct fields are boxed.
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<TypeDef> {
+        refuse_value_cycles(&self.defs, diags);
+        newtype_alias_cycles(&mut self.defs);
         box_cycles(&mut self.defs);
         self.defs
     }
@@ -619,6 +623,147 @@ fn is_empty_schema(s: &Schema) -> bool {
     }
 }
 
+/// The strongly connected components of a graph that hold a cycle (two nodes or more, or one with
+/// an edge to itself), each in ascending node order, ordered by their first node (Tarjan).
+fn cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    struct State<'e> {
+        edges: &'e [Vec<usize>],
+        index: Vec<Option<usize>>,
+        low: Vec<usize>,
+        on_stack: Vec<bool>,
+        stack: Vec<usize>,
+        next: usize,
+        out: Vec<Vec<usize>>,
+    }
+    fn visit(s: &mut State<'_>, v: usize) {
+        s.index[v] = Some(s.next);
+        s.low[v] = s.next;
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack[v] = true;
+        for &w in &s.edges[v] {
+            match s.index.get(w).copied().flatten() {
+                None if w < s.index.len() => {
+                    visit(s, w);
+                    s.low[v] = s.low[v].min(s.low[w]);
+                }
+                Some(iw) if s.on_stack[w] => s.low[v] = s.low[v].min(iw),
+                _ => {}
+            }
+        }
+        if Some(s.low[v]) == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack[w] = false;
+                component.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 || s.edges[v].contains(&v) {
+                component.sort_unstable();
+                s.out.push(component);
+            }
+        }
+    }
+    let n = edges.len();
+    let mut s = State {
+        edges,
+        index: vec![None; n],
+        low: vec![0; n],
+        on_stack: vec![false; n],
+        stack: Vec::new(),
+        next: 0,
+        out: Vec::new(),
+    };
+    for v in 0..n {
+        if s.index[v].is_none() {
+            visit(&mut s, v);
+        }
+    }
+    s.out.sort();
+    s.out
+}
+
+/// Every model type named in `t`, at any depth (inside arrays, maps, pages).
+fn named_in<'t>(t: &'t TypeRef, out: &mut Vec<&'t str>) {
+    match t {
+        TypeRef::Named(n) => out.push(n),
+        TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Sensitive(i) => named_in(i, out),
+        TypeRef::Page(p, i) => {
+            out.push(p);
+            named_in(i, out);
+        }
+        _ => {}
+    }
+}
+
+/// Refuses cycles of types that are the same JSON value: an alias of a type that is an alias
+/// again, a union with a member that is the union again (through `$ref`, one-member `allOf`,
+/// `oneOf`/`anyOf` members), with no object, array or map in between. No JSON value has that
+/// shape: Rust cannot size it, and decoding it would recurse without end.
+fn refuse_value_cycles(defs: &[TypeDef], diags: &mut Diagnostics) {
+    let index: BTreeMap<&str, usize> = defs.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
+    let direct = |t: &TypeRef| match t {
+        TypeRef::Named(n) => index.get(n.as_str()).copied(),
+        _ => None,
+    };
+    let edges: Vec<Vec<usize>> = defs
+        .iter()
+        .map(|d| match &d.kind {
+            TypeKind::Alias(t) | TypeKind::Newtype(t) => direct(t).into_iter().collect(),
+            TypeKind::Tagged { variants, .. } => variants.iter().filter_map(|v| direct(&v.2)).collect(),
+            TypeKind::Untagged { variants } => variants.iter().filter_map(|v| direct(&v.1)).collect(),
+            TypeKind::Struct { .. } | TypeKind::Enum { .. } => Vec::new(),
+        })
+        .collect();
+    for component in cycles(&edges) {
+        let names: Vec<String> =
+            component.iter().map(|&i| format!("`{}` ({})", defs[i].spec_name, defs[i].pointer)).collect();
+        let Some(&first) = component.first() else { continue };
+        let ring = if names.len() == 1 {
+            "is itself".to_string()
+        } else {
+            format!("is itself again through {}", names[1..].join(", "))
+        };
+        diags.push(Diagnostic::error(
+            &defs[first].pointer,
+            format!(
+                "`{}` {ring}, by `$ref`, one-member `allOf` or `oneOf`/`anyOf` members, with no object, array or map in between: no JSON value has this shape; remove the member or reference that leads back, or give the schema properties or items",
+                defs[first].spec_name
+            ),
+        ));
+    }
+}
+
+/// Makes newtypes of type aliases that contain themselves (through arrays, maps or pages of
+/// themselves): `type A = Vec<A>` is a cycle Rust refuses (E0391), `struct A(pub Vec<A>)` is not.
+fn newtype_alias_cycles(defs: &mut [TypeDef]) {
+    let index: BTreeMap<String, usize> = defs.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
+    let edges: Vec<Vec<usize>> = defs
+        .iter()
+        .map(|d| match &d.kind {
+            TypeKind::Alias(t) => {
+                let mut names = Vec::new();
+                named_in(t, &mut names);
+                names
+                    .into_iter()
+                    .filter_map(|n| index.get(n).copied())
+                    .filter(|&j| matches!(defs.get(j).map(|d| &d.kind), Some(TypeKind::Alias(_))))
+                    .collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    for i in cycles(&edges).into_iter().flatten() {
+        if let Some(def) = defs.get_mut(i) {
+            if let TypeKind::Alias(t) = &def.kind {
+                def.kind = TypeKind::Newtype(t.clone());
+            }
+        }
+    }
+}
+
 /// Marks struct fields that close a by-value cycle as boxed.
 fn box_cycles(defs: &mut [TypeDef]) {
     let index: BTreeMap<String, usize> = defs.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
@@ -635,7 +780,7 @@ fn box_cycles(defs: &mut [TypeDef]) {
             };
             match &d.kind {
                 TypeKind::Struct { fields, .. } => fields.iter().for_each(|f| push(&f.ty)),
-                TypeKind::Alias(t) => push(t),
+                TypeKind::Alias(t) | TypeKind::Newtype(t) => push(t),
                 TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| push(&v.2)),
                 TypeKind::Untagged { variants } => variants.iter().for_each(|v| push(&v.1)),
                 TypeKind::Enum { .. } => {}

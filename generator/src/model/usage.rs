@@ -27,7 +27,7 @@ fn children(def: &TypeDef) -> Vec<&str> {
         }
         TypeKind::Tagged { variants, .. } => variants.iter().for_each(|(_, _, t)| named(t, &mut out)),
         TypeKind::Untagged { variants } => variants.iter().for_each(|(_, t)| named(t, &mut out)),
-        TypeKind::Alias(t) => named(t, &mut out),
+        TypeKind::Alias(t) | TypeKind::Newtype(t) => named(t, &mut out),
         TypeKind::Enum { .. } => {}
     }
     out
