@@ -88,8 +88,7 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
         None => quote!(None),
     };
     let accessors = api.services.iter().map(|s| {
-        let (m, mocks, f) =
-            (ident(&s.module), ident(&format!("{}Mocks", crate::model::type_name(&s.module))), &s.feature);
+        let (m, mocks, f) = (ident(&s.module), ident(&crate::model::mocks_type(&s.module)), &s.feature);
         let d = doc(&format!("Stubs for the operations of the {} service.", code(&s.tag)));
         quote! { #d #[cfg(feature = #f)] pub fn #m(&self) -> #mocks<'_> { #mocks { server: self } } }
     });
@@ -137,7 +136,7 @@ pub fn file(api: &Api, opts: &EmitOptions) -> TokenStream {
 }
 
 fn service_mocks(s: &Service) -> TokenStream {
-    let mocks = ident(&format!("{}Mocks", crate::model::type_name(&s.module)));
+    let mocks = ident(&crate::model::mocks_type(&s.module));
     let (m, f) = (ident(&s.module), &s.feature);
     let methods = s.operations.iter().map(|op| {
         let (name, b) = (ident(&op.fn_name), ident(&op.builder_name));

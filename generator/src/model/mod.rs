@@ -143,7 +143,8 @@ pub const ROOT_RESERVED: &[&str] = &[
 
 /// The crate's own Cargo features, which no service's feature takes: `default`, and the runtime's
 /// (a test in `model/naming.rs` reads them from the runtime's manifest).
-pub const FEATURES_RESERVED: &[&str] = &["default", "cli", "test-util"];
+pub const FEATURES_RESERVED: &[&str] =
+    &["default", "cli", "test-util", "tls-native-roots", "tls-webpki-roots", "native-tls"];
 
 /// The command-line tool's own commands, which no service's command takes (a test in
 /// `model/naming.rs` reads them from the runtime's `cli.rs`; `help` is clap's).
