@@ -312,6 +312,14 @@ mod forwarded {
                 inner: self.inner.show_server_messages(enabled),
             }
         }
+        /// Adds a hook called around every attempt of every request: before it is sent (to observe
+        /// it or add headers, e.g. for trace propagation) and after it ends (status or failure,
+        /// latency, whether it is retried; e.g. for metrics). Interceptors run in the order added.
+        pub fn interceptor(self, interceptor: impl Interceptor) -> Self {
+            Self {
+                inner: self.inner.interceptor(interceptor),
+            }
+        }
         /// Applies the environment variables of the API (see the module docs): credentials, then the
         /// server variables or a base URL. Every missing or invalid variable is named in one error.
         pub fn apply_env(self) -> Result<Self, Error> {

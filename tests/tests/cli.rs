@@ -328,3 +328,27 @@ async fn http_proxy_and_no_proxy_are_honoured() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(seen.lock().expect("lock").is_empty(), "NO_PROXY was not honoured: {:?}", seen.lock().expect("lock"));
 }
+
+/// `-v` prints a wire log on stderr: method, URL and status of each attempt (the token exchange
+/// and the call), with the API key's and the token's headers shown as `[redacted]`; stdout keeps
+/// only the result.
+#[tokio::test]
+async fn verbose_prints_a_redacted_wire_log() {
+    let mock = MockServer::start().await;
+    let page = Page::default().with_content(vec![instance("a")]).with_number(0).with_last(true);
+    mock.process_manager().list_process_instances().respond(200, &page).await;
+    let out = run(&mock, &["-v", "process-manager", "list-process-instances", "--size", "5"], b"").await;
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let base = mock.uri();
+    assert!(stderr.contains(&format!("> POST {base}/api/arthr/")), "{stderr}");
+    assert!(stderr.contains(&format!("> GET {base}/api/process-manager/processInstances?size=5")), "{stderr}");
+    assert!(stderr.contains("> authorization: [redacted]"), "{stderr}");
+    assert!(stderr.lines().filter(|l| l.starts_with("< 200 (")).count() >= 2, "{stderr}");
+    assert!(stderr.contains("> x-request-id: "), "{stderr}");
+    for secret in [MOCK_API_KEY, trustx::test_util::MOCK_TOKEN] {
+        assert!(!stderr.contains(secret), "a secret in the wire log: {stderr}");
+    }
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON result");
+    assert_eq!(value["content"][0]["id"], "a");
+}

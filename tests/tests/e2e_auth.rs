@@ -339,4 +339,3 @@ async fn permission_preflight_accepts_wildcards() {
     get_watchlist(&client2, "w1").await.unwrap();
     assert_eq!(requests_to(&server2, WL_PATH).await.len(), 1);
 }
-

@@ -470,3 +470,137 @@ async fn plain_http_needs_an_opt_in() {
     let err = Client::builder().base_url("http://127.0.0.1:9").build().unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }
+
+// --- Interceptors and request ids --------------------------------------------------------------
+
+/// Records what it is shown, and adds a `traceparent` header to each attempt.
+#[derive(Clone, Default)]
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl trustx::runtime::Interceptor for Recorder {
+    fn before_attempt(&self, request: &mut trustx::runtime::AttemptRequest<'_>) {
+        let line = format!(
+            "before {} #{} {} {} id={} auth={:?} headers={:?}",
+            request.operation().operation_id,
+            request.attempt(),
+            request.method(),
+            request.shown_url(),
+            request.request_id(),
+            request.credential_header().map(|h| h.as_str()),
+            request.headers().keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+        );
+        self.0.lock().unwrap().push(line);
+        let trace = format!("00-{}-00f067aa0ba902b7-01", request.request_id());
+        request.insert_header(
+            reqwest::header::HeaderName::from_static("traceparent"),
+            reqwest::header::HeaderValue::from_str(&trace).unwrap(),
+        );
+        // The credentials' header cannot be replaced.
+        request
+            .insert_header(reqwest::header::AUTHORIZATION, reqwest::header::HeaderValue::from_static("Bearer forged"));
+    }
+
+    fn after_attempt(&self, outcome: &trustx::runtime::AttemptOutcome<'_>) {
+        let line = format!(
+            "after {} #{} status={:?} error={:?} retrying={} id={}",
+            outcome.operation().operation_id,
+            outcome.attempt(),
+            outcome.status(),
+            outcome.error().map(|e| e.kind()),
+            outcome.retrying(),
+            outcome.request_id(),
+        );
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+/// An interceptor adds a header the server receives on every attempt, sees each attempt before
+/// it is sent and each outcome (a 503 retried, then a 200), and never the credentials; every
+/// attempt of a call carries the same `x-request-id`.
+#[tokio::test]
+async fn an_interceptor_adds_headers_and_observes_each_retry() {
+    let server = server_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(WL_PATH))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path(WL_PATH)).respond_with(ok_watchlist()).mount(&server).await;
+    let recorder = Recorder::default();
+    let client = builder(&server).interceptor(recorder.clone()).build().unwrap();
+    client.watchlist_manager().get_watchlist("w1").send().await.expect("the retry succeeds");
+
+    let calls = requests_to(&server, WL_PATH).await;
+    assert_eq!(calls.len(), 2);
+    let ids: Vec<&str> = calls.iter().map(|r| header_of(r, "x-request-id").unwrap_or_default()).collect();
+    assert_eq!(ids[0].len(), 32, "{ids:?}");
+    assert_eq!(ids[0], ids[1], "one id per call, on every attempt");
+    for call in &calls {
+        assert_eq!(header_of(call, "traceparent"), Some(format!("00-{}-00f067aa0ba902b7-01", ids[0]).as_str()));
+        assert_eq!(header_of(call, "authorization"), Some("Bearer tok"), "the interceptor cannot replace it");
+    }
+    let lines = recorder.0.lock().unwrap().clone();
+    let mine: Vec<&String> = lines.iter().filter(|l| l.contains("getWatchlist")).collect();
+    assert_eq!(mine.len(), 4, "{lines:#?}");
+    assert!(
+        mine[0].starts_with("before getWatchlist #1 GET http://") && mine[0].contains("auth=Some(\"authorization\")")
+    );
+    assert!(!mine[0].contains("\"authorization\",") && !mine[0].contains("tok"), "{}", mine[0]);
+    assert!(mine[1].starts_with("after getWatchlist #1 status=Some(503) error=None retrying=true"), "{}", mine[1]);
+    assert!(mine[2].starts_with("before getWatchlist #2"), "{}", mine[2]);
+    assert!(mine[3].starts_with("after getWatchlist #2 status=Some(200) error=None retrying=false"), "{}", mine[3]);
+    assert!(mine.iter().all(|l| l.contains(&format!("id={}", ids[0]))), "{mine:#?}");
+    // The token exchange is a request too, seen by the same hooks.
+    assert!(lines.iter().any(|l| l.starts_with("after issueToken #1 status=Some(200)")), "{lines:#?}");
+}
+
+/// A transport failure reaches `after_attempt` with its error and whether it is retried.
+#[tokio::test]
+async fn an_interceptor_sees_transport_failures() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let recorder = Recorder::default();
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .allow_insecure_http(true)
+        .bearer_token(trustx::BearerToken::new("tok"))
+        .retry_policy(fast_retry().max_attempts(2))
+        .interceptor(recorder.clone())
+        .build()
+        .unwrap();
+    let err = client.watchlist_manager().get_watchlist("w1").send().await.unwrap_err();
+    assert_eq!(err.kind(), "connection_refused");
+    let lines = recorder.0.lock().unwrap().clone();
+    let after: Vec<&String> = lines.iter().filter(|l| l.starts_with("after")).collect();
+    assert_eq!(after.len(), 2, "{lines:#?}");
+    assert!(after[0].contains("status=None error=Some(\"connection_refused\") retrying=true"), "{}", after[0]);
+    assert!(after[1].contains("retrying=false"), "{}", after[1]);
+}
+
+/// An HTTP error carries the server's request id when it sends one (escaped in `Display`), else
+/// the one the client sent.
+#[tokio::test]
+async fn http_errors_carry_the_request_id() {
+    let server = server_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(WL_PATH))
+        .respond_with(ResponseTemplate::new(404).insert_header("x-request-id", "srv-42\tX"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/watchlist-manager/watchlists/w2"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client.watchlist_manager().get_watchlist("w1").send().await.unwrap_err();
+    assert_eq!(err.http_error().and_then(|e| e.request_id()), Some("srv-42\tX"));
+    let shown = err.to_string();
+    assert!(shown.contains("[request id srv-42") && !shown.contains('\t'), "a control character is escaped: {shown}");
+
+    let err = client.watchlist_manager().get_watchlist("w2").send().await.unwrap_err();
+    let sent = requests_to(&server, "/api/watchlist-manager/watchlists/w2").await;
+    let sent_id = header_of(&sent[0], "x-request-id").expect("an id was sent").to_owned();
+    assert_eq!(err.http_error().and_then(|e| e.request_id()), Some(sent_id.as_str()));
+    assert!(err.to_string().contains(&format!("[request id {sent_id}]")), "{err}");
+}

@@ -338,6 +338,14 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
                 .help("Compact JSON even on a terminal"),
         )
         .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print each request and response on stderr: method, URL, headers, status, time (secrets redacted; also with RUST_LOG=debug)"),
+        )
+        .arg(
             Arg::new("show-secret")
                 .long("show-secret")
                 .global(true)
@@ -627,6 +635,10 @@ fn run_operation(
             }
         }
     }
+    let log_level = env("RUST_LOG").unwrap_or_default().to_ascii_lowercase();
+    if root.get_flag("verbose") || log_level.contains("debug") || log_level.contains("trace") {
+        builder = builder.interceptor(WireLog);
+    }
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => return report(&e),
@@ -679,6 +691,45 @@ fn run_operation(
             Err(e) => report(&e),
         }
     })
+}
+
+/// The `--verbose` wire log on stderr: each attempt's method, URL (personal parameters redacted),
+/// headers (values only of those that describe the message; the credentials' header as
+/// `[redacted]`) and request id, then its status or failure and time.
+struct WireLog;
+
+impl super::intercept::Interceptor for WireLog {
+    fn before_attempt(&self, request: &mut super::intercept::AttemptRequest<'_>) {
+        let mut out = format!(
+            "> {} {} ({}, attempt {})\n",
+            request.method(),
+            super::text::printable(request.shown_url(), 2000),
+            request.operation().operation_id,
+            request.attempt()
+        );
+        for (name, value) in request.headers() {
+            let shown = if super::redact::SHOWN_HEADERS.contains(&name.as_str()) || name == "x-request-id" {
+                super::text::printable(&String::from_utf8_lossy(value.as_bytes()), 200)
+            } else {
+                super::redact::REDACTED.to_owned()
+            };
+            out.push_str(&format!("> {name}: {shown}\n"));
+        }
+        if let Some(name) = request.credential_header() {
+            out.push_str(&format!("> {name}: {}\n", super::redact::REDACTED));
+        }
+        eprint!("{out}");
+    }
+
+    fn after_attempt(&self, outcome: &super::intercept::AttemptOutcome<'_>) {
+        let ms = outcome.elapsed().as_millis();
+        let retry = if outcome.retrying() { ", retrying" } else { "" };
+        match (outcome.status(), outcome.error()) {
+            (Some(status), _) => eprintln!("< {status} ({ms} ms{retry})"),
+            (None, Some(err)) => eprintln!("< failed: {err} ({ms} ms{retry})"),
+            (None, None) => eprintln!("< no response ({ms} ms{retry})"),
+        }
+    }
 }
 
 fn sink(path: Option<&str>) -> Result<Box<dyn Write>, Error> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::api::ApiDescription;
 use super::auth::{check_token, ExchangedTokens, TokenProvider, TokenSource};
 use super::error::Error;
+use super::intercept::Interceptor;
 use super::meta::OperationMeta;
 use super::request::RequestBuilder;
 use super::retry::RetryPolicy;
@@ -54,6 +55,8 @@ pub(crate) struct ClientInner {
     pub(crate) allow_unauthenticated: bool,
     /// Whether plain `http://` addresses may be used (the base URL, downloads).
     pub(crate) allow_insecure_http: bool,
+    /// Hooks around each attempt, in the order added.
+    pub(crate) interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 /// Response size limits.
@@ -153,6 +156,7 @@ pub struct ClientBuilder {
     permission_preflight: bool,
     show_server_messages: bool,
     allow_unauthenticated: bool,
+    interceptors: Vec<Arc<dyn Interceptor>>,
     error: Option<Error>,
 }
 
@@ -191,6 +195,7 @@ impl ClientBuilder {
             permission_preflight: false,
             show_server_messages: false,
             allow_unauthenticated: false,
+            interceptors: Vec::new(),
             error: None,
         }
     }
@@ -374,6 +379,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a hook called around every attempt of every request: before it is sent (to observe
+    /// it or add headers, e.g. for trace propagation) and after it ends (status or failure,
+    /// latency, whether it is retried; e.g. for metrics). Interceptors run in the order added.
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(err) = self.error {
@@ -441,6 +454,7 @@ impl ClientBuilder {
             show_server_messages: self.show_server_messages,
             allow_unauthenticated: self.allow_unauthenticated,
             allow_insecure_http: self.allow_insecure_http,
+            interceptors: self.interceptors.clone(),
         };
         let tokens = match (token_source, &api_key, self.api.token_exchange) {
             (Some(source), _, _) => source,

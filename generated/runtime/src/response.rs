@@ -260,6 +260,11 @@ pub struct ResponseValue<T> {
 const REQUEST_ID_HEADERS: &[&str] =
     &["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "traceparent"];
 
+/// The request id in response headers, from the first of [`REQUEST_ID_HEADERS`] present.
+pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+}
+
 impl<T> ResponseValue<T> {
     /// Pairs a value with the status and headers it came with.
     pub fn new(status: u16, headers: HeaderMap, value: T) -> Self {
@@ -279,7 +284,7 @@ impl<T> ResponseValue<T> {
     /// The request id the server sent, from the first present of `x-request-id`, `request-id`,
     /// `x-correlation-id`, `x-amzn-requestid` and `traceparent`.
     pub fn request_id(&self) -> Option<&str> {
-        REQUEST_ID_HEADERS.iter().find_map(|h| self.headers.get(*h).and_then(|v| v.to_str().ok()))
+        request_id_of(&self.headers)
     }
 
     /// The value.

@@ -325,6 +325,34 @@ impl Error {
         }
     }
 
+    /// A short, stable name of the error's kind (`"http"`, `"timeout"`, `"connection_refused"`,
+    /// ...), for metrics and the `error.type` of traces.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Config { .. } => "config",
+            Error::Transport { failure, .. } => match failure {
+                TransportFailure::ConnectionRefused => "connection_refused",
+                TransportFailure::Dns => "dns",
+                TransportFailure::Tls => "tls",
+                TransportFailure::Connect => "connect",
+                TransportFailure::ConnectionReset => "connection_reset",
+                TransportFailure::Body => "body",
+                TransportFailure::Other => "transport",
+            },
+            Error::Timeout { .. } => "timeout",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::Http(_) => "http",
+            Error::UnexpectedStatus(_) => "unexpected_status",
+            Error::Decode(_) => "decode",
+            Error::Encode { .. } => "encode",
+            Error::PermissionDenied { .. } => "permission_denied",
+            Error::Auth { .. } => "auth",
+            Error::QueryFailed { .. } => "query_failed",
+            Error::Deadline { .. } => "deadline",
+            Error::Pagination { .. } => "pagination",
+        }
+    }
+
     /// Whether the failure is a timeout (connect, attempt, read or operation timeout, or polling
     /// deadline).
     pub fn is_timeout(&self) -> bool {
@@ -462,6 +490,8 @@ pub struct HttpError {
     secrets: Secrets,
     /// Whether `Display` includes the server's message.
     show_message: bool,
+    /// The `x-request-id` the client sent.
+    sent_request_id: Option<String>,
 }
 
 impl HttpError {
@@ -499,7 +529,20 @@ impl HttpError {
             error_code,
             secrets,
             show_message: false,
+            sent_request_id: None,
         }
+    }
+
+    pub(crate) fn with_sent_request_id(mut self, id: String) -> Self {
+        self.sent_request_id = Some(id);
+        self
+    }
+
+    /// The request's id: the one the server answered with (`x-request-id`, `request-id`,
+    /// `x-correlation-id`, ...), else the `x-request-id` the client sent. Quote it to the API's
+    /// support; it is server text, so escape it before printing (`Display` does).
+    pub fn request_id(&self) -> Option<&str> {
+        super::response::request_id_of(&self.headers).or(self.sent_request_id.as_deref())
     }
 
     /// Sets whether `Display` includes the server's message (see
@@ -567,6 +610,7 @@ impl fmt::Debug for HttpError {
             .field("body_len", &self.body.len())
             .field("body_truncated", &self.body_truncated)
             .field("message_chars", &self.message.as_ref().map(|m| m.chars().count()))
+            .field("request_id", &self.request_id())
             .field("headers", &super::redact::Headers(&self.headers))
             .finish()
     }
@@ -590,6 +634,9 @@ impl fmt::Display for HttpError {
         }
         if self.body_truncated {
             write!(f, " (body cut at {} bytes)", self.body.len())?;
+        }
+        if let Some(id) = self.request_id() {
+            write!(f, " [request id {}]", super::text::printable(id, 80))?;
         }
         Ok(())
     }

@@ -421,16 +421,27 @@ impl RequestBuilder {
     /// statuses >= 400 are [`Error::Http`].
     pub async fn send(self) -> Result<Response, Error> {
         let meta = self.meta;
+        // Field names of OpenTelemetry's HTTP client conventions, beside the operation's id.
         let span = tracing::info_span!(
             "sdk.request",
             api = self.client.inner.api.name,
             operation_id = meta.operation_id,
-            method = meta.method.as_str(),
-            path_template = meta.path_template,
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
+            http.request.method = meta.method.as_str(),
+            url.template = meta.path_template,
+            server.address = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            http.request.resend_count = tracing::field::Empty,
+            error.type = tracing::field::Empty,
         );
-        self.send_inner().instrument(span).await
+        let result = self.send_inner().instrument(span.clone()).await;
+        if let Err(err) = &result {
+            match err.http_error() {
+                Some(http) => span.record("error.type", http.status),
+                None => span.record("error.type", err.kind()),
+            };
+        }
+        result
     }
 
     fn build_url(&self) -> Result<reqwest::Url, Error> {
@@ -591,10 +602,14 @@ impl RequestBuilder {
         let inner = &client.inner;
         let policy = &inner.retry;
         let span = tracing::Span::current();
+        span.record("server.address", call.host.as_str());
+        span.record("request_id", call.request_id.as_str());
         let mut state = AttemptState::default();
         loop {
             state.attempt += 1;
-            span.record("attempt", state.attempt);
+            if state.attempt > 1 {
+                span.record("http.request.resend_count", state.attempt - 1);
+            }
             let can_retry = state.retries + 1 < policy.attempts();
             let window = call.window()?;
             let wait = Wait { until: window.end, kind: window.kind, after: window.after, host: call.host.clone() };
@@ -610,10 +625,14 @@ impl RequestBuilder {
                 Err(e) => return Err(e),
             };
 
-            let response = match self.attempt(&call, auth, &window).await {
+            let added = call.before_attempt(&state, auth.as_ref().map(|(name, _)| name));
+            let started = Instant::now();
+            let response = match self.attempt(&call, auth, added, &window).await {
                 Ok(response) => response,
                 Err(err) => {
-                    if can_retry && transport_retryable(&err, policy.allows(call.idempotent)) {
+                    let retrying = can_retry && transport_retryable(&err, policy.allows(call.idempotent));
+                    call.after_attempt(&state, started, None, Some(&err), retrying);
+                    if retrying {
                         let reason = if err.is_timeout() { "timeout" } else { "connection error" };
                         let delay = policy.backoff(state.retries + 1, None);
                         call.pause(&mut state, err, delay, reason).await?;
@@ -624,9 +643,20 @@ impl RequestBuilder {
             };
 
             let status = response.status().as_u16();
-            span.record("status", status);
+            span.record("http.response.status_code", status);
             let refreshable = inner.tokens.is_refreshable();
-            if status == 401 && self.meta.auth == AuthKind::Bearer && !state.refreshed_after_401 && refreshable {
+            let refresh = status == 401
+                && self.meta.auth == AuthKind::Bearer
+                && !state.refreshed_after_401
+                && refreshable
+                && state.token.is_some();
+            let status_delay = if status >= 400 && can_retry && !refresh {
+                call.status_retry(policy, state.retries, status, response.headers())
+            } else {
+                None
+            };
+            call.after_attempt(&state, started, Some(status), None, refresh || status_delay.is_some());
+            if refresh {
                 if let Some(rejected) = state.token.take() {
                     state.refreshed_after_401 = true;
                     drop(response);
@@ -640,14 +670,12 @@ impl RequestBuilder {
                     }
                 }
             }
-            if status >= 400 && can_retry {
-                if let Some(delay) = call.status_retry(policy, state.retries, status, response.headers()) {
-                    drop(response);
-                    state.retries += 1;
-                    tracing::debug!(attempt = state.attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
+            if let Some(delay) = status_delay {
+                drop(response);
+                state.retries += 1;
+                tracing::debug!(attempt = state.attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
+                tokio::time::sleep(delay).await;
+                continue;
             }
             return self.finish(&call, &state, &window, response).await;
         }
@@ -667,14 +695,31 @@ impl RequestBuilder {
         }
         let url = self.build_url()?;
         let host = host_of(&url);
-        let headers = self.build_headers()?;
+        let mut headers = self.build_headers()?;
+        // One id for the call, sent on every attempt; a caller's own `x-request-id` is kept.
+        let request_id = match headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()) {
+            Some(given) => given.to_owned(),
+            None => {
+                let id = super::intercept::new_request_id();
+                if let Ok(value) = HeaderValue::from_str(&id) {
+                    headers.insert(REQUEST_ID, value);
+                }
+                id
+            }
+        };
         let inner = &self.client.inner;
+        // The interceptors see the URL as a log may: personal parameters redacted.
+        let shown_url = if inner.interceptors.is_empty() { String::new() } else { self.url_text(true)? };
         let (limit, limit_setting) = if self.client.is_token_exchange(meta) {
             (inner.limits.token_response, "max_token_response_bytes")
         } else {
             (inner.limits.response, "max_response_bytes")
         };
         Ok(Call {
+            client: self.client.clone(),
+            meta,
+            request_id,
+            shown_url,
             url,
             host,
             headers,
@@ -730,10 +775,13 @@ impl RequestBuilder {
         &self,
         call: &Call,
         auth: Option<(HeaderName, HeaderValue)>,
+        added: HeaderMap,
         window: &Window,
     ) -> Result<reqwest::Response, Error> {
         let inner = &self.client.inner;
-        let mut request = inner.http.request(call.method.clone(), call.url.clone()).headers(call.headers.clone());
+        let mut headers = call.headers.clone();
+        headers.extend(added);
+        let mut request = inner.http.request(call.method.clone(), call.url.clone()).headers(headers);
         if let Some((name, value)) = auth {
             request = request.header(name, value);
         }
@@ -768,14 +816,24 @@ impl RequestBuilder {
             show_message: inner.show_server_messages,
         };
         if response.status().as_u16() >= 400 {
-            return Err(Error::Http(Box::new(rules.http_error(response, self.meta, inner.api.error_body).await)));
+            let error = rules.http_error(response, self.meta, inner.api.error_body).await;
+            return Err(Error::Http(Box::new(error.with_sent_request_id(call.request_id.clone()))));
         }
         Ok(Response::new(response, self.meta, inner.api.error_body, rules))
     }
 }
 
+/// The header carrying the call's request id.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// What the attempts of one call share.
 struct Call {
+    client: Client,
+    meta: &'static OperationMeta,
+    /// Sent as `x-request-id` on every attempt.
+    request_id: String,
+    /// The URL with personal parameters redacted, for interceptors (empty without any).
+    shown_url: String,
     url: reqwest::Url,
     host: String,
     headers: HeaderMap,
@@ -806,6 +864,51 @@ struct AttemptState {
 }
 
 impl Call {
+    /// Runs the interceptors before an attempt; the headers they add.
+    fn before_attempt(&self, state: &AttemptState, credential_header: Option<&HeaderName>) -> HeaderMap {
+        let mut request = super::intercept::AttemptRequest {
+            operation: self.meta,
+            attempt: state.attempt,
+            request_id: &self.request_id,
+            method: &self.method,
+            shown_url: &self.shown_url,
+            headers: &self.headers,
+            credential_header,
+            added: HeaderMap::new(),
+        };
+        for interceptor in &self.client.inner.interceptors {
+            interceptor.before_attempt(&mut request);
+        }
+        request.added
+    }
+
+    /// Runs the interceptors after an attempt.
+    fn after_attempt(
+        &self,
+        state: &AttemptState,
+        started: Instant,
+        status: Option<u16>,
+        error: Option<&Error>,
+        retrying: bool,
+    ) {
+        let interceptors = &self.client.inner.interceptors;
+        if interceptors.is_empty() {
+            return;
+        }
+        let outcome = super::intercept::AttemptOutcome {
+            operation: self.meta,
+            attempt: state.attempt,
+            request_id: &self.request_id,
+            status,
+            error,
+            elapsed: started.elapsed(),
+            retrying,
+        };
+        for interceptor in interceptors {
+            interceptor.after_attempt(&outcome);
+        }
+    }
+
     /// The next attempt's window: its own timeout, or the operation's deadline when that is first;
     /// a deadline already past is the operation's timeout.
     fn window(&self) -> Result<Window, Error> {

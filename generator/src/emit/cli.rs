@@ -14,6 +14,7 @@ use quote::quote;
 /// Flags the tool itself takes; an operation's parameter with one of these names gets a prefix.
 const GLOBAL_FLAGS: &[&str] = &[
     "body",
+    "verbose",
     "output",
     "all-pages",
     "dry-run",

@@ -29,6 +29,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "env.rs",
     "error.rs",
     "error_code.rs",
+    "intercept.rs",
     "lenient.rs",
     "long_running.rs",
     "meta.rs",

@@ -84,6 +84,7 @@ pub const ACCESSOR_RESERVED: &[&str] = &[
 /// sources), those the generated crate adds (`from_env`) and those of its derived traits.
 pub const CLIENT_BUILDER_RESERVED: &[&str] = &[
     "new",
+    "interceptor",
     "api",
     "explicit_base_url",
     "server_variable",
