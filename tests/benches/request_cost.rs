@@ -206,6 +206,26 @@ fn main() {
             .bearer_token(trustx::BearerToken::new(TOKEN))
             .build()
             .expect("client");
+        // `BENCH_ONLY=<side> BENCH_N=<n>`: warm up, make `n` requests of one side, and stop; for
+        // counting instructions under valgrind (`cargo xtask bench instructions`), where the
+        // per-request count is the difference of two runs with different `n`.
+        if let Ok(side) = std::env::var("BENCH_ONLY") {
+            let n: u32 = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+            for _ in 0..5 {
+                sdk_page(&client).await;
+                hand_page(&http, &base).await;
+            }
+            for _ in 0..n {
+                match side.as_str() {
+                    "sdk-page" => sdk_page(&client).await,
+                    "hand-page" => hand_page(&http, &base).await,
+                    "sdk-download" => sdk_download(&client).await,
+                    "hand-download" => hand_download(&http, &base).await,
+                    other => panic!("BENCH_ONLY: unknown side `{other}`"),
+                }
+            }
+            std::process::exit(0);
+        }
         let rounds = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
         // Warm up connections and caches on both sides.
         for _ in 0..50 {

@@ -19,7 +19,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some("generation") => generation(),
         Some("compile") => compile(),
         Some("progenitor") => progenitor(),
-        _ => Err("usage: cargo xtask bench <generation|compile|progenitor>".into()),
+        Some("instructions") => instructions(),
+        _ => Err("usage: cargo xtask bench <generation|compile|progenitor|instructions>".into()),
     }
 }
 
@@ -390,6 +391,60 @@ fn progenitor() -> Result<(), String> {
         both_check.as_secs_f64() / p_check.as_secs_f64(),
         both_build.as_secs_f64() / p_build.as_secs_f64(),
     );
+    Ok(())
+}
+
+/// Per-request cost as instructions, counted by valgrind (callgrind) on the client's thread of the
+/// `request_cost` bench: deterministic, so other work on the machine does not move it. Each side
+/// runs alone twice, with `N1` and `N2` requests after the same warm-up; the difference divided by
+/// `N2 - N1` is its cost per request.
+fn instructions() -> Result<(), String> {
+    let dir = xtask::workspace_root();
+    let output = Command::new(env!("CARGO"))
+        .args(["bench", "--no-run", "-p", "trustx-tests", "--bench", "request_cost", "--message-format=json"])
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("cargo bench --no-run: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo bench --no-run failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let binary = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("executable").and_then(|e| e.as_str()).map(str::to_owned))
+        .next_back()
+        .ok_or("no bench executable in cargo's output")?;
+    let out_dir = dir.join("target/bench-instructions");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let (n1, n2) = (10u64, 60u64);
+    let count = |side: &str, n: u64| -> Result<u64, String> {
+        let file = out_dir.join(format!("callgrind.{side}.{n}"));
+        let status = Command::new("valgrind")
+            .args(["--tool=callgrind", "--separate-threads=yes", "--quiet"])
+            .arg(format!("--callgrind-out-file={}", file.display()))
+            .arg(&binary)
+            .env("BENCH_ONLY", side)
+            .env("BENCH_N", n.to_string())
+            .status()
+            .map_err(|e| format!("valgrind (is it installed?): {e}"))?;
+        if !status.success() {
+            return Err(format!("valgrind run of {side} failed"));
+        }
+        // Thread 1 is the client's (the bench's server runs on a thread of its own).
+        let text = std::fs::read_to_string(format!("{}-01", file.display())).map_err(|e| e.to_string())?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("summary: ").or_else(|| l.strip_prefix("totals: ")))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| format!("no instruction total in {}", file.display()))
+    };
+    println!("instructions per request on the client's thread (callgrind; ({n2} - {n1} requests) / {})", n2 - n1);
+    println!("| scenario | SDK | hand-written | ratio |\n|---|---:|---:|---:|");
+    for (name, sdk, hand) in [("10-item JSON page", "sdk-page", "hand-page"), ("1 MiB download", "sdk-download", "hand-download")]
+    {
+        let per = |side: &str| -> Result<f64, String> { Ok((count(side, n2)? - count(side, n1)?) as f64 / (n2 - n1) as f64) };
+        let (s, h) = (per(sdk)?, per(hand)?);
+        println!("| {name} | {s:.0} | {h:.0} | {:.3} |", s / h);
+    }
     Ok(())
 }
 
