@@ -67,5 +67,8 @@ async fn main() {
         );
         times.push(took);
     }
-    println!("  ratio (concurrency 1 / concurrency {concurrency}): {:.2}×", times[0].as_secs_f64() / times[1].as_secs_f64());
+    println!(
+        "  ratio (concurrency 1 / concurrency {concurrency}): {:.2}×",
+        times[0].as_secs_f64() / times[1].as_secs_f64()
+    );
 }
