@@ -9,7 +9,8 @@
 //! ```
 //!
 //! What is copied, each as a new version on the target (a new name there, or the next version of
-//! a name the target already has; never a second asset of the same name):
+//! a name the target already has; never a second asset of the same name), unless the target has a
+//! version with the same content (see "Running it again"):
 //! - the process definition's theme (its `themeId`), with every asset of the theme: each asset file
 //!   is downloaded from the address the theme gives (a CDN) with `Client::download`, which sends no
 //!   credentials, and uploaded to the new theme version;
@@ -29,17 +30,33 @@
 //! - theme assets outside the `global` group: only that group is documented and an upload names no
 //!   group, so others are listed, not copied.
 //!
-//! Nothing is rolled back after a failure (no source shows a delete for these assets): the report
-//! gives the ID of each version created, to activate or remove by hand, or to run again.
+//! Running it again. A migration stopped half-way (a network blip, a 503, a lost reply) is run
+//! again as it was, and finishes it: before creating anything, the migration compares the newest
+//! versions of each name on the target (up to 10) with the source, and reuses one with the same
+//! content (the active one, else the newest) instead of copying it again. Content, per kind:
+//! - theme: the palette, and the `global` assets by name with the same bytes (the target's files are
+//!   downloaded from the addresses it gives); an `EDITABLE` theme an earlier run left without some
+//!   assets is completed (the missing ones uploaded), then activated;
+//! - cloud function: the script (`resource`) and `type`; custom data form: `resource`;
+//! - custom page: the archive, compared as the server's content-addressed file list
+//!   (`archiveEntries`) of the source version, since the API returns no archive;
+//! - process definition: the BPMN, once its pins are rewritten to the target's versions, and the
+//!   `themeId` of the target's theme.
+//!
+//! So a run after any failure ends with exactly one new version of each asset, active, and a second
+//! run of a finished migration writes nothing. Nothing is rolled back (no source shows a delete).
 //!
 //! Order and failures. Everything is read first (source versions, the target's existing versions,
-//! theme asset files, archives). Then every new version is created (`EDITABLE`), and only when all
-//! exist are they activated: the theme, functions, forms and pages first, the process definition
-//! last. When a step fails, the report lists what was created and what was activated, and the exit
-//! code is 1: a failure while creating leaves nothing of the target's active configuration changed;
-//! a failure while activating leaves the process definition's previous version active.
+//! theme asset files, archives), then compared with the target (`on the target:` says what is
+//! reused and what is created). Then each missing version is created (`EDITABLE`), and only when
+//! all exist are they activated: the theme, functions, forms and pages first, the process definition
+//! last. When a step fails, the exit code is 1 and the report reads every item back from the target
+//! and says what it holds (active, on the target but not active, not on the target, or unknown when
+//! it cannot be read): a reply the client did not see (a 503 after the server acted, a timeout) is
+//! never reported as done or as not done without reading the target.
 //!
-//! `--dry-run` reads everything and prints what would be created, without writing.
+//! `--dry-run` reads and compares everything and prints what would be created or reused, without
+//! writing.
 //!
 //! Exit codes: 0 done (or, with `--dry-run`, possible); 1 a step failed; 2 bad arguments or
 //! configuration, or the migration cannot start (nothing was written).
@@ -65,6 +82,7 @@ macro_rules! warn {
 mod assets;
 mod bpmn;
 mod plan;
+mod reuse;
 mod write;
 
 struct Options {
@@ -150,25 +168,33 @@ async fn main() -> ExitCode {
         say!("nothing was created");
         return ExitCode::from(2);
     }
-    if options.dry_run {
-        say!("dry run: nothing was created");
-        return ExitCode::SUCCESS;
-    }
     if let Err(message) = plan::download_assets(&source, &mut migration).await {
         warn!("error: {message}");
         say!("cannot migrate: {message}");
         say!("nothing was created");
         return ExitCode::from(2);
     }
+    if let Err(message) = plan::decide(&target, &mut migration).await {
+        warn!("error: {message}");
+        say!("cannot migrate: {message}");
+        say!("nothing was created");
+        return ExitCode::from(2);
+    }
+    if options.dry_run {
+        say!("dry run: nothing was created");
+        return ExitCode::SUCCESS;
+    }
     match write::migrate(&target, &mut migration).await {
         Ok(()) => {
-            let n = migration.assets.len() + 1;
-            say!("done: {n} new versions created and activated on the target");
+            let items: Vec<&plan::Item> = migration.assets.iter().chain([&migration.definition]).collect();
+            let created = items.iter().filter(|i| i.created).count();
+            let n = items.len();
+            say!("done: {n} versions active on the target ({created} created, {} reused)", n - created);
             ExitCode::SUCCESS
         }
         Err(error) => {
             warn!("error: {error}");
-            write::report(&migration, &error);
+            write::report(&target, &mut migration, &error).await;
             ExitCode::FAILURE
         }
     }

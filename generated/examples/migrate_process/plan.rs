@@ -1,5 +1,6 @@
 //! The plan: everything the migration reads before it writes (source versions, the target's
-//! newest versions, theme asset files, custom page archives), and what it prints of it.
+//! versions, theme asset files, custom page archives), what it decides to reuse on the target (see
+//! `reuse`), and what it prints of it.
 
 use std::fmt;
 use std::ops::Range;
@@ -10,16 +11,28 @@ use trustx::models::{CloudFunction, CustomDataForm, ProcessDefinition, Theme};
 use trustx::Client;
 
 use super::assets::{pick, versions, Kind, Version};
-use super::bpmn::{bpmn_uses, BpmnUses};
+use super::bpmn::{bpmn_uses, rewrite, BpmnUses};
+use super::reuse::{entry_paths, find, Expected, Match};
 use super::Options;
 
 /// What a new version is created from.
 pub enum Payload {
-    Theme { theme: Theme, assets: Vec<Asset> },
+    Theme {
+        theme: Theme,
+        assets: Vec<Asset>,
+    },
     CloudFunction(CloudFunction),
     DataForm(CustomDataForm),
-    CustomPage { description: Option<String>, archive: Option<(PathBuf, Vec<u8>)> },
-    ProcessDefinition { definition: Box<ProcessDefinition>, bpmn: String },
+    /// `entries`: the source version's archive entries (sorted), what a target version is compared by.
+    CustomPage {
+        description: Option<String>,
+        archive: Option<(PathBuf, Vec<u8>)>,
+        entries: Vec<String>,
+    },
+    ProcessDefinition {
+        definition: Box<ProcessDefinition>,
+        bpmn: String,
+    },
 }
 
 /// A theme asset: its name and address, and its bytes once downloaded.
@@ -37,18 +50,24 @@ pub struct Item {
     pub source: Version,
     /// The BPMN's pins of this asset (spans of the version number).
     pub pins: Vec<Range<usize>>,
-    /// The newest version on the target before the migration, when the name exists there.
-    pub target_latest: Option<Option<i32>>,
+    /// The target's versions of the name before the migration, newest first.
+    pub before: Vec<Version>,
     pub payload: Payload,
-    pub created: Option<Version>,
-    pub activated: bool,
+    /// A target version with the same content, to reuse (decided before writing).
+    pub found: Option<Match>,
+    /// The target version this run made or reuses, once known.
+    pub target: Option<Version>,
+    /// Whether this run created `target` (else it reuses it).
+    pub created: bool,
+    /// Whether `target` is active: the server said so (on create, on activation or when listed).
+    pub active: bool,
 }
 
 impl fmt::Display for Item {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} `{}`", self.kind.label(), self.name)?;
-        if let Some(new) = &self.created {
-            write!(f, " {} ({})", shown_version(new.number), new.id)?;
+        if let Some(version) = &self.target {
+            write!(f, " {} ({})", shown_version(version.number), version.id)?;
         }
         Ok(())
     }
@@ -70,7 +89,7 @@ pub struct Migration {
 }
 
 impl Item {
-    /// An asset to copy, with the newest version the target has of its name (read from the target).
+    /// An asset to copy, with the versions the target has of its name (read from the target).
     async fn new(
         target: &Client,
         kind: Kind,
@@ -80,9 +99,18 @@ impl Item {
         payload: Payload,
     ) -> Result<Item, String> {
         let on_target = versions(target, kind, &name).await;
-        let on_target = on_target.map_err(|e| format!("listing {} `{name}` on the target: {e}", kind.label()))?;
-        let target_latest = on_target.first().map(|v| v.number);
-        Ok(Item { kind, name, source, pins, target_latest, payload, created: None, activated: false })
+        let before = on_target.map_err(|e| format!("listing {} `{name}` on the target: {e}", kind.label()))?;
+        Ok(Item { kind, name, source, pins, before, payload, found: None, target: None, created: false, active: false })
+    }
+
+    /// The target version in use: made or reused by this run, or found to reuse.
+    pub fn in_use(&self) -> Option<&Version> {
+        self.target.as_ref().or(self.found.as_ref().map(|m| &m.version))
+    }
+
+    /// Whether the version was active before this run.
+    pub fn was_active(&self, id: &str) -> bool {
+        self.before.iter().any(|v| v.id == id && v.status == Some(trustx::models::AssetVersionStatus::DeployedActive))
     }
 }
 
@@ -170,7 +198,8 @@ pub async fn read(source: &Client, target: &Client, options: &Options) -> Result
                         None
                     }
                 };
-                Payload::CustomPage { description: page.description, archive }
+                let entries = entry_paths(&page.archive_entries);
+                Payload::CustomPage { description: page.description, archive, entries }
             }
         };
         assets.push(Item::new(target, *kind, asset_name.clone(), version, pins.clone(), payload).await?);
@@ -202,9 +231,16 @@ pub fn print(migration: &Migration) {
     say!("plan:");
     for item in migration.assets.iter().chain([&migration.definition]) {
         let from = shown_version(item.source.number);
-        let to = match item.target_latest {
+        let to = match item.before.first() {
             None => "new on the target".to_owned(),
-            Some(latest) => format!("next version on the target (its newest is {})", shown_version(latest)),
+            Some(latest) => {
+                let n = item.before.len();
+                format!(
+                    "the target has {n} version{}, the newest {}",
+                    if n == 1 { "" } else { "s" },
+                    shown_version(latest.number)
+                )
+            }
         };
         let extra = match &item.payload {
             Payload::Theme { assets, .. } => {
@@ -214,7 +250,7 @@ pub fn print(migration: &Migration) {
             Payload::CustomPage { archive: Some((path, _)), .. } => format!(", archive {}", path.display()),
             _ => String::new(),
         };
-        say!("  create {} `{}` from source {from} ({}): {to}{extra}", item.kind.label(), item.name, item.source.id);
+        say!("  copy {} `{}` from source {from} ({}): {to}{extra}", item.kind.label(), item.name, item.source.id);
     }
     for watchlist in &migration.uses.watchlists {
         say!("  not copied: watchlist `{watchlist}` (data, not design): the target needs its own");
@@ -224,5 +260,102 @@ pub fn print(migration: &Migration) {
     }
     for other in &migration.not_copied {
         say!("  not copied: {other}");
+    }
+}
+
+/// A rewritten BPMN, the theme ID, and a line per pin rewritten.
+pub type Rewritten = (String, Option<String>, Vec<String>);
+
+/// The process definition the target should get: the source's BPMN with each pin rewritten to the
+/// target version in use, and the theme in use; and a line per pin rewritten. `None` when a
+/// version it needs is not known yet (it will be created).
+pub fn expected_definition(migration: &Migration) -> Result<Option<Rewritten>, String> {
+    let Payload::ProcessDefinition { bpmn, .. } = &migration.definition.payload else {
+        return Err("internal: the process definition has no BPMN".to_owned());
+    };
+    let mut theme_id = None;
+    let (mut edits, mut lines) = (Vec::new(), Vec::new());
+    for item in &migration.assets {
+        if item.kind == Kind::Theme {
+            match item.in_use() {
+                Some(version) => theme_id = Some(version.id.clone()),
+                None => return Ok(None),
+            }
+        }
+        if item.pins.is_empty() {
+            continue;
+        }
+        let Some(version) = item.in_use() else { return Ok(None) };
+        let Some(number) = version.number else {
+            return Err(format!("the version number of {item} on the target is unknown, so the BPMN cannot pin it"));
+        };
+        for span in &item.pins {
+            edits.push((span.clone(), number.to_string()));
+        }
+        lines.push(format!(
+            "{} `{}` pinned {} → {}",
+            item.kind.label(),
+            item.name,
+            shown_version(item.source.number),
+            shown_version(Some(number))
+        ));
+    }
+    Ok(Some((rewrite(bpmn, edits), theme_id, lines)))
+}
+
+/// Looks on the target for a version of each asset with the source's content, then for the process
+/// definition (only when every version it pins and its theme are reused), and prints what it found.
+pub async fn decide(target: &Client, migration: &mut Migration) -> Result<(), String> {
+    say!("on the target:");
+    for item in &mut migration.assets {
+        let found = find(target, item, None).await?;
+        item.found = found.matching;
+        say_decision(item, found.compared);
+    }
+    let found = match expected_definition(migration)? {
+        Some((bpmn, theme_id, _)) => {
+            let expected = Expected { bpmn: &bpmn, theme_id: theme_id.as_deref() };
+            Some(find(target, &migration.definition, Some(&expected)).await?)
+        }
+        None => None,
+    };
+    let definition = &mut migration.definition;
+    match found {
+        Some(found) => {
+            definition.found = found.matching;
+            say_decision(definition, found.compared);
+        }
+        None => say!("  create {} `{}`: it uses versions this run creates", definition.kind.label(), definition.name),
+    }
+    Ok(())
+}
+
+fn say_decision(item: &Item, compared: usize) {
+    let (label, name) = (item.kind.label(), &item.name);
+    let Some(found) = &item.found else {
+        say!("  create {label} `{name}`: {}", none_same(compared));
+        return;
+    };
+    let version = format!("{} ({})", shown_version(found.version.number), found.version.id);
+    let status = found.version.status.as_ref().map_or_else(|| "status unknown".to_owned(), |s| s.to_string());
+    let mut todo = Vec::new();
+    if let Payload::Theme { assets, .. } = &item.payload {
+        if !found.missing.is_empty() {
+            let names: Vec<&str> = found.missing.iter().map(|&i| assets[i].name.as_str()).collect();
+            todo.push(format!("upload {}", names.join(", ")));
+        }
+    }
+    if !found.active() {
+        todo.push("activate it".to_owned());
+    }
+    let todo = if todo.is_empty() { "nothing to do".to_owned() } else { todo.join(", then ") };
+    say!("  reuse {label} `{name}` {version}: the same content, {status}: {todo}");
+}
+
+/// Why a version is created: the target has none with the same content.
+pub fn none_same(compared: usize) -> String {
+    match compared {
+        0 => "no version there".to_owned(),
+        n => format!("no version there has the same content ({n} compared)"),
     }
 }
