@@ -439,9 +439,11 @@ fn instructions() -> Result<(), String> {
     };
     println!("instructions per request on the client's thread (callgrind; ({n2} - {n1} requests) / {})", n2 - n1);
     println!("| scenario | SDK | hand-written | ratio |\n|---|---:|---:|---:|");
-    for (name, sdk, hand) in [("10-item JSON page", "sdk-page", "hand-page"), ("1 MiB download", "sdk-download", "hand-download")]
+    for (name, sdk, hand) in
+        [("10-item JSON page", "sdk-page", "hand-page"), ("1 MiB download", "sdk-download", "hand-download")]
     {
-        let per = |side: &str| -> Result<f64, String> { Ok((count(side, n2)? - count(side, n1)?) as f64 / (n2 - n1) as f64) };
+        let per =
+            |side: &str| -> Result<f64, String> { Ok((count(side, n2)? - count(side, n1)?) as f64 / (n2 - n1) as f64) };
         let (s, h) = (per(sdk)?, per(hand)?);
         println!("| {name} | {s:.0} | {h:.0} | {:.3} |", s / h);
     }

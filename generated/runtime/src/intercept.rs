@@ -153,5 +153,22 @@ impl AttemptOutcome<'_> {
 
 /// A fresh request id: 128 random bits as 32 hexadecimal digits.
 pub(crate) fn new_request_id() -> String {
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bits = (u128::from(fastrand::u64(..)) << 64) | u128::from(fastrand::u64(..));
+    let mut out = String::with_capacity(32);
+    for i in (0..32).rev() {
+        out.push(char::from(HEX[((bits >> (i * 4)) & 0xf) as usize]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_32_hex_digits_and_differ() {
+        let (a, b) = (super::new_request_id(), super::new_request_id());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{a}");
+        assert_ne!(a, b);
+    }
 }

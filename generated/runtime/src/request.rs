@@ -782,16 +782,19 @@ impl RequestBuilder {
         window: &Window,
     ) -> Result<reqwest::Response, Error> {
         let inner = &self.client.inner;
-        let mut headers = call.headers.clone();
+        // The request is assembled directly (not through reqwest's builder, which merges headers
+        // one by one).
+        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+        let headers = request.headers_mut();
+        *headers = call.headers.clone();
         headers.extend(added);
-        let mut request = inner.http.request(call.method.clone(), call.url.clone()).headers(headers);
         if let Some((name, value)) = auth {
-            request = request.header(name, value);
+            headers.insert(name, value);
         }
         if let Some((body, _)) = &self.body {
-            request = request.body(body.clone());
+            *request.body_mut() = Some(body.clone().into());
         }
-        match tokio::time::timeout_at(window.end.into(), request.send()).await {
+        match tokio::time::timeout_at(window.end.into(), inner.http.execute(request)).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(e)) => Err(Error::from_reqwest(e, &call.host, window.after)),
             Err(_) => Err(Error::Timeout { kind: window.kind, after: window.after, host: call.host.clone() }),

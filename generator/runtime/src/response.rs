@@ -222,6 +222,7 @@ impl Response {
             body: Box::pin(self.inner.bytes_stream()),
             timer: Box::pin(tokio::time::sleep(read_timeout)),
             read_timeout,
+            last_progress: tokio::time::Instant::now(),
             host: self.rules.host,
             done: false,
         };
@@ -318,12 +319,16 @@ impl EmptyResponse {
     }
 }
 
-/// A body stream whose wait for the next bytes is bounded by the read timeout: one timer, moved
-/// forward as each chunk arrives. Ends after the first error.
+/// A body stream whose wait for the next bytes is bounded by the read timeout: one timer, armed
+/// lazily. Each chunk only notes the time it arrived; when the timer fires, it is moved to that
+/// time plus the timeout if bytes came since, and fails the read otherwise. Ends after the first
+/// error.
 struct IdleTimed {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     timer: Pin<Box<tokio::time::Sleep>>,
     read_timeout: Duration,
+    /// When the last chunk arrived.
+    last_progress: tokio::time::Instant,
     host: String,
     done: bool,
 }
@@ -338,8 +343,7 @@ impl Stream for IdleTimed {
         let this = &mut *self;
         match this.body.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                let next = tokio::time::Instant::now() + this.read_timeout;
-                this.timer.as_mut().reset(next);
+                this.last_progress = tokio::time::Instant::now();
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => {
@@ -350,13 +354,25 @@ impl Stream for IdleTimed {
                 this.done = true;
                 Poll::Ready(None)
             }
-            Poll::Pending => match this.timer.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    this.done = true;
-                    let host = std::mem::take(&mut this.host);
-                    Poll::Ready(Some(Err(Error::Timeout { kind: TimeoutKind::Read, after: this.read_timeout, host })))
+            Poll::Pending => loop {
+                match this.timer.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) => {
+                        let due = this.last_progress + this.read_timeout;
+                        if due > tokio::time::Instant::now() {
+                            // Bytes came since the timer was armed: wait the rest from then.
+                            this.timer.as_mut().reset(due);
+                            continue;
+                        }
+                        this.done = true;
+                        let host = std::mem::take(&mut this.host);
+                        return Poll::Ready(Some(Err(Error::Timeout {
+                            kind: TimeoutKind::Read,
+                            after: this.read_timeout,
+                            host,
+                        })));
+                    }
                 }
-                Poll::Pending => Poll::Pending,
             },
         }
     }
