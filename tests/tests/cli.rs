@@ -127,7 +127,7 @@ async fn a_download_goes_to_the_output_file() {
         "w1",
         "--watchlist-member-id",
         "m1",
-        "--output",
+        "--output-file",
         &file_arg,
     ];
     let out = run(&mock, &args, b"").await;
@@ -351,4 +351,135 @@ async fn verbose_prints_a_redacted_wire_log() {
     }
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON result");
     assert_eq!(value["content"][0]["id"], "a");
+}
+
+/// A page of three instances, one with a name a terminal would act on, on the mock.
+async fn a_page_of_instances(mock: &MockServer) {
+    let items = vec![
+        instance("a").with_process_defn_name("Onboarding"),
+        instance("b").with_process_defn_name("evil\u{1b}[31m"),
+        instance("c"),
+    ];
+    let page = Page::default().with_content(items).with_number(0).with_last(true);
+    mock.process_manager().list_process_instances().respond(200, &page).await;
+}
+
+/// `--query` runs a jq expression on the result: one JSON value per result, `-r` strings bare.
+#[tokio::test]
+async fn query_selects_with_jq_syntax() {
+    let mock = MockServer::start().await;
+    a_page_of_instances(&mock).await;
+    let out = run(&mock, &["process-manager", "list-process-instances", "--query", ".content[].id"], b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "\"a\"\n\"b\"\n\"c\"\n");
+    let raw = run(
+        &mock,
+        &[
+            "-r",
+            "-q",
+            "[.content[] | select(.id != \"b\") | .id] | join(\",\")",
+            "process-manager",
+            "list-process-instances",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(text(&raw.stdout), "a,c\n", "{}", text(&raw.stderr));
+    let bad = run(&mock, &["process-manager", "list-process-instances", "--query", ".content[] |"], b"").await;
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("--query"), "{}", text(&bad.stderr));
+}
+
+/// `--output yaml` prints YAML that reads back as the same value, server text escaped.
+#[tokio::test]
+async fn output_yaml_parses_back_to_the_json() {
+    let mock = MockServer::start().await;
+    a_page_of_instances(&mock).await;
+    let json = run(&mock, &["process-manager", "list-process-instances"], b"").await;
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let out = run(&mock, &["process-manager", "list-process-instances", "--output", "yaml"], b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(!yaml.contains('\u{1b}'), "an escape character reached the terminal: {yaml}");
+    let parsed: serde_json::Value = serde_yaml::from_str(&yaml).expect("YAML");
+    assert_eq!(parsed, json);
+    assert_eq!(parsed["content"][1]["processDefnName"], "evil\u{1b}[31m");
+    // Every item of every page, as a YAML sequence.
+    let all = run(&mock, &["-o", "yaml", "process-manager", "list-process-instances", "--all-pages"], b"").await;
+    let parsed: serde_json::Value = serde_yaml::from_str(&text(&all.stdout)).expect("YAML");
+    assert_eq!(parsed, json["content"]);
+}
+
+/// `--output table`: the page's items as rows, their scalar fields as columns, fitted to the width
+/// (`COLUMNS`), cells escaped; `--output jsonl`: one item per line.
+#[tokio::test]
+async fn output_table_shows_the_items_of_a_page() {
+    let mock = MockServer::start().await;
+    a_page_of_instances(&mock).await;
+    let out = run(&mock, &["process-manager", "list-process-instances", "--output", "table"], b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and three rows: {table}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert!(header.contains(&"ID") && header.contains(&"STATUS") && header.contains(&"PROCESSDEFNNAME"), "{table}");
+    assert!(!header.contains(&"CONTENT"), "{table}");
+    assert!(lines[1].contains("Onboarding") && lines[1].contains("COMPLETED_ENDED_SUCCESS"), "{table}");
+    assert!(lines[2].contains("evil\\u{1b}[31m") && !table.contains('\u{1b}'), "{table}");
+    let narrow = Command::new(binary())
+        .args(["process-manager", "list-process-instances", "-o", "table"])
+        .env_clear()
+        .env("TRUSTX_API_KEY", MOCK_API_KEY)
+        .env("TRUSTX_BASE_URL", mock.uri())
+        .env("COLUMNS", "30")
+        .output()
+        .expect("run");
+    let narrow_text = text(&narrow.stdout);
+    assert!(narrow.status.success() && narrow_text.lines().count() == 4, "{narrow_text}");
+    assert!(narrow_text.lines().all(|l| l.chars().count() <= 30), "{narrow_text}");
+    let jsonl = run(&mock, &["process-manager", "list-process-instances", "--output", "jsonl"], b"").await;
+    let ids: Vec<String> = text(&jsonl.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["id"].as_str().unwrap_or("?").to_owned()
+        })
+        .collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+}
+
+/// An enumerated flag lists its values in `--help`, refuses a typo with a suggestion (exit 2, nothing
+/// sent), takes any case, and sends an unlisted value given as `raw:VALUE`.
+#[tokio::test]
+async fn an_enum_typo_is_refused_with_a_suggestion() {
+    let mock = MockServer::start().await;
+    let page = Page::default().with_content(vec![instance("a")]).with_number(0).with_last(true);
+    let search = mock.process_manager().search_process_instances().respond(200, &page).await;
+    let op = ["process-manager", "search-process-instances", "--process-instance-status"];
+    let typo = run(&mock, &[&op[..], &["COMPLETED_ENDED_SUCESS"]].concat(), b"").await;
+    let stderr = text(&typo.stderr);
+    assert_eq!(typo.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("COMPLETED_ENDED_SUCESS") && stderr.contains("'COMPLETED_ENDED_SUCCESS'"), "{stderr}");
+    assert!(stderr.contains("raw:"), "{stderr}");
+    assert!(search.requests().await.is_empty(), "a refused value is not sent");
+
+    let help = run(&mock, &["process-manager", "search-process-instances", "--help"], b"").await;
+    let help = text(&help.stdout);
+    assert!(help.contains("COMPLETED_PROCESS_ERROR") && help.contains("raw:VALUE"), "{help}");
+    assert!(help.contains("Global options:"), "{help}");
+
+    let lower = run(&mock, &[&op[..], &["review"]].concat(), b"").await;
+    assert!(lower.status.success(), "{}", text(&lower.stderr));
+    let raw = run(&mock, &[&op[..], &["raw:ARCHIVED"]].concat(), b"").await;
+    assert!(raw.status.success(), "{}", text(&raw.stderr));
+    let sent: Vec<String> = mock
+        .wiremock()
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/processInstances/search"))
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[0].contains("REVIEW") && sent[1].contains("ARCHIVED"), "{sent:?}");
 }

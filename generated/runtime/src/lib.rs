@@ -13,6 +13,8 @@ pub mod api;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod cli_output;
 pub mod client;
 pub mod datetime;
 pub mod decode;

@@ -17,6 +17,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::IssueTokenParams>,
     },
     OperationCommand {
@@ -42,6 +43,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListTenantApiKeysParams>,
     },
     OperationCommand {
@@ -52,6 +54,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateTenantApiKeyParams>,
     },
     OperationCommand {
@@ -62,6 +65,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("api-key-id", "ID of the API key.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTenantApiKeyParams>,
     },
     OperationCommand {
@@ -72,6 +76,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("api-key-id", "ID of the API key.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateTenantApiKeyParams>,
     },
     OperationCommand {
@@ -82,6 +87,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("api-key-id", "ID of the API key.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteTenantApiKeyParams>,
     },
     OperationCommand {
@@ -92,6 +98,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("session-id", "Session ID.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTenantOidcSessionBySessionIdParams>,
     },
     OperationCommand {
@@ -111,6 +118,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListTenantOidcSessionsParams>,
     },
     OperationCommand {
@@ -121,6 +129,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the admin session record.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTenantOidcSessionByIdParams>,
     },
 ];

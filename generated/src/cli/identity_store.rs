@@ -24,6 +24,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetStoreEventsQueryResultsParams>,
     },
     OperationCommand {
@@ -41,6 +42,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetStoreEventsQueryStatusParams>,
     },
     OperationCommand {
@@ -51,6 +53,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTenantStatsParams>,
     },
     OperationCommand {
@@ -61,6 +64,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::StartStoreEventQueryParams>,
     },
     OperationCommand {
@@ -76,6 +80,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserBiometricVersionsByExtUserIdParams>,
     },
     OperationCommand {
@@ -89,6 +94,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserBiometricsByExtUserIdParams>,
     },
     OperationCommand {
@@ -102,6 +108,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::AddUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -117,6 +124,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserBiometricVersionsParams>,
     },
     OperationCommand {
@@ -131,6 +139,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -150,6 +159,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserBiometricStatusByExtUserIdParams>,
     },
     OperationCommand {
@@ -164,6 +174,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -177,6 +188,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserBiometricsParams>,
     },
     OperationCommand {
@@ -190,6 +202,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::AddUserBiometricParams>,
     },
     OperationCommand {
@@ -206,6 +219,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetReferenceUserBiometricsParams>,
     },
     OperationCommand {
@@ -220,6 +234,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserBiometricParams>,
     },
     OperationCommand {
@@ -239,6 +254,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserBiometricStatusParams>,
     },
     OperationCommand {
@@ -253,6 +269,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserBiometricParams>,
     },
     OperationCommand {
@@ -269,6 +286,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<
             ops::GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams,
         >,
@@ -284,6 +302,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<
             ops::RecordUserBiometricAuthenticationFailureByExtUserIdParams,
         >,
@@ -301,6 +320,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserBiometricWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -316,6 +336,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserBiometricWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -332,6 +353,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetReferenceUserBiometricsByExtUserIdParams>,
     },
     OperationCommand {
@@ -345,6 +367,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::MatchFaceByExtUserIdParams>,
     },
     OperationCommand {
@@ -358,6 +381,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::RecordUserBiometricAuthenticationFailureParams>,
     },
     OperationCommand {
@@ -374,6 +398,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserBiometricVersionDataWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -387,6 +412,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::MatchFaceParams>,
     },
     OperationCommand {
@@ -402,6 +428,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserBiometricWithTypeAndSubtypeByExtUserIdParams>,
     },
     OperationCommand {
@@ -417,6 +444,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<
             ops::DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams,
         >,
@@ -435,6 +463,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserBiometricVersionWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -461,6 +490,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeregisterUserAppkeyParams>,
     },
     OperationCommand {
@@ -475,6 +505,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeregisterUserAppkeysParams>,
     },
     OperationCommand {
@@ -487,6 +518,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CompleteAppkeyAuthenticationWithSessionDataParams>,
     },
     OperationCommand {
@@ -500,6 +532,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserAppkeysParams>,
     },
     OperationCommand {
@@ -520,6 +553,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateAppkeyAuthenticationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -539,6 +573,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateAppkeyAuthenticationParams>,
     },
     OperationCommand {
@@ -553,6 +588,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserAppkeyRegistrationRecordParams>,
     },
     OperationCommand {
@@ -567,6 +603,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -581,6 +618,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ClearUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -595,6 +633,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -609,6 +648,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ClearUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -622,6 +662,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CompleteAppkeyAuthenticationWithSessionIdParams>,
     },
     OperationCommand {
@@ -642,6 +683,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateAppkeyAuthenticationForUserParams>,
     },
     OperationCommand {
@@ -656,6 +698,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeregisterUserAppkeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -668,6 +711,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CompleteAppkeyRegistrationWithSessionDataParams>,
     },
     OperationCommand {
@@ -681,6 +725,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserAppkeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -700,6 +745,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateAppkeyRegistrationParams>,
     },
     OperationCommand {
@@ -714,6 +760,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -728,6 +775,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserAppkeyStatusByExtUserIdParams>,
     },
     OperationCommand {
@@ -742,6 +790,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -757,6 +806,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -771,6 +821,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserAppkeysForDeviceParams>,
     },
     OperationCommand {
@@ -786,6 +837,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -800,6 +852,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserAppkeyRegistrationRecordByExtUserIdParams>,
     },
     OperationCommand {
@@ -814,6 +867,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserAppkeyParams>,
     },
     OperationCommand {
@@ -828,6 +882,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserAppkeyStatusParams>,
     },
     OperationCommand {
@@ -842,6 +897,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserAppkeyParams>,
     },
     OperationCommand {
@@ -862,6 +918,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateAppkeyRegistrationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -876,6 +933,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserAppkeysForDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -902,6 +960,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeregisterUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -915,6 +974,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CompleteAppkeyRegistrationWithSessionIdParams>,
     },
     OperationCommand {
@@ -935,6 +995,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateAppkeyRegistrationForUserParams>,
     },
     OperationCommand {
@@ -955,6 +1016,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreatePasskeyRegistrationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -968,6 +1030,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CompletePasskeyRegistrationWithSessionIdParams>,
     },
     OperationCommand {
@@ -982,6 +1045,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserPasskeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -996,6 +1060,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserPasskeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -1010,6 +1075,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserPasskeyRegistrationRecordByExtUserIdParams>,
     },
     OperationCommand {
@@ -1024,6 +1090,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetUserPasskeyParams>,
     },
     OperationCommand {
@@ -1038,6 +1105,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateUserPasskeyStatusParams>,
     },
     OperationCommand {
@@ -1052,6 +1120,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteUserPasskeyParams>,
     },
     OperationCommand {
@@ -1065,6 +1134,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserPasskeysParams>,
     },
     OperationCommand {
@@ -1078,6 +1148,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListUserPasskeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -1098,6 +1169,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListUsersParams>,
     },
 ];

@@ -19,6 +19,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessTokenParams>,
     },
     OperationCommand {
@@ -31,6 +32,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::InvalidateProcessTokenParams>,
     },
     OperationCommand {
@@ -43,6 +45,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteProcessTokenParams>,
     },
     OperationCommand {
@@ -53,6 +56,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListProcessTokensParams>,
     },
     OperationCommand {
@@ -63,6 +67,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateProcessTokenParams>,
     },
     OperationCommand {
@@ -80,6 +85,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListProcessDefinitionTagsParams>,
     },
     OperationCommand {
@@ -90,6 +96,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("name", "Name of the tag.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteTagFromProcessDefinitionParams>,
     },
     OperationCommand {
@@ -107,6 +114,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::TagProcessDefinitionParams>,
     },
     OperationCommand {
@@ -124,6 +132,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessInstanceParams>,
     },
     OperationCommand {
@@ -141,6 +150,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteProcessInstanceParams>,
     },
     OperationCommand {
@@ -160,6 +170,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListProcessInstancesParams>,
     },
     OperationCommand {
@@ -177,6 +188,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateProcessInstanceAndRedirectParams>,
     },
     OperationCommand {
@@ -187,6 +199,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ExportProcessInstancesToCsvParams>,
     },
     OperationCommand {
@@ -197,6 +210,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessInstancesByIdsParams>,
     },
     OperationCommand {
@@ -214,6 +228,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessInstanceWithParametersParams>,
     },
     OperationCommand {
@@ -231,6 +246,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateProcessInstanceParams>,
     },
     OperationCommand {
@@ -270,11 +286,22 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
                 false,
             ),
             CliParam::new(
-                "process-instance-status",
-                "Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.",
-                false,
-                false,
-            ),
+                    "process-instance-status",
+                    "Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.",
+                    false,
+                    false,
+                )
+                .with_values(
+                    &[
+                        "PENDING",
+                        "ACTIVE",
+                        "REVIEW",
+                        "COMPLETED_ENDED_SUCCESS",
+                        "COMPLETED_TERMINATED",
+                        "COMPLETED_ENDED_ERROR",
+                        "COMPLETED_PROCESS_ERROR",
+                    ],
+                ),
             CliParam::new(
                 "page",
                 "Zero-based page index. Seen in a Back Office search URL (NAB), not named by the reference.",
@@ -296,6 +323,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::SearchProcessInstancesParams>,
     },
     OperationCommand {
@@ -315,6 +343,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListCloudSecretsParams>,
     },
     OperationCommand {
@@ -325,6 +354,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::AddCloudSecretParams>,
     },
     OperationCommand {
@@ -337,6 +367,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetCloudSecretParams>,
     },
     OperationCommand {
@@ -349,6 +380,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateCloudSecretParams>,
     },
     OperationCommand {
@@ -361,6 +393,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteCloudSecretParams>,
     },
     OperationCommand {
@@ -371,6 +404,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateProcessDefinitionParams>,
     },
     OperationCommand {
@@ -388,6 +422,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessDefinitionParams>,
     },
     OperationCommand {
@@ -413,6 +448,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListProcessDefinitionVersionsParams>,
     },
     OperationCommand {
@@ -430,6 +466,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessDefinitionFileParams>,
     },
     OperationCommand {
@@ -447,6 +484,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ActivateProcessDefinitionParams>,
     },
     OperationCommand {
@@ -457,6 +495,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateCloudFunctionParams>,
     },
     OperationCommand {
@@ -474,6 +513,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetCloudFunctionParams>,
     },
     OperationCommand {
@@ -499,6 +539,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListCloudFunctionVersionsParams>,
     },
     OperationCommand {
@@ -516,6 +557,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ActivateCloudFunctionParams>,
     },
     OperationCommand {
@@ -526,6 +568,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateCustomDataFormParams>,
     },
     OperationCommand {
@@ -543,6 +586,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetCustomDataFormParams>,
     },
     OperationCommand {
@@ -568,6 +612,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListCustomDataFormVersionsParams>,
     },
     OperationCommand {
@@ -585,6 +630,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ActivateCustomDataFormParams>,
     },
 ];

@@ -29,6 +29,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ContinueProcessParams>,
     },
     OperationCommand {
@@ -46,6 +47,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::StartProcessParams>,
     },
 ];

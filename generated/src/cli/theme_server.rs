@@ -28,6 +28,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListCustomPagesParams>,
     },
     OperationCommand {
@@ -38,6 +39,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateCustomPageParams>,
     },
     OperationCommand {
@@ -56,6 +58,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetCustomPageByNameAndVersionParams>,
     },
     OperationCommand {
@@ -66,6 +69,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateCustomPagePreviewParams>,
     },
     OperationCommand {
@@ -84,6 +88,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ChangeCustomPageStatusParams>,
     },
     OperationCommand {
@@ -94,6 +99,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteCustomPageArchiveParams>,
     },
     OperationCommand {
@@ -104,6 +110,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetCustomPageParams>,
     },
     OperationCommand {
@@ -114,6 +121,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateCustomPageParams>,
     },
     OperationCommand {
@@ -124,6 +132,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteCustomPageParams>,
     },
     OperationCommand {
@@ -144,6 +153,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::GetCustomPageVersionsParams>,
     },
     OperationCommand {
@@ -154,6 +164,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListThemesParams>,
     },
     OperationCommand {
@@ -164,6 +175,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateThemeParams>,
     },
     OperationCommand {
@@ -174,6 +186,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetThemeParams>,
     },
     OperationCommand {
@@ -184,6 +197,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateThemeParams>,
     },
     OperationCommand {
@@ -194,6 +208,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetThemeWithAssetsParams>,
     },
     OperationCommand {
@@ -214,6 +229,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListThemeVersionsParams>,
     },
     OperationCommand {
@@ -224,6 +240,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UploadThemeAssetParams>,
     },
     OperationCommand {
@@ -234,6 +251,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ActivateThemeParams>,
     },
 ];

@@ -34,6 +34,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetChecksByKeyParams>,
     },
     OperationCommand {
@@ -57,6 +58,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessInstanceImagesParams>,
     },
     OperationCommand {
@@ -86,6 +88,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessInstanceUserDataParams>,
     },
     OperationCommand {
@@ -109,6 +112,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetProcessInstanceUserDataArchiveParams>,
     },
 ];

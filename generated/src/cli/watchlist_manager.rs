@@ -17,6 +17,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetWatchlistParams>,
     },
     OperationCommand {
@@ -27,6 +28,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateWatchlistParams>,
     },
     OperationCommand {
@@ -37,6 +39,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteWatchlistParams>,
     },
     OperationCommand {
@@ -49,6 +52,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetLargestWatchlistsParams>,
     },
     OperationCommand {
@@ -59,6 +63,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetWatchlistUsageParams>,
     },
     OperationCommand {
@@ -95,6 +100,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListWatchlistsParams>,
     },
     OperationCommand {
@@ -105,6 +111,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateWatchlistParams>,
     },
     OperationCommand {
@@ -115,6 +122,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTenantWatchlistUsageParams>,
     },
     OperationCommand {
@@ -125,6 +133,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::QueryWatchlistParams>,
     },
     OperationCommand {
@@ -150,6 +159,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListTrendRecordsParams>,
     },
     OperationCommand {
@@ -160,6 +170,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::AddTrendRecordParams>,
     },
     OperationCommand {
@@ -177,6 +188,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteTrendsByProcessInstanceIdParams>,
     },
     OperationCommand {
@@ -196,6 +208,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::ListTrendProcessInstancesParams>,
     },
     OperationCommand {
@@ -206,6 +219,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the trend record.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTrendRecordParams>,
     },
     OperationCommand {
@@ -223,6 +237,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetTrendStatisticsParams>,
     },
     OperationCommand {
@@ -243,6 +258,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListFaceWatchlistMembersParams>,
     },
     OperationCommand {
@@ -253,6 +269,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -271,6 +288,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -289,6 +307,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -307,6 +326,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetFaceWatchlistMemberImageParams>,
     },
     OperationCommand {
@@ -326,6 +346,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListFaceWatchlistsParams>,
     },
     OperationCommand {
@@ -336,6 +357,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateFaceWatchlistParams>,
     },
     OperationCommand {
@@ -346,6 +368,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetFaceWatchlistParams>,
     },
     OperationCommand {
@@ -356,6 +379,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::UpdateFaceWatchlistParams>,
     },
     OperationCommand {
@@ -366,6 +390,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteFaceWatchlistParams>,
     },
     OperationCommand {
@@ -379,6 +404,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::GetWatchlistEntryParams>,
     },
     OperationCommand {
@@ -392,6 +418,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::DeleteWatchlistEntryParams>,
     },
     OperationCommand {
@@ -417,6 +444,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
         run: run_paged_operation_of::<ops::ListWatchlistEntriesParams>,
     },
     OperationCommand {
@@ -427,6 +455,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
         run: run_operation_of::<ops::CreateWatchlistEntryParams>,
     },
 ];

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 
 use super::api::ApiDescription;
 use super::auth::BoxFuture;
+use super::cli_output::{Format, Query};
 use super::client::{Client, ClientBuilder};
 use super::error::Error;
 use super::error_code::ErrorCodeTable;
@@ -48,12 +49,69 @@ pub struct CliParam {
     pub required: bool,
     /// Whether it may be repeated (an array parameter).
     pub multiple: bool,
+    /// The values it takes, for a parameter of an enumerated type (empty otherwise): another value
+    /// is a usage error unless given as `raw:VALUE`.
+    pub values: &'static [&'static str],
 }
 
 impl CliParam {
     /// A flag: its name, help line, whether it must be given and whether it may be repeated.
     pub const fn new(flag: &'static str, help: &'static str, required: bool, multiple: bool) -> Self {
-        CliParam { flag, help, required, multiple }
+        CliParam { flag, help, required, multiple, values: &[] }
+    }
+
+    /// The flag, taking only these values (an enumerated type's, as the API names them).
+    pub const fn with_values(mut self, values: &'static [&'static str]) -> Self {
+        self.values = values;
+        self
+    }
+}
+
+/// The prefix that sends a value an enumerated flag does not list (the API may have added it):
+/// `--status raw:NEW_STATUS`.
+pub const RAW_PREFIX: &str = "raw:";
+
+/// The value parser of an enumerated flag: one of its values (any case, printed as the API names
+/// it), or any text after [`RAW_PREFIX`]; otherwise clap's usage error, with the values and the
+/// nearest one suggested. Its values are listed in `--help` and completed by the shell.
+#[derive(Clone)]
+struct EnumValue(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for EnumValue {
+    type Value = String;
+
+    fn parse_ref(&self, cmd: &Command, arg: Option<&Arg>, value: &std::ffi::OsStr) -> Result<String, clap::Error> {
+        if let Some(text) = value.to_str() {
+            if let Some(raw) = text.strip_prefix(RAW_PREFIX) {
+                return Ok(raw.to_owned());
+            }
+            let found = self.0.iter().find(|v| **v == text).or_else(|| {
+                let mut same = self.0.iter().filter(|v| v.eq_ignore_ascii_case(text));
+                match (same.next(), same.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            });
+            if let Some(v) = found {
+                return Ok((*v).to_owned());
+            }
+        }
+        let mut err = clap::builder::PossibleValuesParser::new(self.0.iter().copied())
+            .parse_ref(cmd, arg, value)
+            .err()
+            .unwrap_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd));
+        err.insert(
+            clap::error::ContextKind::Suggested,
+            clap::error::ContextValue::StyledStrs(vec![format!(
+                "to send a value not listed (the API may have added it), write {RAW_PREFIX}VALUE"
+            )
+            .into()]),
+        );
+        Err(err)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(self.0.iter().map(|v| clap::builder::PossibleValue::new(*v))))
     }
 }
 
@@ -85,6 +143,9 @@ pub struct OperationCommand {
     pub body: CliBody,
     /// Whether `--all-pages` applies.
     pub paged: bool,
+    /// The field of the response that holds a page's items, when the response is a page: its
+    /// items are the rows of `--output table` and the lines of `--output jsonl`.
+    pub page_items: Option<&'static str>,
     /// Fills the typed request from the invocation and runs it.
     pub run: fn(Client, Invocation) -> BoxFuture<'static, Result<Output, Error>>,
 }
@@ -300,11 +361,38 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
              Configuration comes from the same environment variables as the SDK's `from_env` \
              ({prefix}_API_KEY or {prefix}_BEARER_TOKEN, the server variables, {prefix}_BASE_URL, \
              {prefix}_ALLOW_INSECURE_HTTP); the flags below override them. Secrets are not printed: never the API key, and the token of the token exchange only with --show-secret.\n\n\
+             A flag that takes an enumerated value lists its values in --help and refuses others; \
+             {RAW_PREFIX}VALUE sends a value it does not list (the API may have added it).\n\n\
              Exit codes: 0 success, 2 usage error, 3 HTTP error, 4 transport error, 5 other error.",
             api.name
         ))
         .subcommand_required(true)
         .arg_required_else_help(true)
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .global(true)
+                .value_name("FORMAT")
+                .value_parser(clap::builder::PossibleValuesParser::new(Format::NAMES.iter().copied()))
+                .help("json (pretty on a terminal), jsonl (a page: one line per item), yaml, or table (a page's items as rows, fitted to the terminal)"),
+        )
+        .arg(
+            Arg::new("query")
+                .short('q')
+                .long("query")
+                .global(true)
+                .value_name("EXPR")
+                .help("Filter the result with a jq expression, e.g. '.content[].id' (with --all-pages: each item)"),
+        )
+        .arg(
+            Arg::new("raw-output")
+                .short('r')
+                .long("raw-output")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print strings without JSON quotes (json and jsonl)"),
+        )
         .arg(
             Arg::new("base-url")
                 .long("base-url")
@@ -360,6 +448,12 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
         }
         root = root.arg(arg);
     }
+    // The tool's own options, in a section of their own in every command's help.
+    let globals: Vec<clap::Id> =
+        root.get_arguments().filter(|a| a.is_global_set()).map(|a| a.get_id().clone()).collect();
+    for id in globals {
+        root = root.mut_arg(id, |a| a.help_heading("Global options"));
+    }
     let mut services: BTreeMap<&str, Command> = BTreeMap::new();
     for op in each(commands) {
         let service = services.remove(op.service).unwrap_or_else(|| {
@@ -376,6 +470,12 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
         }
         for p in op.params {
             let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help).required(p.required);
+            if !p.values.is_empty() {
+                arg = arg.value_parser(EnumValue(p.values)).long_help(format!(
+                    "{}\n\nA value not listed (the API may have added it) is sent as {RAW_PREFIX}VALUE.",
+                    p.help
+                ));
+            }
             if p.multiple {
                 arg = arg.action(ArgAction::Append);
             }
@@ -395,10 +495,15 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
                 Arg::new("all-pages")
                     .long("all-pages")
                     .action(ArgAction::SetTrue)
-                    .help("Stream every item of every page as JSON lines"),
+                    .help("Every item of every page, printed as it arrives (JSON lines by default)"),
             );
         }
-        sub = sub.arg(Arg::new("output").long("output").short('o').value_name("FILE").help("Write the result to FILE"));
+        sub = sub.arg(
+            Arg::new("output-file")
+                .long("output-file")
+                .value_name("FILE")
+                .help("Write the result to FILE (a download: its bytes)"),
+        );
         services.insert(op.service, service.subcommand(sub));
     }
     for (_, s) in services {
@@ -658,8 +763,29 @@ fn run_operation(
             }
         }
     }
-    let output_path = m.get_one::<String>("output").cloned();
-    let pretty = !root.get_flag("compact") && std::io::stdout().is_terminal();
+    let output_path = m.get_one::<String>("output-file").cloned();
+    let to_terminal = output_path.as_deref().is_none_or(|p| p == "-") && std::io::stdout().is_terminal();
+    let query = match root.get_one::<String>("query").map(|q| Query::compile(q)) {
+        None => None,
+        Some(Ok(q)) => Some(q),
+        Some(Err(why)) => {
+            eprintln!("error: --query: {why}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let printer = Printer {
+        format: root.get_one::<String>("output").and_then(|f| Format::from_name(f)).unwrap_or(Format::Json),
+        pretty: !root.get_flag("compact") && to_terminal,
+        raw: root.get_flag("raw-output"),
+        to_terminal,
+        query,
+        width: if to_terminal || env("COLUMNS").is_some() {
+            super::cli_output::terminal_width(env("COLUMNS"))
+        } else {
+            None
+        },
+        page_items: op.page_items,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -683,7 +809,7 @@ fn run_operation(
             Ok(o) => o,
             Err(e) => return report(&e),
         };
-        match print(output, output_path.as_deref(), pretty).await {
+        match printer.print(output, output_path.as_deref()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => report(&e),
         }
@@ -742,63 +868,146 @@ fn io(e: std::io::Error) -> Error {
     Error::config(format!("cannot write the output: {e}"))
 }
 
-async fn print(output: Output, path: Option<&str>, pretty: bool) -> Result<(), Error> {
-    let progress = std::io::stderr().is_terminal();
-    let mut out = sink(path)?;
-    match output {
-        Output::Json(value) => {
-            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
-            writeln!(out, "{}", text.unwrap_or_default()).map_err(io)?;
-        }
-        Output::Text(text) => writeln!(out, "{text}").map_err(io)?,
-        Output::Prepared(request) => write!(out, "{request}").map_err(io)?,
-        Output::Empty(empty) => {
-            let mut value = serde_json::json!({ "status": empty.status });
-            if let Some(location) = empty.location() {
-                value["location"] = location.into();
-            }
-            writeln!(out, "{value}").map_err(io)?;
-        }
-        Output::Items(mut items) => {
-            let mut n = 0u64;
-            // An item that cannot be decoded is told on stderr and skipped; the run still fails.
-            let mut skipped: Option<Error> = None;
-            while let Some(item) = futures_util::StreamExt::next(&mut items).await {
-                match item {
-                    Ok(item) => writeln!(out, "{item}").map_err(io)?,
-                    Err(e) if e.stream_continues() => {
-                        eprintln!("skipped: {e}");
-                        skipped.get_or_insert(e);
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                }
-                n += 1;
-                if progress {
-                    eprint!("\r{n} items");
-                }
-            }
-            if progress {
-                eprintln!("\r{n} items");
-            }
-            if let Some(e) = skipped {
-                return Err(e);
-            }
-        }
-        Output::Bytes(mut stream) => {
-            let mut n = 0u64;
-            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-                let chunk = chunk?;
-                out.write_all(&chunk).map_err(io)?;
-                n += chunk.len() as u64;
-                if progress && path.is_some() {
-                    eprint!("\r{n} bytes");
-                }
-            }
-            if progress && path.is_some() {
-                eprintln!("\r{n} bytes");
-            }
+/// How results are printed: `--output`, `--query`, `--raw-output`, `--compact`.
+struct Printer {
+    format: Format,
+    pretty: bool,
+    raw: bool,
+    /// Standard output is a terminal: `--raw-output` strings are escaped.
+    to_terminal: bool,
+    query: Option<Query>,
+    /// The table's width.
+    width: Option<usize>,
+    page_items: Option<&'static str>,
+}
+
+impl Printer {
+    /// The values to print for one result: the query's, or the value itself.
+    fn values(&self, value: serde_json::Value) -> Result<Vec<serde_json::Value>, Error> {
+        match &self.query {
+            None => Ok(vec![value]),
+            Some(q) => q.run(&value).map_err(|why| Error::config(format!("--query: {why}"))),
         }
     }
-    out.flush().map_err(io)
+
+    /// One value as JSON text: a string bare with `--raw-output`, else pretty or compact JSON.
+    fn json(&self, value: &serde_json::Value, pretty: bool) -> String {
+        match value {
+            serde_json::Value::String(s) if self.raw && self.to_terminal => super::text::printable(s, usize::MAX),
+            serde_json::Value::String(s) if self.raw => s.clone(),
+            v if pretty => serde_json::to_string_pretty(v).unwrap_or_default(),
+            v => v.to_string(),
+        }
+    }
+
+    /// A whole result (not a stream of items).
+    fn value(&self, value: serde_json::Value, out: &mut dyn Write) -> Result<(), Error> {
+        let queried = self.query.is_some();
+        let values = self.values(value)?;
+        match self.format {
+            Format::Json => {
+                for v in &values {
+                    writeln!(out, "{}", self.json(v, self.pretty)).map_err(io)?;
+                }
+            }
+            Format::Jsonl => {
+                for v in values {
+                    let lines = if queried { vec![v] } else { super::cli_output::rows(v, self.page_items) };
+                    for line in &lines {
+                        writeln!(out, "{}", self.json(line, false)).map_err(io)?;
+                    }
+                }
+            }
+            Format::Yaml => {
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(out, "---").map_err(io)?;
+                    }
+                    write!(out, "{}", super::cli_output::yaml(v)).map_err(io)?;
+                }
+            }
+            Format::Table => {
+                let rows = if values.len() == 1 {
+                    values.into_iter().flat_map(|v| super::cli_output::rows(v, self.page_items)).collect()
+                } else {
+                    values
+                };
+                write!(out, "{}", super::cli_output::table(&rows, self.width)).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn print(&self, output: Output, path: Option<&str>) -> Result<(), Error> {
+        let progress = std::io::stderr().is_terminal();
+        let mut out = sink(path)?;
+        match output {
+            Output::Json(value) => self.value(value, &mut out)?,
+            Output::Text(text) => writeln!(out, "{text}").map_err(io)?,
+            Output::Prepared(request) => write!(out, "{request}").map_err(io)?,
+            Output::Empty(empty) => {
+                let mut value = serde_json::json!({ "status": empty.status });
+                if let Some(location) = empty.location() {
+                    value["location"] = location.into();
+                }
+                self.value(value, &mut out)?;
+            }
+            Output::Items(mut items) => {
+                let mut n = 0u64;
+                // A table is laid out once every row is known.
+                let mut rows = Vec::new();
+                // An item that cannot be decoded is told on stderr and skipped; the run still fails.
+                let mut skipped: Option<Error> = None;
+                while let Some(item) = futures_util::StreamExt::next(&mut items).await {
+                    match item {
+                        Ok(item) => {
+                            for v in self.values(item)? {
+                                match self.format {
+                                    Format::Json | Format::Jsonl => {
+                                        writeln!(out, "{}", self.json(&v, false)).map_err(io)?
+                                    }
+                                    Format::Yaml => write!(out, "{}", super::cli_output::yaml_item(&v)).map_err(io)?,
+                                    Format::Table => rows.push(v),
+                                }
+                            }
+                        }
+                        Err(e) if e.stream_continues() => {
+                            eprintln!("skipped: {e}");
+                            skipped.get_or_insert(e);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                    n += 1;
+                    if progress {
+                        eprint!("\r{n} items");
+                    }
+                }
+                if progress {
+                    eprintln!("\r{n} items");
+                }
+                if self.format == Format::Table {
+                    write!(out, "{}", super::cli_output::table(&rows, self.width)).map_err(io)?;
+                }
+                if let Some(e) = skipped {
+                    return Err(e);
+                }
+            }
+            Output::Bytes(mut stream) => {
+                let mut n = 0u64;
+                while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                    let chunk = chunk?;
+                    out.write_all(&chunk).map_err(io)?;
+                    n += chunk.len() as u64;
+                    if progress && path.is_some() {
+                        eprint!("\r{n} bytes");
+                    }
+                }
+                if progress && path.is_some() {
+                    eprintln!("\r{n} bytes");
+                }
+            }
+        }
+        out.flush().map_err(io)
+    }
 }

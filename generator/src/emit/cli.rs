@@ -6,7 +6,9 @@
 
 use super::docs::doc;
 use super::types::{ident, is_scalar, rust_type};
-use crate::model::{command_name, params_type, Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeRef};
+use crate::model::{
+    command_name, params_type, Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeKind, TypeRef,
+};
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,6 +18,9 @@ const GLOBAL_FLAGS: &[&str] = &[
     "body",
     "verbose",
     "output",
+    "output-file",
+    "query",
+    "raw-output",
     "all-pages",
     "dry-run",
     "base-url",
@@ -39,6 +44,54 @@ fn parse_kind(api: &Api, t: &TypeRef) -> Parse {
         TypeRef::String => Parse::Text,
         t if is_scalar(api, t) => Parse::FromStr,
         _ => Parse::Json,
+    }
+}
+
+/// The values of an enumerated type (through aliases and arrays), as the API names them; empty
+/// for any other type.
+fn enum_values<'a>(api: &'a Api, t: &TypeRef) -> Vec<&'a str> {
+    enum_values_at(api, t, 0)
+}
+
+fn enum_values_at<'a>(api: &'a Api, t: &TypeRef, depth: usize) -> Vec<&'a str> {
+    match t {
+        TypeRef::Vec(inner) | TypeRef::Sensitive(inner) if depth < 8 => enum_values_at(api, inner, depth + 1),
+        TypeRef::Named(name) => match api.types.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+            Some(TypeKind::Enum { values }) => values.iter().map(|(wire, _)| wire.as_str()).collect(),
+            Some(TypeKind::Alias(inner @ TypeRef::Named(_))) if depth < 8 => enum_values_at(api, inner, depth + 1),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The wire name of the `x-page` field holding the items, when the operation's success response is
+/// a page.
+fn page_items(api: &Api, op: &Operation) -> Option<String> {
+    let page = api.page.as_ref()?;
+    /// A page, or an alias of one.
+    fn is_page(api: &Api, t: &TypeRef, depth: usize) -> bool {
+        match t {
+            TypeRef::Page(..) => true,
+            TypeRef::Named(name) if depth < 8 => matches!(
+                api.types.iter().find(|d| &d.name == name).map(|d| &d.kind),
+                Some(TypeKind::Alias(inner)) if is_page(api, inner, depth + 1)
+            ),
+            _ => false,
+        }
+    }
+    let is_page = op.responses.iter().filter(|r| r.is_success()).any(|r| match r.body.as_ref().map(|b| &b.kind) {
+        Some(BodyKind::Json(t)) => is_page(api, t, 0),
+        _ => false,
+    });
+    if !is_page {
+        return None;
+    }
+    match &api.types.iter().find(|d| d.name == page.type_name)?.kind {
+        TypeKind::Struct { fields, .. } => {
+            fields.iter().find(|f| f.rust_name == page.items).map(|f| f.wire_name.clone())
+        }
+        _ => None,
     }
 }
 
@@ -188,7 +241,12 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                     .map(|d| d.trim().to_owned())
                     .unwrap_or_else(|| format!("The `{}` {:?} parameter", p.wire_name, p.location).to_lowercase());
                 let (required, multiple) = (p.required, matches!(p.ty, TypeRef::Vec(_)));
-                quote!(CliParam::new(#flag, #help, #required, #multiple))
+                let values = enum_values(api, &p.ty);
+                if values.is_empty() {
+                    quote!(CliParam::new(#flag, #help, #required, #multiple))
+                } else {
+                    quote!(CliParam::new(#flag, #help, #required, #multiple).with_values(&[#(#values),*]))
+                }
             });
             let body = match &op.body {
                 None => quote!(CliBody::None),
@@ -196,6 +254,10 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                 Some(_) => quote!(CliBody::Optional),
             };
             let paged = op.pagination.is_some() && api.page.is_some();
+            let page_items = match page_items(api, op) {
+                Some(field) => quote!(Some(#field)),
+                None => quote!(None),
+            };
             let runner =
                 if paged { quote!(run_paged_operation_of::<ops::#pn>) } else { quote!(run_operation_of::<ops::#pn>) };
             entries.push(quote! {
@@ -207,6 +269,7 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                     params: &[#(#params),*],
                     body: #body,
                     paged: #paged,
+                    page_items: #page_items,
                     run: #runner,
                 }
             });

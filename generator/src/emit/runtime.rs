@@ -22,6 +22,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "api.rs",
     "auth.rs",
     "cli.rs",
+    "cli_output.rs",
     "client.rs",
     "datetime.rs",
     "decode.rs",

@@ -179,6 +179,10 @@ pub const EXTERN_CRATES: &[&str] = &[
     "wiremock",
     "clap",
     "clap_complete",
+    "jaq_core",
+    "jaq_std",
+    "jaq_json",
+    "terminal_size",
 ];
 
 /// The whole API.
