@@ -483,3 +483,113 @@ async fn an_enum_typo_is_refused_with_a_suggestion() {
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert!(sent[0].contains("REVIEW") && sent[1].contains("ARCHIVED"), "{sent:?}");
 }
+
+/// The required properties of the request body of `operation_id`, read from the spec itself.
+fn required_body_fields(operation_id: &str) -> Vec<String> {
+    let spec: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(workspace::workspace().join("spec/trustx.yaml")).expect("spec"))
+            .expect("YAML");
+    let op = spec["paths"]
+        .as_mapping()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_mapping().into_iter().flat_map(|m| m.values()))
+        .find(|op| op["operationId"].as_str() == Some(operation_id))
+        .expect("the operation");
+    let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+    let name = schema["$ref"].as_str().expect("a $ref").rsplit('/').next().expect("a name");
+    spec["components"]["schemas"][name]["required"]
+        .as_sequence()
+        .expect("required")
+        .iter()
+        .map(|v| v.as_str().expect("a name").to_owned())
+        .collect()
+}
+
+/// `--body-template` prints JSON holding every required field, required ones first, their types
+/// shown; nothing is sent and no credentials are needed.
+#[tokio::test]
+async fn body_template_is_json_with_every_required_field_first() {
+    let mock = MockServer::start().await;
+    let out = Command::new(binary())
+        .args(["process-manager", "create-process-token", "--body-template"])
+        .env_clear()
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let template = text(&out.stdout);
+    let value: serde_json::Value = serde_json::from_str(&template).expect("JSON");
+    let required = required_body_fields("createProcessToken");
+    assert!(required.len() >= 3, "{required:?}");
+    let position = |key: &str| template.find(&format!("\n  \"{key}\": ")).unwrap_or(usize::MAX);
+    let last_required = required.iter().map(|k| position(k)).max().expect("some");
+    for key in &required {
+        assert!(value.get(key).is_some(), "`{key}` missing: {template}");
+        assert!(value[key].as_str().is_none_or(|p| p.ends_with(", required>")), "{template}");
+    }
+    for (key, v) in value.as_object().expect("an object") {
+        if !required.contains(key) {
+            assert!(position(key) > last_required, "optional `{key}` before a required field: {template}");
+            assert!(v.as_str().is_none_or(|p| !p.contains("required")), "{template}");
+        }
+    }
+    assert_eq!(value["maxCount"], "<integer>", "{template}");
+    assert!(value["status"].as_str().is_some_and(|s| s.contains("ACTIVE")), "{template}");
+    assert!(mock.wiremock().received_requests().await.unwrap_or_default().is_empty());
+}
+
+/// `-F` builds the body with typed values (numbers, `@file`, nested keys), `-f` keeps a string;
+/// the server receives exactly that body.
+#[tokio::test]
+async fn fields_build_the_body_the_server_receives() {
+    use trustx::models::{ProcessTokenCreateRequest, ProcessTokenStatus, ProcessTokenType};
+    let mock = MockServer::start().await;
+    let created =
+        mock.process_manager().create_process_token().respond(201, &ProcessToken::default().with_id("pt-1")).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let description = dir.path().join("description.txt");
+    std::fs::write(&description, "from a file").expect("write");
+    let at_file = format!("description=@{}", description.display());
+    let args = [
+        "process-manager",
+        "create-process-token",
+        "-F",
+        "name=n-7",
+        "-F",
+        "processDefnName=Onboarding",
+        "-F",
+        "status=ACTIVE",
+        "-F",
+        "type=UNLIMITED",
+        "-F",
+        "maxCount=3",
+        "-F",
+        "processDefnVersion=2",
+        "-F",
+        &at_file,
+        "-f",
+        "parameters.ID=42",
+        "-f",
+        "parameters[REF]=true",
+    ];
+    let out = run(&mock, &args, b"").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let received = created.requests().await;
+    assert_eq!(received.len(), 1);
+    let expected = ProcessTokenCreateRequest::new("n-7", "Onboarding", ProcessTokenStatus::Active)
+        .with_type(ProcessTokenType::Unlimited)
+        .with_max_count(3)
+        .with_process_defn_version(2)
+        .with_description("from a file")
+        .with_parameters(trustx::serde_json::Map::from_iter([
+            ("ID".to_owned(), "42".into()),
+            ("REF".to_owned(), "true".into()),
+        ]));
+    assert_eq!(received[0].body.as_ref(), Some(&expected));
+    // A field that is not KEY=VALUE, or fields beside --body, are usage errors; nothing is sent.
+    let wrong = run(&mock, &["process-manager", "create-process-token", "-F", "name=1", "-F", "x"], b"").await;
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong.stderr));
+    let both = run(&mock, &["process-manager", "create-process-token", "-F", "name=a", "--body", "-"], b"{}").await;
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both.stderr));
+    assert_eq!(created.requests().await.len(), 1);
+}

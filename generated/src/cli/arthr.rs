@@ -18,6 +18,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::IssueTokenParams>,
     },
     OperationCommand {
@@ -44,6 +45,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListTenantApiKeysParams>,
     },
     OperationCommand {
@@ -55,6 +57,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string, required>\",\n  \"createdDtm\": \"<date-time>\",\n  \"lastUpdatedDtm\": \"<date-time>\",\n  \"createdBy\": \"<string>\",\n  \"lastUpdatedBy\": \"<string>\",\n  \"id\": \"<string>\",\n  \"code\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<PERMANENT | SESSION>\",\n  \"status\": \"<ACTIVE | BLOCKED | ARCHIVED>\",\n  \"permissions\": [\n    \"<string>\"\n  ],\n  \"permittedOperations\": [\n    \"<string>\"\n  ],\n  \"expiringDtm\": \"<date-time>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateTenantApiKeyParams>,
     },
     OperationCommand {
@@ -66,6 +71,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantApiKeyParams>,
     },
     OperationCommand {
@@ -77,6 +83,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"createdDtm\": \"<date-time>\",\n  \"lastUpdatedDtm\": \"<date-time>\",\n  \"createdBy\": \"<string>\",\n  \"lastUpdatedBy\": \"<string>\",\n  \"id\": \"<string>\",\n  \"code\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<PERMANENT | SESSION>\",\n  \"status\": \"<ACTIVE | BLOCKED | ARCHIVED>\",\n  \"permissions\": [\n    \"<string>\"\n  ],\n  \"permittedOperations\": [\n    \"<string>\"\n  ],\n  \"expiringDtm\": \"<date-time>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateTenantApiKeyParams>,
     },
     OperationCommand {
@@ -88,6 +97,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteTenantApiKeyParams>,
     },
     OperationCommand {
@@ -99,6 +109,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantOidcSessionBySessionIdParams>,
     },
     OperationCommand {
@@ -119,6 +130,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListTenantOidcSessionsParams>,
     },
     OperationCommand {
@@ -130,6 +142,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantOidcSessionByIdParams>,
     },
 ];

@@ -25,6 +25,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetStoreEventsQueryResultsParams>,
     },
     OperationCommand {
@@ -43,6 +44,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetStoreEventsQueryStatusParams>,
     },
     OperationCommand {
@@ -54,6 +56,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantStatsParams>,
     },
     OperationCommand {
@@ -65,6 +68,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::StartStoreEventQueryParams>,
     },
     OperationCommand {
@@ -81,6 +85,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricVersionsByExtUserIdParams>,
     },
     OperationCommand {
@@ -95,6 +100,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricsByExtUserIdParams>,
     },
     OperationCommand {
@@ -109,6 +115,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"type\": \"<string, required>\",\n  \"subtype\": \"<string, required>\",\n  \"data\": \"<string, required>\",\n  \"status\": \"<string>\",\n  \"createdFromRefs\": \"<any JSON>\"\n}",
+        ),
         run: run_operation_of::<ops::AddUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -125,6 +134,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricVersionsParams>,
     },
     OperationCommand {
@@ -140,6 +150,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -160,6 +171,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserBiometricStatusByExtUserIdParams>,
     },
     OperationCommand {
@@ -175,6 +187,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -189,6 +202,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricsParams>,
     },
     OperationCommand {
@@ -203,6 +217,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"type\": \"<string, required>\",\n  \"subtype\": \"<string, required>\",\n  \"data\": \"<string, required>\",\n  \"status\": \"<string>\",\n  \"createdFromRefs\": \"<any JSON>\"\n}",
+        ),
         run: run_operation_of::<ops::AddUserBiometricParams>,
     },
     OperationCommand {
@@ -220,6 +237,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetReferenceUserBiometricsParams>,
     },
     OperationCommand {
@@ -235,6 +253,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricParams>,
     },
     OperationCommand {
@@ -255,6 +274,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserBiometricStatusParams>,
     },
     OperationCommand {
@@ -270,6 +290,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserBiometricParams>,
     },
     OperationCommand {
@@ -287,6 +308,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<
             ops::GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams,
         >,
@@ -303,6 +325,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<
             ops::RecordUserBiometricAuthenticationFailureByExtUserIdParams,
         >,
@@ -321,6 +344,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -337,6 +361,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserBiometricWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -354,6 +379,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetReferenceUserBiometricsByExtUserIdParams>,
     },
     OperationCommand {
@@ -368,6 +394,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::MatchFaceByExtUserIdParams>,
     },
     OperationCommand {
@@ -382,6 +409,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::RecordUserBiometricAuthenticationFailureParams>,
     },
     OperationCommand {
@@ -399,6 +427,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricVersionDataWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -413,6 +442,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::MatchFaceParams>,
     },
     OperationCommand {
@@ -429,6 +459,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricWithTypeAndSubtypeByExtUserIdParams>,
     },
     OperationCommand {
@@ -445,6 +476,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<
             ops::DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams,
         >,
@@ -464,6 +496,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricVersionWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -491,6 +524,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeregisterUserAppkeyParams>,
     },
     OperationCommand {
@@ -506,6 +540,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::DeregisterUserAppkeysParams>,
     },
     OperationCommand {
@@ -519,6 +554,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyAuthenticationWithSessionDataParams>,
     },
     OperationCommand {
@@ -533,6 +569,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserAppkeysParams>,
     },
     OperationCommand {
@@ -554,6 +591,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyAuthenticationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -574,6 +612,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyAuthenticationParams>,
     },
     OperationCommand {
@@ -589,6 +628,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyRegistrationRecordParams>,
     },
     OperationCommand {
@@ -604,6 +644,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -619,6 +660,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ClearUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -634,6 +676,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -649,6 +692,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ClearUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -663,6 +707,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyAuthenticationWithSessionIdParams>,
     },
     OperationCommand {
@@ -684,6 +729,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyAuthenticationForUserParams>,
     },
     OperationCommand {
@@ -699,6 +745,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::DeregisterUserAppkeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -712,6 +759,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyRegistrationWithSessionDataParams>,
     },
     OperationCommand {
@@ -726,6 +774,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserAppkeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -746,6 +795,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyRegistrationParams>,
     },
     OperationCommand {
@@ -761,6 +811,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -776,6 +827,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyStatusByExtUserIdParams>,
     },
     OperationCommand {
@@ -791,6 +843,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -807,6 +860,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -822,6 +876,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeysForDeviceParams>,
     },
     OperationCommand {
@@ -838,6 +893,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -853,6 +909,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyRegistrationRecordByExtUserIdParams>,
     },
     OperationCommand {
@@ -868,6 +925,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyParams>,
     },
     OperationCommand {
@@ -883,6 +941,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyStatusParams>,
     },
     OperationCommand {
@@ -898,6 +957,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyParams>,
     },
     OperationCommand {
@@ -919,6 +979,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyRegistrationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -934,6 +995,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeysForDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -961,6 +1023,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeregisterUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -975,6 +1038,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyRegistrationWithSessionIdParams>,
     },
     OperationCommand {
@@ -996,6 +1060,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyRegistrationForUserParams>,
     },
     OperationCommand {
@@ -1017,6 +1082,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreatePasskeyRegistrationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -1031,6 +1097,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompletePasskeyRegistrationWithSessionIdParams>,
     },
     OperationCommand {
@@ -1046,6 +1113,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserPasskeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -1061,6 +1129,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserPasskeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -1076,6 +1145,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserPasskeyRegistrationRecordByExtUserIdParams>,
     },
     OperationCommand {
@@ -1091,6 +1161,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserPasskeyParams>,
     },
     OperationCommand {
@@ -1106,6 +1177,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserPasskeyStatusParams>,
     },
     OperationCommand {
@@ -1121,6 +1193,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserPasskeyParams>,
     },
     OperationCommand {
@@ -1135,6 +1208,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserPasskeysParams>,
     },
     OperationCommand {
@@ -1149,6 +1223,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserPasskeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -1170,6 +1245,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListUsersParams>,
     },
 ];

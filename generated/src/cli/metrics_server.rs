@@ -23,6 +23,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetAuditQueryStatusParams>,
     },
     OperationCommand {
@@ -34,6 +35,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::StartAuditQueryParams>,
     },
     OperationCommand {
@@ -52,6 +54,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetAuditQueryResultParams>,
     },
 ];

@@ -20,6 +20,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessTokenParams>,
     },
     OperationCommand {
@@ -33,6 +34,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::InvalidateProcessTokenParams>,
     },
     OperationCommand {
@@ -46,6 +48,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteProcessTokenParams>,
     },
     OperationCommand {
@@ -57,6 +60,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListProcessTokensParams>,
     },
     OperationCommand {
@@ -68,6 +72,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string, required>\",\n  \"processDefnName\": \"<string, required>\",\n  \"status\": \"<ACTIVE | INACTIVE, required>\",\n  \"description\": \"<string>\",\n  \"processDefnVersion\": \"<integer>\",\n  \"uiUrl\": \"<string>\",\n  \"type\": \"<UNLIMITED | MULTI_USE_COUNT_LIMITED | MULTI_USE_TIME_LIMITED>\",\n  \"notBeforeDtm\": \"<date-time>\",\n  \"notAfterDtm\": \"<date-time>\",\n  \"maxCount\": \"<integer>\",\n  \"maxProcessDuration\": \"<string>\",\n  \"parameters\": {},\n  \"tenantId\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateProcessTokenParams>,
     },
     OperationCommand {
@@ -86,6 +93,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListProcessDefinitionTagsParams>,
     },
     OperationCommand {
@@ -97,6 +105,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteTagFromProcessDefinitionParams>,
     },
     OperationCommand {
@@ -115,6 +124,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::TagProcessDefinitionParams>,
     },
     OperationCommand {
@@ -133,6 +143,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceParams>,
     },
     OperationCommand {
@@ -151,6 +162,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteProcessInstanceParams>,
     },
     OperationCommand {
@@ -171,6 +183,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListProcessInstancesParams>,
     },
     OperationCommand {
@@ -189,6 +202,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateProcessInstanceAndRedirectParams>,
     },
     OperationCommand {
@@ -200,6 +214,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ExportProcessInstancesToCsvParams>,
     },
     OperationCommand {
@@ -211,6 +226,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::GetProcessInstancesByIdsParams>,
     },
     OperationCommand {
@@ -229,6 +245,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceWithParametersParams>,
     },
     OperationCommand {
@@ -247,6 +264,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateProcessInstanceParams>,
     },
     OperationCommand {
@@ -324,6 +342,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::SearchProcessInstancesParams>,
     },
     OperationCommand {
@@ -344,6 +363,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCloudSecretsParams>,
     },
     OperationCommand {
@@ -355,6 +375,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"value\": \"<string, required>\",\n  \"name\": \"<string>\",\n  \"type\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::AddCloudSecretParams>,
     },
     OperationCommand {
@@ -368,6 +391,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCloudSecretParams>,
     },
     OperationCommand {
@@ -381,6 +405,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"value\": \"<string, required>\",\n  \"name\": \"<string>\",\n  \"type\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateCloudSecretParams>,
     },
     OperationCommand {
@@ -394,6 +421,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteCloudSecretParams>,
     },
     OperationCommand {
@@ -405,6 +433,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"serverType\": \"<string>\",\n  \"processDefinitionType\": \"<string>\",\n  \"resources\": {\n    \"bpmn\": {\n      \"data\": \"<string>\",\n      \"type\": \"<string>\"\n    }\n  },\n  \"attributes\": {\n    \"searchable\": \"<boolean>\"\n  },\n  \"themeId\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateProcessDefinitionParams>,
     },
     OperationCommand {
@@ -423,6 +454,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessDefinitionParams>,
     },
     OperationCommand {
@@ -449,6 +481,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListProcessDefinitionVersionsParams>,
     },
     OperationCommand {
@@ -467,6 +500,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessDefinitionFileParams>,
     },
     OperationCommand {
@@ -485,6 +519,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateProcessDefinitionParams>,
     },
     OperationCommand {
@@ -496,6 +531,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"version\": \"<integer>\",\n  \"type\": \"<string>\",\n  \"resource\": \"<any JSON>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateCloudFunctionParams>,
     },
     OperationCommand {
@@ -514,6 +552,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCloudFunctionParams>,
     },
     OperationCommand {
@@ -540,6 +579,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCloudFunctionVersionsParams>,
     },
     OperationCommand {
@@ -558,6 +598,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateCloudFunctionParams>,
     },
     OperationCommand {
@@ -569,6 +610,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"resource\": \"<string>\",\n  \"creationOption\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateCustomDataFormParams>,
     },
     OperationCommand {
@@ -587,6 +631,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCustomDataFormParams>,
     },
     OperationCommand {
@@ -613,6 +658,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCustomDataFormVersionsParams>,
     },
     OperationCommand {
@@ -631,6 +677,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateCustomDataFormParams>,
     },
 ];

@@ -30,6 +30,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ContinueProcessParams>,
     },
     OperationCommand {
@@ -48,6 +49,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::StartProcessParams>,
     },
 ];

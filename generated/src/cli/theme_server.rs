@@ -29,6 +29,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCustomPagesParams>,
     },
     OperationCommand {
@@ -40,6 +41,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"archive\": \"<string>\",\n  \"creationOption\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateCustomPageParams>,
     },
     OperationCommand {
@@ -59,6 +63,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCustomPageByNameAndVersionParams>,
     },
     OperationCommand {
@@ -70,6 +75,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateCustomPagePreviewParams>,
     },
     OperationCommand {
@@ -89,6 +95,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ChangeCustomPageStatusParams>,
     },
     OperationCommand {
@@ -100,6 +107,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteCustomPageArchiveParams>,
     },
     OperationCommand {
@@ -111,6 +119,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCustomPageParams>,
     },
     OperationCommand {
@@ -122,6 +131,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"createdDtm\": \"<date-time>\",\n  \"lastUpdatedDtm\": \"<date-time>\",\n  \"createdBy\": \"<string>\",\n  \"lastUpdatedBy\": \"<string>\",\n  \"id\": \"<string>\",\n  \"tenantId\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"previewUrl\": \"<string>\",\n  \"archiveEntries\": [\n    {\n      \"path\": \"<string>\"\n    }\n  ]\n}",
+        ),
         run: run_operation_of::<ops::UpdateCustomPageParams>,
     },
     OperationCommand {
@@ -133,6 +145,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteCustomPageParams>,
     },
     OperationCommand {
@@ -154,6 +167,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::GetCustomPageVersionsParams>,
     },
     OperationCommand {
@@ -165,6 +179,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListThemesParams>,
     },
     OperationCommand {
@@ -176,6 +191,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"palette\": {},\n  \"assets\": {\n    \"global\": [\n      {\n        \"name\": \"<string>\",\n        \"path\": \"<string>\"\n      }\n    ]\n  }\n}",
+        ),
         run: run_operation_of::<ops::CreateThemeParams>,
     },
     OperationCommand {
@@ -187,6 +205,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetThemeParams>,
     },
     OperationCommand {
@@ -198,6 +217,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"palette\": {},\n  \"assets\": {\n    \"global\": [\n      {\n        \"name\": \"<string>\",\n        \"path\": \"<string>\"\n      }\n    ]\n  }\n}",
+        ),
         run: run_operation_of::<ops::UpdateThemeParams>,
     },
     OperationCommand {
@@ -209,6 +231,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetThemeWithAssetsParams>,
     },
     OperationCommand {
@@ -230,6 +253,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListThemeVersionsParams>,
     },
     OperationCommand {
@@ -241,6 +265,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"contentType\": \"<string>\",\n  \"fileExtension\": \"<string>\",\n  \"assetResource\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::UploadThemeAssetParams>,
     },
     OperationCommand {
@@ -252,6 +279,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateThemeParams>,
     },
 ];

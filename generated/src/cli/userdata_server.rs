@@ -35,6 +35,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetChecksByKeyParams>,
     },
     OperationCommand {
@@ -59,6 +60,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceImagesParams>,
     },
     OperationCommand {
@@ -89,6 +91,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceUserDataParams>,
     },
     OperationCommand {
@@ -113,6 +116,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Optional,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::GetProcessInstanceUserDataArchiveParams>,
     },
 ];

@@ -18,6 +18,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetWatchlistParams>,
     },
     OperationCommand {
@@ -29,6 +30,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<string>\",\n  \"status\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateWatchlistParams>,
     },
     OperationCommand {
@@ -40,6 +44,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteWatchlistParams>,
     },
     OperationCommand {
@@ -53,6 +58,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetLargestWatchlistsParams>,
     },
     OperationCommand {
@@ -64,6 +70,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetWatchlistUsageParams>,
     },
     OperationCommand {
@@ -101,6 +108,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListWatchlistsParams>,
     },
     OperationCommand {
@@ -112,6 +120,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<string>\",\n  \"status\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateWatchlistParams>,
     },
     OperationCommand {
@@ -123,6 +134,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantWatchlistUsageParams>,
     },
     OperationCommand {
@@ -134,6 +146,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::QueryWatchlistParams>,
     },
     OperationCommand {
@@ -160,6 +173,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListTrendRecordsParams>,
     },
     OperationCommand {
@@ -171,6 +185,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::AddTrendRecordParams>,
     },
     OperationCommand {
@@ -189,6 +204,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteTrendsByProcessInstanceIdParams>,
     },
     OperationCommand {
@@ -209,6 +225,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListTrendProcessInstancesParams>,
     },
     OperationCommand {
@@ -220,6 +237,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTrendRecordParams>,
     },
     OperationCommand {
@@ -238,6 +256,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTrendStatisticsParams>,
     },
     OperationCommand {
@@ -259,6 +278,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListFaceWatchlistMembersParams>,
     },
     OperationCommand {
@@ -270,6 +290,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -289,6 +310,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -308,6 +330,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -327,6 +350,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetFaceWatchlistMemberImageParams>,
     },
     OperationCommand {
@@ -347,6 +371,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListFaceWatchlistsParams>,
     },
     OperationCommand {
@@ -358,6 +383,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"status\": \"<string>\",\n  \"type\": \"<FACEV6>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateFaceWatchlistParams>,
     },
     OperationCommand {
@@ -369,6 +397,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetFaceWatchlistParams>,
     },
     OperationCommand {
@@ -380,6 +409,9 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"status\": \"<string>\",\n  \"type\": \"<FACEV6>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateFaceWatchlistParams>,
     },
     OperationCommand {
@@ -391,6 +423,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteFaceWatchlistParams>,
     },
     OperationCommand {
@@ -405,6 +438,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetWatchlistEntryParams>,
     },
     OperationCommand {
@@ -419,6 +453,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: false,
         page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteWatchlistEntryParams>,
     },
     OperationCommand {
@@ -445,6 +480,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::None,
         paged: true,
         page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListWatchlistEntriesParams>,
     },
     OperationCommand {
@@ -456,6 +492,7 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         body: CliBody::Required,
         paged: false,
         page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateWatchlistEntryParams>,
     },
 ];

@@ -146,6 +146,9 @@ pub struct OperationCommand {
     /// The field of the response that holds a page's items, when the response is a page: its
     /// items are the rows of `--output table` and the lines of `--output jsonl`.
     pub page_items: Option<&'static str>,
+    /// For a JSON body: the skeleton `--body-template` prints (required fields first, placeholders
+    /// naming the types); `-F`/`-f` build such a body.
+    pub body_template: Option<&'static str>,
     /// Fills the typed request from the invocation and runs it.
     pub run: fn(Client, Invocation) -> BoxFuture<'static, Result<Output, Error>>,
 }
@@ -205,7 +208,7 @@ impl Invocation {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(bytes)
                 .map(Some)
-                .map_err(|e| Error::config(format!("--body is not the operation's JSON body: {e}"))),
+                .map_err(|e| Error::config(format!("the body is not the operation's JSON body: {e}"))),
         }
     }
 
@@ -469,7 +472,13 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             sub = sub.about(format!("[deprecated] {about}"));
         }
         for p in op.params {
-            let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help).required(p.required);
+            let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help);
+            // `--body-template` needs no other flag.
+            if p.required && op.body_template.is_some() {
+                arg = arg.required_unless_present("body-template");
+            } else {
+                arg = arg.required(p.required);
+            }
             if !p.values.is_empty() {
                 arg = arg.value_parser(EnumValue(p.values)).long_help(format!(
                     "{}\n\nA value not listed (the API may have added it) is sent as {RAW_PREFIX}VALUE.",
@@ -486,9 +495,36 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
                 Arg::new("body")
                     .long("body")
                     .value_name("FILE|-")
-                    .required(op.body == CliBody::Required)
+                    .required(op.body == CliBody::Required && op.body_template.is_none())
                     .help("The request body: a file, or - for standard input"),
             );
+        }
+        if op.body_template.is_some() {
+            sub = sub
+                .arg(
+                    Arg::new("body-template")
+                        .long("body-template")
+                        .action(ArgAction::SetTrue)
+                        .help("Print a JSON skeleton of the body (required fields first, types shown) and exit"),
+                )
+                .arg(
+                    Arg::new("field")
+                        .short('F')
+                        .long("field")
+                        .value_name("KEY=VALUE")
+                        .action(ArgAction::Append)
+                        .conflicts_with("body")
+                        .help("A body field, typed: true, false, null and numbers as JSON, @FILE a file's text (@- standard input), else a string; KEY may be nested: a.b, a[] (append), a[].b"),
+                )
+                .arg(
+                    Arg::new("raw-field")
+                        .short('f')
+                        .long("raw-field")
+                        .value_name("KEY=VALUE")
+                        .action(ArgAction::Append)
+                        .conflicts_with("body")
+                        .help("A body field whose value is always a string"),
+                );
         }
         if op.paged {
             sub = sub.arg(
@@ -688,6 +724,129 @@ fn read_body(source: &str) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
+/// A step of a `-F` key: `a.b[].c` is `a`, `b`, append, `c`.
+#[derive(Debug, PartialEq)]
+enum KeyStep {
+    Key(String),
+    Append,
+}
+
+fn key_steps(key: &str) -> Result<Vec<KeyStep>, String> {
+    let mut steps = Vec::new();
+    let mut rest = key;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("[]") {
+            steps.push(KeyStep::Append);
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').ok_or_else(|| format!("`{key}`: a `[` without `]`"))?;
+            steps.push(KeyStep::Key(after[..end].to_owned()));
+            rest = &after[end + 1..];
+        } else {
+            let rest_ = rest.strip_prefix('.').unwrap_or(rest);
+            let end = rest_.find(['.', '[']).unwrap_or(rest_.len());
+            if end == 0 {
+                return Err(format!("`{key}`: an empty key"));
+            }
+            steps.push(KeyStep::Key(rest_[..end].to_owned()));
+            rest = &rest_[end..];
+        }
+    }
+    if steps.is_empty() {
+        return Err("an empty key".into());
+    }
+    Ok(steps)
+}
+
+/// Sets `value` at `steps` under `at`, making objects and arrays on the way.
+fn set_field(at: &mut serde_json::Value, steps: &[KeyStep], value: serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    let Some((step, rest)) = steps.split_first() else {
+        *at = value;
+        return Ok(());
+    };
+    match step {
+        KeyStep::Key(k) => {
+            if at.is_null() {
+                *at = Value::Object(Default::default());
+            }
+            let Value::Object(map) = at else {
+                return Err(format!("`{k}` is set under a value that is not an object"));
+            };
+            let child = map.entry(k.clone()).or_insert(Value::Null);
+            if rest.is_empty() && !child.is_null() {
+                return Err(format!("`{k}` is given twice"));
+            }
+            set_field(child, rest, value)
+        }
+        KeyStep::Append => {
+            if at.is_null() {
+                *at = Value::Array(Vec::new());
+            }
+            let Value::Array(items) = at else { return Err("`[]` appends to a value that is not an array".into()) };
+            // `a[].x=1 -F a[].y=2` fills one element; a key it already has starts the next one.
+            let reuse = match (rest.first(), items.last()) {
+                (Some(KeyStep::Key(k)), Some(Value::Object(last))) => !last.contains_key(k),
+                _ => false,
+            };
+            if !reuse {
+                items.push(Value::Null);
+            }
+            let last = items.last_mut().ok_or("`[]`")?;
+            set_field(last, rest, value)
+        }
+    }
+}
+
+/// A `-F` value: JSON's `true`, `false`, `null` and numbers, `@FILE` a file's text, else a string.
+fn typed_field(text: &str) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    match text {
+        "true" => return Ok(Value::Bool(true)),
+        "false" => return Ok(Value::Bool(false)),
+        "null" => return Ok(Value::Null),
+        _ => {}
+    }
+    if let Some(path) = text.strip_prefix('@') {
+        let bytes = read_body(path).map_err(|e| e.to_string())?;
+        return String::from_utf8(bytes).map(Value::String).map_err(|_| format!("`{path}` is not UTF-8 text"));
+    }
+    let numeric = text.starts_with(|c: char| c.is_ascii_digit() || c == '-') && !text.ends_with('.');
+    if numeric {
+        if let Ok(n) = serde_json::from_str::<serde_json::Number>(text) {
+            return Ok(Value::Number(n));
+        }
+    }
+    Ok(Value::String(text.to_owned()))
+}
+
+/// The body `-F`/`-f` build, in the order given; `None` when neither is given.
+fn fields_body(m: &ArgMatches) -> Result<Option<Vec<u8>>, String> {
+    let mut given: Vec<(usize, bool, &String)> = Vec::new();
+    for (id, typed) in [("field", true), ("raw-field", false)] {
+        if let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) {
+            given.extend(indices.zip(values).map(|(i, v)| (i, typed, v)));
+        }
+    }
+    if given.is_empty() {
+        return Ok(None);
+    }
+    given.sort_by_key(|(i, _, _)| *i);
+    let mut body = serde_json::Value::Object(Default::default());
+    for (_, typed, text) in given {
+        let flag = if typed { "-F" } else { "-f" };
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{flag} `{}`: not KEY=VALUE", super::text::printable(text, 64)))?;
+        let value = if typed { typed_field(value) } else { Ok(serde_json::Value::String(value.to_owned())) };
+        let value = value.map_err(|why| format!("{flag} {}: {why}", super::text::printable(key, 64)))?;
+        let steps = key_steps(key).map_err(|why| format!("{flag}: {why}"))?;
+        set_field(&mut body, &steps, value)
+            .map_err(|why| format!("{flag} {}: {why}", super::text::printable(key, 64)))?;
+    }
+    serde_json::to_vec(&body).map(Some).map_err(|e| e.to_string())
+}
+
 fn exit_for(err: &Error) -> u8 {
     match err {
         Error::Http(_) | Error::UnexpectedStatus(_) => EXIT_HTTP,
@@ -722,6 +881,10 @@ fn run_operation(
     m: &ArgMatches,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> ExitCode {
+    if let Some(template) = op.body_template.filter(|_| m.get_flag("body-template")) {
+        println!("{template}");
+        return ExitCode::SUCCESS;
+    }
     let dry_run = root.get_flag("dry-run");
     let lookup = overlay(api, root, env, dry_run);
     let mut builder = match ClientBuilder::new(api).apply_env_from(lookup) {
@@ -752,7 +915,21 @@ fn run_operation(
             invocation.values.insert(p.flag.to_owned(), values.cloned().collect());
         }
     }
-    if op.body != CliBody::None {
+    if op.body_template.is_some() {
+        match fields_body(m) {
+            Ok(Some(bytes)) => invocation.body = Some(bytes),
+            Ok(None) if op.body == CliBody::Required && !m.contains_id("body") => {
+                eprintln!("error: the operation needs a body: --body FILE|-, or fields with -F KEY=VALUE (see --body-template)");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Ok(None) => {}
+            Err(why) => {
+                eprintln!("error: {why}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if op.body != CliBody::None && invocation.body.is_none() {
         if let Some(source) = m.get_one::<String>("body") {
             match read_body(source) {
                 Ok(bytes) => invocation.body = Some(bytes),
@@ -1009,5 +1186,42 @@ impl Printer {
             }
         }
         out.flush().map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(fields: &[&str]) -> Result<serde_json::Value, String> {
+        let name = "t"; // not a `Command::new` literal: those are the tool's own commands
+        let cmd = Command::new(name)
+            .arg(Arg::new("field").short('F').action(ArgAction::Append))
+            .arg(Arg::new("raw-field").short('f').action(ArgAction::Append));
+        let m =
+            cmd.try_get_matches_from(std::iter::once("t").chain(fields.iter().copied())).map_err(|e| e.to_string())?;
+        fields_body(&m).map(|b| serde_json::from_slice(&b.unwrap_or_default()).unwrap_or_default())
+    }
+
+    #[test]
+    fn fields_build_a_typed_nested_body() {
+        let v =
+            body(&["-F", "n=3", "-F", "f=-1.5", "-F", "t=true", "-F", "z=null", "-F", "s=abc", "-f", "r=42"]).unwrap();
+        assert_eq!(v, json!({"n": 3, "f": -1.5, "t": true, "z": null, "s": "abc", "r": "42"}));
+        let v = body(&[
+            "-F", "a.b=1", "-F", "a[c]=x", "-F", "l[]=1", "-F", "l[]=2", "-F", "o[].k=1", "-F", "o[].v=2", "-F",
+            "o[].k=3",
+        ])
+        .unwrap();
+        assert_eq!(v, json!({"a": {"b": 1, "c": "x"}, "l": [1, 2], "o": [{"k": 1, "v": 2}, {"k": 3}]}));
+        assert_eq!(
+            body(&["-F", "v=1.", "-F", "w=0x10", "-F", "e="]).unwrap(),
+            json!({"v": "1.", "w": "0x10", "e": ""})
+        );
+        assert!(body(&["-F", "a=1", "-F", "a.b=2"]).unwrap_err().contains("not an object"));
+        assert!(body(&["-F", "a=1", "-F", "a=2"]).unwrap_err().contains("twice"));
+        assert!(body(&["-F", "novalue"]).unwrap_err().contains("KEY=VALUE"));
+        assert!(body(&["-F", "a[=1"]).unwrap_err().contains("without"));
     }
 }

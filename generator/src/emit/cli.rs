@@ -21,6 +21,9 @@ const GLOBAL_FLAGS: &[&str] = &[
     "output-file",
     "query",
     "raw-output",
+    "body-template",
+    "field",
+    "raw-field",
     "all-pages",
     "dry-run",
     "base-url",
@@ -92,6 +95,85 @@ fn page_items(api: &Api, op: &Operation) -> Option<String> {
             fields.iter().find(|f| f.rust_name == page.items).map(|f| f.wire_name.clone())
         }
         _ => None,
+    }
+}
+
+/// How deep `--body-template` expands nested models.
+const TEMPLATE_DEPTH: usize = 6;
+/// The most enum values a placeholder lists.
+const TEMPLATE_VALUES: usize = 12;
+
+/// The JSON skeleton `--body-template` prints for a JSON request body: each model's required fields
+/// first, every value a placeholder naming its type (`"<string, required>"`, `"<A | B>"`); a map
+/// has one `"<key>"`, an array one element; a model inside itself, or too deep, is `"<Name>"`.
+fn body_template(api: &Api, op: &Operation) -> Option<String> {
+    let BodyKind::Json(t) = &op.body.as_ref()?.kind else { return None };
+    let mut seen = Vec::new();
+    serde_json::to_string_pretty(&skeleton(api, t, true, &mut seen)).ok()
+}
+
+fn placeholder(what: &str, required: bool) -> serde_json::Value {
+    serde_json::Value::String(if required { format!("<{what}, required>") } else { format!("<{what}>") })
+}
+
+fn skeleton(api: &Api, t: &TypeRef, required: bool, seen: &mut Vec<String>) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let scalar = |what: &str| placeholder(what, required);
+    match t {
+        TypeRef::String => scalar("string"),
+        TypeRef::Bool => scalar("boolean"),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => scalar("integer"),
+        TypeRef::F32 | TypeRef::F64 => scalar("number"),
+        TypeRef::DateTime => scalar("date-time"),
+        TypeRef::Date => scalar("date"),
+        TypeRef::Json => scalar("any JSON"),
+        TypeRef::JsonObject => json!({}),
+        TypeRef::Vec(inner) => json!([skeleton(api, inner, false, seen)]),
+        TypeRef::Map(inner) => json!({ "<key>": skeleton(api, inner, false, seen) }),
+        TypeRef::Sensitive(inner) => skeleton(api, inner, required, seen),
+        TypeRef::Page(name, _) => scalar(name),
+        TypeRef::Named(name) => {
+            let Some(def) = api.types.iter().find(|d| &d.name == name) else { return scalar(name) };
+            if seen.contains(name) || seen.len() >= TEMPLATE_DEPTH {
+                return scalar(&def.spec_name);
+            }
+            seen.push(name.clone());
+            let value = match &def.kind {
+                TypeKind::Struct { fields, .. } => {
+                    let mut map = Map::new();
+                    let (first, rest): (Vec<_>, Vec<_>) = fields.iter().partition(|f| f.required);
+                    for f in first.into_iter().chain(rest) {
+                        map.insert(f.wire_name.clone(), skeleton(api, &f.ty, f.required, seen));
+                    }
+                    Value::Object(map)
+                }
+                TypeKind::Enum { values } => {
+                    let mut shown: Vec<&str> = values.iter().take(TEMPLATE_VALUES).map(|(w, _)| w.as_str()).collect();
+                    if values.len() > TEMPLATE_VALUES {
+                        shown.push("...");
+                    }
+                    scalar(&shown.join(" | "))
+                }
+                TypeKind::Tagged { property, variants } => match variants.first() {
+                    Some((_, _, payload)) => {
+                        let mut v = skeleton(api, payload, required, seen);
+                        if let Value::Object(map) = &mut v {
+                            let tags: Vec<&str> = variants.iter().map(|(t, _, _)| t.as_str()).collect();
+                            map.shift_insert(0, property.clone(), placeholder(&tags.join(" | "), true));
+                        }
+                        v
+                    }
+                    None => scalar(&def.spec_name),
+                },
+                TypeKind::Untagged { variants } => match variants.first() {
+                    Some((_, payload)) => skeleton(api, payload, required, seen),
+                    None => scalar(&def.spec_name),
+                },
+                TypeKind::Alias(inner) | TypeKind::Newtype(inner) => skeleton(api, inner, required, seen),
+            };
+            seen.pop();
+            value
+        }
     }
 }
 
@@ -258,6 +340,10 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                 Some(field) => quote!(Some(#field)),
                 None => quote!(None),
             };
+            let template = match body_template(api, op) {
+                Some(text) => quote!(Some(#text)),
+                None => quote!(None),
+            };
             let runner =
                 if paged { quote!(run_paged_operation_of::<ops::#pn>) } else { quote!(run_operation_of::<ops::#pn>) };
             entries.push(quote! {
@@ -270,6 +356,7 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                     body: #body,
                     paged: #paged,
                     page_items: #page_items,
+                    body_template: #template,
                     run: #runner,
                 }
             });
