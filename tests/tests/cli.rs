@@ -593,3 +593,149 @@ async fn fields_build_the_body_the_server_receives() {
     assert_eq!(both.status.code(), Some(2), "{}", text(&both.stderr));
     assert_eq!(created.requests().await.len(), 1);
 }
+
+/// Runs the tool with only `vars` in its environment (no credentials or base URL of `run`).
+async fn run_with_env(args: &[&str], vars: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn trustx");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait")).await.expect("join")
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// A configuration folder with two profiles: `good` (the mock, its key in a file of mode 0600) and
+/// `bad` (a closed port, its key in an environment variable).
+#[cfg(unix)]
+fn two_profiles(mock: &MockServer) -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key_file = dir.path().join("good.key");
+    std::fs::write(&key_file, format!("{MOCK_API_KEY}\n")).expect("write key");
+    chmod(&key_file, 0o600);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let config = dir.path().join("trustx");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[profiles.good]\nbase_url = \"{}\"\napi_key_file = \"{}\"\n\n[profiles.bad]\nbase_url = \"http://127.0.0.1:{port}\"\napi_key_env = \"BAD_KEY\"\n",
+            mock.uri(),
+            key_file.display()
+        ),
+    )
+    .expect("write config");
+    let xdg = dir.path().to_string_lossy().into_owned();
+    (dir, key_file, xdg)
+}
+
+/// A profile is chosen by `--profile` or `TRUSTX_PROFILE` (the flag winning), and a named profile
+/// wins over the environment's base URL and key.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_profile_is_chosen_by_flag_or_environment() {
+    let mock = MockServer::start().await;
+    let page = Page::default().with_content(vec![instance("a")]).with_number(0).with_last(true);
+    mock.process_manager().list_process_instances().respond(200, &page).await;
+    let (_dir, _key, xdg) = two_profiles(&mock);
+    let op = ["process-manager", "list-process-instances", "-q", ".content[0].id"];
+    let env = [("XDG_CONFIG_HOME", xdg.as_str()), ("BAD_KEY", "bad-key")];
+
+    let by_flag = run_with_env(&[&["--profile", "good"][..], &op].concat(), &env, b"").await;
+    assert!(by_flag.status.success(), "{}", text(&by_flag.stderr));
+    assert_eq!(text(&by_flag.stdout), "\"a\"\n");
+
+    let by_env = run_with_env(&op, &[env[0], env[1], ("TRUSTX_PROFILE", "good")], b"").await;
+    assert!(by_env.status.success(), "{}", text(&by_env.stderr));
+
+    let bad = run_with_env(&op, &[env[0], env[1], ("TRUSTX_PROFILE", "bad")], b"").await;
+    assert_eq!(bad.status.code(), Some(4), "the bad profile's closed port: {}", text(&bad.stderr));
+    let flag_wins =
+        run_with_env(&[&["--profile", "good"][..], &op].concat(), &[env[0], ("TRUSTX_PROFILE", "bad")], b"").await;
+    assert!(flag_wins.status.success(), "{}", text(&flag_wins.stderr));
+
+    // The named profile's server and key, not the environment's.
+    let over_env = run_with_env(
+        &[&["--profile", "good"][..], &op].concat(),
+        &[env[0], ("TRUSTX_BASE_URL", "http://127.0.0.1:9"), ("TRUSTX_API_KEY", "wrong-key")],
+        b"",
+    )
+    .await;
+    assert!(over_env.status.success(), "{}", text(&over_env.stderr));
+
+    let missing = run_with_env(&[&["--profile", "nope"][..], &op].concat(), &env, b"").await;
+    assert_ne!(missing.status.code(), Some(0));
+    let stderr = text(&missing.stderr);
+    assert!(stderr.contains("no profile `nope`") && stderr.contains("good, bad"), "{stderr}");
+}
+
+/// A key file the group or others can read is refused with a clear message, before anything is
+/// sent, and the key is not printed.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_key_file_readable_by_others_is_refused() {
+    let mock = MockServer::start().await;
+    let (_dir, key, xdg) = two_profiles(&mock);
+    chmod(&key, 0o644);
+    let out = run_with_env(
+        &["--profile", "good", "process-manager", "list-process-instances"],
+        &[("XDG_CONFIG_HOME", xdg.as_str())],
+        b"",
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("can be read by others") && stderr.contains("chmod 600"), "{stderr}");
+    assert!(!stderr.contains(MOCK_API_KEY), "{stderr}");
+    assert!(mock.wiremock().received_requests().await.unwrap_or_default().is_empty());
+}
+
+/// `configure` writes a profile: the key from standard input goes to a file of mode 0600, never
+/// into the configuration; the profile then works.
+#[cfg(unix)]
+#[tokio::test]
+async fn configure_writes_a_profile_without_the_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    let mock = MockServer::start().await;
+    let page = Page::default().with_content(vec![instance("z")]).with_number(0).with_last(true);
+    mock.process_manager().list_process_instances().respond(200, &page).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().to_string_lossy().into_owned();
+    let env = [("HOME", home.as_str())];
+    let uri = mock.uri();
+    let out = run_with_env(
+        &["configure", "--profile", "local", "--base-url", &uri, "--api-key-stdin"],
+        &env,
+        MOCK_API_KEY.as_bytes(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config = dir.path().join(".config/trustx/config.toml");
+    let written = std::fs::read_to_string(&config).expect("the configuration");
+    assert!(written.contains("[profiles.local]") && written.contains(&uri), "{written}");
+    assert!(!written.contains(MOCK_API_KEY), "the key was written into the configuration: {written}");
+    let key_file = dir.path().join(".config/trustx/local.key");
+    assert_eq!(std::fs::metadata(&key_file).expect("key file").permissions().mode() & 0o777, 0o600);
+    let listed = run_with_env(&["configure"], &env, b"").await;
+    assert!(text(&listed.stdout).contains("local: "), "{}", text(&listed.stdout));
+    assert!(!text(&listed.stdout).contains(MOCK_API_KEY));
+    let used = run_with_env(
+        &["--profile", "local", "process-manager", "list-process-instances", "-q", ".content[].id"],
+        &env,
+        b"",
+    )
+    .await;
+    assert_eq!(text(&used.stdout), "\"z\"\n", "{}", text(&used.stderr));
+}

@@ -32,6 +32,7 @@ pub mod operation;
 pub mod pagination;
 mod path;
 pub mod permission;
+pub mod profile;
 pub mod redact;
 pub mod request;
 pub mod response;

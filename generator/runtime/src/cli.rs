@@ -363,11 +363,14 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             "Command-line client of the {} API, generated with its SDK.\n\n\
              Configuration comes from the same environment variables as the SDK's `from_env` \
              ({prefix}_API_KEY or {prefix}_BEARER_TOKEN, the server variables, {prefix}_BASE_URL, \
-             {prefix}_ALLOW_INSECURE_HTTP); the flags below override them. Secrets are not printed: never the API key, and the token of the token exchange only with --show-secret.\n\n\
+             {prefix}_ALLOW_INSECURE_HTTP), or from a profile of the configuration file (`{name} configure`, \
+             --profile NAME or {prefix}_PROFILE; the profile `default` when none is named, beneath the \
+             environment); the flags below override them. Secrets are not printed: never the API key, and the token of the token exchange only with --show-secret.\n\n\
              A flag that takes an enumerated value lists its values in --help and refuses others; \
              {RAW_PREFIX}VALUE sends a value it does not list (the API may have added it).\n\n\
              Exit codes: 0 success, 2 usage error, 3 HTTP error, 4 transport error, 5 other error.",
-            api.name
+            api.name,
+            name = api.name,
         ))
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -395,6 +398,13 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
                 .global(true)
                 .action(ArgAction::SetTrue)
                 .help("Print strings without JSON quotes (json and jsonl)"),
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .global(true)
+                .value_name("NAME")
+                .help(format!("The profile of the configuration file to use (overrides {prefix}_PROFILE; see `configure`)")),
         )
         .arg(
             Arg::new("base-url")
@@ -557,6 +567,26 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             .arg(Arg::new("code").required(true).value_parser(clap::value_parser!(i64))),
     )
     .subcommand(
+        Command::new("configure")
+            .about("Writes a profile (--profile NAME, else `default`) to the configuration file; without settings, lists the profiles")
+            .long_about(
+                "Writes a profile (--profile NAME, else `default`) to the configuration file: the server (--base-url, or the \
+                 server variables' flags) and where the credentials come from. Secrets are never written into it: \
+                 --api-key-env names an environment variable, --api-key-file a file readable by its owner only (mode 0600), \
+                 and --api-key-stdin stores the key read from standard input in such a file beside the configuration. \
+                 Without settings, prints the file's path and its profiles.",
+            )
+            .arg(Arg::new("api-key-env").long("api-key-env").value_name("VARIABLE").help("Read the API key from this environment variable"))
+            .arg(Arg::new("api-key-file").long("api-key-file").value_name("FILE").help("Read the API key from this file (mode 0600)"))
+            .arg(
+                Arg::new("api-key-stdin")
+                    .long("api-key-stdin")
+                    .action(ArgAction::SetTrue)
+                    .help("Read the API key from standard input and store it in a file of mode 0600 beside the configuration"),
+            )
+            .group(clap::ArgGroup::new("key-source").args(["api-key-env", "api-key-file", "api-key-stdin"])),
+    )
+    .subcommand(
         Command::new("completions")
             .about("Prints a shell completion script")
             .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
@@ -590,6 +620,7 @@ pub fn run(
     match matches.subcommand() {
         Some(("permissions", m)) => permissions(commands, m),
         Some(("error-code", m)) => error_code(error_tables, m),
+        Some(("configure", m)) => configure(api, &matches, m, env),
         Some(("completions", m)) => {
             if let Some(shell) = m.get_one::<clap_complete::Shell>("shell") {
                 clap_complete::generate(*shell, &mut command(api, commands), api.name, &mut std::io::stdout());
@@ -649,14 +680,65 @@ fn error_code(tables: &'static [&'static ErrorCodeTable], m: &ArgMatches) -> Exi
     }
 }
 
-/// The environment overlaid with the flags: a flag wins over its variable.
+/// The profile in use: named by `--profile` or `<PREFIX>_PROFILE` (then it wins over the
+/// environment), else `default` when the configuration file has it (then the environment wins).
+/// Its settings as environment variables (see [`super::profile::variables`]), and whether it was named.
+fn chosen_profile(
+    api: &'static ApiDescription,
+    root: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(BTreeMap<String, Option<String>>, bool), Error> {
+    use super::profile::{config_path, variables, Profiles};
+    let named = root
+        .get_one::<String>("profile")
+        .cloned()
+        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()));
+    let Some(path) = config_path(api, env) else {
+        return match named {
+            Some(_) => Err(Error::config(
+                "a profile is named, but there is no configuration folder (set HOME or XDG_CONFIG_HOME)",
+            )),
+            None => Ok((BTreeMap::new(), false)),
+        };
+    };
+    let profiles = Profiles::read(&path)?;
+    match named {
+        Some(name) => match profiles.get(&name) {
+            Some(profile) => Ok((variables(api, &name, profile, env)?, true)),
+            None => {
+                let known: Vec<&str> = profiles.0.iter().map(|(n, _)| n.as_str()).collect();
+                Err(Error::config(format!(
+                    "no profile `{}` in {} (profiles: {}); write one with `{} configure --profile NAME`",
+                    super::text::printable(&name, 64),
+                    path.display(),
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+                    api.name
+                )))
+            }
+        },
+        None => match profiles.get("default") {
+            Some(profile) => Ok((variables(api, "default", profile, env)?, false)),
+            None => Ok((BTreeMap::new(), false)),
+        },
+    }
+}
+
+/// The environment overlaid with the profile and the flags: a flag wins over its variable; a
+/// named profile wins over the environment, the `default` one only fills what it leaves unset.
 fn overlay<'a>(
     api: &'static ApiDescription,
     root: &'a ArgMatches,
     env: &'a dyn Fn(&str) -> Option<String>,
+    profile: &'a BTreeMap<String, Option<String>>,
+    profile_named: bool,
     dry_run: bool,
 ) -> impl Fn(&str) -> Option<String> + 'a {
     let prefix = api.env_prefix;
+    let base = move |name: &str| match profile.get(name) {
+        Some(value) if profile_named => value.clone(),
+        Some(value) => env(name).or_else(|| value.clone()),
+        None => env(name),
+    };
     move |name: &str| {
         let flag = |id: &str| root.get_one::<String>(id).cloned();
         let suffix = name.strip_prefix(prefix).and_then(|s| s.strip_prefix('_')).unwrap_or_default();
@@ -671,14 +753,122 @@ fn overlay<'a>(
                 .find(|v| super::env::variable_name(prefix, v.setter) == name)
                 .and_then(|v| flag(v.setter)),
         };
-        let value = from_flag.or_else(|| env(name));
+        let value = from_flag.or_else(|| base(name));
         // A dry run sends nothing, so it needs no credentials.
         match (suffix, value) {
-            ("API_KEY", None) if dry_run && env(&format!("{prefix}_BEARER_TOKEN")).is_none() => {
+            ("API_KEY", None) if dry_run && base(&format!("{prefix}_BEARER_TOKEN")).is_none() => {
                 Some("dry-run".to_owned())
             }
             (_, value) => value,
         }
+    }
+}
+
+/// `configure`: writes a profile, or lists them.
+fn configure(
+    api: &'static ApiDescription,
+    root: &ArgMatches,
+    m: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ExitCode {
+    use super::profile::{config_path, read_secret_file, write_private, Profiles};
+    let fail = |e: Error| report(&e);
+    let Some(path) = config_path(api, env) else {
+        return fail(Error::config("no configuration folder: set HOME or XDG_CONFIG_HOME"));
+    };
+    let mut profiles = match Profiles::read(&path) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let name = root
+        .get_one::<String>("profile")
+        .cloned()
+        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        eprintln!("error: a profile's name is letters, digits, `_` and `-`");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let variables = api.server.map(|s| s.variables).unwrap_or_default();
+    let mut server: Vec<(&str, String)> = variables
+        .iter()
+        .filter_map(|v| root.get_one::<String>(v.setter).map(|value| (v.setter, value.clone())))
+        .collect();
+    let base_url = root.get_one::<String>("base-url").cloned();
+    if let Some(url) = &base_url {
+        if let Err(e) = reqwest::Url::parse(url) {
+            eprintln!("error: --base-url `{}` is not a URL: {e}", super::text::printable(url, 200));
+            return ExitCode::from(EXIT_USAGE);
+        }
+        server.push(("base_url", url.clone()));
+    }
+    let insecure = root.get_flag("allow-insecure-http");
+    let key_source = if let Some(variable) = m.get_one::<String>("api-key-env") {
+        Some(("api_key_env", variable.clone()))
+    } else if let Some(file) = m.get_one::<String>("api-key-file") {
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.into());
+        if let Err(e) = read_secret_file(&file) {
+            return fail(e);
+        }
+        Some(("api_key_file", file.display().to_string()))
+    } else if m.get_flag("api-key-stdin") {
+        let mut key = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut key) {
+            return fail(Error::config(format!("cannot read the key from standard input: {e}")));
+        }
+        let key = key.trim();
+        if key.is_empty() {
+            return fail(Error::config("no key on standard input"));
+        }
+        let file = path.with_file_name(format!("{name}.key"));
+        if let Err(e) = write_private(
+            &file,
+            &format!(
+                "{key}
+"
+            ),
+        ) {
+            return fail(e);
+        }
+        Some(("api_key_file", file.display().to_string()))
+    } else {
+        None
+    };
+    if server.is_empty() && key_source.is_none() && !insecure {
+        println!("{}", path.display());
+        for (n, values) in &profiles.0 {
+            let shown: Vec<String> =
+                values.iter().map(|(k, v)| format!("{k}={}", super::text::printable(v, 200))).collect();
+            println!("{n}: {}", shown.join(" "));
+        }
+        return ExitCode::SUCCESS;
+    }
+    let profile = profiles.entry(&name);
+    if !server.is_empty() {
+        // A profile names one server: a base URL or the server variables.
+        profile.remove("base_url");
+        for v in variables {
+            profile.remove(v.setter);
+        }
+        for (k, v) in server {
+            profile.insert(k.to_owned(), v);
+        }
+    }
+    if insecure {
+        profile.insert("allow_insecure_http".to_owned(), "true".to_owned());
+    }
+    if let Some((k, v)) = key_source {
+        for old in ["api_key_env", "api_key_file", "bearer_token_env", "bearer_token_file"] {
+            profile.remove(old);
+        }
+        profile.insert(k.to_owned(), v);
+    }
+    match write_private(&path, &profiles.render(api.name)) {
+        Ok(()) => {
+            eprintln!("profile `{name}` written to {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 
@@ -886,7 +1076,11 @@ fn run_operation(
         return ExitCode::SUCCESS;
     }
     let dry_run = root.get_flag("dry-run");
-    let lookup = overlay(api, root, env, dry_run);
+    let (profile, profile_named) = match chosen_profile(api, root, env) {
+        Ok(p) => p,
+        Err(e) => return report(&e),
+    };
+    let lookup = overlay(api, root, env, &profile, profile_named, dry_run);
     let mut builder = match ClientBuilder::new(api).apply_env_from(lookup) {
         Ok(b) => b,
         Err(e) => return report(&e),

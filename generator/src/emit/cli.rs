@@ -21,6 +21,7 @@ const GLOBAL_FLAGS: &[&str] = &[
     "output-file",
     "query",
     "raw-output",
+    "profile",
     "body-template",
     "field",
     "raw-field",
@@ -454,7 +455,7 @@ mod tests {
     #[test]
     fn the_tools_own_flags_are_reserved() {
         let source = include_str!("../../runtime/src/cli.rs");
-        let own_commands = ["operation", "for-tenant", "code", "shell"];
+        let own_commands = ["operation", "for-tenant", "code", "shell", "api-key-env", "api-key-file", "api-key-stdin"];
         let flags: Vec<&str> = source
             .split("Arg::new(\"")
             .skip(1)

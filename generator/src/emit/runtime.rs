@@ -39,6 +39,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "pagination.rs",
     "path.rs",
     "permission.rs",
+    "profile.rs",
     "redact.rs",
     "request.rs",
     "response.rs",
