@@ -739,3 +739,39 @@ async fn configure_writes_a_profile_without_the_secret() {
     .await;
     assert_eq!(text(&used.stdout), "\"z\"\n", "{}", text(&used.stderr));
 }
+
+/// Completions are dynamic: the hook `completions bash` prints is small and asks the binary, which
+/// completes services, operations and the values of enumerated flags.
+#[tokio::test]
+async fn completions_are_asked_of_the_binary() {
+    let mock = MockServer::start().await;
+    let hook = run(&mock, &["completions", "bash"], b"").await;
+    let script = text(&hook.stdout);
+    assert!(hook.status.success() && script.contains("COMPLETE=") && script.contains("trustx"), "{script}");
+    assert!(script.len() < 4096, "the hook is {} bytes", script.len());
+    let complete = |words: &[&str]| {
+        let index = (words.len() - 1).to_string();
+        let out = Command::new(binary())
+            .arg("--")
+            .args(words)
+            .env_clear()
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", index)
+            .env("_CLAP_IFS", "\n")
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(complete(&["trustx", "process-m"]), ["process-manager"]);
+    let ops = complete(&["trustx", "process-manager", "list-process-i"]);
+    assert_eq!(ops, ["list-process-instances"]);
+    let values = complete(&[
+        "trustx",
+        "process-manager",
+        "search-process-instances",
+        "--process-instance-status",
+        "COMPLETED_E",
+    ]);
+    assert_eq!(values, ["COMPLETED_ENDED_SUCCESS", "COMPLETED_ENDED_ERROR"]);
+}

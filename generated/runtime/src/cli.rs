@@ -7,8 +7,12 @@
 //! module parses the command line (clap), configures the client from the same environment variables
 //! as `from_env` (flags override them), runs the operation and prints the result.
 //!
-//! Output: JSON on stdout (pretty on a terminal, compact otherwise); `--all-pages` streams every item
-//! of a paged list as JSON lines; downloads go to `--output FILE` (or stdout); errors go to stderr.
+//! Output (`cli_output`): JSON on stdout (pretty on a terminal, compact otherwise), or `--output
+//! jsonl|yaml|table`, filtered by `--query` (jq syntax); `--all-pages` streams every item of a paged
+//! list; results and downloads go to `--output-file FILE` (or stdout); errors go to stderr. Flags of
+//! an enumerated type take only its values (or `raw:VALUE`). A JSON body comes from `--body FILE|-`
+//! or from `-F`/`-f` fields (`--body-template` shows its shape). Profiles (`profile`) name a server
+//! and where the key is; `configure` writes them. Completions are dynamic (`completions SHELL`).
 //! Exit codes: 0 success, 2 usage error, 3 HTTP error (the server answered with an error status),
 //! 4 transport error (connection, DNS, TLS, timeout), 5 any other error (configuration, auth,
 //! decoding).
@@ -591,17 +595,29 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
     )
     .subcommand(
         Command::new("completions")
-            .about("Prints a shell completion script")
+            .about(format!("Prints the shell's hook for completions, e.g. `source <({} completions bash)` in ~/.bashrc", api.name))
+            .long_about(format!(
+                "Prints the shell's hook for completions, e.g. `source <({name} completions bash)` in ~/.bashrc, or \
+                 `{name} completions fish | source`. The hook is a few lines: it asks the tool itself for the candidates \
+                 of each <TAB> (services, operations, flags, and the values of enumerated flags), so it stays right \
+                 when the tool is updated.",
+                name = api.name
+            ))
             .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
     )
 }
 
-/// Runs the tool with the process's arguments and environment.
+/// The environment variable with which a shell asks for completions (clap's dynamic completions).
+pub const COMPLETE_VAR: &str = "COMPLETE";
+
+/// Runs the tool with the process's arguments and environment; with `COMPLETE=<shell>` set (by the
+/// hook `completions` prints), prints the completions of the command line instead.
 pub fn main(
     api: &'static ApiDescription,
     commands: Commands,
     error_tables: &'static [&'static ErrorCodeTable],
 ) -> ExitCode {
+    clap_complete::CompleteEnv::with_factory(|| command(api, commands)).var(COMPLETE_VAR).complete();
     run(api, commands, error_tables, std::env::args_os().collect(), &|name| std::env::var(name).ok())
 }
 
@@ -624,12 +640,7 @@ pub fn run(
         Some(("permissions", m)) => permissions(commands, m),
         Some(("error-code", m)) => error_code(error_tables, m),
         Some(("configure", m)) => configure(api, &matches, m, env),
-        Some(("completions", m)) => {
-            if let Some(shell) = m.get_one::<clap_complete::Shell>("shell") {
-                clap_complete::generate(*shell, &mut command(api, commands), api.name, &mut std::io::stdout());
-            }
-            ExitCode::SUCCESS
-        }
+        Some(("completions", m)) => completions(api, m),
         Some((service, m)) => match m.subcommand() {
             Some((name, op_matches)) => match each(commands).find(|c| c.service == service && c.name == name) {
                 Some(op) => run_operation(api, op, &matches, op_matches, env),
@@ -638,6 +649,26 @@ pub fn run(
             None => ExitCode::from(EXIT_USAGE),
         },
         None => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+/// `completions SHELL`: the shell's hook, which calls this binary with [`COMPLETE_VAR`] set.
+fn completions(api: &'static ApiDescription, m: &ArgMatches) -> ExitCode {
+    let Some(shell) = m.get_one::<clap_complete::Shell>("shell") else { return ExitCode::from(EXIT_USAGE) };
+    let shells = clap_complete::env::Shells::builtins();
+    let Some(completer) = shells.completer(&shell.to_string()) else {
+        eprintln!("error: no completions for {shell}");
+        return ExitCode::from(EXIT_USAGE);
+    };
+    let binary = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| api.name.to_owned());
+    let mut out = Vec::new();
+    let written = completer.write_registration(COMPLETE_VAR, api.name, api.name, &binary, &mut out);
+    match written.and_then(|()| std::io::stdout().write_all(&out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the hook: {e}");
+            ExitCode::from(EXIT_OTHER)
+        }
     }
 }
 
