@@ -13,6 +13,8 @@ pub mod api;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod cli_output;
 pub mod client;
 pub mod datetime;
 pub mod decode;
@@ -30,6 +32,7 @@ pub mod operation;
 pub mod pagination;
 mod path;
 pub mod permission;
+pub mod profile;
 pub mod redact;
 pub mod request;
 pub mod response;

@@ -17,6 +17,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::IssueTokenParams>,
     },
     OperationCommand {
@@ -42,6 +44,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListTenantApiKeysParams>,
     },
     OperationCommand {
@@ -52,6 +56,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string, required>\",\n  \"createdDtm\": \"<date-time>\",\n  \"lastUpdatedDtm\": \"<date-time>\",\n  \"createdBy\": \"<string>\",\n  \"lastUpdatedBy\": \"<string>\",\n  \"id\": \"<string>\",\n  \"code\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<PERMANENT | SESSION>\",\n  \"status\": \"<ACTIVE | BLOCKED | ARCHIVED>\",\n  \"permissions\": [\n    \"<string>\"\n  ],\n  \"permittedOperations\": [\n    \"<string>\"\n  ],\n  \"expiringDtm\": \"<date-time>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateTenantApiKeyParams>,
     },
     OperationCommand {
@@ -62,6 +70,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("api-key-id", "ID of the API key.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantApiKeyParams>,
     },
     OperationCommand {
@@ -72,6 +82,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("api-key-id", "ID of the API key.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"createdDtm\": \"<date-time>\",\n  \"lastUpdatedDtm\": \"<date-time>\",\n  \"createdBy\": \"<string>\",\n  \"lastUpdatedBy\": \"<string>\",\n  \"id\": \"<string>\",\n  \"code\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<PERMANENT | SESSION>\",\n  \"status\": \"<ACTIVE | BLOCKED | ARCHIVED>\",\n  \"permissions\": [\n    \"<string>\"\n  ],\n  \"permittedOperations\": [\n    \"<string>\"\n  ],\n  \"expiringDtm\": \"<date-time>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateTenantApiKeyParams>,
     },
     OperationCommand {
@@ -82,6 +96,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("api-key-id", "ID of the API key.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteTenantApiKeyParams>,
     },
     OperationCommand {
@@ -92,6 +108,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("session-id", "Session ID.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantOidcSessionBySessionIdParams>,
     },
     OperationCommand {
@@ -111,6 +129,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListTenantOidcSessionsParams>,
     },
     OperationCommand {
@@ -121,6 +141,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the admin session record.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantOidcSessionByIdParams>,
     },
 ];

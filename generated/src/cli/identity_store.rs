@@ -24,6 +24,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetStoreEventsQueryResultsParams>,
     },
     OperationCommand {
@@ -41,6 +43,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetStoreEventsQueryStatusParams>,
     },
     OperationCommand {
@@ -51,6 +55,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantStatsParams>,
     },
     OperationCommand {
@@ -61,6 +67,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::StartStoreEventQueryParams>,
     },
     OperationCommand {
@@ -76,6 +84,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricVersionsByExtUserIdParams>,
     },
     OperationCommand {
@@ -89,6 +99,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricsByExtUserIdParams>,
     },
     OperationCommand {
@@ -102,6 +114,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"type\": \"<string, required>\",\n  \"subtype\": \"<string, required>\",\n  \"data\": \"<string, required>\",\n  \"status\": \"<string>\",\n  \"createdFromRefs\": \"<any JSON>\"\n}",
+        ),
         run: run_operation_of::<ops::AddUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -117,6 +133,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricVersionsParams>,
     },
     OperationCommand {
@@ -131,6 +149,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -150,6 +170,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserBiometricStatusByExtUserIdParams>,
     },
     OperationCommand {
@@ -164,6 +186,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserBiometricByExtUserIdParams>,
     },
     OperationCommand {
@@ -177,6 +201,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserBiometricsParams>,
     },
     OperationCommand {
@@ -190,6 +216,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"type\": \"<string, required>\",\n  \"subtype\": \"<string, required>\",\n  \"data\": \"<string, required>\",\n  \"status\": \"<string>\",\n  \"createdFromRefs\": \"<any JSON>\"\n}",
+        ),
         run: run_operation_of::<ops::AddUserBiometricParams>,
     },
     OperationCommand {
@@ -206,6 +236,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetReferenceUserBiometricsParams>,
     },
     OperationCommand {
@@ -220,6 +252,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricParams>,
     },
     OperationCommand {
@@ -239,6 +273,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserBiometricStatusParams>,
     },
     OperationCommand {
@@ -253,6 +289,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserBiometricParams>,
     },
     OperationCommand {
@@ -269,6 +307,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<
             ops::GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams,
         >,
@@ -284,6 +324,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<
             ops::RecordUserBiometricAuthenticationFailureByExtUserIdParams,
         >,
@@ -301,6 +343,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -316,6 +360,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserBiometricWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -332,6 +378,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetReferenceUserBiometricsByExtUserIdParams>,
     },
     OperationCommand {
@@ -345,6 +393,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::MatchFaceByExtUserIdParams>,
     },
     OperationCommand {
@@ -358,6 +408,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::RecordUserBiometricAuthenticationFailureParams>,
     },
     OperationCommand {
@@ -374,6 +426,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricVersionDataWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -387,6 +441,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::MatchFaceParams>,
     },
     OperationCommand {
@@ -402,6 +458,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricWithTypeAndSubtypeByExtUserIdParams>,
     },
     OperationCommand {
@@ -417,6 +475,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<
             ops::DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams,
         >,
@@ -435,6 +495,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserBiometricVersionWithTypeAndSubtypeParams>,
     },
     OperationCommand {
@@ -461,6 +523,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeregisterUserAppkeyParams>,
     },
     OperationCommand {
@@ -475,6 +539,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::DeregisterUserAppkeysParams>,
     },
     OperationCommand {
@@ -487,6 +553,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyAuthenticationWithSessionDataParams>,
     },
     OperationCommand {
@@ -500,6 +568,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserAppkeysParams>,
     },
     OperationCommand {
@@ -520,6 +590,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyAuthenticationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -539,6 +611,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyAuthenticationParams>,
     },
     OperationCommand {
@@ -553,6 +627,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyRegistrationRecordParams>,
     },
     OperationCommand {
@@ -567,6 +643,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -581,6 +659,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ClearUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -595,6 +675,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -609,6 +691,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ClearUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -622,6 +706,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyAuthenticationWithSessionIdParams>,
     },
     OperationCommand {
@@ -642,6 +728,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyAuthenticationForUserParams>,
     },
     OperationCommand {
@@ -656,6 +744,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::DeregisterUserAppkeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -668,6 +758,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyRegistrationWithSessionDataParams>,
     },
     OperationCommand {
@@ -681,6 +773,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserAppkeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -700,6 +794,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyRegistrationParams>,
     },
     OperationCommand {
@@ -714,6 +810,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -728,6 +826,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyStatusByExtUserIdParams>,
     },
     OperationCommand {
@@ -742,6 +842,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -757,6 +859,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyPreferredDeviceParams>,
     },
     OperationCommand {
@@ -771,6 +875,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeysForDeviceParams>,
     },
     OperationCommand {
@@ -786,6 +892,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyPreferredDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -800,6 +908,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyRegistrationRecordByExtUserIdParams>,
     },
     OperationCommand {
@@ -814,6 +924,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserAppkeyParams>,
     },
     OperationCommand {
@@ -828,6 +940,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserAppkeyStatusParams>,
     },
     OperationCommand {
@@ -842,6 +956,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeyParams>,
     },
     OperationCommand {
@@ -862,6 +978,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyRegistrationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -876,6 +994,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserAppkeysForDeviceByExtUserIdParams>,
     },
     OperationCommand {
@@ -902,6 +1022,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeregisterUserAppkeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -915,6 +1037,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompleteAppkeyRegistrationWithSessionIdParams>,
     },
     OperationCommand {
@@ -935,6 +1059,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateAppkeyRegistrationForUserParams>,
     },
     OperationCommand {
@@ -955,6 +1081,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreatePasskeyRegistrationForUserByExtUserIdParams>,
     },
     OperationCommand {
@@ -968,6 +1096,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CompletePasskeyRegistrationWithSessionIdParams>,
     },
     OperationCommand {
@@ -982,6 +1112,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserPasskeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -996,6 +1128,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserPasskeyByExtUserIdParams>,
     },
     OperationCommand {
@@ -1010,6 +1144,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserPasskeyRegistrationRecordByExtUserIdParams>,
     },
     OperationCommand {
@@ -1024,6 +1160,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetUserPasskeyParams>,
     },
     OperationCommand {
@@ -1038,6 +1176,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::UpdateUserPasskeyStatusParams>,
     },
     OperationCommand {
@@ -1052,6 +1192,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteUserPasskeyParams>,
     },
     OperationCommand {
@@ -1065,6 +1207,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserPasskeysParams>,
     },
     OperationCommand {
@@ -1078,6 +1222,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListUserPasskeysByExtUserIdParams>,
     },
     OperationCommand {
@@ -1098,6 +1244,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListUsersParams>,
     },
 ];

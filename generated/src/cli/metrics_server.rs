@@ -22,6 +22,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetAuditQueryStatusParams>,
     },
     OperationCommand {
@@ -32,6 +34,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::StartAuditQueryParams>,
     },
     OperationCommand {
@@ -49,6 +53,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetAuditQueryResultParams>,
     },
 ];

@@ -19,6 +19,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessTokenParams>,
     },
     OperationCommand {
@@ -31,6 +33,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::InvalidateProcessTokenParams>,
     },
     OperationCommand {
@@ -43,6 +47,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteProcessTokenParams>,
     },
     OperationCommand {
@@ -53,6 +59,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListProcessTokensParams>,
     },
     OperationCommand {
@@ -63,6 +71,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string, required>\",\n  \"processDefnName\": \"<string, required>\",\n  \"status\": \"<ACTIVE | INACTIVE, required>\",\n  \"description\": \"<string>\",\n  \"processDefnVersion\": \"<integer>\",\n  \"uiUrl\": \"<string>\",\n  \"type\": \"<UNLIMITED | MULTI_USE_COUNT_LIMITED | MULTI_USE_TIME_LIMITED>\",\n  \"notBeforeDtm\": \"<date-time>\",\n  \"notAfterDtm\": \"<date-time>\",\n  \"maxCount\": \"<integer>\",\n  \"maxProcessDuration\": \"<string>\",\n  \"parameters\": {},\n  \"tenantId\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateProcessTokenParams>,
     },
     OperationCommand {
@@ -80,6 +92,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListProcessDefinitionTagsParams>,
     },
     OperationCommand {
@@ -90,6 +104,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("name", "Name of the tag.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteTagFromProcessDefinitionParams>,
     },
     OperationCommand {
@@ -107,6 +123,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::TagProcessDefinitionParams>,
     },
     OperationCommand {
@@ -124,6 +142,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceParams>,
     },
     OperationCommand {
@@ -141,6 +161,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteProcessInstanceParams>,
     },
     OperationCommand {
@@ -160,6 +182,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListProcessInstancesParams>,
     },
     OperationCommand {
@@ -177,6 +201,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateProcessInstanceAndRedirectParams>,
     },
     OperationCommand {
@@ -187,6 +213,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ExportProcessInstancesToCsvParams>,
     },
     OperationCommand {
@@ -197,6 +225,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::GetProcessInstancesByIdsParams>,
     },
     OperationCommand {
@@ -214,6 +244,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceWithParametersParams>,
     },
     OperationCommand {
@@ -231,6 +263,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateProcessInstanceParams>,
     },
     OperationCommand {
@@ -270,11 +304,22 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
                 false,
             ),
             CliParam::new(
-                "process-instance-status",
-                "Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.",
-                false,
-                false,
-            ),
+                    "process-instance-status",
+                    "Only instances in this status. Seen in a Back Office search URL (NAB), not named by the reference.",
+                    false,
+                    false,
+                )
+                .with_values(
+                    &[
+                        "PENDING",
+                        "ACTIVE",
+                        "REVIEW",
+                        "COMPLETED_ENDED_SUCCESS",
+                        "COMPLETED_TERMINATED",
+                        "COMPLETED_ENDED_ERROR",
+                        "COMPLETED_PROCESS_ERROR",
+                    ],
+                ),
             CliParam::new(
                 "page",
                 "Zero-based page index. Seen in a Back Office search URL (NAB), not named by the reference.",
@@ -296,6 +341,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::SearchProcessInstancesParams>,
     },
     OperationCommand {
@@ -315,6 +362,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCloudSecretsParams>,
     },
     OperationCommand {
@@ -325,6 +374,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"value\": \"<string, required>\",\n  \"name\": \"<string>\",\n  \"type\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::AddCloudSecretParams>,
     },
     OperationCommand {
@@ -337,6 +390,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCloudSecretParams>,
     },
     OperationCommand {
@@ -349,6 +404,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"value\": \"<string, required>\",\n  \"name\": \"<string>\",\n  \"type\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateCloudSecretParams>,
     },
     OperationCommand {
@@ -361,6 +420,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteCloudSecretParams>,
     },
     OperationCommand {
@@ -371,6 +432,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"serverType\": \"<string>\",\n  \"processDefinitionType\": \"<string>\",\n  \"resources\": {\n    \"bpmn\": {\n      \"data\": \"<string>\",\n      \"type\": \"<string>\"\n    }\n  },\n  \"attributes\": {\n    \"searchable\": \"<boolean>\"\n  },\n  \"themeId\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateProcessDefinitionParams>,
     },
     OperationCommand {
@@ -388,6 +453,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessDefinitionParams>,
     },
     OperationCommand {
@@ -413,6 +480,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListProcessDefinitionVersionsParams>,
     },
     OperationCommand {
@@ -430,6 +499,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessDefinitionFileParams>,
     },
     OperationCommand {
@@ -447,6 +518,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateProcessDefinitionParams>,
     },
     OperationCommand {
@@ -457,6 +530,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"version\": \"<integer>\",\n  \"type\": \"<string>\",\n  \"resource\": \"<any JSON>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateCloudFunctionParams>,
     },
     OperationCommand {
@@ -474,6 +551,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCloudFunctionParams>,
     },
     OperationCommand {
@@ -499,6 +578,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCloudFunctionVersionsParams>,
     },
     OperationCommand {
@@ -516,6 +597,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateCloudFunctionParams>,
     },
     OperationCommand {
@@ -526,6 +609,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"resource\": \"<string>\",\n  \"creationOption\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateCustomDataFormParams>,
     },
     OperationCommand {
@@ -543,6 +630,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCustomDataFormParams>,
     },
     OperationCommand {
@@ -568,6 +657,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCustomDataFormVersionsParams>,
     },
     OperationCommand {
@@ -585,6 +676,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateCustomDataFormParams>,
     },
 ];

@@ -29,6 +29,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ContinueProcessParams>,
     },
     OperationCommand {
@@ -46,6 +48,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::StartProcessParams>,
     },
 ];

@@ -28,6 +28,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListCustomPagesParams>,
     },
     OperationCommand {
@@ -38,6 +40,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"archive\": \"<string>\",\n  \"creationOption\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateCustomPageParams>,
     },
     OperationCommand {
@@ -56,6 +62,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCustomPageByNameAndVersionParams>,
     },
     OperationCommand {
@@ -66,6 +74,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateCustomPagePreviewParams>,
     },
     OperationCommand {
@@ -84,6 +94,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ChangeCustomPageStatusParams>,
     },
     OperationCommand {
@@ -94,6 +106,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteCustomPageArchiveParams>,
     },
     OperationCommand {
@@ -104,6 +118,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetCustomPageParams>,
     },
     OperationCommand {
@@ -114,6 +130,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"createdDtm\": \"<date-time>\",\n  \"lastUpdatedDtm\": \"<date-time>\",\n  \"createdBy\": \"<string>\",\n  \"lastUpdatedBy\": \"<string>\",\n  \"id\": \"<string>\",\n  \"tenantId\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"previewUrl\": \"<string>\",\n  \"archiveEntries\": [\n    {\n      \"path\": \"<string>\"\n    }\n  ]\n}",
+        ),
         run: run_operation_of::<ops::UpdateCustomPageParams>,
     },
     OperationCommand {
@@ -124,6 +144,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the custom page version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteCustomPageParams>,
     },
     OperationCommand {
@@ -144,6 +166,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::GetCustomPageVersionsParams>,
     },
     OperationCommand {
@@ -154,6 +178,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListThemesParams>,
     },
     OperationCommand {
@@ -164,6 +190,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"palette\": {},\n  \"assets\": {\n    \"global\": [\n      {\n        \"name\": \"<string>\",\n        \"path\": \"<string>\"\n      }\n    ]\n  }\n}",
+        ),
         run: run_operation_of::<ops::CreateThemeParams>,
     },
     OperationCommand {
@@ -174,6 +204,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetThemeParams>,
     },
     OperationCommand {
@@ -184,6 +216,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"id\": \"<string>\",\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"version\": \"<integer>\",\n  \"status\": \"<EDITABLE | DEPLOYED_ACTIVE>\",\n  \"palette\": {},\n  \"assets\": {\n    \"global\": [\n      {\n        \"name\": \"<string>\",\n        \"path\": \"<string>\"\n      }\n    ]\n  }\n}",
+        ),
         run: run_operation_of::<ops::UpdateThemeParams>,
     },
     OperationCommand {
@@ -194,6 +230,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetThemeWithAssetsParams>,
     },
     OperationCommand {
@@ -214,6 +252,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListThemeVersionsParams>,
     },
     OperationCommand {
@@ -224,6 +264,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"contentType\": \"<string>\",\n  \"fileExtension\": \"<string>\",\n  \"assetResource\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::UploadThemeAssetParams>,
     },
     OperationCommand {
@@ -234,6 +278,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("theme-id", "ID of the theme version.", true, false)],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::ActivateThemeParams>,
     },
 ];

@@ -34,6 +34,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetChecksByKeyParams>,
     },
     OperationCommand {
@@ -57,6 +59,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceImagesParams>,
     },
     OperationCommand {
@@ -86,6 +90,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetProcessInstanceUserDataParams>,
     },
     OperationCommand {
@@ -109,6 +115,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::Optional,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::GetProcessInstanceUserDataArchiveParams>,
     },
 ];

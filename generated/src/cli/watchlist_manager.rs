@@ -17,6 +17,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetWatchlistParams>,
     },
     OperationCommand {
@@ -27,6 +29,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<string>\",\n  \"status\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateWatchlistParams>,
     },
     OperationCommand {
@@ -37,6 +43,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteWatchlistParams>,
     },
     OperationCommand {
@@ -49,6 +57,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetLargestWatchlistsParams>,
     },
     OperationCommand {
@@ -59,6 +69,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetWatchlistUsageParams>,
     },
     OperationCommand {
@@ -95,6 +107,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListWatchlistsParams>,
     },
     OperationCommand {
@@ -105,6 +119,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"type\": \"<string>\",\n  \"status\": \"<string>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateWatchlistParams>,
     },
     OperationCommand {
@@ -115,6 +133,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTenantWatchlistUsageParams>,
     },
     OperationCommand {
@@ -125,6 +145,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::QueryWatchlistParams>,
     },
     OperationCommand {
@@ -150,6 +172,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListTrendRecordsParams>,
     },
     OperationCommand {
@@ -160,6 +184,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::AddTrendRecordParams>,
     },
     OperationCommand {
@@ -177,6 +203,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteTrendsByProcessInstanceIdParams>,
     },
     OperationCommand {
@@ -196,6 +224,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::ListTrendProcessInstancesParams>,
     },
     OperationCommand {
@@ -206,6 +236,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("id", "ID of the trend record.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTrendRecordParams>,
     },
     OperationCommand {
@@ -223,6 +255,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetTrendStatisticsParams>,
     },
     OperationCommand {
@@ -243,6 +277,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListFaceWatchlistMembersParams>,
     },
     OperationCommand {
@@ -253,6 +289,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -271,6 +309,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -289,6 +329,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteFaceWatchlistMemberParams>,
     },
     OperationCommand {
@@ -307,6 +349,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetFaceWatchlistMemberImageParams>,
     },
     OperationCommand {
@@ -326,6 +370,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListFaceWatchlistsParams>,
     },
     OperationCommand {
@@ -336,6 +382,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"status\": \"<string>\",\n  \"type\": \"<FACEV6>\"\n}",
+        ),
         run: run_operation_of::<ops::CreateFaceWatchlistParams>,
     },
     OperationCommand {
@@ -346,6 +396,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetFaceWatchlistParams>,
     },
     OperationCommand {
@@ -356,6 +408,10 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some(
+            "{\n  \"name\": \"<string>\",\n  \"description\": \"<string>\",\n  \"status\": \"<string>\",\n  \"type\": \"<FACEV6>\"\n}",
+        ),
         run: run_operation_of::<ops::UpdateFaceWatchlistParams>,
     },
     OperationCommand {
@@ -366,6 +422,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteFaceWatchlistParams>,
     },
     OperationCommand {
@@ -379,6 +437,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::GetWatchlistEntryParams>,
     },
     OperationCommand {
@@ -392,6 +452,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: false,
+        page_items: None,
+        body_template: None,
         run: run_operation_of::<ops::DeleteWatchlistEntryParams>,
     },
     OperationCommand {
@@ -417,6 +479,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         ],
         body: CliBody::None,
         paged: true,
+        page_items: Some("content"),
+        body_template: None,
         run: run_paged_operation_of::<ops::ListWatchlistEntriesParams>,
     },
     OperationCommand {
@@ -427,6 +491,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         params: &[CliParam::new("watchlist-id", "ID of the watchlist.", true, false)],
         body: CliBody::Required,
         paged: false,
+        page_items: None,
+        body_template: Some("{}"),
         run: run_operation_of::<ops::CreateWatchlistEntryParams>,
     },
 ];

@@ -4,8 +4,12 @@
 //! module parses the command line (clap), configures the client from the same environment variables
 //! as `from_env` (flags override them), runs the operation and prints the result.
 //!
-//! Output: JSON on stdout (pretty on a terminal, compact otherwise); `--all-pages` streams every item
-//! of a paged list as JSON lines; downloads go to `--output FILE` (or stdout); errors go to stderr.
+//! Output (`cli_output`): JSON on stdout (pretty on a terminal, compact otherwise), or `--output
+//! jsonl|yaml|table`, filtered by `--query` (jq syntax); `--all-pages` streams every item of a paged
+//! list; results and downloads go to `--output-file FILE` (or stdout); errors go to stderr. Flags of
+//! an enumerated type take only its values (or `raw:VALUE`). A JSON body comes from `--body FILE|-`
+//! or from `-F`/`-f` fields (`--body-template` shows its shape). Profiles (`profile`) name a server
+//! and where the key is; `configure` writes them. Completions are dynamic (`completions SHELL`).
 //! Exit codes: 0 success, 2 usage error, 3 HTTP error (the server answered with an error status),
 //! 4 transport error (connection, DNS, TLS, timeout), 5 any other error (configuration, auth,
 //! decoding).
@@ -19,6 +23,7 @@ use serde::de::DeserializeOwned;
 
 use super::api::ApiDescription;
 use super::auth::BoxFuture;
+use super::cli_output::{Format, Query};
 use super::client::{Client, ClientBuilder};
 use super::error::Error;
 use super::error_code::ErrorCodeTable;
@@ -48,12 +53,69 @@ pub struct CliParam {
     pub required: bool,
     /// Whether it may be repeated (an array parameter).
     pub multiple: bool,
+    /// The values it takes, for a parameter of an enumerated type (empty otherwise): another value
+    /// is a usage error unless given as `raw:VALUE`.
+    pub values: &'static [&'static str],
 }
 
 impl CliParam {
     /// A flag: its name, help line, whether it must be given and whether it may be repeated.
     pub const fn new(flag: &'static str, help: &'static str, required: bool, multiple: bool) -> Self {
-        CliParam { flag, help, required, multiple }
+        CliParam { flag, help, required, multiple, values: &[] }
+    }
+
+    /// The flag, taking only these values (an enumerated type's, as the API names them).
+    pub const fn with_values(mut self, values: &'static [&'static str]) -> Self {
+        self.values = values;
+        self
+    }
+}
+
+/// The prefix that sends a value an enumerated flag does not list (the API may have added it):
+/// `--status raw:NEW_STATUS`.
+pub const RAW_PREFIX: &str = "raw:";
+
+/// The value parser of an enumerated flag: one of its values (any case, printed as the API names
+/// it), or any text after [`RAW_PREFIX`]; otherwise clap's usage error, with the values and the
+/// nearest one suggested. Its values are listed in `--help` and completed by the shell.
+#[derive(Clone)]
+struct EnumValue(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for EnumValue {
+    type Value = String;
+
+    fn parse_ref(&self, cmd: &Command, arg: Option<&Arg>, value: &std::ffi::OsStr) -> Result<String, clap::Error> {
+        if let Some(text) = value.to_str() {
+            if let Some(raw) = text.strip_prefix(RAW_PREFIX) {
+                return Ok(raw.to_owned());
+            }
+            let found = self.0.iter().find(|v| **v == text).or_else(|| {
+                let mut same = self.0.iter().filter(|v| v.eq_ignore_ascii_case(text));
+                match (same.next(), same.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            });
+            if let Some(v) = found {
+                return Ok((*v).to_owned());
+            }
+        }
+        let mut err = clap::builder::PossibleValuesParser::new(self.0.iter().copied())
+            .parse_ref(cmd, arg, value)
+            .err()
+            .unwrap_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd));
+        err.insert(
+            clap::error::ContextKind::Suggested,
+            clap::error::ContextValue::StyledStrs(vec![format!(
+                "to send a value not listed (the API may have added it), write {RAW_PREFIX}VALUE"
+            )
+            .into()]),
+        );
+        Err(err)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(self.0.iter().map(|v| clap::builder::PossibleValue::new(*v))))
     }
 }
 
@@ -85,6 +147,12 @@ pub struct OperationCommand {
     pub body: CliBody,
     /// Whether `--all-pages` applies.
     pub paged: bool,
+    /// The field of the response that holds a page's items, when the response is a page: its
+    /// items are the rows of `--output table` and the lines of `--output jsonl`.
+    pub page_items: Option<&'static str>,
+    /// For a JSON body: the skeleton `--body-template` prints (required fields first, placeholders
+    /// naming the types); `-F`/`-f` build such a body.
+    pub body_template: Option<&'static str>,
     /// Fills the typed request from the invocation and runs it.
     pub run: fn(Client, Invocation) -> BoxFuture<'static, Result<Output, Error>>,
 }
@@ -144,7 +212,7 @@ impl Invocation {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(bytes)
                 .map(Some)
-                .map_err(|e| Error::config(format!("--body is not the operation's JSON body: {e}"))),
+                .map_err(|e| Error::config(format!("the body is not the operation's JSON body: {e}"))),
         }
     }
 
@@ -299,12 +367,49 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             "Command-line client of the {} API, generated with its SDK.\n\n\
              Configuration comes from the same environment variables as the SDK's `from_env` \
              ({prefix}_API_KEY or {prefix}_BEARER_TOKEN, the server variables, {prefix}_BASE_URL, \
-             {prefix}_ALLOW_INSECURE_HTTP); the flags below override them. Secrets are not printed: never the API key, and the token of the token exchange only with --show-secret.\n\n\
+             {prefix}_ALLOW_INSECURE_HTTP), or from a profile of the configuration file (`{name} configure`, \
+             --profile NAME or {prefix}_PROFILE; the profile `default` when none is named, beneath the \
+             environment); the flags below override them. Secrets are not printed: never the API key, and the token of the token exchange only with --show-secret.\n\n\
+             A flag that takes an enumerated value lists its values in --help and refuses others; \
+             {RAW_PREFIX}VALUE sends a value it does not list (the API may have added it).\n\n\
              Exit codes: 0 success, 2 usage error, 3 HTTP error, 4 transport error, 5 other error.",
-            api.name
+            api.name,
+            name = api.name,
         ))
         .subcommand_required(true)
         .arg_required_else_help(true)
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .global(true)
+                .value_name("FORMAT")
+                .value_parser(clap::builder::PossibleValuesParser::new(Format::NAMES.iter().copied()))
+                .help("json (pretty on a terminal), jsonl (a page: one line per item), yaml, or table (a page's items as rows, fitted to the terminal)"),
+        )
+        .arg(
+            Arg::new("query")
+                .short('q')
+                .long("query")
+                .global(true)
+                .value_name("EXPR")
+                .help("Filter the result with a jq expression, e.g. '.content[].id' (with --all-pages: each item)"),
+        )
+        .arg(
+            Arg::new("raw-output")
+                .short('r')
+                .long("raw-output")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print strings without JSON quotes (json and jsonl)"),
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .global(true)
+                .value_name("NAME")
+                .help(format!("The profile of the configuration file to use (overrides {prefix}_PROFILE; see `configure`)")),
+        )
         .arg(
             Arg::new("base-url")
                 .long("base-url")
@@ -360,6 +465,12 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
         }
         root = root.arg(arg);
     }
+    // The tool's own options, in a section of their own in every command's help.
+    let globals: Vec<clap::Id> =
+        root.get_arguments().filter(|a| a.is_global_set()).map(|a| a.get_id().clone()).collect();
+    for id in globals {
+        root = root.mut_arg(id, |a| a.help_heading("Global options"));
+    }
     let mut services: BTreeMap<&str, Command> = BTreeMap::new();
     for op in each(commands) {
         let service = services.remove(op.service).unwrap_or_else(|| {
@@ -375,7 +486,19 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             sub = sub.about(format!("[deprecated] {about}"));
         }
         for p in op.params {
-            let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help).required(p.required);
+            let mut arg = Arg::new(p.flag).long(p.flag).value_name("VALUE").help(p.help);
+            // `--body-template` needs no other flag.
+            if p.required && op.body_template.is_some() {
+                arg = arg.required_unless_present("body-template");
+            } else {
+                arg = arg.required(p.required);
+            }
+            if !p.values.is_empty() {
+                arg = arg.value_parser(EnumValue(p.values)).long_help(format!(
+                    "{}\n\nA value not listed (the API may have added it) is sent as {RAW_PREFIX}VALUE.",
+                    p.help
+                ));
+            }
             if p.multiple {
                 arg = arg.action(ArgAction::Append);
             }
@@ -386,19 +509,51 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
                 Arg::new("body")
                     .long("body")
                     .value_name("FILE|-")
-                    .required(op.body == CliBody::Required)
+                    .required(op.body == CliBody::Required && op.body_template.is_none())
                     .help("The request body: a file, or - for standard input"),
             );
+        }
+        if op.body_template.is_some() {
+            sub = sub
+                .arg(
+                    Arg::new("body-template")
+                        .long("body-template")
+                        .action(ArgAction::SetTrue)
+                        .help("Print a JSON skeleton of the body (required fields first, types shown) and exit"),
+                )
+                .arg(
+                    Arg::new("field")
+                        .short('F')
+                        .long("field")
+                        .value_name("KEY=VALUE")
+                        .action(ArgAction::Append)
+                        .conflicts_with("body")
+                        .help("A body field, typed: true, false, null and numbers as JSON, @FILE a file's text (@- standard input), else a string; KEY may be nested: a.b, a[] (append), a[].b"),
+                )
+                .arg(
+                    Arg::new("raw-field")
+                        .short('f')
+                        .long("raw-field")
+                        .value_name("KEY=VALUE")
+                        .action(ArgAction::Append)
+                        .conflicts_with("body")
+                        .help("A body field whose value is always a string"),
+                );
         }
         if op.paged {
             sub = sub.arg(
                 Arg::new("all-pages")
                     .long("all-pages")
                     .action(ArgAction::SetTrue)
-                    .help("Stream every item of every page as JSON lines"),
+                    .help("Every item of every page, printed as it arrives (JSON lines by default)"),
             );
         }
-        sub = sub.arg(Arg::new("output").long("output").short('o').value_name("FILE").help("Write the result to FILE"));
+        sub = sub.arg(
+            Arg::new("output-file")
+                .long("output-file")
+                .value_name("FILE")
+                .help("Write the result to FILE (a download: its bytes)"),
+        );
         services.insert(op.service, service.subcommand(sub));
     }
     for (_, s) in services {
@@ -416,18 +571,50 @@ fn command(api: &'static ApiDescription, commands: Commands) -> Command {
             .arg(Arg::new("code").required(true).value_parser(clap::value_parser!(i64))),
     )
     .subcommand(
+        Command::new("configure")
+            .about("Writes a profile (--profile NAME, else `default`) to the configuration file; without settings, lists the profiles")
+            .long_about(
+                "Writes a profile (--profile NAME, else `default`) to the configuration file: the server (--base-url, or the \
+                 server variables' flags) and where the credentials come from. Secrets are never written into it: \
+                 --api-key-env names an environment variable, --api-key-file a file readable by its owner only (mode 0600), \
+                 and --api-key-stdin stores the key read from standard input in such a file beside the configuration. \
+                 Without settings, prints the file's path and its profiles.",
+            )
+            .arg(Arg::new("api-key-env").long("api-key-env").value_name("VARIABLE").help("Read the API key from this environment variable"))
+            .arg(Arg::new("api-key-file").long("api-key-file").value_name("FILE").help("Read the API key from this file (mode 0600)"))
+            .arg(
+                Arg::new("api-key-stdin")
+                    .long("api-key-stdin")
+                    .action(ArgAction::SetTrue)
+                    .help("Read the API key from standard input and store it in a file of mode 0600 beside the configuration"),
+            )
+            .group(clap::ArgGroup::new("key-source").args(["api-key-env", "api-key-file", "api-key-stdin"])),
+    )
+    .subcommand(
         Command::new("completions")
-            .about("Prints a shell completion script")
+            .about(format!("Prints the shell's hook for completions, e.g. `source <({} completions bash)` in ~/.bashrc", api.name))
+            .long_about(format!(
+                "Prints the shell's hook for completions, e.g. `source <({name} completions bash)` in ~/.bashrc, or \
+                 `{name} completions fish | source`. The hook is a few lines: it asks the tool itself for the candidates \
+                 of each <TAB> (services, operations, flags, and the values of enumerated flags), so it stays right \
+                 when the tool is updated.",
+                name = api.name
+            ))
             .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
     )
 }
 
-/// Runs the tool with the process's arguments and environment.
+/// The environment variable with which a shell asks for completions (clap's dynamic completions).
+pub const COMPLETE_VAR: &str = "COMPLETE";
+
+/// Runs the tool with the process's arguments and environment; with `COMPLETE=<shell>` set (by the
+/// hook `completions` prints), prints the completions of the command line instead.
 pub fn main(
     api: &'static ApiDescription,
     commands: Commands,
     error_tables: &'static [&'static ErrorCodeTable],
 ) -> ExitCode {
+    clap_complete::CompleteEnv::with_factory(|| command(api, commands)).var(COMPLETE_VAR).complete();
     run(api, commands, error_tables, std::env::args_os().collect(), &|name| std::env::var(name).ok())
 }
 
@@ -449,12 +636,8 @@ pub fn run(
     match matches.subcommand() {
         Some(("permissions", m)) => permissions(commands, m),
         Some(("error-code", m)) => error_code(error_tables, m),
-        Some(("completions", m)) => {
-            if let Some(shell) = m.get_one::<clap_complete::Shell>("shell") {
-                clap_complete::generate(*shell, &mut command(api, commands), api.name, &mut std::io::stdout());
-            }
-            ExitCode::SUCCESS
-        }
+        Some(("configure", m)) => configure(api, &matches, m, env),
+        Some(("completions", m)) => completions(api, m),
         Some((service, m)) => match m.subcommand() {
             Some((name, op_matches)) => match each(commands).find(|c| c.service == service && c.name == name) {
                 Some(op) => run_operation(api, op, &matches, op_matches, env),
@@ -463,6 +646,26 @@ pub fn run(
             None => ExitCode::from(EXIT_USAGE),
         },
         None => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+/// `completions SHELL`: the shell's hook, which calls this binary with [`COMPLETE_VAR`] set.
+fn completions(api: &'static ApiDescription, m: &ArgMatches) -> ExitCode {
+    let Some(shell) = m.get_one::<clap_complete::Shell>("shell") else { return ExitCode::from(EXIT_USAGE) };
+    let shells = clap_complete::env::Shells::builtins();
+    let Some(completer) = shells.completer(&shell.to_string()) else {
+        eprintln!("error: no completions for {shell}");
+        return ExitCode::from(EXIT_USAGE);
+    };
+    let binary = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| api.name.to_owned());
+    let mut out = Vec::new();
+    let written = completer.write_registration(COMPLETE_VAR, api.name, api.name, &binary, &mut out);
+    match written.and_then(|()| std::io::stdout().write_all(&out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the hook: {e}");
+            ExitCode::from(EXIT_OTHER)
+        }
     }
 }
 
@@ -508,14 +711,65 @@ fn error_code(tables: &'static [&'static ErrorCodeTable], m: &ArgMatches) -> Exi
     }
 }
 
-/// The environment overlaid with the flags: a flag wins over its variable.
+/// The profile in use: named by `--profile` or `<PREFIX>_PROFILE` (then it wins over the
+/// environment), else `default` when the configuration file has it (then the environment wins).
+/// Its settings as environment variables (see [`super::profile::variables`]), and whether it was named.
+fn chosen_profile(
+    api: &'static ApiDescription,
+    root: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(BTreeMap<String, Option<String>>, bool), Error> {
+    use super::profile::{config_path, variables, Profiles};
+    let named = root
+        .get_one::<String>("profile")
+        .cloned()
+        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()));
+    let Some(path) = config_path(api, env) else {
+        return match named {
+            Some(_) => Err(Error::config(
+                "a profile is named, but there is no configuration folder (set HOME or XDG_CONFIG_HOME)",
+            )),
+            None => Ok((BTreeMap::new(), false)),
+        };
+    };
+    let profiles = Profiles::read(&path)?;
+    match named {
+        Some(name) => match profiles.get(&name) {
+            Some(profile) => Ok((variables(api, &name, profile, env)?, true)),
+            None => {
+                let known: Vec<&str> = profiles.0.iter().map(|(n, _)| n.as_str()).collect();
+                Err(Error::config(format!(
+                    "no profile `{}` in {} (profiles: {}); write one with `{} configure --profile NAME`",
+                    super::text::printable(&name, 64),
+                    path.display(),
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+                    api.name
+                )))
+            }
+        },
+        None => match profiles.get("default") {
+            Some(profile) => Ok((variables(api, "default", profile, env)?, false)),
+            None => Ok((BTreeMap::new(), false)),
+        },
+    }
+}
+
+/// The environment overlaid with the profile and the flags: a flag wins over its variable; a
+/// named profile wins over the environment, the `default` one only fills what it leaves unset.
 fn overlay<'a>(
     api: &'static ApiDescription,
     root: &'a ArgMatches,
     env: &'a dyn Fn(&str) -> Option<String>,
+    profile: &'a BTreeMap<String, Option<String>>,
+    profile_named: bool,
     dry_run: bool,
 ) -> impl Fn(&str) -> Option<String> + 'a {
     let prefix = api.env_prefix;
+    let base = move |name: &str| match profile.get(name) {
+        Some(value) if profile_named => value.clone(),
+        Some(value) => env(name).or_else(|| value.clone()),
+        None => env(name),
+    };
     move |name: &str| {
         let flag = |id: &str| root.get_one::<String>(id).cloned();
         let suffix = name.strip_prefix(prefix).and_then(|s| s.strip_prefix('_')).unwrap_or_default();
@@ -530,14 +784,122 @@ fn overlay<'a>(
                 .find(|v| super::env::variable_name(prefix, v.setter) == name)
                 .and_then(|v| flag(v.setter)),
         };
-        let value = from_flag.or_else(|| env(name));
+        let value = from_flag.or_else(|| base(name));
         // A dry run sends nothing, so it needs no credentials.
         match (suffix, value) {
-            ("API_KEY", None) if dry_run && env(&format!("{prefix}_BEARER_TOKEN")).is_none() => {
+            ("API_KEY", None) if dry_run && base(&format!("{prefix}_BEARER_TOKEN")).is_none() => {
                 Some("dry-run".to_owned())
             }
             (_, value) => value,
         }
+    }
+}
+
+/// `configure`: writes a profile, or lists them.
+fn configure(
+    api: &'static ApiDescription,
+    root: &ArgMatches,
+    m: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ExitCode {
+    use super::profile::{config_path, read_secret_file, write_private, Profiles};
+    let fail = |e: Error| report(&e);
+    let Some(path) = config_path(api, env) else {
+        return fail(Error::config("no configuration folder: set HOME or XDG_CONFIG_HOME"));
+    };
+    let mut profiles = match Profiles::read(&path) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let name = root
+        .get_one::<String>("profile")
+        .cloned()
+        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        eprintln!("error: a profile's name is letters, digits, `_` and `-`");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let variables = api.server.map(|s| s.variables).unwrap_or_default();
+    let mut server: Vec<(&str, String)> = variables
+        .iter()
+        .filter_map(|v| root.get_one::<String>(v.setter).map(|value| (v.setter, value.clone())))
+        .collect();
+    let base_url = root.get_one::<String>("base-url").cloned();
+    if let Some(url) = &base_url {
+        if let Err(e) = reqwest::Url::parse(url) {
+            eprintln!("error: --base-url `{}` is not a URL: {e}", super::text::printable(url, 200));
+            return ExitCode::from(EXIT_USAGE);
+        }
+        server.push(("base_url", url.clone()));
+    }
+    let insecure = root.get_flag("allow-insecure-http");
+    let key_source = if let Some(variable) = m.get_one::<String>("api-key-env") {
+        Some(("api_key_env", variable.clone()))
+    } else if let Some(file) = m.get_one::<String>("api-key-file") {
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.into());
+        if let Err(e) = read_secret_file(&file) {
+            return fail(e);
+        }
+        Some(("api_key_file", file.display().to_string()))
+    } else if m.get_flag("api-key-stdin") {
+        let mut key = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut key) {
+            return fail(Error::config(format!("cannot read the key from standard input: {e}")));
+        }
+        let key = key.trim();
+        if key.is_empty() {
+            return fail(Error::config("no key on standard input"));
+        }
+        let file = path.with_file_name(format!("{name}.key"));
+        if let Err(e) = write_private(
+            &file,
+            &format!(
+                "{key}
+"
+            ),
+        ) {
+            return fail(e);
+        }
+        Some(("api_key_file", file.display().to_string()))
+    } else {
+        None
+    };
+    if server.is_empty() && key_source.is_none() && !insecure {
+        println!("{}", path.display());
+        for (n, values) in &profiles.0 {
+            let shown: Vec<String> =
+                values.iter().map(|(k, v)| format!("{k}={}", super::text::printable(v, 200))).collect();
+            println!("{n}: {}", shown.join(" "));
+        }
+        return ExitCode::SUCCESS;
+    }
+    let profile = profiles.entry(&name);
+    if !server.is_empty() {
+        // A profile names one server: a base URL or the server variables.
+        profile.remove("base_url");
+        for v in variables {
+            profile.remove(v.setter);
+        }
+        for (k, v) in server {
+            profile.insert(k.to_owned(), v);
+        }
+    }
+    if insecure {
+        profile.insert("allow_insecure_http".to_owned(), "true".to_owned());
+    }
+    if let Some((k, v)) = key_source {
+        for old in ["api_key_env", "api_key_file", "bearer_token_env", "bearer_token_file"] {
+            profile.remove(old);
+        }
+        profile.insert(k.to_owned(), v);
+    }
+    match write_private(&path, &profiles.render(api.name)) {
+        Ok(()) => {
+            eprintln!("profile `{name}` written to {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 
@@ -583,6 +945,129 @@ fn read_body(source: &str) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
+/// A step of a `-F` key: `a.b[].c` is `a`, `b`, append, `c`.
+#[derive(Debug, PartialEq)]
+enum KeyStep {
+    Key(String),
+    Append,
+}
+
+fn key_steps(key: &str) -> Result<Vec<KeyStep>, String> {
+    let mut steps = Vec::new();
+    let mut rest = key;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("[]") {
+            steps.push(KeyStep::Append);
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').ok_or_else(|| format!("`{key}`: a `[` without `]`"))?;
+            steps.push(KeyStep::Key(after[..end].to_owned()));
+            rest = &after[end + 1..];
+        } else {
+            let rest_ = rest.strip_prefix('.').unwrap_or(rest);
+            let end = rest_.find(['.', '[']).unwrap_or(rest_.len());
+            if end == 0 {
+                return Err(format!("`{key}`: an empty key"));
+            }
+            steps.push(KeyStep::Key(rest_[..end].to_owned()));
+            rest = &rest_[end..];
+        }
+    }
+    if steps.is_empty() {
+        return Err("an empty key".into());
+    }
+    Ok(steps)
+}
+
+/// Sets `value` at `steps` under `at`, making objects and arrays on the way.
+fn set_field(at: &mut serde_json::Value, steps: &[KeyStep], value: serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    let Some((step, rest)) = steps.split_first() else {
+        *at = value;
+        return Ok(());
+    };
+    match step {
+        KeyStep::Key(k) => {
+            if at.is_null() {
+                *at = Value::Object(Default::default());
+            }
+            let Value::Object(map) = at else {
+                return Err(format!("`{k}` is set under a value that is not an object"));
+            };
+            let child = map.entry(k.clone()).or_insert(Value::Null);
+            if rest.is_empty() && !child.is_null() {
+                return Err(format!("`{k}` is given twice"));
+            }
+            set_field(child, rest, value)
+        }
+        KeyStep::Append => {
+            if at.is_null() {
+                *at = Value::Array(Vec::new());
+            }
+            let Value::Array(items) = at else { return Err("`[]` appends to a value that is not an array".into()) };
+            // `a[].x=1 -F a[].y=2` fills one element; a key it already has starts the next one.
+            let reuse = match (rest.first(), items.last()) {
+                (Some(KeyStep::Key(k)), Some(Value::Object(last))) => !last.contains_key(k),
+                _ => false,
+            };
+            if !reuse {
+                items.push(Value::Null);
+            }
+            let last = items.last_mut().ok_or("`[]`")?;
+            set_field(last, rest, value)
+        }
+    }
+}
+
+/// A `-F` value: JSON's `true`, `false`, `null` and numbers, `@FILE` a file's text, else a string.
+fn typed_field(text: &str) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    match text {
+        "true" => return Ok(Value::Bool(true)),
+        "false" => return Ok(Value::Bool(false)),
+        "null" => return Ok(Value::Null),
+        _ => {}
+    }
+    if let Some(path) = text.strip_prefix('@') {
+        let bytes = read_body(path).map_err(|e| e.to_string())?;
+        return String::from_utf8(bytes).map(Value::String).map_err(|_| format!("`{path}` is not UTF-8 text"));
+    }
+    let numeric = text.starts_with(|c: char| c.is_ascii_digit() || c == '-') && !text.ends_with('.');
+    if numeric {
+        if let Ok(n) = serde_json::from_str::<serde_json::Number>(text) {
+            return Ok(Value::Number(n));
+        }
+    }
+    Ok(Value::String(text.to_owned()))
+}
+
+/// The body `-F`/`-f` build, in the order given; `None` when neither is given.
+fn fields_body(m: &ArgMatches) -> Result<Option<Vec<u8>>, String> {
+    let mut given: Vec<(usize, bool, &String)> = Vec::new();
+    for (id, typed) in [("field", true), ("raw-field", false)] {
+        if let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) {
+            given.extend(indices.zip(values).map(|(i, v)| (i, typed, v)));
+        }
+    }
+    if given.is_empty() {
+        return Ok(None);
+    }
+    given.sort_by_key(|(i, _, _)| *i);
+    let mut body = serde_json::Value::Object(Default::default());
+    for (_, typed, text) in given {
+        let flag = if typed { "-F" } else { "-f" };
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{flag} `{}`: not KEY=VALUE", super::text::printable(text, 64)))?;
+        let value = if typed { typed_field(value) } else { Ok(serde_json::Value::String(value.to_owned())) };
+        let value = value.map_err(|why| format!("{flag} {}: {why}", super::text::printable(key, 64)))?;
+        let steps = key_steps(key).map_err(|why| format!("{flag}: {why}"))?;
+        set_field(&mut body, &steps, value)
+            .map_err(|why| format!("{flag} {}: {why}", super::text::printable(key, 64)))?;
+    }
+    serde_json::to_vec(&body).map(Some).map_err(|e| e.to_string())
+}
+
 fn exit_for(err: &Error) -> u8 {
     match err {
         Error::Http(_) | Error::UnexpectedStatus(_) => EXIT_HTTP,
@@ -617,8 +1102,16 @@ fn run_operation(
     m: &ArgMatches,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> ExitCode {
+    if let Some(template) = op.body_template.filter(|_| m.get_flag("body-template")) {
+        println!("{template}");
+        return ExitCode::SUCCESS;
+    }
     let dry_run = root.get_flag("dry-run");
-    let lookup = overlay(api, root, env, dry_run);
+    let (profile, profile_named) = match chosen_profile(api, root, env) {
+        Ok(p) => p,
+        Err(e) => return report(&e),
+    };
+    let lookup = overlay(api, root, env, &profile, profile_named, dry_run);
     let mut builder = match ClientBuilder::new(api).apply_env_from(lookup) {
         Ok(b) => b,
         Err(e) => return report(&e),
@@ -647,7 +1140,21 @@ fn run_operation(
             invocation.values.insert(p.flag.to_owned(), values.cloned().collect());
         }
     }
-    if op.body != CliBody::None {
+    if op.body_template.is_some() {
+        match fields_body(m) {
+            Ok(Some(bytes)) => invocation.body = Some(bytes),
+            Ok(None) if op.body == CliBody::Required && !m.contains_id("body") => {
+                eprintln!("error: the operation needs a body: --body FILE|-, or fields with -F KEY=VALUE (see --body-template)");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Ok(None) => {}
+            Err(why) => {
+                eprintln!("error: {why}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if op.body != CliBody::None && invocation.body.is_none() {
         if let Some(source) = m.get_one::<String>("body") {
             match read_body(source) {
                 Ok(bytes) => invocation.body = Some(bytes),
@@ -658,8 +1165,29 @@ fn run_operation(
             }
         }
     }
-    let output_path = m.get_one::<String>("output").cloned();
-    let pretty = !root.get_flag("compact") && std::io::stdout().is_terminal();
+    let output_path = m.get_one::<String>("output-file").cloned();
+    let to_terminal = output_path.as_deref().is_none_or(|p| p == "-") && std::io::stdout().is_terminal();
+    let query = match root.get_one::<String>("query").map(|q| Query::compile(q)) {
+        None => None,
+        Some(Ok(q)) => Some(q),
+        Some(Err(why)) => {
+            eprintln!("error: --query: {why}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let printer = Printer {
+        format: root.get_one::<String>("output").and_then(|f| Format::from_name(f)).unwrap_or(Format::Json),
+        pretty: !root.get_flag("compact") && to_terminal,
+        raw: root.get_flag("raw-output"),
+        to_terminal,
+        query,
+        width: if to_terminal || env("COLUMNS").is_some() {
+            super::cli_output::terminal_width(env("COLUMNS"))
+        } else {
+            None
+        },
+        page_items: op.page_items,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -683,7 +1211,7 @@ fn run_operation(
             Ok(o) => o,
             Err(e) => return report(&e),
         };
-        match print(output, output_path.as_deref(), pretty).await {
+        match printer.print(output, output_path.as_deref()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => report(&e),
         }
@@ -742,63 +1270,183 @@ fn io(e: std::io::Error) -> Error {
     Error::config(format!("cannot write the output: {e}"))
 }
 
-async fn print(output: Output, path: Option<&str>, pretty: bool) -> Result<(), Error> {
-    let progress = std::io::stderr().is_terminal();
-    let mut out = sink(path)?;
-    match output {
-        Output::Json(value) => {
-            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
-            writeln!(out, "{}", text.unwrap_or_default()).map_err(io)?;
-        }
-        Output::Text(text) => writeln!(out, "{text}").map_err(io)?,
-        Output::Prepared(request) => write!(out, "{request}").map_err(io)?,
-        Output::Empty(empty) => {
-            let mut value = serde_json::json!({ "status": empty.status });
-            if let Some(location) = empty.location() {
-                value["location"] = location.into();
-            }
-            writeln!(out, "{value}").map_err(io)?;
-        }
-        Output::Items(mut items) => {
-            let mut n = 0u64;
-            // An item that cannot be decoded is told on stderr and skipped; the run still fails.
-            let mut skipped: Option<Error> = None;
-            while let Some(item) = futures_util::StreamExt::next(&mut items).await {
-                match item {
-                    Ok(item) => writeln!(out, "{item}").map_err(io)?,
-                    Err(e) if e.stream_continues() => {
-                        eprintln!("skipped: {e}");
-                        skipped.get_or_insert(e);
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                }
-                n += 1;
-                if progress {
-                    eprint!("\r{n} items");
-                }
-            }
-            if progress {
-                eprintln!("\r{n} items");
-            }
-            if let Some(e) = skipped {
-                return Err(e);
-            }
-        }
-        Output::Bytes(mut stream) => {
-            let mut n = 0u64;
-            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-                let chunk = chunk?;
-                out.write_all(&chunk).map_err(io)?;
-                n += chunk.len() as u64;
-                if progress && path.is_some() {
-                    eprint!("\r{n} bytes");
-                }
-            }
-            if progress && path.is_some() {
-                eprintln!("\r{n} bytes");
-            }
+/// How results are printed: `--output`, `--query`, `--raw-output`, `--compact`.
+struct Printer {
+    format: Format,
+    pretty: bool,
+    raw: bool,
+    /// Standard output is a terminal: `--raw-output` strings are escaped.
+    to_terminal: bool,
+    query: Option<Query>,
+    /// The table's width.
+    width: Option<usize>,
+    page_items: Option<&'static str>,
+}
+
+impl Printer {
+    /// The values to print for one result: the query's, or the value itself.
+    fn values(&self, value: serde_json::Value) -> Result<Vec<serde_json::Value>, Error> {
+        match &self.query {
+            None => Ok(vec![value]),
+            Some(q) => q.run(&value).map_err(|why| Error::config(format!("--query: {why}"))),
         }
     }
-    out.flush().map_err(io)
+
+    /// One value as JSON text: a string bare with `--raw-output`, else pretty or compact JSON.
+    fn json(&self, value: &serde_json::Value, pretty: bool) -> String {
+        match value {
+            serde_json::Value::String(s) if self.raw && self.to_terminal => super::text::printable(s, usize::MAX),
+            serde_json::Value::String(s) if self.raw => s.clone(),
+            v if pretty => serde_json::to_string_pretty(v).unwrap_or_default(),
+            v => v.to_string(),
+        }
+    }
+
+    /// A whole result (not a stream of items).
+    fn value(&self, value: serde_json::Value, out: &mut dyn Write) -> Result<(), Error> {
+        let queried = self.query.is_some();
+        let values = self.values(value)?;
+        match self.format {
+            Format::Json => {
+                for v in &values {
+                    writeln!(out, "{}", self.json(v, self.pretty)).map_err(io)?;
+                }
+            }
+            Format::Jsonl => {
+                for v in values {
+                    let lines = if queried { vec![v] } else { super::cli_output::rows(v, self.page_items) };
+                    for line in &lines {
+                        writeln!(out, "{}", self.json(line, false)).map_err(io)?;
+                    }
+                }
+            }
+            Format::Yaml => {
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(out, "---").map_err(io)?;
+                    }
+                    write!(out, "{}", super::cli_output::yaml(v)).map_err(io)?;
+                }
+            }
+            Format::Table => {
+                let rows = if values.len() == 1 {
+                    values.into_iter().flat_map(|v| super::cli_output::rows(v, self.page_items)).collect()
+                } else {
+                    values
+                };
+                write!(out, "{}", super::cli_output::table(&rows, self.width)).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn print(&self, output: Output, path: Option<&str>) -> Result<(), Error> {
+        let progress = std::io::stderr().is_terminal();
+        let mut out = sink(path)?;
+        match output {
+            Output::Json(value) => self.value(value, &mut out)?,
+            Output::Text(text) => writeln!(out, "{text}").map_err(io)?,
+            Output::Prepared(request) => write!(out, "{request}").map_err(io)?,
+            Output::Empty(empty) => {
+                let mut value = serde_json::json!({ "status": empty.status });
+                if let Some(location) = empty.location() {
+                    value["location"] = location.into();
+                }
+                self.value(value, &mut out)?;
+            }
+            Output::Items(mut items) => {
+                let mut n = 0u64;
+                // A table is laid out once every row is known.
+                let mut rows = Vec::new();
+                // An item that cannot be decoded is told on stderr and skipped; the run still fails.
+                let mut skipped: Option<Error> = None;
+                while let Some(item) = futures_util::StreamExt::next(&mut items).await {
+                    match item {
+                        Ok(item) => {
+                            for v in self.values(item)? {
+                                match self.format {
+                                    Format::Json | Format::Jsonl => {
+                                        writeln!(out, "{}", self.json(&v, false)).map_err(io)?
+                                    }
+                                    Format::Yaml => write!(out, "{}", super::cli_output::yaml_item(&v)).map_err(io)?,
+                                    Format::Table => rows.push(v),
+                                }
+                            }
+                        }
+                        Err(e) if e.stream_continues() => {
+                            eprintln!("skipped: {e}");
+                            skipped.get_or_insert(e);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                    n += 1;
+                    if progress {
+                        eprint!("\r{n} items");
+                    }
+                }
+                if progress {
+                    eprintln!("\r{n} items");
+                }
+                if self.format == Format::Table {
+                    write!(out, "{}", super::cli_output::table(&rows, self.width)).map_err(io)?;
+                }
+                if let Some(e) = skipped {
+                    return Err(e);
+                }
+            }
+            Output::Bytes(mut stream) => {
+                let mut n = 0u64;
+                while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                    let chunk = chunk?;
+                    out.write_all(&chunk).map_err(io)?;
+                    n += chunk.len() as u64;
+                    if progress && path.is_some() {
+                        eprint!("\r{n} bytes");
+                    }
+                }
+                if progress && path.is_some() {
+                    eprintln!("\r{n} bytes");
+                }
+            }
+        }
+        out.flush().map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(fields: &[&str]) -> Result<serde_json::Value, String> {
+        let name = "t"; // not a `Command::new` literal: those are the tool's own commands
+        let cmd = Command::new(name)
+            .arg(Arg::new("field").short('F').action(ArgAction::Append))
+            .arg(Arg::new("raw-field").short('f').action(ArgAction::Append));
+        let m =
+            cmd.try_get_matches_from(std::iter::once("t").chain(fields.iter().copied())).map_err(|e| e.to_string())?;
+        fields_body(&m).map(|b| serde_json::from_slice(&b.unwrap_or_default()).unwrap_or_default())
+    }
+
+    #[test]
+    fn fields_build_a_typed_nested_body() {
+        let v =
+            body(&["-F", "n=3", "-F", "f=-1.5", "-F", "t=true", "-F", "z=null", "-F", "s=abc", "-f", "r=42"]).unwrap();
+        assert_eq!(v, json!({"n": 3, "f": -1.5, "t": true, "z": null, "s": "abc", "r": "42"}));
+        let v = body(&[
+            "-F", "a.b=1", "-F", "a[c]=x", "-F", "l[]=1", "-F", "l[]=2", "-F", "o[].k=1", "-F", "o[].v=2", "-F",
+            "o[].k=3",
+        ])
+        .unwrap();
+        assert_eq!(v, json!({"a": {"b": 1, "c": "x"}, "l": [1, 2], "o": [{"k": 1, "v": 2}, {"k": 3}]}));
+        assert_eq!(
+            body(&["-F", "v=1.", "-F", "w=0x10", "-F", "e="]).unwrap(),
+            json!({"v": "1.", "w": "0x10", "e": ""})
+        );
+        assert!(body(&["-F", "a=1", "-F", "a.b=2"]).unwrap_err().contains("not an object"));
+        assert!(body(&["-F", "a=1", "-F", "a=2"]).unwrap_err().contains("twice"));
+        assert!(body(&["-F", "novalue"]).unwrap_err().contains("KEY=VALUE"));
+        assert!(body(&["-F", "a[=1"]).unwrap_err().contains("without"));
+    }
 }

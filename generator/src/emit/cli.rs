@@ -6,7 +6,9 @@
 
 use super::docs::doc;
 use super::types::{ident, is_scalar, rust_type};
-use crate::model::{command_name, params_type, Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeRef};
+use crate::model::{
+    command_name, params_type, Api, BodyKind, NameScope, Operation, Param, Response, Service, TypeKind, TypeRef,
+};
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,6 +18,13 @@ const GLOBAL_FLAGS: &[&str] = &[
     "body",
     "verbose",
     "output",
+    "output-file",
+    "query",
+    "raw-output",
+    "profile",
+    "body-template",
+    "field",
+    "raw-field",
     "all-pages",
     "dry-run",
     "base-url",
@@ -39,6 +48,133 @@ fn parse_kind(api: &Api, t: &TypeRef) -> Parse {
         TypeRef::String => Parse::Text,
         t if is_scalar(api, t) => Parse::FromStr,
         _ => Parse::Json,
+    }
+}
+
+/// The values of an enumerated type (through aliases and arrays), as the API names them; empty
+/// for any other type.
+fn enum_values<'a>(api: &'a Api, t: &TypeRef) -> Vec<&'a str> {
+    enum_values_at(api, t, 0)
+}
+
+fn enum_values_at<'a>(api: &'a Api, t: &TypeRef, depth: usize) -> Vec<&'a str> {
+    match t {
+        TypeRef::Vec(inner) | TypeRef::Sensitive(inner) if depth < 8 => enum_values_at(api, inner, depth + 1),
+        TypeRef::Named(name) => match api.types.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+            Some(TypeKind::Enum { values }) => values.iter().map(|(wire, _)| wire.as_str()).collect(),
+            Some(TypeKind::Alias(inner @ TypeRef::Named(_))) if depth < 8 => enum_values_at(api, inner, depth + 1),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The wire name of the `x-page` field holding the items, when the operation's success response is
+/// a page.
+fn page_items(api: &Api, op: &Operation) -> Option<String> {
+    let page = api.page.as_ref()?;
+    /// A page, or an alias of one.
+    fn is_page(api: &Api, t: &TypeRef, depth: usize) -> bool {
+        match t {
+            TypeRef::Page(..) => true,
+            TypeRef::Named(name) if depth < 8 => matches!(
+                api.types.iter().find(|d| &d.name == name).map(|d| &d.kind),
+                Some(TypeKind::Alias(inner)) if is_page(api, inner, depth + 1)
+            ),
+            _ => false,
+        }
+    }
+    let is_page = op.responses.iter().filter(|r| r.is_success()).any(|r| match r.body.as_ref().map(|b| &b.kind) {
+        Some(BodyKind::Json(t)) => is_page(api, t, 0),
+        _ => false,
+    });
+    if !is_page {
+        return None;
+    }
+    match &api.types.iter().find(|d| d.name == page.type_name)?.kind {
+        TypeKind::Struct { fields, .. } => {
+            fields.iter().find(|f| f.rust_name == page.items).map(|f| f.wire_name.clone())
+        }
+        _ => None,
+    }
+}
+
+/// How deep `--body-template` expands nested models.
+const TEMPLATE_DEPTH: usize = 6;
+/// The most enum values a placeholder lists.
+const TEMPLATE_VALUES: usize = 12;
+
+/// The JSON skeleton `--body-template` prints for a JSON request body: each model's required fields
+/// first, every value a placeholder naming its type (`"<string, required>"`, `"<A | B>"`); a map
+/// has one `"<key>"`, an array one element; a model inside itself, or too deep, is `"<Name>"`.
+fn body_template(api: &Api, op: &Operation) -> Option<String> {
+    let BodyKind::Json(t) = &op.body.as_ref()?.kind else { return None };
+    let mut seen = Vec::new();
+    serde_json::to_string_pretty(&skeleton(api, t, true, &mut seen)).ok()
+}
+
+fn placeholder(what: &str, required: bool) -> serde_json::Value {
+    serde_json::Value::String(if required { format!("<{what}, required>") } else { format!("<{what}>") })
+}
+
+fn skeleton(api: &Api, t: &TypeRef, required: bool, seen: &mut Vec<String>) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let scalar = |what: &str| placeholder(what, required);
+    match t {
+        TypeRef::String => scalar("string"),
+        TypeRef::Bool => scalar("boolean"),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => scalar("integer"),
+        TypeRef::F32 | TypeRef::F64 => scalar("number"),
+        TypeRef::DateTime => scalar("date-time"),
+        TypeRef::Date => scalar("date"),
+        TypeRef::Json => scalar("any JSON"),
+        TypeRef::JsonObject => json!({}),
+        TypeRef::Vec(inner) => json!([skeleton(api, inner, false, seen)]),
+        TypeRef::Map(inner) => json!({ "<key>": skeleton(api, inner, false, seen) }),
+        TypeRef::Sensitive(inner) => skeleton(api, inner, required, seen),
+        TypeRef::Page(name, _) => scalar(name),
+        TypeRef::Named(name) => {
+            let Some(def) = api.types.iter().find(|d| &d.name == name) else { return scalar(name) };
+            if seen.contains(name) || seen.len() >= TEMPLATE_DEPTH {
+                return scalar(&def.spec_name);
+            }
+            seen.push(name.clone());
+            let value = match &def.kind {
+                TypeKind::Struct { fields, .. } => {
+                    let mut map = Map::new();
+                    let (first, rest): (Vec<_>, Vec<_>) = fields.iter().partition(|f| f.required);
+                    for f in first.into_iter().chain(rest) {
+                        map.insert(f.wire_name.clone(), skeleton(api, &f.ty, f.required, seen));
+                    }
+                    Value::Object(map)
+                }
+                TypeKind::Enum { values } => {
+                    let mut shown: Vec<&str> = values.iter().take(TEMPLATE_VALUES).map(|(w, _)| w.as_str()).collect();
+                    if values.len() > TEMPLATE_VALUES {
+                        shown.push("...");
+                    }
+                    scalar(&shown.join(" | "))
+                }
+                TypeKind::Tagged { property, variants } => match variants.first() {
+                    Some((_, _, payload)) => {
+                        let mut v = skeleton(api, payload, required, seen);
+                        if let Value::Object(map) = &mut v {
+                            let tags: Vec<&str> = variants.iter().map(|(t, _, _)| t.as_str()).collect();
+                            map.shift_insert(0, property.clone(), placeholder(&tags.join(" | "), true));
+                        }
+                        v
+                    }
+                    None => scalar(&def.spec_name),
+                },
+                TypeKind::Untagged { variants } => match variants.first() {
+                    Some((_, payload)) => skeleton(api, payload, required, seen),
+                    None => scalar(&def.spec_name),
+                },
+                TypeKind::Alias(inner) | TypeKind::Newtype(inner) => skeleton(api, inner, required, seen),
+            };
+            seen.pop();
+            value
+        }
     }
 }
 
@@ -188,7 +324,12 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                     .map(|d| d.trim().to_owned())
                     .unwrap_or_else(|| format!("The `{}` {:?} parameter", p.wire_name, p.location).to_lowercase());
                 let (required, multiple) = (p.required, matches!(p.ty, TypeRef::Vec(_)));
-                quote!(CliParam::new(#flag, #help, #required, #multiple))
+                let values = enum_values(api, &p.ty);
+                if values.is_empty() {
+                    quote!(CliParam::new(#flag, #help, #required, #multiple))
+                } else {
+                    quote!(CliParam::new(#flag, #help, #required, #multiple).with_values(&[#(#values),*]))
+                }
             });
             let body = match &op.body {
                 None => quote!(CliBody::None),
@@ -196,6 +337,14 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                 Some(_) => quote!(CliBody::Optional),
             };
             let paged = op.pagination.is_some() && api.page.is_some();
+            let page_items = match page_items(api, op) {
+                Some(field) => quote!(Some(#field)),
+                None => quote!(None),
+            };
+            let template = match body_template(api, op) {
+                Some(text) => quote!(Some(#text)),
+                None => quote!(None),
+            };
             let runner =
                 if paged { quote!(run_paged_operation_of::<ops::#pn>) } else { quote!(run_operation_of::<ops::#pn>) };
             entries.push(quote! {
@@ -207,6 +356,8 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                     params: &[#(#params),*],
                     body: #body,
                     paged: #paged,
+                    page_items: #page_items,
+                    body_template: #template,
                     run: #runner,
                 }
             });
@@ -304,7 +455,7 @@ mod tests {
     #[test]
     fn the_tools_own_flags_are_reserved() {
         let source = include_str!("../../runtime/src/cli.rs");
-        let own_commands = ["operation", "for-tenant", "code", "shell"];
+        let own_commands = ["operation", "for-tenant", "code", "shell", "api-key-env", "api-key-file", "api-key-stdin"];
         let flags: Vec<&str> = source
             .split("Arg::new(\"")
             .skip(1)

@@ -149,7 +149,7 @@ pub const FEATURES_RESERVED: &[&str] =
 
 /// The command-line tool's own commands, which no service's command takes (a test in
 /// `model/naming.rs` reads them from the runtime's `cli.rs`; `help` is clap's).
-pub const COMMANDS_RESERVED: &[&str] = &["permissions", "error-code", "completions", "help"];
+pub const COMMANDS_RESERVED: &[&str] = &["permissions", "error-code", "configure", "completions", "help"];
 
 /// The names the test kit re-exports beside the services' stub types.
 pub const TEST_KIT_RESERVED: &[&str] = &["MockServer", "Mocked", "Received", "Stub", "MOCK_API_KEY", "MOCK_TOKEN"];
@@ -179,6 +179,10 @@ pub const EXTERN_CRATES: &[&str] = &[
     "wiremock",
     "clap",
     "clap_complete",
+    "jaq_core",
+    "jaq_std",
+    "jaq_json",
+    "terminal_size",
 ];
 
 /// The whole API.
