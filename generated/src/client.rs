@@ -62,6 +62,7 @@ impl Client {
     /// - `TRUSTX_REGION`: one of `fir`, `gum`, `oak` (default `gum`).
     /// - `TRUSTX_BASE_URL`: instead of `TRUSTX_TENANT`: an explicit base URL (a proxy, a test server).
     /// - `TRUSTX_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address.
+    /// - `TRUSTX_PROFILE`: a profile of the command-line tool's configuration file (`configure`), whose settings win over the variables above.
     ///
     /// Every missing or invalid variable is named in the error.
     pub fn from_env() -> Result<Client, crate::runtime::Error> {
@@ -112,6 +113,7 @@ impl ClientBuilder {
     /// - `TRUSTX_REGION`: one of `fir`, `gum`, `oak` (default `gum`).
     /// - `TRUSTX_BASE_URL`: instead of `TRUSTX_TENANT`: an explicit base URL (a proxy, a test server).
     /// - `TRUSTX_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address.
+    /// - `TRUSTX_PROFILE`: a profile of the command-line tool's configuration file (`configure`), whose settings win over the variables above.
     ///
     /// Every missing or invalid variable is named in the error.
     pub fn from_env() -> Result<Self, crate::runtime::Error> {

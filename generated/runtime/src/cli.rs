@@ -735,22 +735,9 @@ fn chosen_profile(
             None => Ok((BTreeMap::new(), false)),
         };
     };
-    let profiles = Profiles::read(&path)?;
     match named {
-        Some(name) => match profiles.get(&name) {
-            Some(profile) => Ok((variables(api, &name, profile, env)?, true)),
-            None => {
-                let known: Vec<&str> = profiles.0.iter().map(|(n, _)| n.as_str()).collect();
-                Err(Error::config(format!(
-                    "no profile `{}` in {} (profiles: {}); write one with `{} configure --profile NAME`",
-                    super::text::printable(&name, 64),
-                    path.display(),
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") },
-                    api.name
-                )))
-            }
-        },
-        None => match profiles.get("default") {
+        Some(name) => Ok((super::profile::named(api, &name, env)?, true)),
+        None => match Profiles::read(&path)?.get("default") {
             Some(profile) => Ok((variables(api, "default", profile, env)?, false)),
             None => Ok((BTreeMap::new(), false)),
         },
@@ -787,6 +774,11 @@ fn overlay<'a>(
                 .find(|v| super::env::variable_name(prefix, v.setter) == name)
                 .and_then(|v| flag(v.setter)),
         };
+        // The profile is resolved here already (the flag's or the variable's): the client builder
+        // must not apply the variable's again over the flag's.
+        if suffix == "PROFILE" {
+            return None;
+        }
         let value = from_flag.or_else(|| base(name));
         // A dry run sends nothing, so it needs no credentials.
         match (suffix, value) {

@@ -28,6 +28,17 @@ impl ClientBuilder {
     pub fn apply_env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let api = self.api();
         let prefix = api.env_prefix;
+        // `<PREFIX>_PROFILE` names a profile of the tool's configuration file (see `profile`): its
+        // settings win over the environment's.
+        let profile = match lookup(&format!("{prefix}_PROFILE")).map(|p| p.trim().to_owned()).filter(|p| !p.is_empty())
+        {
+            Some(name) => super::profile::named(api, &name, &lookup)?,
+            None => Default::default(),
+        };
+        let lookup = |name: &str| match profile.get(name) {
+            Some(value) => value.clone(),
+            None => lookup(name),
+        };
         let get = |suffix: &str| {
             let name = format!("{prefix}_{suffix}");
             let value = lookup(&name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -155,5 +166,32 @@ mod tests {
         .is_ok());
         let err = from(&[("EXAMPLE_API_KEY", "k"), ("EXAMPLE_BASE_URL", "not a url")]).unwrap_err().to_string();
         assert!(err.contains("EXAMPLE_BASE_URL"), "{err}");
+    }
+
+    /// `<PREFIX>_PROFILE` applies a profile of the configuration file over the environment; an
+    /// unknown one is an error naming the file and its profiles.
+    #[test]
+    fn a_named_profile_wins_over_the_environment() {
+        let dir = std::env::temp_dir().join(format!("sdk-runtime-profile-{}", std::process::id()));
+        let config = dir.join(API.name);
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("config.toml"),
+            "[profiles.local]\nbase_url = \"http://127.0.0.1:9\"\napi_key_env = \"LOCAL_KEY\"\n",
+        )
+        .unwrap();
+        let xdg = dir.to_string_lossy().into_owned();
+        let client = from(&[
+            ("XDG_CONFIG_HOME", &xdg),
+            ("EXAMPLE_PROFILE", "local"),
+            ("LOCAL_KEY", "k-local"),
+            ("EXAMPLE_BASE_URL", "https://elsewhere.example.com"),
+        ])
+        .and_then(ClientBuilder::build)
+        .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+        let err = from(&[("XDG_CONFIG_HOME", &xdg), ("EXAMPLE_PROFILE", "prod")]).unwrap_err().to_string();
+        assert!(err.contains("no profile `prod`") && err.contains("local"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

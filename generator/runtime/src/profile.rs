@@ -233,6 +233,34 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::rename(&staged, path).map_err(fail)
 }
 
+/// The settings of the profile `name` as environment variables (see [`variables`]); an error
+/// names the file and the profiles it has when there is no such profile.
+pub fn named(
+    api: &ApiDescription,
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, Option<String>>, Error> {
+    let Some(path) = config_path(api, env) else {
+        return Err(Error::config(
+            "a profile is named, but there is no configuration folder (set HOME or XDG_CONFIG_HOME)",
+        ));
+    };
+    let profiles = Profiles::read(&path)?;
+    match profiles.get(name) {
+        Some(profile) => variables(api, name, profile, env),
+        None => {
+            let known: Vec<&str> = profiles.0.iter().map(|(n, _)| n.as_str()).collect();
+            Err(Error::config(format!(
+                "no profile `{}` in {} (profiles: {}); write one with `{} configure --profile NAME`",
+                super::text::printable(name, 64),
+                path.display(),
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+                api.name
+            )))
+        }
+    }
+}
+
 /// What a profile sets, as the environment variables `from_env` reads (`<PREFIX>_BASE_URL`,
 /// `<PREFIX>_TENANT`, `<PREFIX>_API_KEY`, ...), the credentials read from where it says. A name
 /// mapped to `None` is one the profile leaves unset on purpose: a profile that names the server

@@ -221,6 +221,10 @@ fn env_doc(api: &Api, prefix: &str) -> String {
     lines.push(format!(
         "- `{prefix}_ALLOW_INSECURE_HTTP=1`: allows a plain `http://` base URL to a host that is not a loopback address."
     ));
+    lines.push(format!(
+        "- `{prefix}_PROFILE`: a profile of the command-line tool's configuration file (`configure`), whose \
+         settings win over the variables above."
+    ));
     format!("Variables:\n\n{}\n\nEvery missing or invalid variable is named in the error.", lines.join("\n"))
 }
 
