@@ -267,3 +267,63 @@ fn a_parameter_reference_to_a_schema_is_located() {
     assert!(err.contains("#/paths/~1p/get/parameters/0"), "{err}");
     assert!(!err.contains("internal error"), "{err}");
 }
+
+/// A nest of schemas with one that does not parse deep inside took minutes: the typed parse
+/// (untagged enums) retries every level above a failure, doubling the time per level (the fuzz
+/// harness found a 13 KB document of 60 levels; the 25 levels below took 12 s in a debug build).
+/// Nests past `MAX_SCHEMA_NESTING` (16) are now refused at once, at the first schema past the limit.
+#[test]
+fn a_deep_nest_of_schemas_is_refused_quickly_and_located() {
+    use serde_json::json;
+    // Five levels: properties, additionalProperties, oneOf, allOf, items.
+    let cycle = |inner: serde_json::Value| {
+        json!({"type": "object", "properties": {"a": {"type": "object", "additionalProperties":
+            {"oneOf": [{"allOf": [{"type": "array", "items": inner}]}, {"type": "string"}]}}}})
+    };
+    let document = |schema: serde_json::Value| {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/p": {"get": {"operationId": "getP", "responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+            "components": {"schemas": {"A": schema}}
+        })
+        .to_string()
+    };
+    let mut broken = cycle(cycle(json!({"type": "string"})));
+    broken["properties"]["parameters"] = json!("object"); // a property that is not a schema
+    let nest = (0..3).fold(broken, |schema, _| cycle(schema));
+    let started = std::time::Instant::now();
+    let err = refused(&document(nest), &small(false), "a 25-level nest of schemas");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(err.contains("#/components/schemas/A/") && err.contains("nest more than 16 levels"), "{err}");
+    // Sixteen levels are read.
+    let items = (0..16).fold(json!({"type": "string"}), |schema, _| json!({"type": "array", "items": schema}));
+    generate(document(items).as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
+}
+
+/// 50,000 nested brackets in 100 KB of YAML took 13 s in the YAML scanner (its time grows with the
+/// square of the depth) before its own limit refused them; they are now refused before it runs.
+#[test]
+fn deeply_nested_brackets_are_refused_before_the_yaml_scanner() {
+    let spec = format!("openapi: 3.0.3\nx: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let started = std::time::Instant::now();
+    let err = refused(&spec, &small(false), "50,000 nested brackets");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(err.contains("t:2:1004") && err.contains("brackets nest more than 1000"), "{err}");
+}
+
+/// A byte-order mark before a YAML document was read as a second document ("more than one document is
+/// not supported"), and YAML errors without a place (a second document, an alias bomb) had no
+/// location; the mark is skipped, and those errors are located at `file:1:1`.
+#[test]
+fn a_byte_order_mark_is_skipped_and_placeless_yaml_errors_are_located() {
+    let doc = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '204': {description: ok}\n";
+    let generated = generate(format!("\u{feff}{doc}").as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(generated.api.services.iter().map(|s| s.operations.len()).sum::<usize>(), 1);
+    let json = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/p": {"get": {"operationId": "getP", "responses": {"204": {"description": "ok"}}}}}}"#;
+    generate(format!("\u{feff}{json}").as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
+    let two = format!("{doc}---\nopenapi: 3.0.3\n");
+    let err = refused(&two, &small(false), "two YAML documents");
+    assert!(err.contains("error: t:1:1: invalid YAML"), "{err}");
+}
