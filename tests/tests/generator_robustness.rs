@@ -327,3 +327,13 @@ fn a_byte_order_mark_is_skipped_and_placeless_yaml_errors_are_located() {
     let err = refused(&two, &small(false), "two YAML documents");
     assert!(err.contains("error: t:1:1: invalid YAML"), "{err}");
 }
+
+/// `Color: {$ref: Paint}` with `Paint: {allOf: [{$ref: Color}]}` made two aliases of each other and
+/// overflowed the stack (a crash no `catch_unwind` stops); a schema that is only `allOf: [$ref]` now
+/// counts as a reference for the check that refuses cycles of references.
+#[test]
+fn a_cycle_of_references_through_a_single_all_of_is_refused() {
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Paint'}\ncomponents:\n  schemas:\n    Color: {$ref: '#/components/schemas/Paint'}\n    Paint: {allOf: [{$ref: '#/components/schemas/Color'}]}\n";
+    let err = refused(spec, &small(false), "a cycle of references through allOf");
+    assert!(err.contains("#/components/schemas/Paint") && err.contains("only a reference to itself"), "{err}");
+}
