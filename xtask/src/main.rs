@@ -18,7 +18,8 @@ commands:
   api-diff [--deny-breaking] (OLD NEW | --since REV)
                                          changes to the generated Rust API between two specs,
                                          classified breaking / additive / documentation-only
-  bench <generation|compile|progenitor>  measurements with ratios (see BENCHMARKS.md)";
+  bench <generation|compile|progenitor|scale [--ops N]>
+                                         measurements with ratios (see BENCHMARKS.md)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
