@@ -102,7 +102,7 @@ fn from_json(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
     let map = value.as_object();
     let openapi = map.and_then(|m| m.get("openapi")).map(|v| v.as_str());
     check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
-    check_schema_nesting(&value, label)?;
+    check_schemas(&value, label)?;
     if let Some(paths) = map.and_then(|m| m.get("paths")).and_then(|p| p.as_object()) {
         check_path_keys(paths.keys().map(String::as_str), label)?;
     }
@@ -154,7 +154,7 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
         )));
     }
     check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
-    check_schema_nesting(&value, label)?;
+    check_schemas(&value, label)?;
     if let Some(serde_yaml::Value::Mapping(paths)) = map.and_then(|m| m.get("paths")) {
         let keys: Vec<String> = paths
             .keys()
@@ -176,16 +176,24 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
 
 /// The most schemas nested inside one another in place (through `properties`, `items`,
 /// `additionalProperties`, `allOf`, `oneOf`, `anyOf`, `not`; a `$ref` starts again). Real documents
-/// nest a few levels; the typed parse (untagged enums) retries every level of a nest that does not
-/// parse, so its time doubles with each level: a 13 KB document of 60 levels took minutes.
+/// nest a few levels.
 pub const MAX_SCHEMA_NESTING: usize = 16;
 
-/// A parsed document, YAML or JSON, as the nesting check walks it.
+/// From this depth on, schemas are parsed one by one, deepest first, before the whole document.
+/// The typed parse (`openapiv3`'s untagged enums) retries every level above a schema that does not
+/// parse, so its time doubles with each level above the failure: a failing 13 KB nest of 60 levels
+/// took minutes, and 1,500 properties under 11 levels took 35 s. Parsed deepest first, a failure is
+/// found where it is, at the cost of one parse per level.
+const CHECK_SCHEMAS_FROM_DEPTH: usize = 4;
+
+/// A parsed document, YAML or JSON, as the schema checks walk it.
 trait Tree: Sized {
     /// Entries of a mapping (keys that are not strings as their text), `None` for anything else.
     fn entries(&self) -> Option<Vec<(String, &Self)>>;
     /// Elements of a sequence, `None` for anything else.
     fn elements(&self) -> Option<&[Self]>;
+    /// Why this node is not a schema (or a reference), if it is not.
+    fn schema_error(&self) -> Option<String>;
 }
 
 impl Tree for serde_json::Value {
@@ -194,6 +202,10 @@ impl Tree for serde_json::Value {
     }
     fn elements(&self) -> Option<&[Self]> {
         self.as_array().map(Vec::as_slice)
+    }
+    fn schema_error(&self) -> Option<String> {
+        use serde::Deserialize;
+        openapiv3::ReferenceOr::<openapiv3::Schema>::deserialize(self).err().map(|e| e.to_string())
     }
 }
 
@@ -222,72 +234,96 @@ impl Tree for serde_yaml::Value {
             _ => None,
         }
     }
+    fn schema_error(&self) -> Option<String> {
+        use serde::Deserialize;
+        openapiv3::ReferenceOr::<openapiv3::Schema>::deserialize(self).err().map(|e| e.to_string())
+    }
 }
 
-/// Whether no schema under `v` (at `depth`) nests past the limit; else `path` leads to the first one.
-fn nesting_within<T: Tree>(v: &T, depth: usize, path: &mut Vec<String>) -> bool {
-    if depth > MAX_SCHEMA_NESTING {
-        return false;
-    }
-    // Each child with the depth it is at.
-    let mut children: Vec<(String, &T, usize)> = Vec::new();
-    if let Some(entries) = v.entries() {
-        for (key, child) in entries {
-            match (key.as_str(), child.entries(), child.elements()) {
-                ("properties", Some(props), _) => {
-                    // `properties/<name>` is a schema one level down; the map itself is not one.
-                    for (name, p) in props {
-                        path.push(key.clone());
-                        path.push(name);
-                        if !nesting_within(p, depth + 1, path) {
-                            return false;
-                        }
-                        path.pop();
-                        path.pop();
-                    }
+/// What the walk found: the path to it and what to say.
+type Found = (Vec<String>, String);
+
+/// Walks `v` (a schema at `depth`, or no schema when `None`): refuses nests past
+/// [`MAX_SCHEMA_NESTING`], and parses each schema from [`CHECK_SCHEMAS_FROM_DEPTH`] on, children first.
+fn walk_schemas<T: Tree>(v: &T, depth: Option<usize>, path: &mut Vec<String>) -> Result<(), Found> {
+    let Some(depth) = depth else {
+        // Not in a schema: schemas start at `schema` (parameters, media types, headers) and at the
+        // entries of `components/schemas`. Extensions and examples are data.
+        if let Some(entries) = v.entries() {
+            for (key, child) in entries {
+                if key.starts_with("x-") || key == "example" || key == "examples" {
+                    continue;
                 }
-                ("allOf" | "oneOf" | "anyOf", _, Some(items)) => {
-                    for (i, p) in items.iter().enumerate() {
-                        path.push(key.clone());
-                        path.push(i.to_string());
-                        if !nesting_within(p, depth + 1, path) {
-                            return false;
+                path.push(key.clone());
+                match (key.as_str(), child.entries()) {
+                    ("schema", _) => walk_schemas(child, Some(0), path)?,
+                    ("schemas", Some(schemas)) => {
+                        for (name, schema) in schemas {
+                            path.push(name);
+                            walk_schemas(schema, Some(0), path)?;
+                            path.pop();
                         }
-                        path.pop();
-                        path.pop();
                     }
+                    _ => walk_schemas(child, None, path)?,
                 }
-                ("items" | "additionalProperties" | "not", _, _) => children.push((key, child, depth + 1)),
-                _ => children.push((key, child, depth)),
+                path.pop();
+            }
+        } else if let Some(items) = v.elements() {
+            for (i, child) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk_schemas(child, None, path)?;
+                path.pop();
             }
         }
-    } else if let Some(items) = v.elements() {
-        children.extend(items.iter().enumerate().map(|(i, c)| (i.to_string(), c, depth)));
+        return Ok(());
+    };
+    if depth > MAX_SCHEMA_NESTING {
+        return Err((
+            path.clone(),
+            format!(
+                "schemas nest more than {MAX_SCHEMA_NESTING} levels deep here; give the inner schemas names in \
+                 `components/schemas` and refer to them with `$ref`"
+            ),
+        ));
     }
-    for (key, child, at) in children {
-        path.push(key);
-        if !nesting_within(child, at, path) {
-            return false;
+    for (key, child) in v.entries().unwrap_or_default() {
+        match (key.as_str(), child.entries(), child.elements()) {
+            ("properties", Some(props), _) => {
+                for (name, p) in props {
+                    path.extend([key.clone(), name]);
+                    walk_schemas(p, Some(depth + 1), path)?;
+                    path.truncate(path.len() - 2);
+                }
+            }
+            ("allOf" | "oneOf" | "anyOf", _, Some(items)) => {
+                for (i, p) in items.iter().enumerate() {
+                    path.extend([key.clone(), i.to_string()]);
+                    walk_schemas(p, Some(depth + 1), path)?;
+                    path.truncate(path.len() - 2);
+                }
+            }
+            ("items" | "not", _, _) | ("additionalProperties", Some(_), _) => {
+                path.push(key.clone());
+                walk_schemas(child, Some(depth + 1), path)?;
+                path.pop();
+            }
+            _ => {}
         }
-        path.pop();
     }
-    true
+    if depth >= CHECK_SCHEMAS_FROM_DEPTH {
+        if let Some(why) = v.schema_error() {
+            return Err((path.clone(), format!("does not match the OpenAPI 3.0 schema: {why}")));
+        }
+    }
+    Ok(())
 }
 
-/// Refuses schemas nested deeper than [`MAX_SCHEMA_NESTING`], at the first schema past the limit.
-fn check_schema_nesting<T: Tree>(doc: &T, label: &str) -> Result<(), Diagnostics> {
+/// Refuses schemas nested past the limit, and deep schemas that do not parse, at the first one.
+fn check_schemas<T: Tree>(doc: &T, label: &str) -> Result<(), Diagnostics> {
     let mut path = Vec::new();
-    if nesting_within(doc, 0, &mut path) {
-        return Ok(());
-    }
-    let tokens: Vec<&str> = path.iter().map(String::as_str).collect();
-    Err(Diagnostics::single(Diagnostic::error(
-        format!("{label}: {}", crate::diagnostics::pointer(&tokens)),
-        format!(
-            "schemas nest more than {MAX_SCHEMA_NESTING} levels deep here; give the inner schemas names in \
-             `components/schemas` and refer to them with `$ref`"
-        ),
-    )))
+    let Err((at, message)) = walk_schemas(doc, None, &mut path) else { return Ok(()) };
+    let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
+    Err(Diagnostics::single(Diagnostic::error(format!("{label}: {}", crate::diagnostics::pointer(&tokens)), message)))
 }
 
 /// Every key of `paths` is a path (`/…`) or an extension (`x-…`): the typed parse would drop any other
