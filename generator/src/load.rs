@@ -106,6 +106,13 @@ fn from_json(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
     if let Some(paths) = map.and_then(|m| m.get("paths")).and_then(|p| p.as_object()) {
         check_path_keys(paths.keys().map(String::as_str), label)?;
     }
+    // As for YAML: the typed parse from the tree, and the text again only for a mismatch's place.
+    {
+        use serde::Deserialize;
+        if let Ok(openapi) = OpenAPI::deserialize(&value) {
+            return Ok(openapi);
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -164,6 +171,14 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
             })
             .collect();
         check_path_keys(keys.iter().map(String::as_str), label)?;
+    }
+    // The typed parse from the tree already read (the text is not scanned twice); only a document that
+    // does not match is read again from the text, for the line and the path of the mismatch.
+    {
+        use serde::Deserialize;
+        if let Ok(openapi) = OpenAPI::deserialize(&value) {
+            return Ok(openapi);
+        }
     }
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
