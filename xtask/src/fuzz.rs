@@ -567,7 +567,12 @@ fn mutate(rng: &mut Rng, doc: &mut Value) -> Applied {
             let at = rng.below(m.len());
             let key = m.keys().nth(at)?.clone();
             let value = m.shift_remove(&key)?;
-            m.shift_insert(at.min(m.len()), name.clone(), value);
+            // `shift_insert` of a key already there moves it, and then `len` is out of bounds.
+            if m.contains_key(&name) {
+                m.insert(name.clone(), value);
+            } else {
+                m.shift_insert(at.min(m.len()), name.clone(), value);
+            }
             Some(format!(
                 "rename {}/{key} to `{}`",
                 json_pointer(&path),
