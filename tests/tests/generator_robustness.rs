@@ -364,3 +364,22 @@ fn a_cycle_of_references_through_a_single_all_of_is_refused() {
     let err = refused(spec, &small(false), "a cycle of references through allOf");
     assert!(err.contains("#/components/schemas/Paint") && err.contains("only a reference to itself"), "{err}");
 }
+
+/// A diagnostic cut to its first 400 characters lost its end, and with it "operation `x` is skipped":
+/// an operation with a 100,000-character `x-permission` was dropped with a warning that did not say so.
+/// Cut diagnostics keep their start and their end.
+#[test]
+fn a_cut_diagnostic_still_says_the_operation_is_skipped() {
+    let permission = "é".repeat(100_000);
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      x-permission: \"{permission}\"\n      responses:\n        '204': {{description: ok}}\n  /q:\n    get:\n      operationId: getQ\n      responses:\n        '204': {{description: ok}}\n"
+    );
+    let generated = generate(spec.as_bytes(), &small(false)).unwrap_or_else(|d| panic!("{d}"));
+    let ops: Vec<&str> =
+        generated.api.services.iter().flat_map(|s| &s.operations).map(|o| o.operation_id.as_str()).collect();
+    assert_eq!(ops, ["getQ"]);
+    let warning = generated.warnings.warnings().next().map(ToString::to_string).unwrap_or_default();
+    assert!(warning.contains("#/paths/~1p/get/x-permission"), "{warning}");
+    assert!(warning.ends_with("operation `getP` is skipped"), "{warning}");
+    assert!(warning.chars().count() < 600, "{} characters", warning.chars().count());
+}
