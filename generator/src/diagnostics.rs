@@ -26,14 +26,20 @@ pub struct Diagnostic {
 /// a value) can be megabytes long.
 pub const MAX_DIAGNOSTIC_CHARS: usize = 400;
 
-/// `text` cut to [`MAX_DIAGNOSTIC_CHARS`], saying how much was left out.
+/// How many characters of the end of a cut text are kept: what a message ends with often says what
+/// happened (`…; operation `x` is skipped`).
+const KEPT_TAIL_CHARS: usize = 100;
+
+/// `text` cut to about [`MAX_DIAGNOSTIC_CHARS`]: its start and its end, saying how much was left out
+/// between them.
 fn bounded(text: String) -> String {
     let count = text.chars().count();
     if count <= MAX_DIAGNOSTIC_CHARS {
         return text;
     }
-    let kept: String = text.chars().take(MAX_DIAGNOSTIC_CHARS).collect();
-    format!("{kept}… ({} more characters)", count - MAX_DIAGNOSTIC_CHARS)
+    let head: String = text.chars().take(MAX_DIAGNOSTIC_CHARS - KEPT_TAIL_CHARS).collect();
+    let tail: String = text.chars().skip(count - KEPT_TAIL_CHARS).collect();
+    format!("{head}… ({} more characters) …{tail}", count - MAX_DIAGNOSTIC_CHARS)
 }
 
 impl Diagnostic {
@@ -59,6 +65,9 @@ mod tests {
         let shown = d.to_string();
         assert!(shown.len() < 2 * MAX_DIAGNOSTIC_CHARS + 200, "{} bytes", shown.len());
         assert!(shown.contains("more characters)"), "{}", &shown[..100]);
+        // The end of a message is kept: it often says what happened.
+        let d = Diagnostic::warning("#/a", format!("`{huge}` is not usable; operation `op` is skipped"));
+        assert!(d.message.ends_with("; operation `op` is skipped"), "{}", d.message);
         let short = Diagnostic::warning("#/a", "fine");
         assert_eq!(short.to_string(), "warning: #/a: fine");
     }

@@ -37,6 +37,8 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedSpec, Diagnostics> 
     }
     // JSON is YAML, but YAML refuses some valid JSON (C1 control characters in strings, integers
     // beyond 64 bits): a document that starts like JSON is read as JSON.
+    // A byte-order mark is not part of the document (serde_yaml read one as the start of a second document).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let openapi = if text.trim_start().starts_with('{') { from_json(text, label)? } else { from_yaml(text, label)? };
     Ok(LoadedSpec { openapi, label: label.to_string(), sha256 })
 }
@@ -100,8 +102,16 @@ fn from_json(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
     let map = value.as_object();
     let openapi = map.and_then(|m| m.get("openapi")).map(|v| v.as_str());
     check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
+    check_schemas(&value, label)?;
     if let Some(paths) = map.and_then(|m| m.get("paths")).and_then(|p| p.as_object()) {
         check_path_keys(paths.keys().map(String::as_str), label)?;
+    }
+    // As for YAML: the typed parse from the tree, and the text again only for a mismatch's place.
+    {
+        use serde::Deserialize;
+        if let Ok(openapi) = OpenAPI::deserialize(&value) {
+            return Ok(openapi);
+        }
     }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -112,7 +122,29 @@ fn from_json(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
     })
 }
 
+/// The deepest a YAML document's brackets (`[`, `{`) may nest: the YAML scanner's time grows with the
+/// square of the flow depth (50,000 levels in 100 KB took 13 s before its own limit of 128 refused
+/// them), so deeper ones are refused before it runs. Brackets are counted as bytes, quoted or not.
+pub const MAX_FLOW_NESTING: usize = 1000;
+
 fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate() {
+        match byte {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => continue,
+        }
+        if depth > MAX_FLOW_NESTING {
+            let (line, column) = line_column(text.as_bytes(), offset);
+            return Err(Diagnostics::single(Diagnostic::error(
+                format!("{label}:{line}:{column}"),
+                format!(
+                    "brackets nest more than {MAX_FLOW_NESTING} levels deep here; an OpenAPI document needs a few dozen"
+                ),
+            )));
+        }
+    }
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(label, &e))?;
     let map = match &value {
         serde_yaml::Value::Mapping(m) => Some(m),
@@ -129,6 +161,7 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
         )));
     }
     check_version(openapi, map.is_some(), map.is_some_and(|m| m.contains_key("swagger")), label)?;
+    check_schemas(&value, label)?;
     if let Some(serde_yaml::Value::Mapping(paths)) = map.and_then(|m| m.get("paths")) {
         let keys: Vec<String> = paths
             .keys()
@@ -139,6 +172,14 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
             .collect();
         check_path_keys(keys.iter().map(String::as_str), label)?;
     }
+    // The typed parse from the tree already read (the text is not scanned twice); only a document that
+    // does not match is read again from the text, for the line and the path of the mismatch.
+    {
+        use serde::Deserialize;
+        if let Ok(openapi) = OpenAPI::deserialize(&value) {
+            return Ok(openapi);
+        }
+    }
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -146,6 +187,158 @@ fn from_yaml(text: &str, label: &str) -> Result<OpenAPI, Diagnostics> {
         let at = inner.location().map(|loc| (loc.line(), loc.column()));
         mismatch(label, path, at, inner)
     })
+}
+
+/// The most schemas nested inside one another in place (through `properties`, `items`,
+/// `additionalProperties`, `allOf`, `oneOf`, `anyOf`, `not`; a `$ref` starts again). Real documents
+/// nest a few levels.
+pub const MAX_SCHEMA_NESTING: usize = 16;
+
+/// From this depth on, schemas are parsed one by one, deepest first, before the whole document.
+/// The typed parse (`openapiv3`'s untagged enums) retries every level above a schema that does not
+/// parse, so its time doubles with each level above the failure: a failing 13 KB nest of 60 levels
+/// took minutes, and 1,500 properties under 11 levels took 35 s. Parsed deepest first, a failure is
+/// found where it is, at the cost of one parse per level.
+const CHECK_SCHEMAS_FROM_DEPTH: usize = 4;
+
+/// A parsed document, YAML or JSON, as the schema checks walk it.
+trait Tree: Sized {
+    /// Entries of a mapping (keys that are not strings as their text), `None` for anything else.
+    fn entries(&self) -> Option<Vec<(String, &Self)>>;
+    /// Elements of a sequence, `None` for anything else.
+    fn elements(&self) -> Option<&[Self]>;
+    /// Why this node is not a schema (or a reference), if it is not.
+    fn schema_error(&self) -> Option<String>;
+}
+
+impl Tree for serde_json::Value {
+    fn entries(&self) -> Option<Vec<(String, &Self)>> {
+        self.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v)).collect())
+    }
+    fn elements(&self) -> Option<&[Self]> {
+        self.as_array().map(Vec::as_slice)
+    }
+    fn schema_error(&self) -> Option<String> {
+        use serde::Deserialize;
+        openapiv3::ReferenceOr::<openapiv3::Schema>::deserialize(self).err().map(|e| e.to_string())
+    }
+}
+
+impl Tree for serde_yaml::Value {
+    fn entries(&self) -> Option<Vec<(String, &Self)>> {
+        match self {
+            serde_yaml::Value::Mapping(m) => Some(
+                m.iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            serde_yaml::Value::String(s) => s.clone(),
+                            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                        };
+                        (key, v)
+                    })
+                    .collect(),
+            ),
+            serde_yaml::Value::Tagged(t) => t.value.entries(),
+            _ => None,
+        }
+    }
+    fn elements(&self) -> Option<&[Self]> {
+        match self {
+            serde_yaml::Value::Sequence(items) => Some(items.as_slice()),
+            serde_yaml::Value::Tagged(t) => t.value.elements(),
+            _ => None,
+        }
+    }
+    fn schema_error(&self) -> Option<String> {
+        use serde::Deserialize;
+        openapiv3::ReferenceOr::<openapiv3::Schema>::deserialize(self).err().map(|e| e.to_string())
+    }
+}
+
+/// What the walk found: the path to it and what to say.
+type Found = (Vec<String>, String);
+
+/// Walks `v` (a schema at `depth`, or no schema when `None`): refuses nests past
+/// [`MAX_SCHEMA_NESTING`], and parses each schema from [`CHECK_SCHEMAS_FROM_DEPTH`] on, children first.
+fn walk_schemas<T: Tree>(v: &T, depth: Option<usize>, path: &mut Vec<String>) -> Result<(), Found> {
+    let Some(depth) = depth else {
+        // Not in a schema: schemas start at `schema` (parameters, media types, headers) and at the
+        // entries of `components/schemas`. Extensions and examples are data.
+        if let Some(entries) = v.entries() {
+            for (key, child) in entries {
+                if key.starts_with("x-") || key == "example" || key == "examples" {
+                    continue;
+                }
+                path.push(key.clone());
+                match (key.as_str(), child.entries()) {
+                    ("schema", _) => walk_schemas(child, Some(0), path)?,
+                    ("schemas", Some(schemas)) => {
+                        for (name, schema) in schemas {
+                            path.push(name);
+                            walk_schemas(schema, Some(0), path)?;
+                            path.pop();
+                        }
+                    }
+                    _ => walk_schemas(child, None, path)?,
+                }
+                path.pop();
+            }
+        } else if let Some(items) = v.elements() {
+            for (i, child) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk_schemas(child, None, path)?;
+                path.pop();
+            }
+        }
+        return Ok(());
+    };
+    if depth > MAX_SCHEMA_NESTING {
+        return Err((
+            path.clone(),
+            format!(
+                "schemas nest more than {MAX_SCHEMA_NESTING} levels deep here; give the inner schemas names in \
+                 `components/schemas` and refer to them with `$ref`"
+            ),
+        ));
+    }
+    for (key, child) in v.entries().unwrap_or_default() {
+        match (key.as_str(), child.entries(), child.elements()) {
+            ("properties", Some(props), _) => {
+                for (name, p) in props {
+                    path.extend([key.clone(), name]);
+                    walk_schemas(p, Some(depth + 1), path)?;
+                    path.truncate(path.len() - 2);
+                }
+            }
+            ("allOf" | "oneOf" | "anyOf", _, Some(items)) => {
+                for (i, p) in items.iter().enumerate() {
+                    path.extend([key.clone(), i.to_string()]);
+                    walk_schemas(p, Some(depth + 1), path)?;
+                    path.truncate(path.len() - 2);
+                }
+            }
+            ("items" | "not", _, _) | ("additionalProperties", Some(_), _) => {
+                path.push(key.clone());
+                walk_schemas(child, Some(depth + 1), path)?;
+                path.pop();
+            }
+            _ => {}
+        }
+    }
+    if depth >= CHECK_SCHEMAS_FROM_DEPTH {
+        if let Some(why) = v.schema_error() {
+            return Err((path.clone(), format!("does not match the OpenAPI 3.0 schema: {why}")));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses schemas nested past the limit, and deep schemas that do not parse, at the first one.
+fn check_schemas<T: Tree>(doc: &T, label: &str) -> Result<(), Diagnostics> {
+    let mut path = Vec::new();
+    let Err((at, message)) = walk_schemas(doc, None, &mut path) else { return Ok(()) };
+    let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
+    Err(Diagnostics::single(Diagnostic::error(format!("{label}: {}", crate::diagnostics::pointer(&tokens)), message)))
 }
 
 /// Every key of `paths` is a path (`/…`) or an extension (`x-…`): the typed parse would drop any other
@@ -176,7 +369,8 @@ fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 fn yaml_error(label: &str, e: &serde_yaml::Error) -> Diagnostics {
     let at = match e.location() {
         Some(loc) => format!("{label}:{}:{}", loc.line(), loc.column()),
-        None => label.to_string(),
+        // serde_yaml gives no place for some errors (a second document, too many aliases).
+        None => format!("{label}:1:1"),
     };
     Diagnostics::single(Diagnostic::error(at, format!("invalid YAML/JSON: {e}")))
 }

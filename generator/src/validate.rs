@@ -4,7 +4,7 @@
 //! duplicate operationIds, unsupported constructs); both report all they find, not the first.
 
 use crate::diagnostics::{escape_token, pointer, unescape_uri, Diagnostic, Diagnostics};
-use openapiv3::{OpenAPI, ReferenceOr};
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -66,13 +66,28 @@ fn check_refs(doc: &Value, node: &Value, at: &str, diags: &mut Diagnostics) {
     }
 }
 
+/// The reference a schema is nothing but: `$ref: X`, or `allOf: [{$ref: X}]`.
+fn only_reference(schema: &ReferenceOr<Schema>) -> Option<&str> {
+    match schema {
+        ReferenceOr::Reference { reference } => Some(reference),
+        ReferenceOr::Item(s) => match &s.schema_kind {
+            SchemaKind::AllOf { all_of } => match all_of.as_slice() {
+                [ReferenceOr::Reference { reference }] => Some(reference),
+                _ => None,
+            },
+            _ => None,
+        },
+    }
+}
+
 fn check_reference_cycles(spec: &OpenAPI, diags: &mut Diagnostics) {
     let Some(components) = &spec.components else { return };
     for (key, schema) in &components.schemas {
         let mut seen = BTreeSet::new();
         let mut current = schema;
         let mut name = key.as_str();
-        while let ReferenceOr::Reference { reference } = current {
+        // A schema that is only `allOf: [$ref]` is that reference too (the model makes it an alias).
+        while let Some(reference) = only_reference(current) {
             if !seen.insert(name.to_string()) {
                 diags.push(Diagnostic::error(
                     pointer(&["components", "schemas", key]),

@@ -298,8 +298,126 @@ fn a_schema_that_is_only_itself_again_is_a_located_error() {
     for (what, schemas, at) in cases {
         for strict in [false, true] {
             let err = refused(&with_schemas(schemas), &small(strict), what);
-            assert!(err.contains(at) && err.contains("no JSON value has this shape"), "{what}: {err}");
+            // An `allOf` cycle is caught by validation's check of reference cycles first.
+            let said = err.contains("no JSON value has this shape") || err.contains("only a reference to itself");
+            assert!(err.contains(at) && said, "{what}: {err}");
             assert!(!err.contains("internal error"), "{what}: {err}");
         }
     }
+}
+
+/// A nest of schemas with one that does not parse deep inside took minutes: the typed parse
+/// (untagged enums) retries every level above a failure, doubling the time per level (the fuzz
+/// harness found a 13 KB document of 60 levels; the 25 levels below took 12 s in a debug build).
+/// Nests past `MAX_SCHEMA_NESTING` (16) are now refused at once, at the first schema past the limit.
+#[test]
+fn a_deep_nest_of_schemas_is_refused_quickly_and_located() {
+    use serde_json::json;
+    // Five levels: properties, additionalProperties, oneOf, allOf, items.
+    let cycle = |inner: serde_json::Value| {
+        json!({"type": "object", "properties": {"a": {"type": "object", "additionalProperties":
+            {"oneOf": [{"allOf": [{"type": "array", "items": inner}]}, {"type": "string"}]}}}})
+    };
+    let document = |schema: serde_json::Value| {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/p": {"get": {"operationId": "getP", "responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+            "components": {"schemas": {"A": schema}}
+        })
+        .to_string()
+    };
+    let mut broken = cycle(cycle(json!({"type": "string"})));
+    broken["properties"]["parameters"] = json!("object"); // a property that is not a schema
+    let nest = (0..3).fold(broken, |schema, _| cycle(schema));
+    let started = std::time::Instant::now();
+    let err = refused(&document(nest), &small(false), "a 25-level nest of schemas");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(err.contains("#/components/schemas/A/") && err.contains("nest more than 16 levels"), "{err}");
+    // Sixteen levels are read.
+    let items = (0..16).fold(json!({"type": "string"}), |schema, _| json!({"type": "array", "items": schema}));
+    generate(document(items).as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
+}
+
+/// Within the nesting limit the same retries made 1,500 properties under 11 levels of
+/// `additionalProperties`, with one `type` that is not a string, take 35 s (debug build); deep
+/// schemas are now parsed one by one, deepest first, and the error is at the schema that is wrong.
+#[test]
+fn a_deep_schema_that_does_not_parse_is_found_quickly_where_it_is() {
+    use serde_json::json;
+    let props: serde_json::Map<String, serde_json::Value> =
+        (0..1_500).map(|i| (format!("p{i}"), json!({"type": "string"}))).collect();
+    let wrong = json!({"type": "object", "additionalProperties": {"type": {"type": "object", "properties": props}}});
+    let nest = (0..10).fold(wrong, |schema, _| json!({"type": "object", "additionalProperties": schema}));
+    let spec = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/p": {"get": {"operationId": "getP", "responses": {"200": {"description": "ok",
+            "content": {"application/json": {"schema": nest}}}}}}}
+    })
+    .to_string();
+    let started = std::time::Instant::now();
+    let err = refused(&spec, &small(false), "a deep schema with a `type` that is a mapping");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    let at = format!(
+        "#/paths/~1p/get/responses/200/content/application~1json/schema{}:",
+        "/additionalProperties".repeat(11)
+    );
+    assert!(err.contains(&at) && err.contains("expected a string"), "{err}");
+}
+
+/// 50,000 nested brackets in 100 KB of YAML took 13 s in the YAML scanner (its time grows with the
+/// square of the depth) before its own limit refused them; they are now refused before it runs.
+#[test]
+fn deeply_nested_brackets_are_refused_before_the_yaml_scanner() {
+    let spec = format!("openapi: 3.0.3\nx: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let started = std::time::Instant::now();
+    let err = refused(&spec, &small(false), "50,000 nested brackets");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(err.contains("t:2:1004") && err.contains("brackets nest more than 1000"), "{err}");
+}
+
+/// A byte-order mark before a YAML document was read as a second document ("more than one document is
+/// not supported"), and YAML errors without a place (a second document, an alias bomb) had no
+/// location; the mark is skipped, and those errors are located at `file:1:1`.
+#[test]
+fn a_byte_order_mark_is_skipped_and_placeless_yaml_errors_are_located() {
+    let doc = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '204': {description: ok}\n";
+    let generated = generate(format!("\u{feff}{doc}").as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(generated.api.services.iter().map(|s| s.operations.len()).sum::<usize>(), 1);
+    let json = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/p": {"get": {"operationId": "getP", "responses": {"204": {"description": "ok"}}}}}}"#;
+    generate(format!("\u{feff}{json}").as_bytes(), &small(true)).unwrap_or_else(|d| panic!("{d}"));
+    let two = format!("{doc}---\nopenapi: 3.0.3\n");
+    let err = refused(&two, &small(false), "two YAML documents");
+    assert!(err.contains("error: t:1:1: invalid YAML"), "{err}");
+}
+
+/// `Color: {$ref: Paint}` with `Paint: {allOf: [{$ref: Color}]}` made two aliases of each other and
+/// overflowed the stack (a crash no `catch_unwind` stops); a schema that is only `allOf: [$ref]` now
+/// counts as a reference for the check that refuses cycles of references.
+#[test]
+fn a_cycle_of_references_through_a_single_all_of_is_refused() {
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Paint'}\ncomponents:\n  schemas:\n    Color: {$ref: '#/components/schemas/Paint'}\n    Paint: {allOf: [{$ref: '#/components/schemas/Color'}]}\n";
+    let err = refused(spec, &small(false), "a cycle of references through allOf");
+    assert!(err.contains("#/components/schemas/Paint") && err.contains("only a reference to itself"), "{err}");
+}
+
+/// A diagnostic cut to its first 400 characters lost its end, and with it "operation `x` is skipped":
+/// an operation with a 100,000-character `x-permission` was dropped with a warning that did not say so.
+/// Cut diagnostics keep their start and their end.
+#[test]
+fn a_cut_diagnostic_still_says_the_operation_is_skipped() {
+    let permission = "é".repeat(100_000);
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /p:\n    get:\n      operationId: getP\n      x-permission: \"{permission}\"\n      responses:\n        '204': {{description: ok}}\n  /q:\n    get:\n      operationId: getQ\n      responses:\n        '204': {{description: ok}}\n"
+    );
+    let generated = generate(spec.as_bytes(), &small(false)).unwrap_or_else(|d| panic!("{d}"));
+    let ops: Vec<&str> =
+        generated.api.services.iter().flat_map(|s| &s.operations).map(|o| o.operation_id.as_str()).collect();
+    assert_eq!(ops, ["getQ"]);
+    let warning = generated.warnings.warnings().next().map(ToString::to_string).unwrap_or_default();
+    assert!(warning.contains("#/paths/~1p/get/x-permission"), "{warning}");
+    assert!(warning.ends_with("operation `getP` is skipped"), "{warning}");
+    assert!(warning.chars().count() < 600, "{} characters", warning.chars().count());
 }

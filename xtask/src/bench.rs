@@ -20,7 +20,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some("compile") => compile(),
         Some("progenitor") => progenitor(),
         Some("instructions") => instructions(),
-        _ => Err("usage: cargo xtask bench <generation|compile|progenitor|instructions>".into()),
+        Some("scale") => scale(&args[1..]),
+        _ => Err("usage: cargo xtask bench <generation|compile|progenitor|instructions|scale [--ops N]>".into()),
     }
 }
 
@@ -122,6 +123,63 @@ fn generation() -> Result<(), String> {
     println!("  1x:  {ops1} operations, {lines1} lines: {}", secs(one));
     println!("  10x: {ops10} operations, {lines10} lines: {}", secs(ten));
     println!("  ratio 10x / 1x: {:.2} (target <= 12)", ten.as_secs_f64() / one.as_secs_f64());
+    Ok(())
+}
+
+/// Generation of a document with about `--ops` operations (default 10,000): `spec/trustx.yaml`
+/// replicated until it has that many, each stage timed once (load, normalize, validate, model, emit).
+fn scale(args: &[String]) -> Result<(), String> {
+    let target: usize = match args {
+        [] => 10_000,
+        [flag, n] if flag == "--ops" => n.parse().map_err(|_| format!("--ops needs a number, got `{n}`"))?,
+        _ => return Err("usage: cargo xtask bench scale [--ops N]".into()),
+    };
+    let spec = std::fs::read_to_string(xtask::workspace_root().join("spec/trustx.yaml")).map_err(|e| e.to_string())?;
+    let one = generate(spec.as_bytes(), &options(false)).map_err(|d| d.to_string())?;
+    let per_copy: usize = one.api.services.iter().map(|s| s.operations.len()).sum::<usize>().max(1);
+    let copies = target.div_ceil(per_copy).max(1);
+    let doc = replicate(&spec, copies)?;
+    let bytes = doc.as_bytes();
+    let mut stages: Vec<(&str, Duration)> = Vec::new();
+    let all = Instant::now();
+    let mut lap = Instant::now();
+    let mut stage = |name: &'static str, stages: &mut Vec<(&str, Duration)>| {
+        stages.push((name, lap.elapsed()));
+        lap = Instant::now();
+    };
+    let mut loaded = sdk_codegen::load::load_bytes(bytes, "scale.yaml").map_err(|d| d.to_string())?;
+    stage("load", &mut stages);
+    loaded.openapi = sdk_codegen::normalize::normalize(loaded.openapi).map_err(|d| d.to_string())?;
+    stage("normalize", &mut stages);
+    let diags = sdk_codegen::validate::validate(&loaded.openapi);
+    if diags.has_errors() {
+        return Err(diags.to_string());
+    }
+    stage("validate", &mut stages);
+    let (api, _) = sdk_codegen::model::build(&loaded).map_err(|d| d.to_string())?;
+    stage("model", &mut stages);
+    let emit_options = sdk_codegen::EmitOptions {
+        crate_name: "trustx".into(),
+        crate_version: "0.1.0".into(),
+        spec_label: "scale.yaml".into(),
+        spec_sha256: loaded.sha256.clone(),
+    };
+    let files = sdk_codegen::emit::emit(&api, &emit_options).map_err(|d| d.to_string())?;
+    stage("emit", &mut stages);
+    let total = all.elapsed();
+    let operations: usize = api.services.iter().map(|s| s.operations.len()).sum();
+    let lines: usize = files.values().map(|f| f.lines().count()).sum();
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    println!(
+        "{copies} copies of spec/trustx.yaml: {operations} operations, {} types, {} KiB of YAML → {} files, {lines} lines ({profile} build)",
+        api.types.len(),
+        bytes.len() / 1024,
+        files.len()
+    );
+    for (name, t) in &stages {
+        println!("  {name:<10} {}", secs(*t));
+    }
+    println!("  {:<10} {}", "total", secs(total));
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 mod api_diff;
 mod bench;
 mod codegen;
+mod fuzz;
 mod reference;
 mod verify_spec;
 
@@ -18,7 +19,12 @@ commands:
   api-diff [--deny-breaking] (OLD NEW | --since REV)
                                          changes to the generated Rust API between two specs,
                                          classified breaking / additive / documentation-only
-  bench <generation|compile|progenitor>  measurements with ratios (see BENCHMARKS.md)";
+  bench <generation|compile|progenitor|scale [--ops N]>
+                                         measurements with ratios (see BENCHMARKS.md)
+  fuzz [--seed N] [--budget-secs S] [--max-docs N] [--check-crates K] [--only I]
+                                         the generator under structural mutation of the spec and
+                                         fixtures: no panic, every error located, no operation
+                                         dropped without a word, the K nastiest crates compile";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +32,7 @@ fn main() -> ExitCode {
         Some("verify-spec") => verify_spec::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("api-diff") => return api_diff::main(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");

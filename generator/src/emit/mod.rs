@@ -35,44 +35,63 @@ pub struct EmitOptions {
 pub type Files = BTreeMap<String, String>;
 
 /// Renders every file of the crate.
+///
+/// Parsing and printing the token streams is most of the time, so the files are made in two halves
+/// on two threads (a `TokenStream` cannot cross threads: each half makes its own); the output is the
+/// same, in a sorted map.
 pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
+    let header = header(opts);
+    let models_half = || {
+        let mut half = Half::new(&header);
+        half.rust("src/lib.rs".into(), crate_files::lib_rs(api, opts));
+        for (path, tokens) in models::files(api) {
+            half.rust(path, tokens);
+        }
+        if !api.permissions.is_empty() {
+            half.rust("src/permissions.rs".into(), permissions::file(api));
+        }
+        for (path, tokens) in error_codes::files(api) {
+            half.rust(path, tokens);
+        }
+        half
+    };
+    let operations_half = || {
+        let mut half = Half::new(&header);
+        for (path, tokens) in operations::files(api) {
+            half.rust(path, tokens);
+        }
+        match runtime::builder_forwarders() {
+            Ok(forwarders) => half.rust("src/client.rs".into(), client::file(api, opts, &forwarders)),
+            Err(e) => half.diags.push(Diagnostic::error(
+                "runtime/src",
+                format!(
+                    "internal error: the embedded runtime's ClientBuilder could not be read ({e}); please report this"
+                ),
+            )),
+        }
+        half.rust("src/test_util.rs".into(), test_util::file(api, opts));
+        for (path, tokens) in cli::files(api) {
+            half.rust(path, tokens);
+        }
+        half.rust("src/bin/cli.rs".into(), cli::bin(&opts.crate_name));
+        half
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        // The main thread's stack size: deep types recurse in the emitters as they would there.
+        let other = std::thread::Builder::new().stack_size(8 << 20).spawn_scoped(scope, operations_half);
+        let first = models_half();
+        let second = match other {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: the same work on this one.
+            Err(_) => operations_half(),
+        };
+        (first, second)
+    });
     let mut out = Files::new();
     let mut diags = Diagnostics::default();
-    let header = header(opts);
-    let forwarders = runtime::builder_forwarders().unwrap_or_else(|e| {
-        diags.push(Diagnostic::error(
-            "runtime/src",
-            format!("internal error: the embedded runtime's ClientBuilder could not be read ({e}); please report this"),
-        ));
-        Vec::new()
-    });
-    let mut rust = |path: String, tokens: TokenStream, out: &mut Files| match render(&tokens) {
-        Ok(src) => {
-            out.insert(path, format!("{header}\n{src}"));
-        }
-        Err(e) => diags.push(Diagnostic::error(
-            path,
-            format!("internal error: the generator produced invalid Rust ({e}); please report this with the spec"),
-        )),
-    };
-    rust("src/lib.rs".into(), crate_files::lib_rs(api, opts), &mut out);
-    for (path, tokens) in models::files(api) {
-        rust(path, tokens, &mut out);
-    }
-    for (path, tokens) in operations::files(api) {
-        rust(path, tokens, &mut out);
-    }
-    rust("src/client.rs".into(), client::file(api, opts, &forwarders), &mut out);
-    rust("src/test_util.rs".into(), test_util::file(api, opts), &mut out);
-    for (path, tokens) in cli::files(api) {
-        rust(path, tokens, &mut out);
-    }
-    rust("src/bin/cli.rs".into(), cli::bin(&opts.crate_name), &mut out);
-    if !api.permissions.is_empty() {
-        rust("src/permissions.rs".into(), permissions::file(api), &mut out);
-    }
-    for (path, tokens) in error_codes::files(api) {
-        rust(path, tokens, &mut out);
+    for half in [first, second] {
+        out.extend(half.files);
+        diags.0.extend(half.diags);
     }
     for (path, src) in runtime::files() {
         out.insert(path, format!("{header}\n{src}"));
@@ -92,6 +111,29 @@ pub fn emit(api: &Api, opts: &EmitOptions) -> Result<Files, Diagnostics> {
         return Err(diags);
     }
     Ok(out)
+}
+
+/// Rendered files of one half of [`emit`], and its internal errors.
+struct Half<'h> {
+    header: &'h str,
+    files: Vec<(String, String)>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'h> Half<'h> {
+    fn new(header: &'h str) -> Self {
+        Self { header, files: Vec::new(), diags: Vec::new() }
+    }
+
+    fn rust(&mut self, path: String, tokens: TokenStream) {
+        match render(tokens) {
+            Ok(src) => self.files.push((path, format!("{}\n{src}", self.header))),
+            Err(e) => self.diags.push(Diagnostic::error(
+                path,
+                format!("internal error: the generator produced invalid Rust ({e}); please report this with the spec"),
+            )),
+        }
+    }
 }
 
 fn header(opts: &EmitOptions) -> String {
@@ -123,7 +165,7 @@ pub(crate) fn one_line(text: &str) -> String {
     out.replace("-->", "--\\>")
 }
 
-fn render(tokens: &TokenStream) -> Result<String, syn::Error> {
-    let file: syn::File = syn::parse2(tokens.clone())?;
+fn render(tokens: TokenStream) -> Result<String, syn::Error> {
+    let file: syn::File = syn::parse2(tokens)?;
     Ok(prettyplease::unparse(&file))
 }
