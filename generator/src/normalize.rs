@@ -17,7 +17,7 @@ pub fn normalize(openapi: OpenAPI) -> Result<OpenAPI, Diagnostics> {
     let Ok(mut doc) = serde_json::to_value(&openapi) else { return Ok(openapi) };
     let original = doc.clone();
     let mut hoisted: BTreeMap<String, String> = BTreeMap::new();
-    walk(&original, &mut doc, &mut Vec::new(), &mut hoisted, 0);
+    walk(&original, &mut doc, &mut Vec::new(), &mut hoisted, &mut Vec::new(), 0);
     if hoisted.is_empty() && doc == original {
         return Ok(openapi);
     }
@@ -98,11 +98,15 @@ fn position(path: &[String]) -> Position {
     }
 }
 
+/// `inlining`: the targets being inlined around `node`; one met again inside its own copy (a path
+/// item that is `$ref: '#'`, say) is left as a reference for the model to refuse, where inlining it
+/// again would copy the document into itself at every level.
 fn walk(
     original: &Value,
     node: &mut Value,
     path: &mut Vec<String>,
     hoisted: &mut BTreeMap<String, String>,
+    inlining: &mut Vec<String>,
     depth: usize,
 ) {
     if depth > 64 {
@@ -111,7 +115,7 @@ fn walk(
     if let Value::Object(map) = node {
         if let Some(Value::String(target)) = map.get("$ref").cloned() {
             match position(path) {
-                Position::Inline if !is_component_entry(&target, path) => {
+                Position::Inline if !is_component_entry(&target, path) && !inlining.contains(&target) => {
                     if let Some(found) = follow(original, &target) {
                         let mut inlined = found.clone();
                         // Siblings of the `$ref` (a path item's own parameters, say) win.
@@ -121,7 +125,9 @@ fn walk(
                             }
                         }
                         *node = inlined;
-                        walk(original, node, path, hoisted, depth + 1);
+                        inlining.push(target);
+                        walk(original, node, path, hoisted, inlining, depth + 1);
+                        inlining.pop();
                         return;
                     }
                 }
@@ -152,14 +158,14 @@ fn walk(
                     continue;
                 }
                 path.push(k.clone());
-                walk(original, v, path, hoisted, depth + 1);
+                walk(original, v, path, hoisted, inlining, depth + 1);
                 path.pop();
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter_mut().enumerate() {
                 path.push(i.to_string());
-                walk(original, v, path, hoisted, depth + 1);
+                walk(original, v, path, hoisted, inlining, depth + 1);
                 path.pop();
             }
         }

@@ -23,8 +23,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const USAGE: &str =
-    "usage: cargo xtask fuzz [--seed N] [--budget-secs S] [--max-docs N] [--check-crates K] [--only I] [--run-known]";
+const USAGE: &str = "usage: cargo xtask fuzz [--seed N] [--budget-secs S] [--max-docs N] [--check-crates K] [--only I]";
 
 struct Args {
     seed: u64,
@@ -32,19 +31,10 @@ struct Args {
     max_docs: Option<usize>,
     check_crates: usize,
     only: Option<usize>,
-    /// Run documents of [`KNOWN_CLASS`] too.
-    run_known: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args {
-        seed: 20,
-        budget: Duration::from_secs(60),
-        max_docs: None,
-        check_crates: 2,
-        only: None,
-        run_known: false,
-    };
+    let mut parsed = Args { seed: 20, budget: Duration::from_secs(60), max_docs: None, check_crates: 2, only: None };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut number = |flag: &str| -> Result<u64, String> {
@@ -57,7 +47,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--max-docs" => parsed.max_docs = Some(number("--max-docs")? as usize),
             "--check-crates" => parsed.check_crates = number("--check-crates")? as usize,
             "--only" => parsed.only = Some(number("--only")? as usize),
-            "--run-known" => parsed.run_known = true,
+            // Kept so that older commands still run: the class it ran is fixed.
+            "--run-known" => {}
             other => return Err(format!("fuzz: unknown argument `{other}`\n{USAGE}")),
         }
     }
@@ -805,72 +796,6 @@ fn corpus() -> Result<Vec<Base>, String> {
     Ok(out)
 }
 
-/// The known class of [`KNOWN_CLASS`]: a component schema with an inline `allOf` (below its top level,
-/// not the `allOf: [$ref]` form) whose members lead back to it through references. The generator
-/// expands such a type without end and overflows the stack (`Node.self: {allOf: [{allOf: [$ref Node]}]}`),
-/// which kills the harness; recursive type shapes are being fixed on another branch (`names20`).
-fn recursive_inline_all_of(doc: &Value) -> bool {
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { return false };
-    let target = |r: &str| r.strip_prefix("#/components/schemas/").map(str::to_owned);
-    fn refs(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
-                    out.push(r.to_owned());
-                }
-                m.values().for_each(|c| refs(c, out));
-            }
-            Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
-            _ => {}
-        }
-    }
-    let graph: BTreeMap<&str, Vec<String>> = schemas
-        .iter()
-        .map(|(name, schema)| {
-            let mut out = Vec::new();
-            refs(schema, &mut out);
-            (name.as_str(), out.iter().filter_map(|r| target(r)).collect())
-        })
-        .collect();
-    let reaches = |from: &str, to: &str| {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut stack = vec![from.to_owned()];
-        while let Some(n) = stack.pop() {
-            if n == to {
-                return true;
-            }
-            if seen.insert(n.clone()) {
-                stack.extend(graph.get(n.as_str()).into_iter().flatten().cloned());
-            }
-        }
-        false
-    };
-    fn inline_all_of_refs(v: &Value, top: bool, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                if let (false, Some(Value::Array(members))) = (top, m.get("allOf")) {
-                    let single_ref = members.len() == 1 && members[0].get("$ref").is_some();
-                    if !single_ref {
-                        members.iter().for_each(|member| refs(member, out));
-                    }
-                }
-                m.values().for_each(|c| inline_all_of_refs(c, false, out));
-            }
-            Value::Array(a) => a.iter().for_each(|c| inline_all_of_refs(c, false, out)),
-            _ => {}
-        }
-    }
-    schemas.iter().any(|(name, schema)| {
-        let mut out = Vec::new();
-        inline_all_of_refs(schema, true, &mut out);
-        out.iter().filter_map(|r| target(r)).any(|r| reaches(&r, name))
-    })
-}
-
-/// A class of documents the harness does not run, with what it is; empty when it runs them all.
-const KNOWN_CLASS: &str =
-    "recursive type through an inline allOf (stack overflow; recursive type shapes are fixed on branch names20)";
-
 /// One mutated document, ready for the generator.
 struct Case {
     base: usize,
@@ -1152,8 +1077,6 @@ struct Tally {
     checked: usize,
     check_failed: usize,
     by_base: BTreeMap<usize, (usize, usize)>,
-    /// Documents of [`KNOWN_CLASS`], not run.
-    skipped_known: usize,
     /// The first error's message, names left out → how many refusals began with it.
     reasons: BTreeMap<String, usize>,
     /// The longest generation and its document.
@@ -1216,8 +1139,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let only = args.only;
     let budget = args.budget;
     let max_docs = args.max_docs;
-    // `--only` runs its document whatever it is.
-    let run_known = args.run_known || args.only.is_some();
     let worker = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
         let mut tally = Tally::default();
         let mut failures: Vec<Failure> = Vec::new();
@@ -1248,11 +1169,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 if let Some(path) = save_failure(seed, &case, index, "(written by --only)", &thread_bases) {
                     println!("document written to {}", path.display());
                 }
-            }
-            if case.tree.as_ref().is_some_and(recursive_inline_all_of) && !run_known {
-                tally.skipped_known += 1;
-                index += 1;
-                continue;
             }
             let took = Instant::now();
             let outcome = run_case(&case, &thread_panic);
@@ -1377,10 +1293,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("  refused with unlocated error {}", tally.unlocated);
     println!("  other failures               {}", tally.other);
     println!("  crates checked / failed      {} / {}", tally.checked, tally.check_failed);
-    if tally.skipped_known > 0 || args.run_known {
-        let how = if args.run_known { "run anyway (--run-known)" } else { "NOT RUN (--run-known runs them)" };
-        println!("  known class, {how}: {} documents: {KNOWN_CLASS}", tally.skipped_known);
-    }
     println!("  time: mutation {:.1} s, crate checks {:.1} s", mutation_time.as_secs_f64(), check_time.as_secs_f64());
     println!("  slowest document             {} ({:.2} s)", tally.slowest.1, tally.slowest.0.as_secs_f64());
     let mut reasons: Vec<(&String, &usize)> = tally.reasons.iter().collect();
@@ -1439,21 +1351,6 @@ mod tests {
         let b = make_case(7, 40, &bases, &raw);
         assert_eq!(a.bytes, b.bytes);
         assert_eq!(a.mutations, b.mutations);
-    }
-
-    #[test]
-    fn the_known_class_is_told_apart() {
-        let bases = corpus().unwrap_or_default();
-        assert!(bases.len() > 20);
-        for b in &bases {
-            assert!(!recursive_inline_all_of(&b.doc), "{}", b.name);
-        }
-        let node = serde_json::json!({"components": {"schemas": {"Node": {"properties": {
-            "self": {"allOf": [{"allOf": [{"$ref": "#/components/schemas/Node"}]}]}}}}}});
-        assert!(recursive_inline_all_of(&node));
-        let annotated = serde_json::json!({"components": {"schemas": {"Node": {"properties": {
-            "self": {"allOf": [{"$ref": "#/components/schemas/Node"}], "nullable": true}}}}}});
-        assert!(!recursive_inline_all_of(&annotated));
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct TypeBuilder<'a> {
     defs: Vec<TypeDef>,
     /// The `x-page` schema, when the document has one.
     page: Option<super::extensions::PageSpec>,
+    /// The inline schemas being turned into types, innermost last: one met again inside itself
+    /// (an inline `allOf` that leads back to the component holding it) would be hoisted without end.
+    in_progress: Vec<*const Schema>,
 }
 
 /// The merged view of an object schema (through `allOf`).
@@ -42,7 +45,7 @@ impl<'a> TypeBuilder<'a> {
                 components.insert(key.clone(), names.claim(type_name(key)));
             }
         }
-        Self { spec, names, components, defs: Vec::new(), page }
+        Self { spec, names, components, defs: Vec::new(), page, in_progress: Vec::new() }
     }
 
     /// Builds a type for every component schema.
@@ -222,6 +225,10 @@ impl<'a> TypeBuilder<'a> {
             }),
             SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
                 Some(ReferenceOr::Reference { reference }) => self.reference(reference, ptr, diags),
+                // `allOf: [{allOf: [...]}]` is its one member.
+                Some(ReferenceOr::Item(member)) if matches!(member.schema_kind, SchemaKind::AllOf { .. }) => {
+                    self.inline(member, context, &format!("{ptr}/allOf/0"), diags)
+                }
                 _ => self.hoist_kind(context, s, ptr, diags),
             },
             SchemaKind::Not { .. } => {
@@ -233,10 +240,22 @@ impl<'a> TypeBuilder<'a> {
     }
 
     fn hoist_kind(&mut self, context: &str, s: &'a Schema, ptr: &str, diags: &mut Diagnostics) -> TypeRef {
-        match self.kind_for(context, s, ptr, diags) {
+        let key: *const Schema = s;
+        if self.in_progress.contains(&key) {
+            diags.push(Diagnostic::error(
+                ptr,
+                "this inline schema contains itself (an `allOf` or union member leads back to the schema \
+                 that holds it): name it under `#/components/schemas` and refer to it with `$ref`",
+            ));
+            return TypeRef::Json;
+        }
+        self.in_progress.push(key);
+        let t = match self.kind_for(context, s, ptr, diags) {
             TypeKind::Alias(t) => t,
             kind => self.hoist(context, s, ptr, kind),
-        }
+        };
+        self.in_progress.pop();
+        t
     }
 
     /// Primitive and container types that need no named type; `None` for objects with properties.
