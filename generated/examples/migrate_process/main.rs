@@ -6,6 +6,10 @@
 //! TRUSTX_API_KEY=... TRUSTX_TENANT=acme-test TRUSTX_REGION=gum \
 //! TRUSTX_TARGET_API_KEY=... TRUSTX_TARGET_TENANT=acme TRUSTX_TARGET_REGION=gum \
 //!     cargo run -p trustx --example migrate_process -- Onboarding --custom-page welcome=welcome.zip --dry-run
+//!
+//! # Or with two profiles of the `trustx` tool's configuration file (`trustx configure --profile NAME`):
+//! TRUSTX_PROFILE=test TRUSTX_TARGET_PROFILE=prod \
+//!     cargo run -p trustx --example migrate_process -- Onboarding --dry-run
 //! ```
 //!
 //! What is copied, each as a new version on the target (a new name there, or the next version of
