@@ -1213,6 +1213,9 @@ fn run_operation(
     })
 }
 
+/// How often a progress line on a terminal is rewritten.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The `--verbose` wire log on stderr: each attempt's method, URL (personal parameters redacted),
 /// headers (values only of those that describe the message; the credentials' header as
 /// `[redacted]`) and request id, then its status or failure and time.
@@ -1351,6 +1354,7 @@ impl Printer {
             }
             Output::Items(mut items) => {
                 let mut n = 0u64;
+                let (started, mut last_shown) = (std::time::Instant::now(), std::time::Instant::now());
                 // A table is laid out once every row is known.
                 let mut rows = Vec::new();
                 // An item that cannot be decoded is told on stderr and skipped; the run still fails.
@@ -1376,12 +1380,15 @@ impl Printer {
                         Err(e) => return Err(e),
                     }
                     n += 1;
-                    if progress {
-                        eprint!("\r{n} items");
+                    if progress && last_shown.elapsed() >= PROGRESS_EVERY {
+                        last_shown = std::time::Instant::now();
+                        let line = super::cli_output::progress_line(n, None, started.elapsed(), "items");
+                        eprint!("\r{line}\x1b[K");
                     }
                 }
                 if progress {
-                    eprintln!("\r{n} items");
+                    let line = super::cli_output::progress_line(n, None, started.elapsed(), "items");
+                    eprintln!("\r{line}\x1b[K");
                 }
                 if self.format == Format::Table {
                     write!(out, "{}", super::cli_output::table(&rows, self.width)).map_err(io)?;
@@ -1392,16 +1399,21 @@ impl Printer {
             }
             Output::Bytes(mut stream) => {
                 let mut n = 0u64;
+                let total = stream.content_length();
+                let (started, mut last_shown) = (std::time::Instant::now(), std::time::Instant::now());
                 while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
                     let chunk = chunk?;
                     out.write_all(&chunk).map_err(io)?;
                     n += chunk.len() as u64;
-                    if progress && path.is_some() {
-                        eprint!("\r{n} bytes");
+                    if progress && path.is_some() && last_shown.elapsed() >= PROGRESS_EVERY {
+                        last_shown = std::time::Instant::now();
+                        let line = super::cli_output::progress_line(n, total, started.elapsed(), "bytes");
+                        eprint!("\r{line}\x1b[K");
                     }
                 }
                 if progress && path.is_some() {
-                    eprintln!("\r{n} bytes");
+                    let line = super::cli_output::progress_line(n, total, started.elapsed(), "bytes");
+                    eprintln!("\r{line}\x1b[K");
                 }
             }
         }

@@ -359,6 +359,37 @@ pub fn terminal_width(columns_var: Option<String>) -> Option<usize> {
     terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
 }
 
+/// A progress line for a terminal: the count, the total when known (then the share and the time
+/// left at the rate so far), and the rate. `unit` is `bytes` or `items`.
+pub fn progress_line(done: u64, total: Option<u64>, elapsed: std::time::Duration, unit: &str) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+    let amount = |n: f64| {
+        if unit == "bytes" && n >= 1024.0 * 1024.0 {
+            format!("{:.1} MiB", n / (1024.0 * 1024.0))
+        } else if unit == "bytes" && n >= 1024.0 {
+            format!("{:.1} KiB", n / 1024.0)
+        } else if unit == "bytes" {
+            format!("{n:.0} B")
+        } else {
+            format!("{n:.0} {unit}")
+        }
+    };
+    let mut line = amount(done as f64);
+    if let Some(total) = total.filter(|t| *t > 0) {
+        let share = (done as f64 / total as f64 * 100.0).min(100.0);
+        line.push_str(&format!(" of {} ({share:.0}%)", amount(total as f64)));
+        if rate > 0.0 && done < total {
+            let left = ((total - done) as f64 / rate).round() as u64;
+            line.push_str(&format!(", {}:{:02} left", left / 60, left % 60));
+        }
+    }
+    if rate > 0.0 {
+        line.push_str(&format!(", {}/s", amount(rate)));
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,5 +447,17 @@ mod tests {
         assert_eq!(rows(page.clone(), Some("content")), [json!({"id": 1})]);
         assert_eq!(rows(page.clone(), None), [page]);
         assert_eq!(rows(json!([1, 2]), None), [json!(1), json!(2)]);
+    }
+
+    #[test]
+    fn progress_lines_show_share_time_left_and_rate() {
+        let d = std::time::Duration::from_secs;
+        assert_eq!(
+            super::progress_line(1 << 20, Some(4 << 20), d(2), "bytes"),
+            "1.0 MiB of 4.0 MiB (25%), 0:06 left, 512.0 KiB/s"
+        );
+        assert_eq!(super::progress_line(30, None, d(3), "items"), "30 items, 10 items/s");
+        assert_eq!(super::progress_line(0, None, d(0), "items"), "0 items");
+        assert_eq!(super::progress_line(10, Some(10), d(1), "items"), "10 items of 10 items (100%), 10 items/s");
     }
 }
