@@ -724,20 +724,13 @@ fn chosen_profile(
         .get_one::<String>("profile")
         .cloned()
         .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()));
-    let Some(path) = config_path(api, env) else {
-        return match named {
-            Some(_) => Err(Error::config(
-                "a profile is named, but there is no configuration folder (set HOME or XDG_CONFIG_HOME)",
-            )),
-            None => Ok((BTreeMap::new(), false)),
-        };
-    };
-    match named {
-        Some(name) => Ok((super::profile::named(api, &name, env)?, true)),
-        None => match Profiles::read(&path)?.get("default") {
-            Some(profile) => Ok((variables(api, "default", profile, env)?, false)),
-            None => Ok((BTreeMap::new(), false)),
-        },
+    if let Some(name) = named {
+        return Ok((super::profile::named(api, &name, env)?, true));
+    }
+    let Some(path) = config_path(api, env) else { return Ok((BTreeMap::new(), false)) };
+    match Profiles::read(&path)?.get("default") {
+        Some(profile) => Ok((variables(api, "default", profile, env)?, false)),
+        None => Ok((BTreeMap::new(), false)),
     }
 }
 
@@ -1228,7 +1221,7 @@ impl super::intercept::Interceptor for WireLog {
             request.attempt()
         );
         for (name, value) in request.headers() {
-            let shown = if super::redact::SHOWN_HEADERS.contains(&name.as_str()) || name == "x-request-id" {
+            let shown = if super::redact::is_shown_header(name, value) || name == "x-request-id" {
                 super::text::printable(&String::from_utf8_lossy(value.as_bytes()), 200)
             } else {
                 super::redact::REDACTED.to_owned()

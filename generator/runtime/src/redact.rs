@@ -122,11 +122,16 @@ pub const SHOWN_HEADERS: &[&str] = &[
 /// `Debug` of a header map: every name, and the values of [`SHOWN_HEADERS`] only.
 pub struct Headers<'a>(pub &'a HeaderMap);
 
+/// Whether a header's value may be shown: one of [`SHOWN_HEADERS`], not marked sensitive.
+pub fn is_shown_header(name: &reqwest::header::HeaderName, value: &reqwest::header::HeaderValue) -> bool {
+    SHOWN_HEADERS.contains(&name.as_str()) && !value.is_sensitive()
+}
+
 impl fmt::Debug for Headers<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for (name, value) in self.0 {
-            if SHOWN_HEADERS.contains(&name.as_str()) && !value.is_sensitive() {
+            if is_shown_header(name, value) {
                 map.entry(&name.as_str(), &value.to_str().unwrap_or("[binary]"));
             } else {
                 map.entry(&name.as_str(), &format_args!("{REDACTED}"));

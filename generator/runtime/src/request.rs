@@ -625,13 +625,13 @@ impl RequestBuilder {
                 Err(e) => return Err(e),
             };
 
-            let added = call.before_attempt(&state, auth.as_ref().map(|(name, _)| name));
+            let added = self.before_attempt(&call, &state, auth.as_ref().map(|(name, _)| name));
             let started = Instant::now();
             let response = match self.attempt(&call, auth, added, &window).await {
                 Ok(response) => response,
                 Err(err) => {
                     let retrying = can_retry && transport_retryable(&err, policy.allows(call.idempotent));
-                    call.after_attempt(&state, started, None, Some(&err), retrying);
+                    self.after_attempt(&call, &state, started, None, Some(&err), retrying);
                     if retrying {
                         let reason = if err.is_timeout() { "timeout" } else { "connection error" };
                         let delay = policy.backoff(state.retries + 1, None);
@@ -655,7 +655,7 @@ impl RequestBuilder {
             } else {
                 None
             };
-            call.after_attempt(&state, started, Some(status), None, refresh || status_delay.is_some());
+            self.after_attempt(&call, &state, started, Some(status), None, refresh || status_delay.is_some());
             if refresh {
                 if let Some(rejected) = state.token.take() {
                     state.refreshed_after_401 = true;
@@ -716,8 +716,6 @@ impl RequestBuilder {
             (inner.limits.response, "max_response_bytes")
         };
         Ok(Call {
-            client: self.client.clone(),
-            meta,
             request_id,
             shown_url,
             url,
@@ -766,6 +764,52 @@ impl RequestBuilder {
                     .ok_or_else(|| Error::auth("the token is not a valid header value"))?;
                 Ok(Some((reqwest::header::AUTHORIZATION, value)))
             }
+        }
+    }
+
+    /// Runs the interceptors before an attempt; the headers they add.
+    fn before_attempt(&self, call: &Call, state: &AttemptState, credential_header: Option<&HeaderName>) -> HeaderMap {
+        let mut request = super::intercept::AttemptRequest {
+            operation: self.meta,
+            attempt: state.attempt,
+            request_id: &call.request_id,
+            method: &call.method,
+            shown_url: &call.shown_url,
+            headers: &call.headers,
+            credential_header,
+            added: HeaderMap::new(),
+        };
+        for interceptor in &self.client.inner.interceptors {
+            interceptor.before_attempt(&mut request);
+        }
+        request.added
+    }
+
+    /// Runs the interceptors after an attempt.
+    fn after_attempt(
+        &self,
+        call: &Call,
+        state: &AttemptState,
+        started: Instant,
+        status: Option<u16>,
+        error: Option<&Error>,
+        retrying: bool,
+    ) {
+        let interceptors = &self.client.inner.interceptors;
+        if interceptors.is_empty() {
+            return;
+        }
+        let outcome = super::intercept::AttemptOutcome {
+            operation: self.meta,
+            attempt: state.attempt,
+            request_id: &call.request_id,
+            status,
+            error,
+            elapsed: started.elapsed(),
+            retrying,
+        };
+        for interceptor in interceptors {
+            interceptor.after_attempt(&outcome);
         }
     }
 
@@ -831,8 +875,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// What the attempts of one call share.
 struct Call {
-    client: Client,
-    meta: &'static OperationMeta,
     /// Sent as `x-request-id` on every attempt.
     request_id: String,
     /// The URL with personal parameters redacted, for interceptors (empty without any).
@@ -867,51 +909,6 @@ struct AttemptState {
 }
 
 impl Call {
-    /// Runs the interceptors before an attempt; the headers they add.
-    fn before_attempt(&self, state: &AttemptState, credential_header: Option<&HeaderName>) -> HeaderMap {
-        let mut request = super::intercept::AttemptRequest {
-            operation: self.meta,
-            attempt: state.attempt,
-            request_id: &self.request_id,
-            method: &self.method,
-            shown_url: &self.shown_url,
-            headers: &self.headers,
-            credential_header,
-            added: HeaderMap::new(),
-        };
-        for interceptor in &self.client.inner.interceptors {
-            interceptor.before_attempt(&mut request);
-        }
-        request.added
-    }
-
-    /// Runs the interceptors after an attempt.
-    fn after_attempt(
-        &self,
-        state: &AttemptState,
-        started: Instant,
-        status: Option<u16>,
-        error: Option<&Error>,
-        retrying: bool,
-    ) {
-        let interceptors = &self.client.inner.interceptors;
-        if interceptors.is_empty() {
-            return;
-        }
-        let outcome = super::intercept::AttemptOutcome {
-            operation: self.meta,
-            attempt: state.attempt,
-            request_id: &self.request_id,
-            status,
-            error,
-            elapsed: started.elapsed(),
-            retrying,
-        };
-        for interceptor in interceptors {
-            interceptor.after_attempt(&outcome);
-        }
-    }
-
     /// The next attempt's window: its own timeout, or the operation's deadline when that is first;
     /// a deadline already past is the operation's timeout.
     fn window(&self) -> Result<Window, Error> {
