@@ -9,7 +9,7 @@ mod facts;
 mod models;
 mod operations;
 mod permissions;
-mod runtime;
+pub(crate) mod runtime;
 mod test_util;
 mod types;
 

@@ -856,19 +856,11 @@ mod tests {
         let source = include_str!("../../runtime/src/operation.rs");
         let file = syn::parse_file(source).unwrap_or_else(|e| panic!("{e}"));
         let mut names = Vec::new();
-        for item in &file.items {
-            let syn::Item::Impl(i) = item else { continue };
-            let is_request = matches!(&*i.self_ty, syn::Type::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident == "Request"));
-            if !is_request || i.trait_.is_some() {
-                continue;
-            }
-            for it in &i.items {
-                match it {
-                    syn::ImplItem::Fn(f) => names.push(f.sig.ident.to_string()),
-                    syn::ImplItem::Const(c) => names.push(c.ident.to_string()),
-                    _ => {}
-                }
+        for it in super::super::runtime::inherent_items(&file, "Request") {
+            match it {
+                syn::ImplItem::Fn(f) => names.push(f.sig.ident.to_string()),
+                syn::ImplItem::Const(c) => names.push(c.ident.to_string()),
+                _ => {}
             }
         }
         assert!(names.len() >= 10, "{names:?}");

@@ -129,6 +129,21 @@ pub fn features() -> String {
     table("[features]")
 }
 
+/// The items of the inherent `impl` blocks of the type named `ty` (its last path segment) in
+/// `file`: what the forwarders read, and what tests read to reserve the runtime's names.
+pub(crate) fn inherent_items<'f>(file: &'f syn::File, ty: &'f str) -> impl Iterator<Item = &'f syn::ImplItem> + 'f {
+    file.items
+        .iter()
+        .filter_map(move |item| match item {
+            syn::Item::Impl(block) if block.trait_.is_none() => match &*block.self_ty {
+                syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == ty) => Some(&block.items),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+}
+
 /// What a runtime builder method gives back, as far as a forwarder cares.
 enum Returns {
     /// `Self`: the forwarder wraps the result.
@@ -169,58 +184,48 @@ pub fn builder_forwarders() -> Result<Vec<TokenStream>, String> {
             continue;
         }
         let parsed = syn::parse_file(src).map_err(|e| format!("runtime/src/{file}: {e}"))?;
-        for item in parsed.items {
-            let syn::Item::Impl(block) = item else { continue };
-            let syn::Type::Path(ty) = &*block.self_ty else { continue };
-            if block.trait_.is_some() || !ty.path.is_ident("ClientBuilder") {
+        for member in inherent_items(&parsed, "ClientBuilder") {
+            let syn::ImplItem::Fn(f) = member else { continue };
+            let by_value = matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(r)) if r.reference.is_none());
+            if !matches!(f.vis, syn::Visibility::Public(_)) || !by_value || f.sig.ident == "build" {
                 continue;
             }
-            for member in block.items {
-                let syn::ImplItem::Fn(f) = member else { continue };
-                let by_value = matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(r)) if r.reference.is_none());
-                if !matches!(f.vis, syn::Visibility::Public(_)) || !by_value || f.sig.ident == "build" {
-                    continue;
-                }
-                let Some(returns) = returns(&f.sig.output) else { continue };
-                let mut args = Vec::new();
-                let mut names = Vec::new();
-                for input in f.sig.inputs.iter().skip(1) {
-                    let syn::FnArg::Typed(arg) = input else { continue };
-                    let syn::Pat::Ident(pat) = &*arg.pat else {
-                        return Err(format!(
-                            "runtime/src/{file}: `{}` has a parameter that is not a name",
-                            f.sig.ident
-                        ));
-                    };
-                    let (name, ty) = (&pat.ident, &arg.ty);
-                    args.push(quote!(#name: #ty));
-                    names.push(name.clone());
-                }
-                let attrs = f.attrs.iter().filter_map(|a| {
-                    // Doc links written from inside the runtime (`super::X`) point at its root.
-                    if let syn::Meta::NameValue(nv) = &a.meta {
-                        if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &nv.value {
-                            if nv.path.is_ident("doc") {
-                                let text = text.value().replace("](super::", "](crate::runtime::");
-                                return Some(quote!(#[doc = #text]));
-                            }
+            let Some(returns) = returns(&f.sig.output) else { continue };
+            let mut args = Vec::new();
+            let mut names = Vec::new();
+            for input in f.sig.inputs.iter().skip(1) {
+                let syn::FnArg::Typed(arg) = input else { continue };
+                let syn::Pat::Ident(pat) = &*arg.pat else {
+                    return Err(format!("runtime/src/{file}: `{}` has a parameter that is not a name", f.sig.ident));
+                };
+                let (name, ty) = (&pat.ident, &arg.ty);
+                args.push(quote!(#name: #ty));
+                names.push(name.clone());
+            }
+            let attrs = f.attrs.iter().filter_map(|a| {
+                // Doc links written from inside the runtime (`super::X`) point at its root.
+                if let syn::Meta::NameValue(nv) = &a.meta {
+                    if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &nv.value {
+                        if nv.path.is_ident("doc") {
+                            let text = text.value().replace("](super::", "](crate::runtime::");
+                            return Some(quote!(#[doc = #text]));
                         }
                     }
-                    let keep = a.path().is_ident("deprecated") || a.path().is_ident("must_use");
-                    keep.then(|| quote!(#a))
-                });
-                let (name, generics, output) = (&f.sig.ident, &f.sig.generics, &f.sig.output);
-                let where_clause = &generics.where_clause;
-                let call = quote!(self.inner.#name(#(#names),*));
-                let body = match returns {
-                    Returns::Builder => quote!(Self { inner: #call }),
-                    Returns::ResultOfBuilder => quote!(#call.map(|inner| Self { inner })),
-                };
-                out.push(quote! {
-                    #(#attrs)*
-                    pub fn #name #generics (self, #(#args),*) #output #where_clause { #body }
-                });
-            }
+                }
+                let keep = a.path().is_ident("deprecated") || a.path().is_ident("must_use");
+                keep.then(|| quote!(#a))
+            });
+            let (name, generics, output) = (&f.sig.ident, &f.sig.generics, &f.sig.output);
+            let where_clause = &generics.where_clause;
+            let call = quote!(self.inner.#name(#(#names),*));
+            let body = match returns {
+                Returns::Builder => quote!(Self { inner: #call }),
+                Returns::ResultOfBuilder => quote!(#call.map(|inner| Self { inner })),
+            };
+            out.push(quote! {
+                #(#attrs)*
+                pub fn #name #generics (self, #(#args),*) #output #where_clause { #body }
+            });
         }
     }
     Ok(out)
@@ -249,17 +254,10 @@ mod tests {
         let mut names = Vec::new();
         for (file, src) in FILES {
             let parsed = syn::parse_file(src).unwrap_or_else(|e| panic!("{file}: {e}"));
-            for item in parsed.items {
-                let syn::Item::Impl(block) = item else { continue };
-                let syn::Type::Path(ty) = &*block.self_ty else { continue };
-                if block.trait_.is_some() || !(ty.path.is_ident("Client") || ty.path.is_ident("MockServer")) {
-                    continue;
-                }
-                for member in block.items {
-                    if let syn::ImplItem::Fn(f) = member {
-                        if matches!(f.vis, syn::Visibility::Public(_)) {
-                            names.push(format!("{file}: {}", f.sig.ident));
-                        }
+            for member in inherent_items(&parsed, "Client").chain(inherent_items(&parsed, "MockServer")) {
+                if let syn::ImplItem::Fn(f) = member {
+                    if matches!(f.vis, syn::Visibility::Public(_)) {
+                        names.push(format!("{file}: {}", f.sig.ident));
                     }
                 }
             }
@@ -276,19 +274,11 @@ mod tests {
         let mut names = Vec::new();
         for (file, src) in FILES {
             let parsed = syn::parse_file(src).unwrap_or_else(|e| panic!("{file}: {e}"));
-            for item in parsed.items {
-                let syn::Item::Impl(block) = item else { continue };
-                let syn::Type::Path(path) = &*block.self_ty else { continue };
-                if block.trait_.is_some() || path.path.segments.last().is_none_or(|s| s.ident != ty) {
-                    continue;
-                }
-                for member in block.items {
-                    let syn::ImplItem::Fn(f) = member else { continue };
-                    let by_value =
-                        matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(r)) if r.reference.is_none());
-                    if matches!(f.vis, syn::Visibility::Public(_)) && (by_value || !by_value_only) {
-                        names.push(f.sig.ident.to_string());
-                    }
+            for member in inherent_items(&parsed, ty) {
+                let syn::ImplItem::Fn(f) = member else { continue };
+                let by_value = matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(r)) if r.reference.is_none());
+                if matches!(f.vis, syn::Visibility::Public(_)) && (by_value || !by_value_only) {
+                    names.push(f.sig.ident.to_string());
                 }
             }
         }

@@ -268,20 +268,12 @@ mod tests {
     /// The names of the inherent methods of `ty` in `file` (any visibility: a generated method of
     /// the same name is a duplicate definition either way).
     fn methods_of(file: &syn::File, ty: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for item in &file.items {
-            let syn::Item::Impl(block) = item else { continue };
-            let syn::Type::Path(path) = &*block.self_ty else { continue };
-            if block.trait_.is_some() || path.path.segments.last().is_none_or(|s| s.ident != ty) {
-                continue;
-            }
-            for member in &block.items {
-                if let syn::ImplItem::Fn(f) = member {
-                    out.push(f.sig.ident.to_string());
-                }
-            }
-        }
-        out
+        crate::emit::runtime::inherent_items(file, ty)
+            .filter_map(|member| match member {
+                syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The names a `use` item brings into its module.
