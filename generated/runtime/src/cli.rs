@@ -1209,6 +1209,39 @@ fn run_operation(
 /// How often a progress line on a terminal is rewritten.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// A progress line on stderr (when `on`), rewritten at most every [`PROGRESS_EVERY`].
+struct Progress {
+    on: bool,
+    total: Option<u64>,
+    unit: &'static str,
+    started: std::time::Instant,
+    last_shown: std::time::Instant,
+}
+
+impl Progress {
+    fn new(on: bool, total: Option<u64>, unit: &'static str) -> Self {
+        let now = std::time::Instant::now();
+        Progress { on, total, unit, started: now, last_shown: now }
+    }
+
+    fn line(&self, done: u64) -> String {
+        super::cli_output::progress_line(done, self.total, self.started.elapsed(), self.unit)
+    }
+
+    fn update(&mut self, done: u64) {
+        if self.on && self.last_shown.elapsed() >= PROGRESS_EVERY {
+            self.last_shown = std::time::Instant::now();
+            eprint!("\r{}\x1b[K", self.line(done));
+        }
+    }
+
+    fn finish(&self, done: u64) {
+        if self.on {
+            eprintln!("\r{}\x1b[K", self.line(done));
+        }
+    }
+}
+
 /// The `--verbose` wire log on stderr: each attempt's method, URL (personal parameters redacted),
 /// headers (values only of those that describe the message; the credentials' header as
 /// `[redacted]`) and request id, then its status or failure and time.
@@ -1347,7 +1380,7 @@ impl Printer {
             }
             Output::Items(mut items) => {
                 let mut n = 0u64;
-                let (started, mut last_shown) = (std::time::Instant::now(), std::time::Instant::now());
+                let mut shown = Progress::new(progress, None, "items");
                 // A table is laid out once every row is known.
                 let mut rows = Vec::new();
                 // An item that cannot be decoded is told on stderr and skipped; the run still fails.
@@ -1373,16 +1406,9 @@ impl Printer {
                         Err(e) => return Err(e),
                     }
                     n += 1;
-                    if progress && last_shown.elapsed() >= PROGRESS_EVERY {
-                        last_shown = std::time::Instant::now();
-                        let line = super::cli_output::progress_line(n, None, started.elapsed(), "items");
-                        eprint!("\r{line}\x1b[K");
-                    }
+                    shown.update(n);
                 }
-                if progress {
-                    let line = super::cli_output::progress_line(n, None, started.elapsed(), "items");
-                    eprintln!("\r{line}\x1b[K");
-                }
+                shown.finish(n);
                 if self.format == Format::Table {
                     write!(out, "{}", super::cli_output::table(&rows, self.width)).map_err(io)?;
                 }
@@ -1392,22 +1418,14 @@ impl Printer {
             }
             Output::Bytes(mut stream) => {
                 let mut n = 0u64;
-                let total = stream.content_length();
-                let (started, mut last_shown) = (std::time::Instant::now(), std::time::Instant::now());
+                let mut shown = Progress::new(progress && path.is_some(), stream.content_length(), "bytes");
                 while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
                     let chunk = chunk?;
                     out.write_all(&chunk).map_err(io)?;
                     n += chunk.len() as u64;
-                    if progress && path.is_some() && last_shown.elapsed() >= PROGRESS_EVERY {
-                        last_shown = std::time::Instant::now();
-                        let line = super::cli_output::progress_line(n, total, started.elapsed(), "bytes");
-                        eprint!("\r{line}\x1b[K");
-                    }
+                    shown.update(n);
                 }
-                if progress && path.is_some() {
-                    let line = super::cli_output::progress_line(n, total, started.elapsed(), "bytes");
-                    eprintln!("\r{line}\x1b[K");
-                }
+                shown.finish(n);
             }
         }
         out.flush().map_err(io)
