@@ -113,10 +113,10 @@ fn sensitive_fixture() {
     let ops = file(&generated, "src/operations/vault.rs");
     let flat = ops.replace(char::is_whitespace, "");
     for needle in [
-        "pub(crate) email: crate::runtime::Sensitive<String>,",
-        "pub(crate) reason: Option<crate::runtime::Sensitive<String>>,",
+        "pub(crate) email: rt::Sensitive<String>,",
+        "pub(crate) reason: Option<rt::Sensitive<String>>,",
         "pub(crate) page: Option<i64>,",
-        "pub(crate) body: crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>,>,",
+        "pub(crate) body: rt::Sensitive<serde_json::Map<String, serde_json::Value>>,",
         ".sensitive() .path_param(self.email.expose())",
         ".sensitive() .query(\"reason\", self.reason.as_ref())",
         ".accept(\"application/json\") .sensitive() .json_body(body)",

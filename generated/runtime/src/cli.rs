@@ -230,6 +230,18 @@ impl Invocation {
     }
 }
 
+/// A value the command line must give: a missing one is the error that names its flag.
+pub trait Required<T> {
+    /// The value, or an error saying `--{flag} is required`.
+    fn required(self, flag: &str) -> Result<T, Error>;
+}
+
+impl<T> Required<T> for Option<T> {
+    fn required(self, flag: &str) -> Result<T, Error> {
+        self.ok_or_else(|| Error::config(format!("--{flag} is required")))
+    }
+}
+
 /// What an operation produced, for printing.
 pub enum Output {
     /// A JSON value.

@@ -82,7 +82,7 @@ pub enum AuthKind {
     Bearer,
 }
 
-/// One piece of a path template, as split by the generator.
+/// One piece of a path template: see [`OperationMeta::path_parts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathPart {
     /// Literal text, sent as written.
@@ -100,10 +100,9 @@ pub struct OperationMeta {
     pub service: &'static str,
     /// The HTTP method.
     pub method: HttpMethod,
-    /// The path with `{name}` placeholders, as written in the document (for docs and tracing).
+    /// The path with `{name}` placeholders, as written in the document; the request fills the
+    /// placeholders in order (see [`path_parts`](Self::path_parts)).
     pub path_template: &'static str,
-    /// The same path, split into literals and parameters in order.
-    pub path: &'static [PathPart],
     /// A one-line summary of the operation.
     pub summary: &'static str,
     /// The permission the caller's token needs, when documented.
@@ -116,4 +115,76 @@ pub struct OperationMeta {
     pub deprecated: bool,
     /// Whether the operation is marked beta.
     pub beta: bool,
+}
+
+impl OperationMeta {
+    /// The path template split into literal text and `{name}` placeholders, in order. An
+    /// unbalanced `{` (which the generator refuses) makes the rest literal.
+    pub fn path_parts(&self) -> PathParts {
+        PathParts { rest: self.path_template }
+    }
+}
+
+/// The pieces of a path template, from [`OperationMeta::path_parts`].
+#[derive(Debug, Clone)]
+pub struct PathParts {
+    rest: &'static str,
+}
+
+impl Iterator for PathParts {
+    type Item = PathPart;
+
+    fn next(&mut self) -> Option<PathPart> {
+        let rest = self.rest;
+        if rest.is_empty() {
+            return None;
+        }
+        if let Some(end) = rest.strip_prefix('{').and_then(|r| r.find('}')) {
+            self.rest = &rest[end + 2..];
+            return Some(PathPart::Param(&rest[1..end + 1]));
+        }
+        // Literal text up to the next placeholder that closes (or to the end).
+        let mut end = rest.len();
+        if let Some(open) = rest[1..].find('{').map(|i| i + 1) {
+            if rest[open..].contains('}') {
+                end = open;
+            }
+        }
+        self.rest = &rest[end..];
+        Some(PathPart::Literal(&rest[..end]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(template: &'static str) -> Vec<PathPart> {
+        let meta = OperationMeta {
+            operation_id: "op",
+            service: "svc",
+            method: HttpMethod::Get,
+            path_template: template,
+            summary: "",
+            permission: None,
+            auth: AuthKind::None,
+            error_codes: None,
+            deprecated: false,
+            beta: false,
+        };
+        meta.path_parts().collect()
+    }
+
+    #[test]
+    fn splits_templates_into_literals_and_placeholders() {
+        use PathPart::{Literal as L, Param as P};
+        assert_eq!(parts("/a/{x}/b{y}.json"), [L("/a/"), P("x"), L("/b"), P("y"), L(".json")]);
+        assert_eq!(parts("/r/{base}...{head}"), [L("/r/"), P("base"), L("..."), P("head")]);
+        assert_eq!(parts("{id}"), [P("id")]);
+        assert_eq!(parts("/plain"), [L("/plain")]);
+        assert_eq!(parts(""), []);
+        // Unbalanced braces: the rest is literal, as the generator's split reads them.
+        assert_eq!(parts("/a/{x"), [L("/a/{x")]);
+        assert_eq!(parts("/a/{x}/{y"), [L("/a/"), P("x"), L("/{y")]);
+    }
 }

@@ -297,10 +297,9 @@ impl RequestBuilder {
             Err(why) => {
                 let name = self
                     .meta
-                    .path
-                    .iter()
+                    .path_parts()
                     .filter_map(|p| match p {
-                        PathPart::Param(name) => Some(*name),
+                        PathPart::Param(name) => Some(name),
                         PathPart::Literal(_) => None,
                     })
                     .nth(self.path_values.len())
@@ -458,7 +457,7 @@ impl RequestBuilder {
         let mut url = String::with_capacity(base.len() + self.meta.path_template.len() + 64);
         url.push_str(base);
         let mut values = self.path_values.iter().enumerate();
-        for part in self.meta.path {
+        for part in self.meta.path_parts() {
             match part {
                 PathPart::Literal(text) => url.push_str(text),
                 PathPart::Param(name) => match values.next() {
@@ -988,14 +987,6 @@ mod tests {
         service: "svc",
         method: HttpMethod::Get,
         path_template: "/repos/{owner}/compare/{base}...{head}",
-        path: &[
-            PathPart::Literal("/repos/"),
-            PathPart::Param("owner"),
-            PathPart::Literal("/compare/"),
-            PathPart::Param("base"),
-            PathPart::Literal("..."),
-            PathPart::Param("head"),
-        ],
         summary: "",
         permission: None,
         auth: AuthKind::None,

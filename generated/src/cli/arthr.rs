@@ -4,8 +4,10 @@
 //! The commands of the `arthr` service.
 #![allow(deprecated)]
 use crate::operations::arthr as ops;
+use crate::runtime as rt;
 use crate::runtime::cli::{
     run_operation_of, run_paged_operation_of, CliBody, CliParam, OperationCommand,
+    Required,
 };
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
@@ -146,17 +148,13 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::GetTenantOidcSessionByIdParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::IssueTokenParams {
-    fn from_invocation(
-        _inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::IssueTokenParams {
+    fn from_invocation(_inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {})
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListTenantApiKeysParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListTenantApiKeysParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             name: inv.string("name"),
             page: inv.parse::<u32>("page")?,
@@ -165,82 +163,50 @@ impl crate::runtime::cli::FromInvocation for ops::ListTenantApiKeysParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateTenantApiKeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateTenantApiKeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::ApiKeyCreateRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::ApiKeyCreateRequest>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTenantApiKeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTenantApiKeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            api_key_id: inv
-                .string("api-key-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--api-key-id is required",
-                ))?,
+            api_key_id: inv.string("api-key-id").required("api-key-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateTenantApiKeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateTenantApiKeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            api_key_id: inv
-                .string("api-key-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--api-key-id is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::ApiKey>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            api_key_id: inv.string("api-key-id").required("api-key-id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::ApiKey>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteTenantApiKeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteTenantApiKeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            api_key_id: inv
-                .string("api-key-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--api-key-id is required",
-                ))?,
+            api_key_id: inv.string("api-key-id").required("api-key-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTenantOidcSessionBySessionIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTenantOidcSessionBySessionIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            session_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("session-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--session-id is required",
-                    ))?,
+            session_id: rt::Sensitive::new(
+                inv.string("session-id").required("session-id")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListTenantOidcSessionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListTenantOidcSessionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
@@ -248,14 +214,10 @@ impl crate::runtime::cli::FromInvocation for ops::ListTenantOidcSessionsParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTenantOidcSessionByIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTenantOidcSessionByIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            id: inv.string("id").required("id")?,
         })
     }
 }

@@ -4,8 +4,10 @@
 //! The commands of the `identity-store` service.
 #![allow(deprecated)]
 use crate::operations::identity_store as ops;
+use crate::runtime as rt;
 use crate::runtime::cli::{
     run_operation_of, run_paged_operation_of, CliBody, CliParam, OperationCommand,
+    Required,
 };
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
@@ -1249,1667 +1251,822 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_paged_operation_of::<ops::ListUsersParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::GetStoreEventsQueryResultsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetStoreEventsQueryResultsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            execution_id: inv
-                .string("execution-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--execution-id is required",
-                ))?,
+            execution_id: inv.string("execution-id").required("execution-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetStoreEventsQueryStatusParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetStoreEventsQueryStatusParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            execution_id: inv
-                .string("execution-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--execution-id is required",
-                ))?,
+            execution_id: inv.string("execution-id").required("execution-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTenantStatsParams {
-    fn from_invocation(
-        _inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTenantStatsParams {
+    fn from_invocation(_inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {})
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::StartStoreEventQueryParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::StartStoreEventQueryParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::StoreEventQuery>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::StoreEventQuery>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::ListUserBiometricVersionsByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserBiometricVersionsByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserBiometricsByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserBiometricsByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::AddUserBiometricByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::AddUserBiometricByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            body: crate::runtime::Sensitive::new(
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::BiometricUpsertRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserBiometricVersionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserBiometricVersionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetUserBiometricByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserBiometricByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            biometric_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            biometric_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::UpdateUserBiometricStatusByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateUserBiometricStatusByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            biometric_type: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            biometric_type: inv.string("id").required("id")?,
             body: inv
                 .body_json::<crate::models::BiometricStatusUpdate>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserBiometricByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserBiometricByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            biometric_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            biometric_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserBiometricsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserBiometricsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::AddUserBiometricParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::AddUserBiometricParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            body: crate::runtime::Sensitive::new(
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::BiometricUpsertRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetReferenceUserBiometricsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetReferenceUserBiometricsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
-            version_id: inv
-                .string("version-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--version-id is required",
-                ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
+            version_id: inv.string("version-id").required("version-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetUserBiometricParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserBiometricParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            biometric_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            biometric_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateUserBiometricStatusParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateUserBiometricStatusParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            biometric_type: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            biometric_type: inv.string("id").required("id")?,
             body: inv
                 .body_json::<crate::models::BiometricStatusUpdate>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserBiometricParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserBiometricParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            biometric_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            biometric_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
+impl rt::cli::FromInvocation
 for ops::GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
-            version_id: inv
-                .string("version-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--version-id is required",
-                ))?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
+            version_id: inv.string("version-id").required("version-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
+impl rt::cli::FromInvocation
 for ops::RecordUserBiometricAuthenticationFailureByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("user-ext-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--user-ext-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("user-ext-id").required("user-ext-id")?,
             ),
             body: inv
                 .body_json::<crate::models::BiometricAuthenticationFailure>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::GetUserBiometricWithTypeAndSubtypeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserBiometricWithTypeAndSubtypeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::DeleteUserBiometricWithTypeAndSubtypeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserBiometricWithTypeAndSubtypeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::GetReferenceUserBiometricsByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetReferenceUserBiometricsByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
-            version_id: inv
-                .string("version-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--version-id is required",
-                ))?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
+            version_id: inv.string("version-id").required("version-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::MatchFaceByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::MatchFaceByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-id is required",
-                    ))?,
-            ),
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::FaceMatchRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(inv.string("ext-id").required("ext-id")?),
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::FaceMatchRequest>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::RecordUserBiometricAuthenticationFailureParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::RecordUserBiometricAuthenticationFailureParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
             body: inv
                 .body_json::<crate::models::BiometricAuthenticationFailure>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
+impl rt::cli::FromInvocation
 for ops::GetUserBiometricVersionDataWithTypeAndSubtypeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
-            version_id: inv
-                .string("version-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--version-id is required",
-                ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
+            version_id: inv.string("version-id").required("version-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::MatchFaceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::MatchFaceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::FaceMatchRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::FaceMatchRequest>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
+impl rt::cli::FromInvocation
 for ops::GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
+impl rt::cli::FromInvocation
 for ops::DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::GetUserBiometricVersionWithTypeAndSubtypeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserBiometricVersionWithTypeAndSubtypeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            type_: inv
-                .string("type")
-                .ok_or_else(|| crate::runtime::Error::config("--type is required"))?,
-            subtype: inv
-                .string("subtype")
-                .ok_or_else(|| crate::runtime::Error::config("--subtype is required"))?,
-            version_id: inv
-                .string("version-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--version-id is required",
-                ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            type_: inv.string("type").required("type")?,
+            subtype: inv.string("subtype").required("subtype")?,
+            version_id: inv.string("version-id").required("version-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeregisterUserAppkeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeregisterUserAppkeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            key_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("key-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--key-id is required",
-                    ))?,
-            ),
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            key_id: rt::Sensitive::new(inv.string("key-id").required("key-id")?),
             mode: inv.string("mode"),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeregisterUserAppkeysParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeregisterUserAppkeysParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            body: crate::runtime::Sensitive::new(
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyDeregistrationRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CompleteAppkeyAuthenticationWithSessionDataParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CompleteAppkeyAuthenticationWithSessionDataParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
+            store_name: inv.string("store-name").required("store-name")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyCompletionRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserAppkeysParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserAppkeysParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
+impl rt::cli::FromInvocation
 for ops::CreateAppkeyAuthenticationForUserByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("user-ext-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--user-ext-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("user-ext-id").required("user-ext-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
             auth_policy_name: inv
                 .string("auth-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--auth-policy-name is required",
-                ))?,
+                .required("auth-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateAppkeyAuthenticationParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateAppkeyAuthenticationParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
             auth_policy_name: inv
                 .string("auth-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--auth-policy-name is required",
-                ))?,
+                .required("auth-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetUserAppkeyRegistrationRecordParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserAppkeyRegistrationRecordParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            appkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            body: crate::runtime::Sensitive::new(
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::PreferredDeviceRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::ClearUserAppkeyPreferredDeviceByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ClearUserAppkeyPreferredDeviceByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateUserAppkeyPreferredDeviceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateUserAppkeyPreferredDeviceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            body: crate::runtime::Sensitive::new(
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::PreferredDeviceRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ClearUserAppkeyPreferredDeviceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ClearUserAppkeyPreferredDeviceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CompleteAppkeyAuthenticationWithSessionIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CompleteAppkeyAuthenticationWithSessionIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            session_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("session-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--session-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            session_id: rt::Sensitive::new(
+                inv.string("session-id").required("session-id")?,
             ),
-            body: crate::runtime::Sensitive::new(
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyCompletionRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CreateAppkeyAuthenticationForUserParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateAppkeyAuthenticationForUserParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
             auth_policy_name: inv
                 .string("auth-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--auth-policy-name is required",
-                ))?,
+                .required("auth-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::DeregisterUserAppkeysByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeregisterUserAppkeysByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            body: crate::runtime::Sensitive::new(
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyDeregistrationRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CompleteAppkeyRegistrationWithSessionDataParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CompleteAppkeyRegistrationWithSessionDataParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
+            store_name: inv.string("store-name").required("store-name")?,
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyCompletionRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserAppkeysByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserAppkeysByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateAppkeyRegistrationParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateAppkeyRegistrationParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            reg_policy_name: inv
-                .string("reg-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--reg-policy-name is required",
-                ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            reg_policy_name: inv.string("reg-policy-name").required("reg-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetUserAppkeyByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserAppkeyByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            appkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::UpdateUserAppkeyStatusByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateUserAppkeyStatusByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-            body: inv
-                .body_json::<crate::models::AppkeyUpdate>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            appkey_id: inv.string("id").required("id")?,
+            body: inv.body_json::<crate::models::AppkeyUpdate>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserAppkeyByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserAppkeyByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            appkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserAppkeyPreferredDeviceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserAppkeyPreferredDeviceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            device_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("device-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--device-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            device_id: rt::Sensitive::new(inv.string("device-id").required("device-id")?),
+        })
+    }
+}
+impl rt::cli::FromInvocation for ops::DeleteUserAppkeysForDeviceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
+        Ok(Self {
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            device_id: rt::Sensitive::new(inv.string("id").required("id")?),
+        })
+    }
+}
+impl rt::cli::FromInvocation for ops::DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
+        Ok(Self {
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            device_id: rt::Sensitive::new(inv.string("device-id").required("device-id")?),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserAppkeysForDeviceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserAppkeyRegistrationRecordByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            device_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("id")
-                    .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
+            appkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserAppkeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            appkey_id: inv.string("id").required("id")?,
+        })
+    }
+}
+impl rt::cli::FromInvocation for ops::UpdateUserAppkeyStatusParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
+        Ok(Self {
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            appkey_id: inv.string("id").required("id")?,
+            body: inv.body_json::<crate::models::AppkeyUpdate>()?.required("body")?,
+        })
+    }
+}
+impl rt::cli::FromInvocation for ops::DeleteUserAppkeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
+        Ok(Self {
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            appkey_id: inv.string("id").required("id")?,
+        })
+    }
+}
+impl rt::cli::FromInvocation for ops::CreateAppkeyRegistrationForUserByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
+        Ok(Self {
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("user-ext-id").required("user-ext-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            device_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("device-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--device-id is required",
-                    ))?,
-            ),
-        })
-    }
-}
-impl crate::runtime::cli::FromInvocation
-for ops::GetUserAppkeyRegistrationRecordByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
-        Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
-            ),
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-        })
-    }
-}
-impl crate::runtime::cli::FromInvocation for ops::GetUserAppkeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
-        Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-        })
-    }
-}
-impl crate::runtime::cli::FromInvocation for ops::UpdateUserAppkeyStatusParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
-        Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-            body: inv
-                .body_json::<crate::models::AppkeyUpdate>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
-        })
-    }
-}
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserAppkeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
-        Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            appkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-        })
-    }
-}
-impl crate::runtime::cli::FromInvocation
-for ops::CreateAppkeyRegistrationForUserByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
-        Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("user-ext-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--user-ext-id is required",
-                    ))?,
-            ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            reg_policy_name: inv
-                .string("reg-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--reg-policy-name is required",
-                ))?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            reg_policy_name: inv.string("reg-policy-name").required("reg-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::DeleteUserAppkeysForDeviceByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserAppkeysForDeviceByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            device_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("id")
-                    .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-            ),
+            device_id: rt::Sensitive::new(inv.string("id").required("id")?),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeregisterUserAppkeyByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeregisterUserAppkeyByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            key_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("key-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--key-id is required",
-                    ))?,
-            ),
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            key_id: rt::Sensitive::new(inv.string("key-id").required("key-id")?),
             mode: inv.string("mode"),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CompleteAppkeyRegistrationWithSessionIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CompleteAppkeyRegistrationWithSessionIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            session_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("session-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--session-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            session_id: rt::Sensitive::new(
+                inv.string("session-id").required("session-id")?,
             ),
-            body: crate::runtime::Sensitive::new(
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyCompletionRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateAppkeyRegistrationForUserParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateAppkeyRegistrationForUserParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            reg_policy_name: inv
-                .string("reg-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--reg-policy-name is required",
-                ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            reg_policy_name: inv.string("reg-policy-name").required("reg-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CreatePasskeyRegistrationForUserByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreatePasskeyRegistrationForUserByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("user-ext-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--user-ext-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("user-ext-id").required("user-ext-id")?,
             ),
-            rp_id: inv
-                .string("rp-id")
-                .ok_or_else(|| crate::runtime::Error::config("--rp-id is required"))?,
-            reg_policy_name: inv
-                .string("reg-policy-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--reg-policy-name is required",
-                ))?,
+            rp_id: inv.string("rp-id").required("rp-id")?,
+            reg_policy_name: inv.string("reg-policy-name").required("reg-policy-name")?,
             body: inv
                 .body_json::<crate::models::AppkeyRequestParameters>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CompletePasskeyRegistrationWithSessionIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CompletePasskeyRegistrationWithSessionIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            session_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("session-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--session-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            session_id: rt::Sensitive::new(
+                inv.string("session-id").required("session-id")?,
             ),
-            body: crate::runtime::Sensitive::new(
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::AppkeyCompletionRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetUserPasskeyByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserPasskeyByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            passkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            passkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserPasskeyByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserPasskeyByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            passkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            passkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::GetUserPasskeyRegistrationRecordByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserPasskeyRegistrationRecordByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
-            passkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            passkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetUserPasskeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetUserPasskeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            passkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            passkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateUserPasskeyStatusParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateUserPasskeyStatusParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            passkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::PasskeyUpdate>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            passkey_id: inv.string("id").required("id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::PasskeyUpdate>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteUserPasskeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteUserPasskeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
-            passkey_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
+            passkey_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserPasskeysParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserPasskeysParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            user_id: inv
-                .string("user-id")
-                .ok_or_else(|| crate::runtime::Error::config("--user-id is required"))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            user_id: inv.string("user-id").required("user-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUserPasskeysByExtUserIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUserPasskeysByExtUserIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
-            ext_user_id: crate::runtime::Sensitive::new(
-                inv
-                    .string("ext-user-id")
-                    .ok_or_else(|| crate::runtime::Error::config(
-                        "--ext-user-id is required",
-                    ))?,
+            store_name: inv.string("store-name").required("store-name")?,
+            ext_user_id: rt::Sensitive::new(
+                inv.string("ext-user-id").required("ext-user-id")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListUsersParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListUsersParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            store_name: inv
-                .string("store-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--store-name is required",
-                ))?,
+            store_name: inv.string("store-name").required("store-name")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,

@@ -4,7 +4,10 @@
 //! The commands of the `metrics-server` service.
 #![allow(deprecated)]
 use crate::operations::metrics_server as ops;
-use crate::runtime::cli::{run_operation_of, CliBody, CliParam, OperationCommand};
+use crate::runtime as rt;
+use crate::runtime::cli::{
+    run_operation_of, CliBody, CliParam, OperationCommand, Required,
+};
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
     OperationCommand {
@@ -58,40 +61,24 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::GetAuditQueryResultParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::GetAuditQueryStatusParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetAuditQueryStatusParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            execution_id: inv
-                .string("execution-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--execution-id is required",
-                ))?,
+            execution_id: inv.string("execution-id").required("execution-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::StartAuditQueryParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::StartAuditQueryParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::AuditQueryRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::AuditQueryRequest>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetAuditQueryResultParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetAuditQueryResultParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            execution_id: inv
-                .string("execution-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--execution-id is required",
-                ))?,
+            execution_id: inv.string("execution-id").required("execution-id")?,
         })
     }
 }

@@ -4,8 +4,10 @@
 //! The commands of the `process-manager` service.
 #![allow(deprecated)]
 use crate::operations::process_manager as ops;
+use crate::runtime as rt;
 use crate::runtime::cli::{
     run_operation_of, run_paged_operation_of, CliBody, CliParam, OperationCommand,
+    Required,
 };
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
@@ -681,131 +683,95 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::ActivateCustomDataFormParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::GetProcessTokenParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessTokenParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_token_id: inv
                 .string("process-token-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-token-id is required",
-                ))?,
+                .required("process-token-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::InvalidateProcessTokenParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::InvalidateProcessTokenParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_token_id: inv
                 .string("process-token-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-token-id is required",
-                ))?,
+                .required("process-token-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteProcessTokenParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteProcessTokenParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_token_id: inv
                 .string("process-token-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-token-id is required",
-                ))?,
+                .required("process-token-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListProcessTokensParams {
-    fn from_invocation(
-        _inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListProcessTokensParams {
+    fn from_invocation(_inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {})
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateProcessTokenParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateProcessTokenParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: crate::runtime::Sensitive::new(
+            body: rt::Sensitive::new(
                 inv
                     .body_json::<crate::models::ProcessTokenCreateRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                    .required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListProcessDefinitionTagsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListProcessDefinitionTagsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             exact_match: inv.parse::<bool>("exact-match")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteTagFromProcessDefinitionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteTagFromProcessDefinitionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            name: inv
-                .string("name")
-                .ok_or_else(|| crate::runtime::Error::config("--name is required"))?,
+            name: inv.string("name").required("name")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::TagProcessDefinitionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::TagProcessDefinitionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_definition_id: inv
                 .string("process-definition-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-definition-id is required",
-                ))?,
+                .required("process-definition-id")?,
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetProcessInstanceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessInstanceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteProcessInstanceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteProcessInstanceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListProcessInstancesParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListProcessInstancesParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
@@ -813,79 +779,57 @@ impl crate::runtime::cli::FromInvocation for ops::ListProcessInstancesParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::CreateProcessInstanceAndRedirectParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateProcessInstanceAndRedirectParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            pt: inv
-                .string("pt")
-                .ok_or_else(|| crate::runtime::Error::config("--pt is required"))?,
+            pt: inv.string("pt").required("pt")?,
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ExportProcessInstancesToCsvParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ExportProcessInstancesToCsvParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetProcessInstancesByIdsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessInstancesByIdsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             body: inv
                 .body_json::<crate::models::ProcessInstanceIdsRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::GetProcessInstanceWithParametersParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessInstanceWithParametersParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateProcessInstanceParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateProcessInstanceParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            pt: inv
-                .string("pt")
-                .ok_or_else(|| crate::runtime::Error::config("--pt is required"))?,
+            pt: inv.string("pt").required("pt")?,
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::SearchProcessInstancesParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::SearchProcessInstancesParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            search_string: inv
-                .string("search-string")
-                .map(crate::runtime::Sensitive::new),
+            search_string: inv.string("search-string").map(rt::Sensitive::new),
             start_date_time: inv
                 .parse::<chrono::DateTime<chrono::Utc>>("start-date-time")?,
             end_date_time: inv.parse::<chrono::DateTime<chrono::Utc>>("end-date-time")?,
@@ -901,10 +845,8 @@ impl crate::runtime::cli::FromInvocation for ops::SearchProcessInstancesParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListCloudSecretsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListCloudSecretsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
@@ -912,234 +854,158 @@ impl crate::runtime::cli::FromInvocation for ops::ListCloudSecretsParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::AddCloudSecretParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::AddCloudSecretParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::CloudSecretRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::CloudSecretRequest>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetCloudSecretParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetCloudSecretParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            cloud_secret_id: inv
-                .string("cloud-secret-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--cloud-secret-id is required",
-                ))?,
+            cloud_secret_id: inv.string("cloud-secret-id").required("cloud-secret-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateCloudSecretParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateCloudSecretParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            cloud_secret_id: inv
-                .string("cloud-secret-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--cloud-secret-id is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::CloudSecretRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            cloud_secret_id: inv.string("cloud-secret-id").required("cloud-secret-id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::CloudSecretRequest>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteCloudSecretParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteCloudSecretParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            cloud_secret_id: inv
-                .string("cloud-secret-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--cloud-secret-id is required",
-                ))?,
+            cloud_secret_id: inv.string("cloud-secret-id").required("cloud-secret-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateProcessDefinitionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateProcessDefinitionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::ProcessDefinition>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::ProcessDefinition>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetProcessDefinitionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessDefinitionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_definition_id: inv
                 .string("process-definition-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-definition-id is required",
-                ))?,
+                .required("process-definition-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListProcessDefinitionVersionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListProcessDefinitionVersionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_definition_name: inv
                 .string("process-definition-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-definition-name is required",
-                ))?,
+                .required("process-definition-name")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetProcessDefinitionFileParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessDefinitionFileParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_definition_id: inv
                 .string("process-definition-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-definition-id is required",
-                ))?,
+                .required("process-definition-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ActivateProcessDefinitionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ActivateProcessDefinitionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_definition_id: inv
                 .string("process-definition-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-definition-id is required",
-                ))?,
+                .required("process-definition-id")?,
             body: inv.body_json::<crate::models::ActivationRequest>()?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateCloudFunctionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateCloudFunctionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::CloudFunction>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::CloudFunction>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetCloudFunctionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetCloudFunctionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             cloud_function_id: inv
                 .string("cloud-function-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--cloud-function-id is required",
-                ))?,
+                .required("cloud-function-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListCloudFunctionVersionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListCloudFunctionVersionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             cloud_function_name: inv
                 .string("cloud-function-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--cloud-function-name is required",
-                ))?,
+                .required("cloud-function-name")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ActivateCloudFunctionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ActivateCloudFunctionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             cloud_function_id: inv
                 .string("cloud-function-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--cloud-function-id is required",
-                ))?,
+                .required("cloud-function-id")?,
             body: inv.body_json::<crate::models::ActivationRequest>()?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateCustomDataFormParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateCustomDataFormParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::CustomDataForm>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::CustomDataForm>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetCustomDataFormParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetCustomDataFormParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             custom_data_form_id: inv
                 .string("custom-data-form-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--custom-data-form-id is required",
-                ))?,
+                .required("custom-data-form-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListCustomDataFormVersionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListCustomDataFormVersionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             custom_data_form_name: inv
                 .string("custom-data-form-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--custom-data-form-name is required",
-                ))?,
+                .required("custom-data-form-name")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ActivateCustomDataFormParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ActivateCustomDataFormParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             custom_data_form_id: inv
                 .string("custom-data-form-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--custom-data-form-id is required",
-                ))?,
+                .required("custom-data-form-id")?,
             body: inv.body_json::<crate::models::ActivationRequest>()?,
         })
     }

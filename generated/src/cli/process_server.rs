@@ -4,7 +4,10 @@
 //! The commands of the `process-server` service.
 #![allow(deprecated)]
 use crate::operations::process_server as ops;
-use crate::runtime::cli::{run_operation_of, CliBody, CliParam, OperationCommand};
+use crate::runtime as rt;
+use crate::runtime::cli::{
+    run_operation_of, CliBody, CliParam, OperationCommand, Required,
+};
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
     OperationCommand {
@@ -53,43 +56,27 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::StartProcessParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::ContinueProcessParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ContinueProcessParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_definition_name: inv
                 .string("process-definition-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-definition-name is required",
-                ))?,
-            business_key: inv
-                .string("business-key")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--business-key is required",
-                ))?,
-            topic_name: inv
-                .string("topic-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--topic-name is required",
-                ))?,
+                .required("process-definition-name")?,
+            business_key: inv.string("business-key").required("business-key")?,
+            topic_name: inv.string("topic-name").required("topic-name")?,
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::StartProcessParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::StartProcessParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            pi: inv
-                .string("pi")
-                .ok_or_else(|| crate::runtime::Error::config("--pi is required"))?,
+            pi: inv.string("pi").required("pi")?,
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .map(crate::runtime::Sensitive::new),
+                .map(rt::Sensitive::new),
         })
     }
 }

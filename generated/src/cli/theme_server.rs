@@ -4,8 +4,10 @@
 //! The commands of the `theme-server` service.
 #![allow(deprecated)]
 use crate::operations::theme_server as ops;
+use crate::runtime as rt;
 use crate::runtime::cli::{
     run_operation_of, run_paged_operation_of, CliBody, CliParam, OperationCommand,
+    Required,
 };
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
@@ -283,10 +285,8 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::ActivateThemeParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::ListCustomPagesParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListCustomPagesParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             name: inv.string("name"),
             status: inv.string("status"),
@@ -296,211 +296,135 @@ impl crate::runtime::cli::FromInvocation for ops::ListCustomPagesParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateCustomPageParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateCustomPageParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             body: inv
                 .body_json::<crate::models::CustomPageCreateRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetCustomPageByNameAndVersionParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetCustomPageByNameAndVersionParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            name: inv
-                .string("name")
-                .ok_or_else(|| crate::runtime::Error::config("--name is required"))?,
-            version: inv
-                .parse::<i32>("param-version")?
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--param-version is required",
-                ))?,
+            name: inv.string("name").required("name")?,
+            version: inv.parse::<i32>("param-version")?.required("param-version")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateCustomPagePreviewParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateCustomPagePreviewParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             body: inv
                 .body_json::<serde_json::Map<String, serde_json::Value>>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ChangeCustomPageStatusParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ChangeCustomPageStatusParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            custom_page_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-            status: inv
-                .string("status")
-                .ok_or_else(|| crate::runtime::Error::config("--status is required"))?,
+            custom_page_id: inv.string("id").required("id")?,
+            status: inv.string("status").required("status")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteCustomPageArchiveParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteCustomPageArchiveParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            custom_page_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            custom_page_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetCustomPageParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetCustomPageParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            custom_page_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            custom_page_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateCustomPageParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateCustomPageParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            custom_page_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
-            body: inv
-                .body_json::<crate::models::CustomPage>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            custom_page_id: inv.string("id").required("id")?,
+            body: inv.body_json::<crate::models::CustomPage>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteCustomPageParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteCustomPageParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            custom_page_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            custom_page_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetCustomPageVersionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetCustomPageVersionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            name: inv
-                .string("name")
-                .ok_or_else(|| crate::runtime::Error::config("--name is required"))?,
+            name: inv.string("name").required("name")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListThemesParams {
-    fn from_invocation(
-        _inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListThemesParams {
+    fn from_invocation(_inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {})
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateThemeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateThemeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::Theme>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::Theme>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetThemeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetThemeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            theme_id: inv
-                .string("theme-id")
-                .ok_or_else(|| crate::runtime::Error::config("--theme-id is required"))?,
+            theme_id: inv.string("theme-id").required("theme-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateThemeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateThemeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            theme_id: inv
-                .string("theme-id")
-                .ok_or_else(|| crate::runtime::Error::config("--theme-id is required"))?,
-            body: inv
-                .body_json::<crate::models::Theme>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            theme_id: inv.string("theme-id").required("theme-id")?,
+            body: inv.body_json::<crate::models::Theme>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetThemeWithAssetsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetThemeWithAssetsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            theme_id: inv
-                .string("theme-id")
-                .ok_or_else(|| crate::runtime::Error::config("--theme-id is required"))?,
+            theme_id: inv.string("theme-id").required("theme-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListThemeVersionsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListThemeVersionsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            theme_name: inv
-                .string("theme-name")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--theme-name is required",
-                ))?,
+            theme_name: inv.string("theme-name").required("theme-name")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UploadThemeAssetParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UploadThemeAssetParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            theme_id: inv
-                .string("theme-id")
-                .ok_or_else(|| crate::runtime::Error::config("--theme-id is required"))?,
-            body: inv
-                .body_json::<crate::models::ThemeAssetUpload>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            theme_id: inv.string("theme-id").required("theme-id")?,
+            body: inv.body_json::<crate::models::ThemeAssetUpload>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ActivateThemeParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ActivateThemeParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            theme_id: inv
-                .string("theme-id")
-                .ok_or_else(|| crate::runtime::Error::config("--theme-id is required"))?,
+            theme_id: inv.string("theme-id").required("theme-id")?,
             body: inv.body_json::<crate::models::ActivationRequest>()?,
         })
     }

@@ -4,7 +4,10 @@
 //! The commands of the `userdata-server` service.
 #![allow(deprecated)]
 use crate::operations::userdata_server as ops;
-use crate::runtime::cli::{run_operation_of, CliBody, CliParam, OperationCommand};
+use crate::runtime as rt;
+use crate::runtime::cli::{
+    run_operation_of, CliBody, CliParam, OperationCommand, Required,
+};
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
     OperationCommand {
@@ -120,78 +123,45 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::GetProcessInstanceUserDataArchiveParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::GetChecksByKeyParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetChecksByKeyParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            process_defn_id: inv
-                .string("process-defn-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-defn-id is required",
-                ))?,
+            process_defn_id: inv.string("process-defn-id").required("process-defn-id")?,
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
             key: inv.string("key"),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetProcessInstanceImagesParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessInstanceImagesParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            process_defn_id: inv
-                .string("process-defn-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-defn-id is required",
-                ))?,
+            process_defn_id: inv.string("process-defn-id").required("process-defn-id")?,
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetProcessInstanceUserDataParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessInstanceUserDataParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            process_defn_id: inv
-                .string("process-defn-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-defn-id is required",
-                ))?,
+            process_defn_id: inv.string("process-defn-id").required("process-defn-id")?,
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
             optimized: inv.parse::<bool>("optimized")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation
-for ops::GetProcessInstanceUserDataArchiveParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetProcessInstanceUserDataArchiveParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            process_defn_id: inv
-                .string("process-defn-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-defn-id is required",
-                ))?,
+            process_defn_id: inv.string("process-defn-id").required("process-defn-id")?,
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
             body: inv.body_json::<serde_json::Map<String, serde_json::Value>>()?,
         })
     }

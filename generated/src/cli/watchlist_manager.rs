@@ -4,8 +4,10 @@
 //! The commands of the `watchlist-manager` service.
 #![allow(deprecated)]
 use crate::operations::watchlist_manager as ops;
+use crate::runtime as rt;
 use crate::runtime::cli::{
     run_operation_of, run_paged_operation_of, CliBody, CliParam, OperationCommand,
+    Required,
 };
 /// This service's operations as commands, in spec order.
 pub(super) static COMMANDS: &[OperationCommand] = &[
@@ -496,74 +498,44 @@ pub(super) static COMMANDS: &[OperationCommand] = &[
         run: run_operation_of::<ops::CreateWatchlistEntryParams>,
     },
 ];
-impl crate::runtime::cli::FromInvocation for ops::GetWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
-            body: inv
-                .body_json::<crate::models::WatchlistRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
+            body: inv.body_json::<crate::models::WatchlistRequest>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetLargestWatchlistsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetLargestWatchlistsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             limit: inv.parse::<u32>("limit")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetWatchlistUsageParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetWatchlistUsageParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListWatchlistsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListWatchlistsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             name: inv.string("name"),
             name_like: inv.string("name-like"),
@@ -573,46 +545,30 @@ impl crate::runtime::cli::FromInvocation for ops::ListWatchlistsParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: inv
-                .body_json::<crate::models::WatchlistRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: inv.body_json::<crate::models::WatchlistRequest>()?.required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTenantWatchlistUsageParams {
-    fn from_invocation(
-        _inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTenantWatchlistUsageParams {
+    fn from_invocation(_inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {})
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::QueryWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::QueryWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::WatchlistQuery>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::WatchlistQuery>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListTrendRecordsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListTrendRecordsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             type_: inv.string("type"),
             page: inv.parse::<u32>("page")?,
@@ -621,36 +577,26 @@ impl crate::runtime::cli::FromInvocation for ops::ListTrendRecordsParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::AddTrendRecordParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::AddTrendRecordParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::TrendRecordRequest>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::TrendRecordRequest>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteTrendsByProcessInstanceIdParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteTrendsByProcessInstanceIdParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             process_instance_id: inv
                 .string("process-instance-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--process-instance-id is required",
-                ))?,
+                .required("process-instance-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListTrendProcessInstancesParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListTrendProcessInstancesParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             type_: inv.string("type"),
             page: inv.parse::<u32>("page")?,
@@ -658,116 +604,70 @@ impl crate::runtime::cli::FromInvocation for ops::ListTrendProcessInstancesParam
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTrendRecordParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTrendRecordParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            trend_record_id: inv
-                .string("id")
-                .ok_or_else(|| crate::runtime::Error::config("--id is required"))?,
+            trend_record_id: inv.string("id").required("id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetTrendStatisticsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetTrendStatisticsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self { type_: inv.string("type") })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListFaceWatchlistMembersParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListFaceWatchlistMembersParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateFaceWatchlistMemberParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateFaceWatchlistMemberParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::FaceWatchlistMember>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::FaceWatchlistMember>()?.required("body")?,
             ),
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetFaceWatchlistMemberParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetFaceWatchlistMemberParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
             watchlist_member_id: inv
                 .string("watchlist-member-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-member-id is required",
-                ))?,
+                .required("watchlist-member-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteFaceWatchlistMemberParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteFaceWatchlistMemberParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
             watchlist_member_id: inv
                 .string("watchlist-member-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-member-id is required",
-                ))?,
+                .required("watchlist-member-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetFaceWatchlistMemberImageParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetFaceWatchlistMemberImageParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
             watchlist_member_id: inv
                 .string("watchlist-member-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-member-id is required",
-                ))?,
+                .required("watchlist-member-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListFaceWatchlistsParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListFaceWatchlistsParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
@@ -775,121 +675,71 @@ impl crate::runtime::cli::FromInvocation for ops::ListFaceWatchlistsParams {
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateFaceWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateFaceWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
             body: inv
                 .body_json::<crate::models::FaceWatchlistRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetFaceWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetFaceWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::UpdateFaceWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::UpdateFaceWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
             body: inv
                 .body_json::<crate::models::FaceWatchlistRequest>()?
-                .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+                .required("body")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteFaceWatchlistParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteFaceWatchlistParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::GetWatchlistEntryParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::GetWatchlistEntryParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
-            entry_id: inv
-                .string("entry-id")
-                .ok_or_else(|| crate::runtime::Error::config("--entry-id is required"))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
+            entry_id: inv.string("entry-id").required("entry-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::DeleteWatchlistEntryParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::DeleteWatchlistEntryParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
-            entry_id: inv
-                .string("entry-id")
-                .ok_or_else(|| crate::runtime::Error::config("--entry-id is required"))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
+            entry_id: inv.string("entry-id").required("entry-id")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::ListWatchlistEntriesParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::ListWatchlistEntriesParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
             page: inv.parse::<u32>("page")?,
             size: inv.parse::<u32>("size")?,
             sort: inv.parse_all::<String>("sort")?,
         })
     }
 }
-impl crate::runtime::cli::FromInvocation for ops::CreateWatchlistEntryParams {
-    fn from_invocation(
-        inv: &crate::runtime::cli::Invocation,
-    ) -> Result<Self, crate::runtime::Error> {
+impl rt::cli::FromInvocation for ops::CreateWatchlistEntryParams {
+    fn from_invocation(inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
         Ok(Self {
-            watchlist_id: inv
-                .string("watchlist-id")
-                .ok_or_else(|| crate::runtime::Error::config(
-                    "--watchlist-id is required",
-                ))?,
-            body: crate::runtime::Sensitive::new(
-                inv
-                    .body_json::<crate::models::WatchlistEntry>()?
-                    .ok_or_else(|| crate::runtime::Error::config("--body is required"))?,
+            watchlist_id: inv.string("watchlist-id").required("watchlist-id")?,
+            body: rt::Sensitive::new(
+                inv.body_json::<crate::models::WatchlistEntry>()?.required("body")?,
             ),
         })
     }

@@ -5,6 +5,8 @@
 //!
 //! Authentication: issuing bearer tokens, tenant API keys and admin (OIDC) sessions.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `arthr` service: one method per operation. Get one with `client.arthr()`.
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
@@ -20,13 +22,13 @@ impl ArthrClient {
     ///
     /// Returns a [`IssueToken`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn issue_token(&self) -> IssueToken {
-        crate::operations::Request::new(self.client.clone(), IssueTokenParams {})
+        super::Request::new(self.client.clone(), IssueTokenParams {})
     }
     /// List API Keys for the tenant: `GET /api/arthr/apiKeys`.
     ///
     /// Returns a [`ListTenantApiKeys`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_tenant_api_keys(&self) -> ListTenantApiKeys {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListTenantApiKeysParams {
                 name: None,
@@ -43,10 +45,10 @@ impl ArthrClient {
         &self,
         body: crate::models::ApiKeyCreateRequest,
     ) -> CreateTenantApiKey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateTenantApiKeyParams {
-                body: crate::runtime::Sensitive::new(body),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -54,7 +56,7 @@ impl ArthrClient {
     ///
     /// Returns a [`GetTenantApiKey`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn get_tenant_api_key(&self, api_key_id: impl Into<String>) -> GetTenantApiKey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetTenantApiKeyParams {
                 api_key_id: api_key_id.into(),
@@ -69,11 +71,11 @@ impl ArthrClient {
         api_key_id: impl Into<String>,
         body: crate::models::ApiKey,
     ) -> UpdateTenantApiKey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateTenantApiKeyParams {
                 api_key_id: api_key_id.into(),
-                body: crate::runtime::Sensitive::new(body),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -84,7 +86,7 @@ impl ArthrClient {
         &self,
         api_key_id: impl Into<String>,
     ) -> DeleteTenantApiKey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteTenantApiKeyParams {
                 api_key_id: api_key_id.into(),
@@ -98,10 +100,10 @@ impl ArthrClient {
         &self,
         session_id: impl Into<String>,
     ) -> GetTenantOidcSessionBySessionId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetTenantOidcSessionBySessionIdParams {
-                session_id: crate::runtime::Sensitive::new(session_id.into()),
+                session_id: rt::Sensitive::new(session_id.into()),
             },
         )
     }
@@ -109,7 +111,7 @@ impl ArthrClient {
     ///
     /// Returns a [`ListTenantOidcSessions`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_tenant_oidc_sessions(&self) -> ListTenantOidcSessions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListTenantOidcSessionsParams {
                 page: None,
@@ -125,7 +127,7 @@ impl ArthrClient {
         &self,
         id: impl Into<String>,
     ) -> GetTenantOidcSessionById {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetTenantOidcSessionByIdParams {
                 id: id.into(),
@@ -149,33 +151,29 @@ impl ArthrClient {
 /// - `401`: Unauthorized
 ///
 /// Created by `client.arthr().issue_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type IssueToken = crate::operations::Request<IssueTokenParams>;
+pub type IssueToken = super::Request<IssueTokenParams>;
 /// The parameters of [`IssueToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct IssueTokenParams {}
-impl crate::runtime::Operation for IssueTokenParams {
+impl rt::Operation for IssueTokenParams {
     type Output = crate::models::IssuedToken;
-    type Decode = crate::runtime::Json<crate::models::IssuedToken>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IssuedToken>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "issueToken",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/arthr/apiKeys/issue",
-        path: &[crate::runtime::PathPart::Literal("/api/arthr/apiKeys/issue")],
         summary: "Obtain a bearer token by API Key for the tenant",
         permission: None,
-        auth: crate::runtime::AuthKind::ApiKey {
+        auth: rt::AuthKind::ApiKey {
             header: "X-API-Key",
         },
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.accept("application/json")
     }
 }
@@ -196,7 +194,7 @@ impl crate::runtime::Operation for IssueTokenParams {
 ///
 /// Created by `client.arthr().list_tenant_api_keys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type ListTenantApiKeys = crate::operations::Request<ListTenantApiKeysParams>;
+pub type ListTenantApiKeys = super::Request<ListTenantApiKeysParams>;
 /// The parameters of [`ListTenantApiKeys`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -208,26 +206,22 @@ pub struct ListTenantApiKeysParams {
     pub(crate) sort: Option<Vec<String>>,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for ListTenantApiKeysParams {
+impl rt::Operation for ListTenantApiKeysParams {
     type Output = crate::models::ApiKeyPage;
-    type Decode = crate::runtime::Json<crate::models::ApiKeyPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ApiKeyPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listTenantApiKeys",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/arthr/apiKeys",
-        path: &[crate::runtime::PathPart::Literal("/api/arthr/apiKeys")],
         summary: "List API Keys for the tenant",
         permission: Some(&crate::permissions::arthr::LIST_TENANT_API_KEYS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("name", self.name.as_ref())
             .query("page", self.page.as_ref())
@@ -237,9 +231,9 @@ impl crate::runtime::Operation for ListTenantApiKeysParams {
     }
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Paged for ListTenantApiKeysParams {
+impl rt::Paged for ListTenantApiKeysParams {
     type Item = crate::models::ApiKey;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::ApiKey>>;
+    type Page = crate::models::Page<rt::Item<crate::models::ApiKey>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -295,35 +289,31 @@ impl ListTenantApiKeys {
 ///
 /// Created by `client.arthr().create_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type CreateTenantApiKey = crate::operations::Request<CreateTenantApiKeyParams>;
+pub type CreateTenantApiKey = super::Request<CreateTenantApiKeyParams>;
 /// The parameters of [`CreateTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
 pub struct CreateTenantApiKeyParams {
-    pub(crate) body: crate::runtime::Sensitive<crate::models::ApiKeyCreateRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::ApiKeyCreateRequest>,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for CreateTenantApiKeyParams {
+impl rt::Operation for CreateTenantApiKeyParams {
     type Output = crate::models::ApiKey;
-    type Decode = crate::runtime::Json<crate::models::ApiKey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ApiKey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createTenantApiKey",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/arthr/apiKeys",
-        path: &[crate::runtime::PathPart::Literal("/api/arthr/apiKeys")],
         summary: "Create an API Key for a tenant",
         permission: Some(&crate::permissions::arthr::CREATE_TENANT_API_KEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").sensitive().json_body(body)
     }
@@ -345,7 +335,7 @@ impl crate::runtime::Operation for CreateTenantApiKeyParams {
 ///
 /// Created by `client.arthr().get_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type GetTenantApiKey = crate::operations::Request<GetTenantApiKeyParams>;
+pub type GetTenantApiKey = super::Request<GetTenantApiKeyParams>;
 /// The parameters of [`GetTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -354,29 +344,22 @@ pub struct GetTenantApiKeyParams {
     pub(crate) api_key_id: String,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for GetTenantApiKeyParams {
+impl rt::Operation for GetTenantApiKeyParams {
     type Output = crate::models::ApiKey;
-    type Decode = crate::runtime::Json<crate::models::ApiKey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ApiKey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTenantApiKey",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/arthr/apiKeys/{apiKeyId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/arthr/apiKeys/"),
-            crate::runtime::PathPart::Param("apiKeyId"),
-        ],
         summary: "Get an API Key for a tenant",
         permission: Some(&crate::permissions::arthr::GET_FROM_TENANT),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.api_key_id).accept("application/json")
     }
 }
@@ -397,39 +380,32 @@ impl crate::runtime::Operation for GetTenantApiKeyParams {
 ///
 /// Created by `client.arthr().update_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type UpdateTenantApiKey = crate::operations::Request<UpdateTenantApiKeyParams>;
+pub type UpdateTenantApiKey = super::Request<UpdateTenantApiKeyParams>;
 /// The parameters of [`UpdateTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
 pub struct UpdateTenantApiKeyParams {
     pub(crate) api_key_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::ApiKey>,
+    pub(crate) body: rt::Sensitive<crate::models::ApiKey>,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for UpdateTenantApiKeyParams {
+impl rt::Operation for UpdateTenantApiKeyParams {
     type Output = crate::models::ApiKey;
-    type Decode = crate::runtime::Json<crate::models::ApiKey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ApiKey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateTenantApiKey",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/arthr/apiKeys/{apiKeyId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/arthr/apiKeys/"),
-            crate::runtime::PathPart::Param("apiKeyId"),
-        ],
         summary: "Update an API Key for a tenant",
         permission: Some(&crate::permissions::arthr::UPDATE_TENANT_API_KEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.api_key_id)
@@ -455,7 +431,7 @@ impl crate::runtime::Operation for UpdateTenantApiKeyParams {
 ///
 /// Created by `client.arthr().delete_tenant_api_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type DeleteTenantApiKey = crate::operations::Request<DeleteTenantApiKeyParams>;
+pub type DeleteTenantApiKey = super::Request<DeleteTenantApiKeyParams>;
 /// The parameters of [`DeleteTenantApiKey`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -464,29 +440,22 @@ pub struct DeleteTenantApiKeyParams {
     pub(crate) api_key_id: String,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for DeleteTenantApiKeyParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteTenantApiKeyParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteTenantApiKey",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/arthr/apiKeys/{apiKeyId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/arthr/apiKeys/"),
-            crate::runtime::PathPart::Param("apiKeyId"),
-        ],
         summary: "Delete an API Key.",
         permission: Some(&crate::permissions::arthr::DELETE_FROM_TENANT),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.api_key_id)
     }
 }
@@ -510,7 +479,7 @@ impl crate::runtime::Operation for DeleteTenantApiKeyParams {
 ///
 /// Created by `client.arthr().get_tenant_oidc_session_by_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type GetTenantOidcSessionBySessionId = crate::operations::Request<
+pub type GetTenantOidcSessionBySessionId = super::Request<
     GetTenantOidcSessionBySessionIdParams,
 >;
 /// The parameters of [`GetTenantOidcSessionBySessionId`]: what the generic request sends.
@@ -518,35 +487,27 @@ pub type GetTenantOidcSessionBySessionId = crate::operations::Request<
 #[cfg(feature = "arthr")]
 #[derive(Debug, Clone)]
 pub struct GetTenantOidcSessionBySessionIdParams {
-    pub(crate) session_id: crate::runtime::Sensitive<String>,
+    pub(crate) session_id: rt::Sensitive<String>,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for GetTenantOidcSessionBySessionIdParams {
+impl rt::Operation for GetTenantOidcSessionBySessionIdParams {
     type Output = crate::models::OidcSession;
-    type Decode = crate::runtime::Json<crate::models::OidcSession>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::OidcSession>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTenantOidcSessionBySessionId",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/arthr/oidcSessions/{sessionId}/sessionId",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/arthr/oidcSessions/"),
-            crate::runtime::PathPart::Param("sessionId"),
-            crate::runtime::PathPart::Literal("/sessionId"),
-        ],
         summary: "Get an Admin Session by sessionId for a tenant",
         permission: Some(
             &crate::permissions::arthr::GET_TENANT_OIDC_SESSION_BY_SESSION_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .sensitive()
             .path_param(self.session_id.expose())
@@ -572,9 +533,7 @@ impl crate::runtime::Operation for GetTenantOidcSessionBySessionIdParams {
 ///
 /// Created by `client.arthr().list_tenant_oidc_sessions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type ListTenantOidcSessions = crate::operations::Request<
-    ListTenantOidcSessionsParams,
->;
+pub type ListTenantOidcSessions = super::Request<ListTenantOidcSessionsParams>;
 /// The parameters of [`ListTenantOidcSessions`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -585,26 +544,22 @@ pub struct ListTenantOidcSessionsParams {
     pub(crate) sort: Option<Vec<String>>,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for ListTenantOidcSessionsParams {
+impl rt::Operation for ListTenantOidcSessionsParams {
     type Output = crate::models::OidcSessionPage;
-    type Decode = crate::runtime::Json<crate::models::OidcSessionPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::OidcSessionPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listTenantOidcSessions",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/arthr/oidcSessions",
-        path: &[crate::runtime::PathPart::Literal("/api/arthr/oidcSessions")],
         summary: "List Admin Sessions for a tenant",
         permission: Some(&crate::permissions::arthr::LIST_TENANT_OIDC_SESSIONS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref())
@@ -613,9 +568,9 @@ impl crate::runtime::Operation for ListTenantOidcSessionsParams {
     }
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Paged for ListTenantOidcSessionsParams {
+impl rt::Paged for ListTenantOidcSessionsParams {
     type Item = crate::models::OidcSession;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::OidcSession>>;
+    type Page = crate::models::Page<rt::Item<crate::models::OidcSession>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -667,9 +622,7 @@ impl ListTenantOidcSessions {
 ///
 /// Created by `client.arthr().get_tenant_oidc_session_by_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[cfg(feature = "arthr")]
-pub type GetTenantOidcSessionById = crate::operations::Request<
-    GetTenantOidcSessionByIdParams,
->;
+pub type GetTenantOidcSessionById = super::Request<GetTenantOidcSessionByIdParams>;
 /// The parameters of [`GetTenantOidcSessionById`]: what the generic request sends.
 #[doc(hidden)]
 #[cfg(feature = "arthr")]
@@ -678,44 +631,32 @@ pub struct GetTenantOidcSessionByIdParams {
     pub(crate) id: String,
 }
 #[cfg(feature = "arthr")]
-impl crate::runtime::Operation for GetTenantOidcSessionByIdParams {
+impl rt::Operation for GetTenantOidcSessionByIdParams {
     type Output = crate::models::OidcSession;
-    type Decode = crate::runtime::Json<crate::models::OidcSession>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::OidcSession>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTenantOidcSessionById",
         service: "arthr",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/arthr/oidcSessions/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/arthr/oidcSessions/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Get an Admin Session by id for a tenant",
         permission: Some(&crate::permissions::arthr::GET_TENANT_OIDC_SESSION_BY_ID),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.id).accept("application/json")
     }
 }
 /// Exchanges the client's API key for a bearer token with [`IssueToken`]: the token exchange the runtime performs (declared by `x-token-exchange` on the `bearerAuth` security scheme).
 pub(crate) fn exchange_token(
-    client: crate::runtime::Client,
-) -> crate::runtime::BoxFuture<
-    'static,
-    Result<crate::runtime::IssuedCredential, crate::runtime::Error>,
-> {
+    client: rt::Client,
+) -> rt::BoxFuture<'static, Result<rt::IssuedCredential, rt::Error>> {
     Box::pin(async move {
-        let issued = crate::runtime::Request::new(client, IssueTokenParams {})
-            .send()
-            .await?;
-        Ok(crate::runtime::IssuedCredential {
+        let issued = rt::Request::new(client, IssueTokenParams {}).send().await?;
+        Ok(rt::IssuedCredential {
             token: issued.token,
             lifetime: Some(issued.ttl)
                 .and_then(|s| u64::try_from(s).ok())

@@ -5,6 +5,8 @@
 //!
 //! Identity store users with their biometrics, appkeys and passkeys, plus event queries and tenant statistics.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `identity-store` service: one method per operation. Get one with `client.identity_store()`.
 #[derive(Debug, Clone)]
 pub struct IdentityStoreClient {
@@ -22,7 +24,7 @@ impl IdentityStoreClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetStoreEventsQueryResults {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetStoreEventsQueryResultsParams {
                 execution_id: execution_id.into(),
@@ -37,7 +39,7 @@ impl IdentityStoreClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetStoreEventsQueryStatus {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetStoreEventsQueryStatusParams {
                 execution_id: execution_id.into(),
@@ -49,7 +51,7 @@ impl IdentityStoreClient {
     /// Returns a [`GetTenantStats`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_tenant_stats(&self) -> GetTenantStats {
-        crate::operations::Request::new(self.client.clone(), GetTenantStatsParams {})
+        super::Request::new(self.client.clone(), GetTenantStatsParams {})
     }
     /// Start a store event query: `POST /api/identity-store/events/queries/start`.
     ///
@@ -59,10 +61,7 @@ impl IdentityStoreClient {
         &self,
         body: crate::models::StoreEventQuery,
     ) -> StartStoreEventQuery {
-        crate::operations::Request::new(
-            self.client.clone(),
-            StartStoreEventQueryParams { body },
-        )
+        super::Request::new(self.client.clone(), StartStoreEventQueryParams { body })
     }
     /// List biometric verisons for a user identified by external ID, the type and subtype: `GET /api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/ext`.
     ///
@@ -75,11 +74,11 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> ListUserBiometricVersionsByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserBiometricVersionsByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 type_: type_.into(),
                 subtype: subtype.into(),
             },
@@ -94,11 +93,11 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserBiometricsByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserBiometricsByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
             },
         )
     }
@@ -112,12 +111,12 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: crate::models::BiometricUpsertRequest,
     ) -> AddUserBiometricByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             AddUserBiometricByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
-                body: crate::runtime::Sensitive::new(body),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -132,7 +131,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> ListUserBiometricVersions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserBiometricVersionsParams {
                 store_name: store_name.into(),
@@ -152,11 +151,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> GetUserBiometricByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 biometric_id: biometric_id.into(),
             },
         )
@@ -172,11 +171,11 @@ impl IdentityStoreClient {
         biometric_type: impl Into<String>,
         body: crate::models::BiometricStatusUpdate,
     ) -> UpdateUserBiometricStatusByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserBiometricStatusByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 biometric_type: biometric_type.into(),
                 body,
             },
@@ -192,11 +191,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> DeleteUserBiometricByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserBiometricByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 biometric_id: biometric_id.into(),
             },
         )
@@ -210,7 +209,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserBiometrics {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserBiometricsParams {
                 store_name: store_name.into(),
@@ -228,12 +227,12 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: crate::models::BiometricUpsertRequest,
     ) -> AddUserBiometric {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             AddUserBiometricParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
-                body: crate::runtime::Sensitive::new(body),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -249,7 +248,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetReferenceUserBiometrics {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetReferenceUserBiometricsParams {
                 store_name: store_name.into(),
@@ -270,7 +269,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> GetUserBiometric {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricParams {
                 store_name: store_name.into(),
@@ -290,7 +289,7 @@ impl IdentityStoreClient {
         biometric_type: impl Into<String>,
         body: crate::models::BiometricStatusUpdate,
     ) -> UpdateUserBiometricStatus {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserBiometricStatusParams {
                 store_name: store_name.into(),
@@ -310,7 +309,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         biometric_id: impl Into<String>,
     ) -> DeleteUserBiometric {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserBiometricParams {
                 store_name: store_name.into(),
@@ -331,11 +330,11 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionWithTypeAndSubtypeByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 type_: type_.into(),
                 subtype: subtype.into(),
                 version_id: version_id.into(),
@@ -352,11 +351,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: crate::models::BiometricAuthenticationFailure,
     ) -> RecordUserBiometricAuthenticationFailureByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             RecordUserBiometricAuthenticationFailureByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 body,
             },
         )
@@ -372,7 +371,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> GetUserBiometricWithTypeAndSubtype {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -393,7 +392,7 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> DeleteUserBiometricWithTypeAndSubtype {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserBiometricWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -415,11 +414,11 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetReferenceUserBiometricsByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetReferenceUserBiometricsByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 type_: type_.into(),
                 subtype: subtype.into(),
                 version_id: version_id.into(),
@@ -436,12 +435,12 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         body: impl Into<crate::models::FaceMatchRequest>,
     ) -> MatchFaceByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             MatchFaceByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
-                body: crate::runtime::Sensitive::new(body.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -455,7 +454,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: crate::models::BiometricAuthenticationFailure,
     ) -> RecordUserBiometricAuthenticationFailure {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             RecordUserBiometricAuthenticationFailureParams {
                 store_name: store_name.into(),
@@ -476,7 +475,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionDataWithTypeAndSubtype {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricVersionDataWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -497,12 +496,12 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         body: impl Into<crate::models::FaceMatchRequest>,
     ) -> MatchFace {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             MatchFaceParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -517,11 +516,11 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> GetUserBiometricWithTypeAndSubtypeByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 type_: type_.into(),
                 subtype: subtype.into(),
             },
@@ -538,11 +537,11 @@ impl IdentityStoreClient {
         type_: impl Into<String>,
         subtype: impl Into<String>,
     ) -> DeleteUserBiometricWithTypeAndSubtypeByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 type_: type_.into(),
                 subtype: subtype.into(),
             },
@@ -560,7 +559,7 @@ impl IdentityStoreClient {
         subtype: impl Into<String>,
         version_id: impl Into<String>,
     ) -> GetUserBiometricVersionWithTypeAndSubtype {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserBiometricVersionWithTypeAndSubtypeParams {
                 store_name: store_name.into(),
@@ -582,13 +581,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         key_id: impl Into<String>,
     ) -> DeregisterUserAppkey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeregisterUserAppkeyParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
                 rp_id: rp_id.into(),
-                key_id: crate::runtime::Sensitive::new(key_id.into()),
+                key_id: rt::Sensitive::new(key_id.into()),
                 mode: None,
             },
         )
@@ -604,13 +603,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyDeregistrationRequest>,
     ) -> DeregisterUserAppkeys {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeregisterUserAppkeysParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
                 rp_id: rp_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -623,11 +622,11 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyAuthenticationWithSessionData {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CompleteAppkeyAuthenticationWithSessionDataParams {
                 store_name: store_name.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -640,7 +639,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserAppkeys {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserAppkeysParams {
                 store_name: store_name.into(),
@@ -659,11 +658,11 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthenticationForUserByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateAppkeyAuthenticationForUserByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
                 auth_policy_name: auth_policy_name.into(),
                 body: None,
@@ -680,7 +679,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthentication {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateAppkeyAuthenticationParams {
                 store_name: store_name.into(),
@@ -700,7 +699,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyRegistrationRecord {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserAppkeyRegistrationRecordParams {
                 store_name: store_name.into(),
@@ -720,13 +719,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::PreferredDeviceRequest>,
     ) -> UpdateUserAppkeyPreferredDeviceByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -740,11 +739,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         rp_id: impl Into<String>,
     ) -> ClearUserAppkeyPreferredDeviceByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ClearUserAppkeyPreferredDeviceByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
             },
         )
@@ -760,13 +759,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::PreferredDeviceRequest>,
     ) -> UpdateUserAppkeyPreferredDevice {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserAppkeyPreferredDeviceParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
                 rp_id: rp_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -780,7 +779,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         rp_id: impl Into<String>,
     ) -> ClearUserAppkeyPreferredDevice {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ClearUserAppkeyPreferredDeviceParams {
                 store_name: store_name.into(),
@@ -799,12 +798,12 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyAuthenticationWithSessionId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CompleteAppkeyAuthenticationWithSessionIdParams {
                 store_name: store_name.into(),
-                session_id: crate::runtime::Sensitive::new(session_id.into()),
-                body: crate::runtime::Sensitive::new(body.into()),
+                session_id: rt::Sensitive::new(session_id.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -819,7 +818,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         auth_policy_name: impl Into<String>,
     ) -> CreateAppkeyAuthenticationForUser {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateAppkeyAuthenticationForUserParams {
                 store_name: store_name.into(),
@@ -841,13 +840,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyDeregistrationRequest>,
     ) -> DeregisterUserAppkeysByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeregisterUserAppkeysByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -860,11 +859,11 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyRegistrationWithSessionData {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CompleteAppkeyRegistrationWithSessionDataParams {
                 store_name: store_name.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -877,11 +876,11 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserAppkeysByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserAppkeysByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
             },
         )
     }
@@ -895,7 +894,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistration {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateAppkeyRegistrationParams {
                 store_name: store_name.into(),
@@ -915,11 +914,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserAppkeyByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 appkey_id: appkey_id.into(),
             },
         )
@@ -935,11 +934,11 @@ impl IdentityStoreClient {
         appkey_id: impl Into<String>,
         body: crate::models::AppkeyUpdate,
     ) -> UpdateUserAppkeyStatusByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserAppkeyStatusByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 appkey_id: appkey_id.into(),
                 body,
             },
@@ -955,11 +954,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> DeleteUserAppkeyByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserAppkeyByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 appkey_id: appkey_id.into(),
             },
         )
@@ -975,13 +974,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeyPreferredDevice {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserAppkeyPreferredDeviceParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
                 rp_id: rp_id.into(),
-                device_id: crate::runtime::Sensitive::new(device_id.into()),
+                device_id: rt::Sensitive::new(device_id.into()),
             },
         )
     }
@@ -995,12 +994,12 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeysForDevice {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserAppkeysForDeviceParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
-                device_id: crate::runtime::Sensitive::new(device_id.into()),
+                device_id: rt::Sensitive::new(device_id.into()),
             },
         )
     }
@@ -1015,13 +1014,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeyPreferredDeviceByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
-                device_id: crate::runtime::Sensitive::new(device_id.into()),
+                device_id: rt::Sensitive::new(device_id.into()),
             },
         )
     }
@@ -1035,11 +1034,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkeyRegistrationRecordByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserAppkeyRegistrationRecordByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 appkey_id: appkey_id.into(),
             },
         )
@@ -1054,7 +1053,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> GetUserAppkey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserAppkeyParams {
                 store_name: store_name.into(),
@@ -1074,7 +1073,7 @@ impl IdentityStoreClient {
         appkey_id: impl Into<String>,
         body: crate::models::AppkeyUpdate,
     ) -> UpdateUserAppkeyStatus {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserAppkeyStatusParams {
                 store_name: store_name.into(),
@@ -1094,7 +1093,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         appkey_id: impl Into<String>,
     ) -> DeleteUserAppkey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserAppkeyParams {
                 store_name: store_name.into(),
@@ -1114,11 +1113,11 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistrationForUserByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateAppkeyRegistrationForUserByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
                 reg_policy_name: reg_policy_name.into(),
                 body: None,
@@ -1135,12 +1134,12 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         device_id: impl Into<String>,
     ) -> DeleteUserAppkeysForDeviceByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserAppkeysForDeviceByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
-                device_id: crate::runtime::Sensitive::new(device_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
+                device_id: rt::Sensitive::new(device_id.into()),
             },
         )
     }
@@ -1155,13 +1154,13 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         key_id: impl Into<String>,
     ) -> DeregisterUserAppkeyByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeregisterUserAppkeyByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
-                key_id: crate::runtime::Sensitive::new(key_id.into()),
+                key_id: rt::Sensitive::new(key_id.into()),
                 mode: None,
             },
         )
@@ -1176,12 +1175,12 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompleteAppkeyRegistrationWithSessionId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CompleteAppkeyRegistrationWithSessionIdParams {
                 store_name: store_name.into(),
-                session_id: crate::runtime::Sensitive::new(session_id.into()),
-                body: crate::runtime::Sensitive::new(body.into()),
+                session_id: rt::Sensitive::new(session_id.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -1196,7 +1195,7 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreateAppkeyRegistrationForUser {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateAppkeyRegistrationForUserParams {
                 store_name: store_name.into(),
@@ -1218,11 +1217,11 @@ impl IdentityStoreClient {
         rp_id: impl Into<String>,
         reg_policy_name: impl Into<String>,
     ) -> CreatePasskeyRegistrationForUserByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreatePasskeyRegistrationForUserByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 rp_id: rp_id.into(),
                 reg_policy_name: reg_policy_name.into(),
                 body: None,
@@ -1239,12 +1238,12 @@ impl IdentityStoreClient {
         session_id: impl Into<String>,
         body: impl Into<crate::models::AppkeyCompletionRequest>,
     ) -> CompletePasskeyRegistrationWithSessionId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CompletePasskeyRegistrationWithSessionIdParams {
                 store_name: store_name.into(),
-                session_id: crate::runtime::Sensitive::new(session_id.into()),
-                body: crate::runtime::Sensitive::new(body.into()),
+                session_id: rt::Sensitive::new(session_id.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -1258,11 +1257,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskeyByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserPasskeyByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 passkey_id: passkey_id.into(),
             },
         )
@@ -1277,11 +1276,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> DeleteUserPasskeyByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserPasskeyByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 passkey_id: passkey_id.into(),
             },
         )
@@ -1296,11 +1295,11 @@ impl IdentityStoreClient {
         ext_user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskeyRegistrationRecordByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserPasskeyRegistrationRecordByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
                 passkey_id: passkey_id.into(),
             },
         )
@@ -1315,7 +1314,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> GetUserPasskey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetUserPasskeyParams {
                 store_name: store_name.into(),
@@ -1335,13 +1334,13 @@ impl IdentityStoreClient {
         passkey_id: impl Into<String>,
         body: impl Into<crate::models::PasskeyUpdate>,
     ) -> UpdateUserPasskeyStatus {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateUserPasskeyStatusParams {
                 store_name: store_name.into(),
                 user_id: user_id.into(),
                 passkey_id: passkey_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -1355,7 +1354,7 @@ impl IdentityStoreClient {
         user_id: impl Into<String>,
         passkey_id: impl Into<String>,
     ) -> DeleteUserPasskey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteUserPasskeyParams {
                 store_name: store_name.into(),
@@ -1373,7 +1372,7 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         user_id: impl Into<String>,
     ) -> ListUserPasskeys {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserPasskeysParams {
                 store_name: store_name.into(),
@@ -1390,11 +1389,11 @@ impl IdentityStoreClient {
         store_name: impl Into<String>,
         ext_user_id: impl Into<String>,
     ) -> ListUserPasskeysByExtUserId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUserPasskeysByExtUserIdParams {
                 store_name: store_name.into(),
-                ext_user_id: crate::runtime::Sensitive::new(ext_user_id.into()),
+                ext_user_id: rt::Sensitive::new(ext_user_id.into()),
             },
         )
     }
@@ -1402,7 +1401,7 @@ impl IdentityStoreClient {
     ///
     /// Returns a [`ListUsers`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_users(&self, store_name: impl Into<String>) -> ListUsers {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListUsersParams {
                 store_name: store_name.into(),
@@ -1434,41 +1433,31 @@ impl IdentityStoreClient {
 ///
 /// Created by `client.identity_store().get_store_events_query_results(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetStoreEventsQueryResults = crate::operations::Request<
-    GetStoreEventsQueryResultsParams,
->;
+pub type GetStoreEventsQueryResults = super::Request<GetStoreEventsQueryResultsParams>;
 /// The parameters of [`GetStoreEventsQueryResults`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetStoreEventsQueryResultsParams {
     pub(crate) execution_id: String,
 }
-impl crate::runtime::Operation for GetStoreEventsQueryResultsParams {
+impl rt::Operation for GetStoreEventsQueryResultsParams {
     type Output = crate::models::StoreEventQueryResults;
-    type Decode = crate::runtime::Json<crate::models::StoreEventQueryResults>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::StoreEventQueryResults>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getStoreEventsQueryResults",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/events/queries/{executionId}/result",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/events/queries/"),
-            crate::runtime::PathPart::Param("executionId"),
-            crate::runtime::PathPart::Literal("/result"),
-        ],
         summary: "Get the results of a store event query",
         permission: Some(
             &crate::permissions::identity_store::GET_STORE_EVENTS_QUERY_RESULTS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.execution_id).accept("application/json")
     }
 }
@@ -1493,41 +1482,31 @@ impl crate::runtime::Operation for GetStoreEventsQueryResultsParams {
 ///
 /// Created by `client.identity_store().get_store_events_query_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetStoreEventsQueryStatus = crate::operations::Request<
-    GetStoreEventsQueryStatusParams,
->;
+pub type GetStoreEventsQueryStatus = super::Request<GetStoreEventsQueryStatusParams>;
 /// The parameters of [`GetStoreEventsQueryStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetStoreEventsQueryStatusParams {
     pub(crate) execution_id: String,
 }
-impl crate::runtime::Operation for GetStoreEventsQueryStatusParams {
+impl rt::Operation for GetStoreEventsQueryStatusParams {
     type Output = crate::models::QueryExecutionState;
-    type Decode = crate::runtime::Json<crate::models::QueryExecutionState>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::QueryExecutionState>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getStoreEventsQueryStatus",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/events/queries/{executionId}/status",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/events/queries/"),
-            crate::runtime::PathPart::Param("executionId"),
-            crate::runtime::PathPart::Literal("/status"),
-        ],
         summary: "Get the status of a store event query",
         permission: Some(
             &crate::permissions::identity_store::GET_STORE_EVENTS_QUERY_STATUS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.execution_id).accept("application/json")
     }
 }
@@ -1550,31 +1529,27 @@ impl crate::runtime::Operation for GetStoreEventsQueryStatusParams {
 ///
 /// Created by `client.identity_store().get_tenant_stats(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTenantStats = crate::operations::Request<GetTenantStatsParams>;
+pub type GetTenantStats = super::Request<GetTenantStatsParams>;
 /// The parameters of [`GetTenantStats`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetTenantStatsParams {}
-impl crate::runtime::Operation for GetTenantStatsParams {
+impl rt::Operation for GetTenantStatsParams {
     type Output = crate::models::TenantStats;
-    type Decode = crate::runtime::Json<crate::models::TenantStats>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TenantStats>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTenantStats",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stats",
-        path: &[crate::runtime::PathPart::Literal("/api/identity-store/stats")],
         summary: "Get tenant statistics (key rollover, configured limits, identity store events statistics)",
         permission: Some(&crate::permissions::identity_store::GET_TENANT_STATS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.accept("application/json")
     }
 }
@@ -1599,35 +1574,29 @@ impl crate::runtime::Operation for GetTenantStatsParams {
 ///
 /// Created by `client.identity_store().start_store_event_query(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type StartStoreEventQuery = crate::operations::Request<StartStoreEventQueryParams>;
+pub type StartStoreEventQuery = super::Request<StartStoreEventQueryParams>;
 /// The parameters of [`StartStoreEventQuery`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct StartStoreEventQueryParams {
     pub(crate) body: crate::models::StoreEventQuery,
 }
-impl crate::runtime::Operation for StartStoreEventQueryParams {
+impl rt::Operation for StartStoreEventQueryParams {
     type Output = String;
-    type Decode = crate::runtime::Json<String>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<String>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "startStoreEventQuery",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/events/queries/start",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/events/queries/start"),
-        ],
         summary: "Start a store event query",
         permission: Some(&crate::permissions::identity_store::START_STORE_EVENT_QUERY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -1653,7 +1622,7 @@ impl crate::runtime::Operation for StartStoreEventQueryParams {
 ///
 /// Created by `client.identity_store().list_user_biometric_versions_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometricVersionsByExtUserId = crate::operations::Request<
+pub type ListUserBiometricVersionsByExtUserId = super::Request<
     ListUserBiometricVersionsByExtUserIdParams,
 >;
 /// The parameters of [`ListUserBiometricVersionsByExtUserId`]: what the generic request sends.
@@ -1661,42 +1630,28 @@ pub type ListUserBiometricVersionsByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct ListUserBiometricVersionsByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) type_: String,
     pub(crate) subtype: String,
 }
-impl crate::runtime::Operation for ListUserBiometricVersionsByExtUserIdParams {
+impl rt::Operation for ListUserBiometricVersionsByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserBiometricVersionsByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions/ext"),
-        ],
         summary: "List biometric verisons for a user identified by external ID, the type and subtype",
         permission: Some(
             &crate::permissions::identity_store::LIST_USER_BIOMETRICS_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -1727,7 +1682,7 @@ impl crate::runtime::Operation for ListUserBiometricVersionsByExtUserIdParams {
 ///
 /// Created by `client.identity_store().list_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometricsByExtUserId = crate::operations::Request<
+pub type ListUserBiometricsByExtUserId = super::Request<
     ListUserBiometricsByExtUserIdParams,
 >;
 /// The parameters of [`ListUserBiometricsByExtUserId`]: what the generic request sends.
@@ -1735,36 +1690,26 @@ pub type ListUserBiometricsByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct ListUserBiometricsByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for ListUserBiometricsByExtUserIdParams {
+impl rt::Operation for ListUserBiometricsByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserBiometricsByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/ext"),
-        ],
         summary: "List biometrics for a user identified by external ID",
         permission: Some(
             &crate::permissions::identity_store::LIST_USER_BIOMETRICS_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -1793,45 +1738,33 @@ impl crate::runtime::Operation for ListUserBiometricsByExtUserIdParams {
 ///
 /// Created by `client.identity_store().add_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type AddUserBiometricByExtUserId = crate::operations::Request<
-    AddUserBiometricByExtUserIdParams,
->;
+pub type AddUserBiometricByExtUserId = super::Request<AddUserBiometricByExtUserIdParams>;
 /// The parameters of [`AddUserBiometricByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct AddUserBiometricByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::BiometricUpsertRequest>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
+    pub(crate) body: rt::Sensitive<crate::models::BiometricUpsertRequest>,
 }
-impl crate::runtime::Operation for AddUserBiometricByExtUserIdParams {
+impl rt::Operation for AddUserBiometricByExtUserIdParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "addUserBiometricByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/ext"),
-        ],
         summary: "Add or update biometric within an identity store for a user identified by its external ID",
         permission: Some(
             &crate::permissions::identity_store::ADD_USER_BIOMETRIC_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -1863,9 +1796,7 @@ impl crate::runtime::Operation for AddUserBiometricByExtUserIdParams {
 ///
 /// Created by `client.identity_store().list_user_biometric_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometricVersions = crate::operations::Request<
-    ListUserBiometricVersionsParams,
->;
+pub type ListUserBiometricVersions = super::Request<ListUserBiometricVersionsParams>;
 /// The parameters of [`ListUserBiometricVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1875,38 +1806,24 @@ pub struct ListUserBiometricVersionsParams {
     pub(crate) type_: String,
     pub(crate) subtype: String,
 }
-impl crate::runtime::Operation for ListUserBiometricVersionsParams {
+impl rt::Operation for ListUserBiometricVersionsParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserBiometricVersions",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions"),
-        ],
         summary: "List biometric versions for a user identified by internal ID and the type and subtype",
         permission: Some(
             &crate::permissions::identity_store::LIST_USER_BIOMETRIC_VERSIONS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -1936,47 +1853,33 @@ impl crate::runtime::Operation for ListUserBiometricVersionsParams {
 ///
 /// Created by `client.identity_store().get_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricByExtUserId = crate::operations::Request<
-    GetUserBiometricByExtUserIdParams,
->;
+pub type GetUserBiometricByExtUserId = super::Request<GetUserBiometricByExtUserIdParams>;
 /// The parameters of [`GetUserBiometricByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetUserBiometricByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) biometric_id: String,
 }
-impl crate::runtime::Operation for GetUserBiometricByExtUserIdParams {
+impl rt::Operation for GetUserBiometricByExtUserIdParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometricByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Get a biometric including sensitive data for a user identified by external ID",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_BIOMETRIC_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -2006,7 +1909,7 @@ impl crate::runtime::Operation for GetUserBiometricByExtUserIdParams {
 ///
 /// Created by `client.identity_store().update_user_biometric_status_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserBiometricStatusByExtUserId = crate::operations::Request<
+pub type UpdateUserBiometricStatusByExtUserId = super::Request<
     UpdateUserBiometricStatusByExtUserIdParams,
 >;
 /// The parameters of [`UpdateUserBiometricStatusByExtUserId`]: what the generic request sends.
@@ -2014,40 +1917,28 @@ pub type UpdateUserBiometricStatusByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct UpdateUserBiometricStatusByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) biometric_type: String,
     pub(crate) body: crate::models::BiometricStatusUpdate,
 }
-impl crate::runtime::Operation for UpdateUserBiometricStatusByExtUserIdParams {
+impl rt::Operation for UpdateUserBiometricStatusByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserBiometricStatusByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Update all biometrics for a user (identified by external user ID) of the specified type to the specified status",
         permission: Some(
             &crate::permissions::identity_store::UPDATE_USER_BIOMETRIC_STATUS_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -2079,7 +1970,7 @@ impl crate::runtime::Operation for UpdateUserBiometricStatusByExtUserIdParams {
 ///
 /// Created by `client.identity_store().delete_user_biometric_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometricByExtUserId = crate::operations::Request<
+pub type DeleteUserBiometricByExtUserId = super::Request<
     DeleteUserBiometricByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserBiometricByExtUserId`]: what the generic request sends.
@@ -2087,39 +1978,27 @@ pub type DeleteUserBiometricByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct DeleteUserBiometricByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) biometric_id: String,
 }
-impl crate::runtime::Operation for DeleteUserBiometricByExtUserIdParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserBiometricByExtUserIdParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserBiometricByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete a user biometric by external user ID and biometric ID",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_BIOMETRIC_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -2148,7 +2027,7 @@ impl crate::runtime::Operation for DeleteUserBiometricByExtUserIdParams {
 ///
 /// Created by `client.identity_store().list_user_biometrics(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserBiometrics = crate::operations::Request<ListUserBiometricsParams>;
+pub type ListUserBiometrics = super::Request<ListUserBiometricsParams>;
 /// The parameters of [`ListUserBiometrics`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2156,32 +2035,22 @@ pub struct ListUserBiometricsParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
 }
-impl crate::runtime::Operation for ListUserBiometricsParams {
+impl rt::Operation for ListUserBiometricsParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserBiometrics",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics"),
-        ],
         summary: "List biometrics for a user identified by internal ID",
         permission: Some(&crate::permissions::identity_store::LIST_USER_BIOMETRICS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -2209,41 +2078,31 @@ impl crate::runtime::Operation for ListUserBiometricsParams {
 ///
 /// Created by `client.identity_store().add_user_biometric(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type AddUserBiometric = crate::operations::Request<AddUserBiometricParams>;
+pub type AddUserBiometric = super::Request<AddUserBiometricParams>;
 /// The parameters of [`AddUserBiometric`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct AddUserBiometricParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::BiometricUpsertRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::BiometricUpsertRequest>,
 }
-impl crate::runtime::Operation for AddUserBiometricParams {
+impl rt::Operation for AddUserBiometricParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "addUserBiometric",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics"),
-        ],
         summary: "Add or update biometric within an identity store for a user identified by its internal ID",
         permission: Some(&crate::permissions::identity_store::ADD_USER_BIOMETRIC),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -2274,9 +2133,7 @@ impl crate::runtime::Operation for AddUserBiometricParams {
 ///
 /// Created by `client.identity_store().get_reference_user_biometrics(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetReferenceUserBiometrics = crate::operations::Request<
-    GetReferenceUserBiometricsParams,
->;
+pub type GetReferenceUserBiometrics = super::Request<GetReferenceUserBiometricsParams>;
 /// The parameters of [`GetReferenceUserBiometrics`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2287,40 +2144,24 @@ pub struct GetReferenceUserBiometricsParams {
     pub(crate) subtype: String,
     pub(crate) version_id: String,
 }
-impl crate::runtime::Operation for GetReferenceUserBiometricsParams {
+impl rt::Operation for GetReferenceUserBiometricsParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getReferenceUserBiometrics",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/references",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions/"),
-            crate::runtime::PathPart::Param("versionId"),
-            crate::runtime::PathPart::Literal("/references"),
-        ],
         summary: "Get the biometric sample versions references by the biometric specified by its type, subtype and versionId",
         permission: Some(
             &crate::permissions::identity_store::GET_REFERENCE_USER_BIOMETRICS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -2351,7 +2192,7 @@ impl crate::runtime::Operation for GetReferenceUserBiometricsParams {
 ///
 /// Created by `client.identity_store().get_user_biometric(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometric = crate::operations::Request<GetUserBiometricParams>;
+pub type GetUserBiometric = super::Request<GetUserBiometricParams>;
 /// The parameters of [`GetUserBiometric`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2360,33 +2201,22 @@ pub struct GetUserBiometricParams {
     pub(crate) user_id: String,
     pub(crate) biometric_id: String,
 }
-impl crate::runtime::Operation for GetUserBiometricParams {
+impl rt::Operation for GetUserBiometricParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometric",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Get a biometric including sensitive data for a user identified by internal ID",
         permission: Some(&crate::permissions::identity_store::GET_USER_BIOMETRIC),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -2415,9 +2245,7 @@ impl crate::runtime::Operation for GetUserBiometricParams {
 ///
 /// Created by `client.identity_store().update_user_biometric_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserBiometricStatus = crate::operations::Request<
-    UpdateUserBiometricStatusParams,
->;
+pub type UpdateUserBiometricStatus = super::Request<UpdateUserBiometricStatusParams>;
 /// The parameters of [`UpdateUserBiometricStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2427,35 +2255,24 @@ pub struct UpdateUserBiometricStatusParams {
     pub(crate) biometric_type: String,
     pub(crate) body: crate::models::BiometricStatusUpdate,
 }
-impl crate::runtime::Operation for UpdateUserBiometricStatusParams {
+impl rt::Operation for UpdateUserBiometricStatusParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserBiometricStatus",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Update all biometrics for a user (identified by internal user ID) of the specified type to the specified status",
         permission: Some(
             &crate::permissions::identity_store::UPDATE_USER_BIOMETRIC_STATUS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -2486,7 +2303,7 @@ impl crate::runtime::Operation for UpdateUserBiometricStatusParams {
 ///
 /// Created by `client.identity_store().delete_user_biometric(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometric = crate::operations::Request<DeleteUserBiometricParams>;
+pub type DeleteUserBiometric = super::Request<DeleteUserBiometricParams>;
 /// The parameters of [`DeleteUserBiometric`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2495,33 +2312,22 @@ pub struct DeleteUserBiometricParams {
     pub(crate) user_id: String,
     pub(crate) biometric_id: String,
 }
-impl crate::runtime::Operation for DeleteUserBiometricParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserBiometricParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserBiometric",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Delete a user biometric by internal user ID and biometric ID",
         permission: Some(&crate::permissions::identity_store::DELETE_USER_BIOMETRIC),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -2549,7 +2355,7 @@ impl crate::runtime::Operation for DeleteUserBiometricParams {
 ///
 /// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricVersionWithTypeAndSubtypeByExtUserId = crate::operations::Request<
+pub type GetUserBiometricVersionWithTypeAndSubtypeByExtUserId = super::Request<
     GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams,
 >;
 /// The parameters of [`GetUserBiometricVersionWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
@@ -2557,46 +2363,29 @@ pub type GetUserBiometricVersionWithTypeAndSubtypeByExtUserId = crate::operation
 #[derive(Debug, Clone)]
 pub struct GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) type_: String,
     pub(crate) subtype: String,
     pub(crate) version_id: String,
 }
-impl crate::runtime::Operation
-for GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
+impl rt::Operation for GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometricVersionWithTypeAndSubtypeByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions/"),
-            crate::runtime::PathPart::Param("versionId"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Get a biometric version including sensitive data for a user identified by external ID with the specified type, subtype and versionId",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_BIOMETRIC_VERSION_WITH_TYPE_AND_SUBTYPE_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -2628,7 +2417,7 @@ for GetUserBiometricVersionWithTypeAndSubtypeByExtUserIdParams {
 ///
 /// Created by `client.identity_store().record_user_biometric_authentication_failure_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type RecordUserBiometricAuthenticationFailureByExtUserId = crate::operations::Request<
+pub type RecordUserBiometricAuthenticationFailureByExtUserId = super::Request<
     RecordUserBiometricAuthenticationFailureByExtUserIdParams,
 >;
 /// The parameters of [`RecordUserBiometricAuthenticationFailureByExtUserId`]: what the generic request sends.
@@ -2636,38 +2425,27 @@ pub type RecordUserBiometricAuthenticationFailureByExtUserId = crate::operations
 #[derive(Debug, Clone)]
 pub struct RecordUserBiometricAuthenticationFailureByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) body: crate::models::BiometricAuthenticationFailure,
 }
-impl crate::runtime::Operation
-for RecordUserBiometricAuthenticationFailureByExtUserIdParams {
+impl rt::Operation for RecordUserBiometricAuthenticationFailureByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "recordUserBiometricAuthenticationFailureByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userExtId}/biometrics/authentications/failure/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userExtId"),
-            crate::runtime::PathPart::Literal("/biometrics/authentications/failure/ext"),
-        ],
         summary: "Record that a failed authentication has taken place with a user biometric. The user is identified by its external ID.",
         permission: Some(
             &crate::permissions::identity_store::RECORD_USER_BIOMETRIC_AUTHENTICATION_FAILURE_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -2698,7 +2476,7 @@ for RecordUserBiometricAuthenticationFailureByExtUserIdParams {
 ///
 /// Created by `client.identity_store().get_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricWithTypeAndSubtype = crate::operations::Request<
+pub type GetUserBiometricWithTypeAndSubtype = super::Request<
     GetUserBiometricWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`GetUserBiometricWithTypeAndSubtype`]: what the generic request sends.
@@ -2710,37 +2488,24 @@ pub struct GetUserBiometricWithTypeAndSubtypeParams {
     pub(crate) type_: String,
     pub(crate) subtype: String,
 }
-impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeParams {
+impl rt::Operation for GetUserBiometricWithTypeAndSubtypeParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometricWithTypeAndSubtype",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-        ],
         summary: "Get a biometric including sensitive data for a user identified with type and subtype",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_BIOMETRIC_WITH_TYPE_AND_SUBTYPE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -2770,7 +2535,7 @@ impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeParams {
 ///
 /// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometricWithTypeAndSubtype = crate::operations::Request<
+pub type DeleteUserBiometricWithTypeAndSubtype = super::Request<
     DeleteUserBiometricWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`DeleteUserBiometricWithTypeAndSubtype`]: what the generic request sends.
@@ -2782,37 +2547,24 @@ pub struct DeleteUserBiometricWithTypeAndSubtypeParams {
     pub(crate) type_: String,
     pub(crate) subtype: String,
 }
-impl crate::runtime::Operation for DeleteUserBiometricWithTypeAndSubtypeParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserBiometricWithTypeAndSubtypeParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserBiometricWithTypeAndSubtype",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-        ],
         summary: "Delete a user biometric by internal user ID and biometric type and subtype",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_BIOMETRIC_WITH_TYPE_AND_SUBTYPE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -2841,7 +2593,7 @@ impl crate::runtime::Operation for DeleteUserBiometricWithTypeAndSubtypeParams {
 ///
 /// Created by `client.identity_store().get_reference_user_biometrics_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetReferenceUserBiometricsByExtUserId = crate::operations::Request<
+pub type GetReferenceUserBiometricsByExtUserId = super::Request<
     GetReferenceUserBiometricsByExtUserIdParams,
 >;
 /// The parameters of [`GetReferenceUserBiometricsByExtUserId`]: what the generic request sends.
@@ -2849,45 +2601,29 @@ pub type GetReferenceUserBiometricsByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct GetReferenceUserBiometricsByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) type_: String,
     pub(crate) subtype: String,
     pub(crate) version_id: String,
 }
-impl crate::runtime::Operation for GetReferenceUserBiometricsByExtUserIdParams {
+impl rt::Operation for GetReferenceUserBiometricsByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getReferenceUserBiometricsByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/references/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions/"),
-            crate::runtime::PathPart::Param("versionId"),
-            crate::runtime::PathPart::Literal("/references/ext"),
-        ],
         summary: "Get the biometric samples references by the biometric specified by its type, subtype and versionId by user external ID",
         permission: Some(
             &crate::permissions::identity_store::GET_REFERENCE_USER_BIOMETRICS_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -2919,41 +2655,31 @@ impl crate::runtime::Operation for GetReferenceUserBiometricsByExtUserIdParams {
 ///
 /// Created by `client.identity_store().match_face_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type MatchFaceByExtUserId = crate::operations::Request<MatchFaceByExtUserIdParams>;
+pub type MatchFaceByExtUserId = super::Request<MatchFaceByExtUserIdParams>;
 /// The parameters of [`MatchFaceByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct MatchFaceByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::FaceMatchRequest>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
+    pub(crate) body: rt::Sensitive<crate::models::FaceMatchRequest>,
 }
-impl crate::runtime::Operation for MatchFaceByExtUserIdParams {
+impl rt::Operation for MatchFaceByExtUserIdParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "matchFaceByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{extId}/biometrics/authentications/face/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extId"),
-            crate::runtime::PathPart::Literal("/biometrics/authentications/face/ext"),
-        ],
         summary: "Perform a biometric face match. The user is identified by its external ID.",
         permission: Some(&crate::permissions::identity_store::MATCH_FACE_BY_EXT_ID),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -2985,7 +2711,7 @@ impl crate::runtime::Operation for MatchFaceByExtUserIdParams {
 ///
 /// Created by `client.identity_store().record_user_biometric_authentication_failure(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type RecordUserBiometricAuthenticationFailure = crate::operations::Request<
+pub type RecordUserBiometricAuthenticationFailure = super::Request<
     RecordUserBiometricAuthenticationFailureParams,
 >;
 /// The parameters of [`RecordUserBiometricAuthenticationFailure`]: what the generic request sends.
@@ -2996,34 +2722,24 @@ pub struct RecordUserBiometricAuthenticationFailureParams {
     pub(crate) user_id: String,
     pub(crate) body: crate::models::BiometricAuthenticationFailure,
 }
-impl crate::runtime::Operation for RecordUserBiometricAuthenticationFailureParams {
+impl rt::Operation for RecordUserBiometricAuthenticationFailureParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "recordUserBiometricAuthenticationFailure",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/authentications/failure",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/authentications/failure"),
-        ],
         summary: "Record that a failed authentication has taken place with a user biometric. The user is identified by its internal ID.",
         permission: Some(
             &crate::permissions::identity_store::RECORD_USER_BIOMETRIC_AUTHENTICATION_FAILURE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -3053,7 +2769,7 @@ impl crate::runtime::Operation for RecordUserBiometricAuthenticationFailureParam
 ///
 /// Created by `client.identity_store().get_user_biometric_version_data_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricVersionDataWithTypeAndSubtype = crate::operations::Request<
+pub type GetUserBiometricVersionDataWithTypeAndSubtype = super::Request<
     GetUserBiometricVersionDataWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`GetUserBiometricVersionDataWithTypeAndSubtype`]: what the generic request sends.
@@ -3066,40 +2782,24 @@ pub struct GetUserBiometricVersionDataWithTypeAndSubtypeParams {
     pub(crate) subtype: String,
     pub(crate) version_id: String,
 }
-impl crate::runtime::Operation for GetUserBiometricVersionDataWithTypeAndSubtypeParams {
+impl rt::Operation for GetUserBiometricVersionDataWithTypeAndSubtypeParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometricVersionDataWithTypeAndSubtype",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}/data",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions/"),
-            crate::runtime::PathPart::Param("versionId"),
-            crate::runtime::PathPart::Literal("/data"),
-        ],
         summary: "Get a biometric version sensitive data for a user identified with type and subtype and version Id",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_BIOMETRIC_VERSION_DATA_WITH_TYPE_AND_SUBTYPE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -3130,41 +2830,31 @@ impl crate::runtime::Operation for GetUserBiometricVersionDataWithTypeAndSubtype
 ///
 /// Created by `client.identity_store().match_face(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type MatchFace = crate::operations::Request<MatchFaceParams>;
+pub type MatchFace = super::Request<MatchFaceParams>;
 /// The parameters of [`MatchFace`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct MatchFaceParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::FaceMatchRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::FaceMatchRequest>,
 }
-impl crate::runtime::Operation for MatchFaceParams {
+impl rt::Operation for MatchFaceParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "matchFace",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/authentications/face",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/authentications/face"),
-        ],
         summary: "Perform a biometric face match. The user is identified by its internal ID.",
         permission: Some(&crate::permissions::identity_store::MATCH_FACE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -3195,7 +2885,7 @@ impl crate::runtime::Operation for MatchFaceParams {
 ///
 /// Created by `client.identity_store().get_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricWithTypeAndSubtypeByExtUserId = crate::operations::Request<
+pub type GetUserBiometricWithTypeAndSubtypeByExtUserId = super::Request<
     GetUserBiometricWithTypeAndSubtypeByExtUserIdParams,
 >;
 /// The parameters of [`GetUserBiometricWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
@@ -3203,42 +2893,28 @@ pub type GetUserBiometricWithTypeAndSubtypeByExtUserId = crate::operations::Requ
 #[derive(Debug, Clone)]
 pub struct GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) type_: String,
     pub(crate) subtype: String,
 }
-impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+impl rt::Operation for GetUserBiometricWithTypeAndSubtypeByExtUserIdParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometricWithTypeAndSubtypeByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Get a biometric including sensitive data for a user identified by external ID with the specified type and subtype",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_BIOMETRIC_WITH_TYPE_AND_SUBTYPE_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -3269,7 +2945,7 @@ impl crate::runtime::Operation for GetUserBiometricWithTypeAndSubtypeByExtUserId
 ///
 /// Created by `client.identity_store().delete_user_biometric_with_type_and_subtype_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserBiometricWithTypeAndSubtypeByExtUserId = crate::operations::Request<
+pub type DeleteUserBiometricWithTypeAndSubtypeByExtUserId = super::Request<
     DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserBiometricWithTypeAndSubtypeByExtUserId`]: what the generic request sends.
@@ -3277,43 +2953,28 @@ pub type DeleteUserBiometricWithTypeAndSubtypeByExtUserId = crate::operations::R
 #[derive(Debug, Clone)]
 pub struct DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) type_: String,
     pub(crate) subtype: String,
 }
-impl crate::runtime::Operation
-for DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserBiometricWithTypeAndSubtypeByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/biometrics/types/{type}/subtypes/{subtype}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete a user biometric by external user ID and biometric type and subtype",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_BIOMETRIC_WITH_TYPE_AND_SUBTYPE_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -3343,7 +3004,7 @@ for DeleteUserBiometricWithTypeAndSubtypeByExtUserIdParams {
 ///
 /// Created by `client.identity_store().get_user_biometric_version_with_type_and_subtype(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserBiometricVersionWithTypeAndSubtype = crate::operations::Request<
+pub type GetUserBiometricVersionWithTypeAndSubtype = super::Request<
     GetUserBiometricVersionWithTypeAndSubtypeParams,
 >;
 /// The parameters of [`GetUserBiometricVersionWithTypeAndSubtype`]: what the generic request sends.
@@ -3356,39 +3017,24 @@ pub struct GetUserBiometricVersionWithTypeAndSubtypeParams {
     pub(crate) subtype: String,
     pub(crate) version_id: String,
 }
-impl crate::runtime::Operation for GetUserBiometricVersionWithTypeAndSubtypeParams {
+impl rt::Operation for GetUserBiometricVersionWithTypeAndSubtypeParams {
     type Output = crate::models::Biometric;
-    type Decode = crate::runtime::Json<crate::models::Biometric>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Biometric>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserBiometricVersionWithTypeAndSubtype",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/biometrics/types/{type}/subtypes/{subtype}/versions/{versionId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/biometrics/types/"),
-            crate::runtime::PathPart::Param("type"),
-            crate::runtime::PathPart::Literal("/subtypes/"),
-            crate::runtime::PathPart::Param("subtype"),
-            crate::runtime::PathPart::Literal("/versions/"),
-            crate::runtime::PathPart::Param("versionId"),
-        ],
         summary: "Get a biometric version including sensitive data for a user identified with type and subtype and version Id",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_BIOMETRIC_VERSION_WITH_TYPE_AND_SUBTYPE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -3419,7 +3065,7 @@ impl crate::runtime::Operation for GetUserBiometricVersionWithTypeAndSubtypePara
 ///
 /// Created by `client.identity_store().deregister_user_appkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkey = crate::operations::Request<DeregisterUserAppkeyParams>;
+pub type DeregisterUserAppkey = super::Request<DeregisterUserAppkeyParams>;
 /// The parameters of [`DeregisterUserAppkey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3427,40 +3073,27 @@ pub struct DeregisterUserAppkeyParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
-    pub(crate) key_id: crate::runtime::Sensitive<String>,
+    pub(crate) key_id: rt::Sensitive<String>,
     pub(crate) mode: Option<String>,
 }
-impl crate::runtime::Operation for DeregisterUserAppkeyParams {
+impl rt::Operation for DeregisterUserAppkeyParams {
     type Output = crate::models::AppkeyDeregistration;
-    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deregisterUserAppkey",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/registrations/keyIds/{keyId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/registrations/keyIds/"),
-            crate::runtime::PathPart::Param("keyId"),
-        ],
         summary: "Delete registered appkeys from a device given an appkey's key ID from the device itself and the user identified by its internal ID.",
         permission: Some(
             &crate::permissions::identity_store::DEREGISTER_USER_APPKEY_BY_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -3501,7 +3134,7 @@ impl DeregisterUserAppkey {
 ///
 /// Created by `client.identity_store().deregister_user_appkeys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkeys = crate::operations::Request<DeregisterUserAppkeysParams>;
+pub type DeregisterUserAppkeys = super::Request<DeregisterUserAppkeysParams>;
 /// The parameters of [`DeregisterUserAppkeys`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3509,38 +3142,24 @@ pub struct DeregisterUserAppkeysParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
-    pub(crate) body: crate::runtime::Sensitive<
-        crate::models::AppkeyDeregistrationRequest,
-    >,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyDeregistrationRequest>,
 }
-impl crate::runtime::Operation for DeregisterUserAppkeysParams {
+impl rt::Operation for DeregisterUserAppkeysParams {
     type Output = crate::models::AppkeyDeregistration;
-    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deregisterUserAppkeys",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/deregistrations",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/deregistrations"),
-        ],
         summary: "Delete registered appkeys for a user (identified by internal ID) and create a deregistration request for the client. Appkeys can be deleted by type (silent, biometric) or AAID and can be restricted to a device or can be deleted across all devices for that user.",
         permission: Some(&crate::permissions::identity_store::DEREGISTER_USER_APPKEYS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -3572,7 +3191,7 @@ impl crate::runtime::Operation for DeregisterUserAppkeysParams {
 ///
 /// Created by `client.identity_store().complete_appkey_authentication_with_session_data(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyAuthenticationWithSessionData = crate::operations::Request<
+pub type CompleteAppkeyAuthenticationWithSessionData = super::Request<
     CompleteAppkeyAuthenticationWithSessionDataParams,
 >;
 /// The parameters of [`CompleteAppkeyAuthenticationWithSessionData`]: what the generic request sends.
@@ -3580,34 +3199,26 @@ pub type CompleteAppkeyAuthenticationWithSessionData = crate::operations::Reques
 #[derive(Debug, Clone)]
 pub struct CompleteAppkeyAuthenticationWithSessionDataParams {
     pub(crate) store_name: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionDataParams {
+impl rt::Operation for CompleteAppkeyAuthenticationWithSessionDataParams {
     type Output = crate::models::AppkeyAuthenticationResult;
-    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyAuthenticationResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "completeAppkeyAuthenticationWithSessionData",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/appkeys/authentications",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/appkeys/authentications"),
-        ],
         summary: "Complete an appkey authentication for an externally managed session.",
         permission: Some(
             &crate::permissions::identity_store::COMPLETE_APPKEY_AUTHENTICATION_WITH_SESSION,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -3637,7 +3248,7 @@ impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionDataPa
 ///
 /// Created by `client.identity_store().list_user_appkeys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserAppkeys = crate::operations::Request<ListUserAppkeysParams>;
+pub type ListUserAppkeys = super::Request<ListUserAppkeysParams>;
 /// The parameters of [`ListUserAppkeys`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3645,32 +3256,22 @@ pub struct ListUserAppkeysParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
 }
-impl crate::runtime::Operation for ListUserAppkeysParams {
+impl rt::Operation for ListUserAppkeysParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserAppkeys",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys"),
-        ],
         summary: "List registered appkeys for a user (identified by internal ID) optionally filtered by device",
         permission: Some(&crate::permissions::identity_store::LIST_USER_APPKEYS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -3698,7 +3299,7 @@ impl crate::runtime::Operation for ListUserAppkeysParams {
 ///
 /// Created by `client.identity_store().create_appkey_authentication_for_user_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyAuthenticationForUserByExtUserId = crate::operations::Request<
+pub type CreateAppkeyAuthenticationForUserByExtUserId = super::Request<
     CreateAppkeyAuthenticationForUserByExtUserIdParams,
 >;
 /// The parameters of [`CreateAppkeyAuthenticationForUserByExtUserId`]: what the generic request sends.
@@ -3706,45 +3307,29 @@ pub type CreateAppkeyAuthenticationForUserByExtUserId = crate::operations::Reque
 #[derive(Debug, Clone)]
 pub struct CreateAppkeyAuthenticationForUserByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
     pub(crate) auth_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserByExtUserIdParams {
+impl rt::Operation for CreateAppkeyAuthenticationForUserByExtUserIdParams {
     type Output = crate::models::AppkeyAuthenticationRequest;
-    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyAuthenticationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createAppkeyAuthenticationForUserByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userExtId}/appkeys/relyingParties/{rpId}/authentications/{authPolicyName}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userExtId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/authentications/"),
-            crate::runtime::PathPart::Param("authPolicyName"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Create an appkey authentication request for a known user identified by external ID using the specified authentication policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_APPKEY_AUTHENTICATION_FOR_USER_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .sensitive()
@@ -3761,7 +3346,7 @@ impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserByExtUserIdP
 impl CreateAppkeyAuthenticationForUserByExtUserId {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -3786,9 +3371,7 @@ impl CreateAppkeyAuthenticationForUserByExtUserId {
 ///
 /// Created by `client.identity_store().create_appkey_authentication(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyAuthentication = crate::operations::Request<
-    CreateAppkeyAuthenticationParams,
->;
+pub type CreateAppkeyAuthentication = super::Request<CreateAppkeyAuthenticationParams>;
 /// The parameters of [`CreateAppkeyAuthentication`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -3796,39 +3379,26 @@ pub struct CreateAppkeyAuthenticationParams {
     pub(crate) store_name: String,
     pub(crate) rp_id: String,
     pub(crate) auth_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreateAppkeyAuthenticationParams {
+impl rt::Operation for CreateAppkeyAuthenticationParams {
     type Output = crate::models::AppkeyAuthenticationRequest;
-    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyAuthenticationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createAppkeyAuthentication",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/appkeys/relyingParties/{rpId}/authentications/{authPolicyName}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/authentications/"),
-            crate::runtime::PathPart::Param("authPolicyName"),
-        ],
         summary: "Create an anonymous appkey authentication request (where a user is not supplied) using the specified authentication policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_APPKEY_AUTHENTICATION,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .path_param(&self.rp_id)
@@ -3843,7 +3413,7 @@ impl crate::runtime::Operation for CreateAppkeyAuthenticationParams {
 impl CreateAppkeyAuthentication {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -3868,7 +3438,7 @@ impl CreateAppkeyAuthentication {
 ///
 /// Created by `client.identity_store().get_user_appkey_registration_record(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkeyRegistrationRecord = crate::operations::Request<
+pub type GetUserAppkeyRegistrationRecord = super::Request<
     GetUserAppkeyRegistrationRecordParams,
 >;
 /// The parameters of [`GetUserAppkeyRegistrationRecord`]: what the generic request sends.
@@ -3879,36 +3449,24 @@ pub struct GetUserAppkeyRegistrationRecordParams {
     pub(crate) user_id: String,
     pub(crate) appkey_id: String,
 }
-impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordParams {
+impl rt::Operation for GetUserAppkeyRegistrationRecordParams {
     type Output = crate::models::RegistrationRecord;
-    type Decode = crate::runtime::Json<crate::models::RegistrationRecord>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::RegistrationRecord>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserAppkeyRegistrationRecord",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}/registrationAudit",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/registrationAudit"),
-        ],
         summary: "Get a user appkey registration record for a user identified by internal ID",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_APPKEY_REGISTRATION_RECORD,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -3937,7 +3495,7 @@ impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordParams {
 ///
 /// Created by `client.identity_store().update_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
+pub type UpdateUserAppkeyPreferredDeviceByExtUserId = super::Request<
     UpdateUserAppkeyPreferredDeviceByExtUserIdParams,
 >;
 /// The parameters of [`UpdateUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
@@ -3945,40 +3503,28 @@ pub type UpdateUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request
 #[derive(Debug, Clone)]
 pub struct UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::PreferredDeviceRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::PreferredDeviceRequest>,
 }
-impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
+impl rt::Operation for UpdateUserAppkeyPreferredDeviceByExtUserIdParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserAppkeyPreferredDeviceByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/preferredDevices/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/preferredDevices/ext"),
-        ],
         summary: "Set a preferred device for notifications relating to a relying party's apps. The user is identified by its external ID.",
         permission: Some(
             &crate::permissions::identity_store::UPDATE_USER_APPKEY_PREFERRED_DEVICE_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -4011,7 +3557,7 @@ impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceByExtUserIdPar
 ///
 /// Created by `client.identity_store().clear_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ClearUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
+pub type ClearUserAppkeyPreferredDeviceByExtUserId = super::Request<
     ClearUserAppkeyPreferredDeviceByExtUserIdParams,
 >;
 /// The parameters of [`ClearUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
@@ -4019,39 +3565,27 @@ pub type ClearUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct ClearUserAppkeyPreferredDeviceByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
 }
-impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceByExtUserIdParams {
+impl rt::Operation for ClearUserAppkeyPreferredDeviceByExtUserIdParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "clearUserAppkeyPreferredDeviceByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/preferredDevices/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/preferredDevices/ext"),
-        ],
         summary: "Clear the preferred device for notifications relating to a relying party's apps. The user is identified by its external ID.",
         permission: Some(
             &crate::permissions::identity_store::CLEAR_USER_APPKEY_PREFERRED_DEVICE_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -4081,7 +3615,7 @@ impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceByExtUserIdPara
 ///
 /// Created by `client.identity_store().update_user_appkey_preferred_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyPreferredDevice = crate::operations::Request<
+pub type UpdateUserAppkeyPreferredDevice = super::Request<
     UpdateUserAppkeyPreferredDeviceParams,
 >;
 /// The parameters of [`UpdateUserAppkeyPreferredDevice`]: what the generic request sends.
@@ -4091,38 +3625,26 @@ pub struct UpdateUserAppkeyPreferredDeviceParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::PreferredDeviceRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::PreferredDeviceRequest>,
 }
-impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceParams {
+impl rt::Operation for UpdateUserAppkeyPreferredDeviceParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserAppkeyPreferredDevice",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/preferredDevices",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/preferredDevices"),
-        ],
         summary: "Set a preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID.",
         permission: Some(
             &crate::permissions::identity_store::UPDATE_USER_APPKEY_PREFERRED_DEVICE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -4154,7 +3676,7 @@ impl crate::runtime::Operation for UpdateUserAppkeyPreferredDeviceParams {
 ///
 /// Created by `client.identity_store().clear_user_appkey_preferred_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ClearUserAppkeyPreferredDevice = crate::operations::Request<
+pub type ClearUserAppkeyPreferredDevice = super::Request<
     ClearUserAppkeyPreferredDeviceParams,
 >;
 /// The parameters of [`ClearUserAppkeyPreferredDevice`]: what the generic request sends.
@@ -4165,36 +3687,24 @@ pub struct ClearUserAppkeyPreferredDeviceParams {
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
 }
-impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceParams {
+impl rt::Operation for ClearUserAppkeyPreferredDeviceParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "clearUserAppkeyPreferredDevice",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/preferredDevices",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/preferredDevices"),
-        ],
         summary: "Clear the preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID.",
         permission: Some(
             &crate::permissions::identity_store::CLEAR_USER_APPKEY_PREFERRED_DEVICE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -4223,7 +3733,7 @@ impl crate::runtime::Operation for ClearUserAppkeyPreferredDeviceParams {
 ///
 /// Created by `client.identity_store().complete_appkey_authentication_with_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyAuthenticationWithSessionId = crate::operations::Request<
+pub type CompleteAppkeyAuthenticationWithSessionId = super::Request<
     CompleteAppkeyAuthenticationWithSessionIdParams,
 >;
 /// The parameters of [`CompleteAppkeyAuthenticationWithSessionId`]: what the generic request sends.
@@ -4231,36 +3741,27 @@ pub type CompleteAppkeyAuthenticationWithSessionId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct CompleteAppkeyAuthenticationWithSessionIdParams {
     pub(crate) store_name: String,
-    pub(crate) session_id: crate::runtime::Sensitive<String>,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
+    pub(crate) session_id: rt::Sensitive<String>,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionIdParams {
+impl rt::Operation for CompleteAppkeyAuthenticationWithSessionIdParams {
     type Output = crate::models::AppkeyAuthenticationResult;
-    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyAuthenticationResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "completeAppkeyAuthenticationWithSessionId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/appkeys/authentications/sessions/{sessionId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/appkeys/authentications/sessions/"),
-            crate::runtime::PathPart::Param("sessionId"),
-        ],
         summary: "Complete an appkey authentication for an internally managed session.",
         permission: Some(
             &crate::permissions::identity_store::COMPLETE_APPKEY_AUTHENTICATION_WITH_SESSION_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -4292,7 +3793,7 @@ impl crate::runtime::Operation for CompleteAppkeyAuthenticationWithSessionIdPara
 ///
 /// Created by `client.identity_store().create_appkey_authentication_for_user(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyAuthenticationForUser = crate::operations::Request<
+pub type CreateAppkeyAuthenticationForUser = super::Request<
     CreateAppkeyAuthenticationForUserParams,
 >;
 /// The parameters of [`CreateAppkeyAuthenticationForUser`]: what the generic request sends.
@@ -4303,41 +3804,26 @@ pub struct CreateAppkeyAuthenticationForUserParams {
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
     pub(crate) auth_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserParams {
+impl rt::Operation for CreateAppkeyAuthenticationForUserParams {
     type Output = crate::models::AppkeyAuthenticationRequest;
-    type Decode = crate::runtime::Json<crate::models::AppkeyAuthenticationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyAuthenticationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createAppkeyAuthenticationForUser",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/authentications/{authPolicyName}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/authentications/"),
-            crate::runtime::PathPart::Param("authPolicyName"),
-        ],
         summary: "Create an appkey authentication request for a known user identified by internal ID using the specified authentication policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_APPKEY_AUTHENTICATION_FOR_USER,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -4353,7 +3839,7 @@ impl crate::runtime::Operation for CreateAppkeyAuthenticationForUserParams {
 impl CreateAppkeyAuthenticationForUser {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -4378,7 +3864,7 @@ impl CreateAppkeyAuthenticationForUser {
 ///
 /// Created by `client.identity_store().deregister_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkeysByExtUserId = crate::operations::Request<
+pub type DeregisterUserAppkeysByExtUserId = super::Request<
     DeregisterUserAppkeysByExtUserIdParams,
 >;
 /// The parameters of [`DeregisterUserAppkeysByExtUserId`]: what the generic request sends.
@@ -4386,42 +3872,28 @@ pub type DeregisterUserAppkeysByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct DeregisterUserAppkeysByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
-    pub(crate) body: crate::runtime::Sensitive<
-        crate::models::AppkeyDeregistrationRequest,
-    >,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyDeregistrationRequest>,
 }
-impl crate::runtime::Operation for DeregisterUserAppkeysByExtUserIdParams {
+impl rt::Operation for DeregisterUserAppkeysByExtUserIdParams {
     type Output = crate::models::AppkeyDeregistration;
-    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deregisterUserAppkeysByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/deregistrations/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/deregistrations/ext"),
-        ],
         summary: "Delete registered appkeys for a user (identified by external ID) and create a deregistration request for the client. Appkeys can be deleted by type (silent, biometric) or AAID and can be restricted to a device or can be deleted across all devices for that user.",
         permission: Some(
             &crate::permissions::identity_store::DEREGISTER_USER_APPKEYS_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -4454,7 +3926,7 @@ impl crate::runtime::Operation for DeregisterUserAppkeysByExtUserIdParams {
 ///
 /// Created by `client.identity_store().complete_appkey_registration_with_session_data(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyRegistrationWithSessionData = crate::operations::Request<
+pub type CompleteAppkeyRegistrationWithSessionData = super::Request<
     CompleteAppkeyRegistrationWithSessionDataParams,
 >;
 /// The parameters of [`CompleteAppkeyRegistrationWithSessionData`]: what the generic request sends.
@@ -4462,34 +3934,26 @@ pub type CompleteAppkeyRegistrationWithSessionData = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct CompleteAppkeyRegistrationWithSessionDataParams {
     pub(crate) store_name: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionDataParams {
+impl rt::Operation for CompleteAppkeyRegistrationWithSessionDataParams {
     type Output = crate::models::AppkeyRegistrationResult;
-    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyRegistrationResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "completeAppkeyRegistrationWithSessionData",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/appkeys/registrations",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/appkeys/registrations"),
-        ],
         summary: "Complete an appkey registration for an externally managed session.",
         permission: Some(
             &crate::permissions::identity_store::COMPLETE_APPKEY_REGISTRATION_WITH_SESSION,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -4519,44 +3983,32 @@ impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionDataPara
 ///
 /// Created by `client.identity_store().list_user_appkeys_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserAppkeysByExtUserId = crate::operations::Request<
-    ListUserAppkeysByExtUserIdParams,
->;
+pub type ListUserAppkeysByExtUserId = super::Request<ListUserAppkeysByExtUserIdParams>;
 /// The parameters of [`ListUserAppkeysByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ListUserAppkeysByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for ListUserAppkeysByExtUserIdParams {
+impl rt::Operation for ListUserAppkeysByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserAppkeysByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/ext"),
-        ],
         summary: "List registered appkeys for a user (identified by external ID) optionally filtered by device",
         permission: Some(
             &crate::permissions::identity_store::LIST_USER_APPKEYS_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -4585,9 +4037,7 @@ impl crate::runtime::Operation for ListUserAppkeysByExtUserIdParams {
 ///
 /// Created by `client.identity_store().create_appkey_registration(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyRegistration = crate::operations::Request<
-    CreateAppkeyRegistrationParams,
->;
+pub type CreateAppkeyRegistration = super::Request<CreateAppkeyRegistrationParams>;
 /// The parameters of [`CreateAppkeyRegistration`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -4595,39 +4045,26 @@ pub struct CreateAppkeyRegistrationParams {
     pub(crate) store_name: String,
     pub(crate) rp_id: String,
     pub(crate) reg_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreateAppkeyRegistrationParams {
+impl rt::Operation for CreateAppkeyRegistrationParams {
     type Output = crate::models::AppkeyRegistrationRequest;
-    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyRegistrationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createAppkeyRegistration",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/appkeys/relyingParties/{rpId}/registrations/{regPolicyName}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/registrations/"),
-            crate::runtime::PathPart::Param("regPolicyName"),
-        ],
         summary: "Create an appkey registration request for a user identified by an optional external ID using the specified registration policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_APPKEY_REGISTRATION,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .path_param(&self.rp_id)
@@ -4642,7 +4079,7 @@ impl crate::runtime::Operation for CreateAppkeyRegistrationParams {
 impl CreateAppkeyRegistration {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -4667,47 +4104,33 @@ impl CreateAppkeyRegistration {
 ///
 /// Created by `client.identity_store().get_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkeyByExtUserId = crate::operations::Request<
-    GetUserAppkeyByExtUserIdParams,
->;
+pub type GetUserAppkeyByExtUserId = super::Request<GetUserAppkeyByExtUserIdParams>;
 /// The parameters of [`GetUserAppkeyByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetUserAppkeyByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) appkey_id: String,
 }
-impl crate::runtime::Operation for GetUserAppkeyByExtUserIdParams {
+impl rt::Operation for GetUserAppkeyByExtUserIdParams {
     type Output = crate::models::Appkey;
-    type Decode = crate::runtime::Json<crate::models::Appkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Appkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserAppkeyByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Get an appkey for a user identified by external ID",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_APPKEY_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -4737,7 +4160,7 @@ impl crate::runtime::Operation for GetUserAppkeyByExtUserIdParams {
 ///
 /// Created by `client.identity_store().update_user_appkey_status_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyStatusByExtUserId = crate::operations::Request<
+pub type UpdateUserAppkeyStatusByExtUserId = super::Request<
     UpdateUserAppkeyStatusByExtUserIdParams,
 >;
 /// The parameters of [`UpdateUserAppkeyStatusByExtUserId`]: what the generic request sends.
@@ -4745,40 +4168,28 @@ pub type UpdateUserAppkeyStatusByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct UpdateUserAppkeyStatusByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) appkey_id: String,
     pub(crate) body: crate::models::AppkeyUpdate,
 }
-impl crate::runtime::Operation for UpdateUserAppkeyStatusByExtUserIdParams {
+impl rt::Operation for UpdateUserAppkeyStatusByExtUserIdParams {
     type Output = crate::models::Appkey;
-    type Decode = crate::runtime::Json<crate::models::Appkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Appkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserAppkeyStatusByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Update an existing appkey's status by external user ID",
         permission: Some(
             &crate::permissions::identity_store::UPDATE_USER_APPKEY_STATUS_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -4810,47 +4221,33 @@ impl crate::runtime::Operation for UpdateUserAppkeyStatusByExtUserIdParams {
 ///
 /// Created by `client.identity_store().delete_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeyByExtUserId = crate::operations::Request<
-    DeleteUserAppkeyByExtUserIdParams,
->;
+pub type DeleteUserAppkeyByExtUserId = super::Request<DeleteUserAppkeyByExtUserIdParams>;
 /// The parameters of [`DeleteUserAppkeyByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteUserAppkeyByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) appkey_id: String,
 }
-impl crate::runtime::Operation for DeleteUserAppkeyByExtUserIdParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserAppkeyByExtUserIdParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserAppkeyByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete a user appkey by external user ID and internal appkey ID",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_APPKEY_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -4879,7 +4276,7 @@ impl crate::runtime::Operation for DeleteUserAppkeyByExtUserIdParams {
 ///
 /// Created by `client.identity_store().delete_user_appkey_preferred_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeyPreferredDevice = crate::operations::Request<
+pub type DeleteUserAppkeyPreferredDevice = super::Request<
     DeleteUserAppkeyPreferredDeviceParams,
 >;
 /// The parameters of [`DeleteUserAppkeyPreferredDevice`]: what the generic request sends.
@@ -4889,39 +4286,26 @@ pub struct DeleteUserAppkeyPreferredDeviceParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
-    pub(crate) device_id: crate::runtime::Sensitive<String>,
+    pub(crate) device_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceParams {
+impl rt::Operation for DeleteUserAppkeyPreferredDeviceParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserAppkeyPreferredDevice",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/preferredDevice/{deviceId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/preferredDevice/"),
-            crate::runtime::PathPart::Param("deviceId"),
-        ],
         summary: "Delete the preferred device for notifications relating to a relying party's apps. The user is identified by its internal ID.",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_APPKEY_PREFERRED_DEVICE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -4952,46 +4336,33 @@ impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceParams {
 ///
 /// Created by `client.identity_store().delete_user_appkeys_for_device(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeysForDevice = crate::operations::Request<
-    DeleteUserAppkeysForDeviceParams,
->;
+pub type DeleteUserAppkeysForDevice = super::Request<DeleteUserAppkeysForDeviceParams>;
 /// The parameters of [`DeleteUserAppkeysForDevice`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteUserAppkeysForDeviceParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
-    pub(crate) device_id: crate::runtime::Sensitive<String>,
+    pub(crate) device_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for DeleteUserAppkeysForDeviceParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserAppkeysForDeviceParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserAppkeysForDevice",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/devices/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/devices/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Delete user appkeys by internal user ID for a specified device",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_APPKEYS_FOR_DEVICE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -5020,7 +4391,7 @@ impl crate::runtime::Operation for DeleteUserAppkeysForDeviceParams {
 ///
 /// Created by `client.identity_store().delete_user_appkey_preferred_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request<
+pub type DeleteUserAppkeyPreferredDeviceByExtUserId = super::Request<
     DeleteUserAppkeyPreferredDeviceByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserAppkeyPreferredDeviceByExtUserId`]: what the generic request sends.
@@ -5028,42 +4399,28 @@ pub type DeleteUserAppkeyPreferredDeviceByExtUserId = crate::operations::Request
 #[derive(Debug, Clone)]
 pub struct DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
-    pub(crate) device_id: crate::runtime::Sensitive<String>,
+    pub(crate) device_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
+impl rt::Operation for DeleteUserAppkeyPreferredDeviceByExtUserIdParams {
     type Output = crate::models::IdentityStoreUser;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUser>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUser>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserAppkeyPreferredDeviceByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/preferredDevice/{deviceId}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/preferredDevice/"),
-            crate::runtime::PathPart::Param("deviceId"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete the preferred device for notifications relating to a relying party's apps. The user is identified by its external ID.",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_APPKEY_PREFERRED_DEVICE_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -5095,7 +4452,7 @@ impl crate::runtime::Operation for DeleteUserAppkeyPreferredDeviceByExtUserIdPar
 ///
 /// Created by `client.identity_store().get_user_appkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkeyRegistrationRecordByExtUserId = crate::operations::Request<
+pub type GetUserAppkeyRegistrationRecordByExtUserId = super::Request<
     GetUserAppkeyRegistrationRecordByExtUserIdParams,
 >;
 /// The parameters of [`GetUserAppkeyRegistrationRecordByExtUserId`]: what the generic request sends.
@@ -5103,39 +4460,27 @@ pub type GetUserAppkeyRegistrationRecordByExtUserId = crate::operations::Request
 #[derive(Debug, Clone)]
 pub struct GetUserAppkeyRegistrationRecordByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) appkey_id: String,
 }
-impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordByExtUserIdParams {
+impl rt::Operation for GetUserAppkeyRegistrationRecordByExtUserIdParams {
     type Output = crate::models::RegistrationRecord;
-    type Decode = crate::runtime::Json<crate::models::RegistrationRecord>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::RegistrationRecord>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserAppkeyRegistrationRecordByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/{id}/registrationAudit/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/registrationAudit/ext"),
-        ],
         summary: "Get a user appkey registration record for a user identified by external ID",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_APPKEY_REGISTRATION_RECORD_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -5165,7 +4510,7 @@ impl crate::runtime::Operation for GetUserAppkeyRegistrationRecordByExtUserIdPar
 ///
 /// Created by `client.identity_store().get_user_appkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserAppkey = crate::operations::Request<GetUserAppkeyParams>;
+pub type GetUserAppkey = super::Request<GetUserAppkeyParams>;
 /// The parameters of [`GetUserAppkey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -5174,33 +4519,22 @@ pub struct GetUserAppkeyParams {
     pub(crate) user_id: String,
     pub(crate) appkey_id: String,
 }
-impl crate::runtime::Operation for GetUserAppkeyParams {
+impl rt::Operation for GetUserAppkeyParams {
     type Output = crate::models::Appkey;
-    type Decode = crate::runtime::Json<crate::models::Appkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Appkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserAppkey",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Get an appkey for a user identified by internal ID",
         permission: Some(&crate::permissions::identity_store::GET_USER_APPKEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -5229,9 +4563,7 @@ impl crate::runtime::Operation for GetUserAppkeyParams {
 ///
 /// Created by `client.identity_store().update_user_appkey_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserAppkeyStatus = crate::operations::Request<
-    UpdateUserAppkeyStatusParams,
->;
+pub type UpdateUserAppkeyStatus = super::Request<UpdateUserAppkeyStatusParams>;
 /// The parameters of [`UpdateUserAppkeyStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -5241,33 +4573,22 @@ pub struct UpdateUserAppkeyStatusParams {
     pub(crate) appkey_id: String,
     pub(crate) body: crate::models::AppkeyUpdate,
 }
-impl crate::runtime::Operation for UpdateUserAppkeyStatusParams {
+impl rt::Operation for UpdateUserAppkeyStatusParams {
     type Output = crate::models::Appkey;
-    type Decode = crate::runtime::Json<crate::models::Appkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Appkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserAppkeyStatus",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Update an existing appkey's status by internal user ID",
         permission: Some(&crate::permissions::identity_store::UPDATE_USER_APPKEY_STATUS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -5298,7 +4619,7 @@ impl crate::runtime::Operation for UpdateUserAppkeyStatusParams {
 ///
 /// Created by `client.identity_store().delete_user_appkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkey = crate::operations::Request<DeleteUserAppkeyParams>;
+pub type DeleteUserAppkey = super::Request<DeleteUserAppkeyParams>;
 /// The parameters of [`DeleteUserAppkey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -5307,33 +4628,22 @@ pub struct DeleteUserAppkeyParams {
     pub(crate) user_id: String,
     pub(crate) appkey_id: String,
 }
-impl crate::runtime::Operation for DeleteUserAppkeyParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserAppkeyParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserAppkey",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Delete a user appkey by internal user ID and appkey ID",
         permission: Some(&crate::permissions::identity_store::DELETE_USER_APPKEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -5361,7 +4671,7 @@ impl crate::runtime::Operation for DeleteUserAppkeyParams {
 ///
 /// Created by `client.identity_store().create_appkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyRegistrationForUserByExtUserId = crate::operations::Request<
+pub type CreateAppkeyRegistrationForUserByExtUserId = super::Request<
     CreateAppkeyRegistrationForUserByExtUserIdParams,
 >;
 /// The parameters of [`CreateAppkeyRegistrationForUserByExtUserId`]: what the generic request sends.
@@ -5369,45 +4679,29 @@ pub type CreateAppkeyRegistrationForUserByExtUserId = crate::operations::Request
 #[derive(Debug, Clone)]
 pub struct CreateAppkeyRegistrationForUserByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
     pub(crate) reg_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreateAppkeyRegistrationForUserByExtUserIdParams {
+impl rt::Operation for CreateAppkeyRegistrationForUserByExtUserIdParams {
     type Output = crate::models::AppkeyRegistrationRequest;
-    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyRegistrationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createAppkeyRegistrationForUserByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userExtId}/appkeys/relyingParties/{rpId}/registrations/{regPolicyName}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userExtId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/registrations/"),
-            crate::runtime::PathPart::Param("regPolicyName"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Create an appkey registration request for an existing user identified by its external ID within an identity store using the specified registration policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_APPKEY_REGISTRATION_FOR_USER_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .sensitive()
@@ -5424,7 +4718,7 @@ impl crate::runtime::Operation for CreateAppkeyRegistrationForUserByExtUserIdPar
 impl CreateAppkeyRegistrationForUserByExtUserId {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -5449,7 +4743,7 @@ impl CreateAppkeyRegistrationForUserByExtUserId {
 ///
 /// Created by `client.identity_store().delete_user_appkeys_for_device_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserAppkeysForDeviceByExtUserId = crate::operations::Request<
+pub type DeleteUserAppkeysForDeviceByExtUserId = super::Request<
     DeleteUserAppkeysForDeviceByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserAppkeysForDeviceByExtUserId`]: what the generic request sends.
@@ -5457,39 +4751,27 @@ pub type DeleteUserAppkeysForDeviceByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct DeleteUserAppkeysForDeviceByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
-    pub(crate) device_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
+    pub(crate) device_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for DeleteUserAppkeysForDeviceByExtUserIdParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserAppkeysForDeviceByExtUserIdParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserAppkeysForDeviceByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/devices/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/devices/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete user appkeys by external user ID for a specified device",
         permission: Some(
             &crate::permissions::identity_store::DELETE_ALL_USER_APPKEYS_FOR_DEVICE_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -5519,7 +4801,7 @@ impl crate::runtime::Operation for DeleteUserAppkeysForDeviceByExtUserIdParams {
 ///
 /// Created by `client.identity_store().deregister_user_appkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeregisterUserAppkeyByExtUserId = crate::operations::Request<
+pub type DeregisterUserAppkeyByExtUserId = super::Request<
     DeregisterUserAppkeyByExtUserIdParams,
 >;
 /// The parameters of [`DeregisterUserAppkeyByExtUserId`]: what the generic request sends.
@@ -5527,43 +4809,29 @@ pub type DeregisterUserAppkeyByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct DeregisterUserAppkeyByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
-    pub(crate) key_id: crate::runtime::Sensitive<String>,
+    pub(crate) key_id: rt::Sensitive<String>,
     pub(crate) mode: Option<String>,
 }
-impl crate::runtime::Operation for DeregisterUserAppkeyByExtUserIdParams {
+impl rt::Operation for DeregisterUserAppkeyByExtUserIdParams {
     type Output = crate::models::AppkeyDeregistration;
-    type Decode = crate::runtime::Json<crate::models::AppkeyDeregistration>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyDeregistration>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deregisterUserAppkeyByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/appkeys/relyingParties/{rpId}/registrations/keyIds/{keyId}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/registrations/keyIds/"),
-            crate::runtime::PathPart::Param("keyId"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete registered appkeys from a device given an appkey's key ID from the device itself and the user identified by its external ID.",
         permission: Some(
             &crate::permissions::identity_store::DEREGISTER_USER_APPKEY_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -5605,7 +4873,7 @@ impl DeregisterUserAppkeyByExtUserId {
 ///
 /// Created by `client.identity_store().complete_appkey_registration_with_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompleteAppkeyRegistrationWithSessionId = crate::operations::Request<
+pub type CompleteAppkeyRegistrationWithSessionId = super::Request<
     CompleteAppkeyRegistrationWithSessionIdParams,
 >;
 /// The parameters of [`CompleteAppkeyRegistrationWithSessionId`]: what the generic request sends.
@@ -5613,36 +4881,27 @@ pub type CompleteAppkeyRegistrationWithSessionId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct CompleteAppkeyRegistrationWithSessionIdParams {
     pub(crate) store_name: String,
-    pub(crate) session_id: crate::runtime::Sensitive<String>,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
+    pub(crate) session_id: rt::Sensitive<String>,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionIdParams {
+impl rt::Operation for CompleteAppkeyRegistrationWithSessionIdParams {
     type Output = crate::models::AppkeyRegistrationResult;
-    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyRegistrationResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "completeAppkeyRegistrationWithSessionId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/appkeys/registrations/sessions/{sessionId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/appkeys/registrations/sessions/"),
-            crate::runtime::PathPart::Param("sessionId"),
-        ],
         summary: "Complete an appkey registration for an internally managed session.",
         permission: Some(
             &crate::permissions::identity_store::COMPLETE_APPKEY_REGISTRATION_WITH_SESSION_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -5674,7 +4933,7 @@ impl crate::runtime::Operation for CompleteAppkeyRegistrationWithSessionIdParams
 ///
 /// Created by `client.identity_store().create_appkey_registration_for_user(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateAppkeyRegistrationForUser = crate::operations::Request<
+pub type CreateAppkeyRegistrationForUser = super::Request<
     CreateAppkeyRegistrationForUserParams,
 >;
 /// The parameters of [`CreateAppkeyRegistrationForUser`]: what the generic request sends.
@@ -5685,41 +4944,26 @@ pub struct CreateAppkeyRegistrationForUserParams {
     pub(crate) user_id: String,
     pub(crate) rp_id: String,
     pub(crate) reg_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreateAppkeyRegistrationForUserParams {
+impl rt::Operation for CreateAppkeyRegistrationForUserParams {
     type Output = crate::models::AppkeyRegistrationRequest;
-    type Decode = crate::runtime::Json<crate::models::AppkeyRegistrationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AppkeyRegistrationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createAppkeyRegistrationForUser",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/appkeys/relyingParties/{rpId}/registrations/{regPolicyName}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/appkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/registrations/"),
-            crate::runtime::PathPart::Param("regPolicyName"),
-        ],
         summary: "Create an appkey registration request for an existing user identified by its internal ID within an identity store using the specified registration policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_APPKEY_REGISTRATION_FOR_USER,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -5735,7 +4979,7 @@ impl crate::runtime::Operation for CreateAppkeyRegistrationForUserParams {
 impl CreateAppkeyRegistrationForUser {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -5760,7 +5004,7 @@ impl CreateAppkeyRegistrationForUser {
 ///
 /// Created by `client.identity_store().create_passkey_registration_for_user_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreatePasskeyRegistrationForUserByExtUserId = crate::operations::Request<
+pub type CreatePasskeyRegistrationForUserByExtUserId = super::Request<
     CreatePasskeyRegistrationForUserByExtUserIdParams,
 >;
 /// The parameters of [`CreatePasskeyRegistrationForUserByExtUserId`]: what the generic request sends.
@@ -5768,45 +5012,29 @@ pub type CreatePasskeyRegistrationForUserByExtUserId = crate::operations::Reques
 #[derive(Debug, Clone)]
 pub struct CreatePasskeyRegistrationForUserByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) rp_id: String,
     pub(crate) reg_policy_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<crate::models::AppkeyRequestParameters>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<crate::models::AppkeyRequestParameters>>,
 }
-impl crate::runtime::Operation for CreatePasskeyRegistrationForUserByExtUserIdParams {
+impl rt::Operation for CreatePasskeyRegistrationForUserByExtUserIdParams {
     type Output = crate::models::PasskeyRegistrationRequest;
-    type Decode = crate::runtime::Json<crate::models::PasskeyRegistrationRequest>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::PasskeyRegistrationRequest>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createPasskeyRegistrationForUserByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userExtId}/passkeys/relyingParties/{rpId}/registrations/{regPolicyName}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userExtId"),
-            crate::runtime::PathPart::Literal("/passkeys/relyingParties/"),
-            crate::runtime::PathPart::Param("rpId"),
-            crate::runtime::PathPart::Literal("/registrations/"),
-            crate::runtime::PathPart::Param("regPolicyName"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Create a passkey credential creation request for an existing user identified by its external ID within an identity store using the specified registration policy for the specified relying party",
         permission: Some(
             &crate::permissions::identity_store::CREATE_PASSKEY_REGISTRATION_FOR_USER_BY_EXT_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.store_name)
             .sensitive()
@@ -5823,7 +5051,7 @@ impl crate::runtime::Operation for CreatePasskeyRegistrationForUserByExtUserIdPa
 impl CreatePasskeyRegistrationForUserByExtUserId {
     /// Sets the optional request body ([`AppkeyRequestParameters`](crate::models::AppkeyRequestParameters)).
     pub fn body(mut self, value: crate::models::AppkeyRequestParameters) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -5848,7 +5076,7 @@ impl CreatePasskeyRegistrationForUserByExtUserId {
 ///
 /// Created by `client.identity_store().complete_passkey_registration_with_session_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CompletePasskeyRegistrationWithSessionId = crate::operations::Request<
+pub type CompletePasskeyRegistrationWithSessionId = super::Request<
     CompletePasskeyRegistrationWithSessionIdParams,
 >;
 /// The parameters of [`CompletePasskeyRegistrationWithSessionId`]: what the generic request sends.
@@ -5856,36 +5084,27 @@ pub type CompletePasskeyRegistrationWithSessionId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct CompletePasskeyRegistrationWithSessionIdParams {
     pub(crate) store_name: String,
-    pub(crate) session_id: crate::runtime::Sensitive<String>,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::AppkeyCompletionRequest>,
+    pub(crate) session_id: rt::Sensitive<String>,
+    pub(crate) body: rt::Sensitive<crate::models::AppkeyCompletionRequest>,
 }
-impl crate::runtime::Operation for CompletePasskeyRegistrationWithSessionIdParams {
+impl rt::Operation for CompletePasskeyRegistrationWithSessionIdParams {
     type Output = crate::models::PasskeyRegistrationResult;
-    type Decode = crate::runtime::Json<crate::models::PasskeyRegistrationResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::PasskeyRegistrationResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "completePasskeyRegistrationWithSessionId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/passkeys/registrations/sessions/{sessionId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/passkeys/registrations/sessions/"),
-            crate::runtime::PathPart::Param("sessionId"),
-        ],
         summary: "Complete a passkey credential creation request for an internally managed session.",
         permission: Some(
             &crate::permissions::identity_store::COMPLETE_PASSKEY_REGISTRATION_WITH_SESSION_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -5917,47 +5136,33 @@ impl crate::runtime::Operation for CompletePasskeyRegistrationWithSessionIdParam
 ///
 /// Created by `client.identity_store().get_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserPasskeyByExtUserId = crate::operations::Request<
-    GetUserPasskeyByExtUserIdParams,
->;
+pub type GetUserPasskeyByExtUserId = super::Request<GetUserPasskeyByExtUserIdParams>;
 /// The parameters of [`GetUserPasskeyByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetUserPasskeyByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) passkey_id: String,
 }
-impl crate::runtime::Operation for GetUserPasskeyByExtUserIdParams {
+impl rt::Operation for GetUserPasskeyByExtUserIdParams {
     type Output = crate::models::Passkey;
-    type Decode = crate::runtime::Json<crate::models::Passkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Passkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserPasskeyByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/passkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Get a passkey for a user identified by external ID",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_PASSKEY_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -5987,7 +5192,7 @@ impl crate::runtime::Operation for GetUserPasskeyByExtUserIdParams {
 ///
 /// Created by `client.identity_store().delete_user_passkey_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserPasskeyByExtUserId = crate::operations::Request<
+pub type DeleteUserPasskeyByExtUserId = super::Request<
     DeleteUserPasskeyByExtUserIdParams,
 >;
 /// The parameters of [`DeleteUserPasskeyByExtUserId`]: what the generic request sends.
@@ -5995,39 +5200,27 @@ pub type DeleteUserPasskeyByExtUserId = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct DeleteUserPasskeyByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) passkey_id: String,
 }
-impl crate::runtime::Operation for DeleteUserPasskeyByExtUserIdParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserPasskeyByExtUserIdParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserPasskeyByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/{id}/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/passkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/ext"),
-        ],
         summary: "Delete a user passkey by external user ID and internal passkey ID",
         permission: Some(
             &crate::permissions::identity_store::DELETE_USER_PASSKEY_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -6056,7 +5249,7 @@ impl crate::runtime::Operation for DeleteUserPasskeyByExtUserIdParams {
 ///
 /// Created by `client.identity_store().get_user_passkey_registration_record_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserPasskeyRegistrationRecordByExtUserId = crate::operations::Request<
+pub type GetUserPasskeyRegistrationRecordByExtUserId = super::Request<
     GetUserPasskeyRegistrationRecordByExtUserIdParams,
 >;
 /// The parameters of [`GetUserPasskeyRegistrationRecordByExtUserId`]: what the generic request sends.
@@ -6064,39 +5257,27 @@ pub type GetUserPasskeyRegistrationRecordByExtUserId = crate::operations::Reques
 #[derive(Debug, Clone)]
 pub struct GetUserPasskeyRegistrationRecordByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
     pub(crate) passkey_id: String,
 }
-impl crate::runtime::Operation for GetUserPasskeyRegistrationRecordByExtUserIdParams {
+impl rt::Operation for GetUserPasskeyRegistrationRecordByExtUserIdParams {
     type Output = crate::models::RegistrationRecord;
-    type Decode = crate::runtime::Json<crate::models::RegistrationRecord>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::RegistrationRecord>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserPasskeyRegistrationRecordByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/{id}/registrationAudit/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/passkeys/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/registrationAudit/ext"),
-        ],
         summary: "Get a user passkey registration record for a user identified by external ID",
         permission: Some(
             &crate::permissions::identity_store::GET_USER_PASSKEY_REGISTRATION_RECORD_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -6126,7 +5307,7 @@ impl crate::runtime::Operation for GetUserPasskeyRegistrationRecordByExtUserIdPa
 ///
 /// Created by `client.identity_store().get_user_passkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetUserPasskey = crate::operations::Request<GetUserPasskeyParams>;
+pub type GetUserPasskey = super::Request<GetUserPasskeyParams>;
 /// The parameters of [`GetUserPasskey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6135,33 +5316,22 @@ pub struct GetUserPasskeyParams {
     pub(crate) user_id: String,
     pub(crate) passkey_id: String,
 }
-impl crate::runtime::Operation for GetUserPasskeyParams {
+impl rt::Operation for GetUserPasskeyParams {
     type Output = crate::models::Passkey;
-    type Decode = crate::runtime::Json<crate::models::Passkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Passkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getUserPasskey",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/passkeys/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/passkeys/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Get a passkey for a user identified by internal ID",
         permission: Some(&crate::permissions::identity_store::GET_USER_PASSKEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -6190,9 +5360,7 @@ impl crate::runtime::Operation for GetUserPasskeyParams {
 ///
 /// Created by `client.identity_store().update_user_passkey_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateUserPasskeyStatus = crate::operations::Request<
-    UpdateUserPasskeyStatusParams,
->;
+pub type UpdateUserPasskeyStatus = super::Request<UpdateUserPasskeyStatusParams>;
 /// The parameters of [`UpdateUserPasskeyStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6200,37 +5368,26 @@ pub struct UpdateUserPasskeyStatusParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
     pub(crate) passkey_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::PasskeyUpdate>,
+    pub(crate) body: rt::Sensitive<crate::models::PasskeyUpdate>,
 }
-impl crate::runtime::Operation for UpdateUserPasskeyStatusParams {
+impl rt::Operation for UpdateUserPasskeyStatusParams {
     type Output = crate::models::Passkey;
-    type Decode = crate::runtime::Json<crate::models::Passkey>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Passkey>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateUserPasskeyStatus",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/passkeys/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/passkeys/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Update an existing passkey's name and/or status by internal user ID",
         permission: Some(
             &crate::permissions::identity_store::UPDATE_USER_PASSKEY_STATUS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.store_name)
@@ -6262,7 +5419,7 @@ impl crate::runtime::Operation for UpdateUserPasskeyStatusParams {
 ///
 /// Created by `client.identity_store().delete_user_passkey(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteUserPasskey = crate::operations::Request<DeleteUserPasskeyParams>;
+pub type DeleteUserPasskey = super::Request<DeleteUserPasskeyParams>;
 /// The parameters of [`DeleteUserPasskey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6271,33 +5428,22 @@ pub struct DeleteUserPasskeyParams {
     pub(crate) user_id: String,
     pub(crate) passkey_id: String,
 }
-impl crate::runtime::Operation for DeleteUserPasskeyParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteUserPasskeyParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteUserPasskey",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/passkeys/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/passkeys/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Delete a user passkey by internal user ID and passkey ID",
         permission: Some(&crate::permissions::identity_store::DELETE_USER_PASSKEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -6325,7 +5471,7 @@ impl crate::runtime::Operation for DeleteUserPasskeyParams {
 ///
 /// Created by `client.identity_store().list_user_passkeys(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserPasskeys = crate::operations::Request<ListUserPasskeysParams>;
+pub type ListUserPasskeys = super::Request<ListUserPasskeysParams>;
 /// The parameters of [`ListUserPasskeys`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6333,32 +5479,22 @@ pub struct ListUserPasskeysParams {
     pub(crate) store_name: String,
     pub(crate) user_id: String,
 }
-impl crate::runtime::Operation for ListUserPasskeysParams {
+impl rt::Operation for ListUserPasskeysParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserPasskeys",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{userId}/passkeys",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("userId"),
-            crate::runtime::PathPart::Literal("/passkeys"),
-        ],
         summary: "List registered passkeys for a user (identified by internal ID)",
         permission: Some(&crate::permissions::identity_store::LIST_USER_PASSKEYS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .path_param(&self.user_id)
@@ -6386,44 +5522,32 @@ impl crate::runtime::Operation for ListUserPasskeysParams {
 ///
 /// Created by `client.identity_store().list_user_passkeys_by_ext_user_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListUserPasskeysByExtUserId = crate::operations::Request<
-    ListUserPasskeysByExtUserIdParams,
->;
+pub type ListUserPasskeysByExtUserId = super::Request<ListUserPasskeysByExtUserIdParams>;
 /// The parameters of [`ListUserPasskeysByExtUserId`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ListUserPasskeysByExtUserIdParams {
     pub(crate) store_name: String,
-    pub(crate) ext_user_id: crate::runtime::Sensitive<String>,
+    pub(crate) ext_user_id: rt::Sensitive<String>,
 }
-impl crate::runtime::Operation for ListUserPasskeysByExtUserIdParams {
+impl rt::Operation for ListUserPasskeysByExtUserIdParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUserPasskeysByExtUserId",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users/{extUserId}/passkeys/ext",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users/"),
-            crate::runtime::PathPart::Param("extUserId"),
-            crate::runtime::PathPart::Literal("/passkeys/ext"),
-        ],
         summary: "List registered passkeys for a user (identified by external ID)",
         permission: Some(
             &crate::permissions::identity_store::LIST_USER_PASSKEYS_BY_EXT_USER_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .sensitive()
@@ -6445,7 +5569,7 @@ impl crate::runtime::Operation for ListUserPasskeysByExtUserIdParams {
 /// - `200`: OK ([`IdentityStoreUserPage`](crate::models::IdentityStoreUserPage))
 ///
 /// Created by `client.identity_store().list_users(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListUsers = crate::operations::Request<ListUsersParams>;
+pub type ListUsers = super::Request<ListUsersParams>;
 /// The parameters of [`ListUsers`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -6455,30 +5579,22 @@ pub struct ListUsersParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListUsersParams {
+impl rt::Operation for ListUsersParams {
     type Output = crate::models::IdentityStoreUserPage;
-    type Decode = crate::runtime::Json<crate::models::IdentityStoreUserPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::IdentityStoreUserPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listUsers",
         service: "identity-store",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/identity-store/stores/{storeName}/users",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/identity-store/stores/"),
-            crate::runtime::PathPart::Param("storeName"),
-            crate::runtime::PathPart::Literal("/users"),
-        ],
         summary: "List the users of an identity store",
         permission: Some(&crate::permissions::identity_store::LIST_USERS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::identity_store::TABLE),
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.store_name)
             .query("page", self.page.as_ref())
@@ -6487,11 +5603,9 @@ impl crate::runtime::Operation for ListUsersParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListUsersParams {
+impl rt::Paged for ListUsersParams {
     type Item = crate::models::IdentityStoreUser;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::IdentityStoreUser>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::IdentityStoreUser>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }

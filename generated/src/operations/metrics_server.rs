@@ -5,6 +5,8 @@
 //!
 //! Asynchronous audit message queries.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `metrics-server` service: one method per operation. Get one with `client.metrics_server()`.
 #[derive(Debug, Clone)]
 pub struct MetricsServerClient {
@@ -21,7 +23,7 @@ impl MetricsServerClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetAuditQueryStatus {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetAuditQueryStatusParams {
                 execution_id: execution_id.into(),
@@ -35,10 +37,7 @@ impl MetricsServerClient {
         &self,
         body: crate::models::AuditQueryRequest,
     ) -> StartAuditQuery {
-        crate::operations::Request::new(
-            self.client.clone(),
-            StartAuditQueryParams { body },
-        )
+        super::Request::new(self.client.clone(), StartAuditQueryParams { body })
     }
     /// Get a query result: `GET /api/metrics-server/auditMessages/queries/{executionId}/result`.
     ///
@@ -47,7 +46,7 @@ impl MetricsServerClient {
         &self,
         execution_id: impl Into<String>,
     ) -> GetAuditQueryResult {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetAuditQueryResultParams {
                 execution_id: execution_id.into(),
@@ -72,39 +71,29 @@ impl MetricsServerClient {
 /// - `500`: Internal Server Error
 ///
 /// Created by `client.metrics_server().get_audit_query_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetAuditQueryStatus = crate::operations::Request<GetAuditQueryStatusParams>;
+pub type GetAuditQueryStatus = super::Request<GetAuditQueryStatusParams>;
 /// The parameters of [`GetAuditQueryStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetAuditQueryStatusParams {
     pub(crate) execution_id: String,
 }
-impl crate::runtime::Operation for GetAuditQueryStatusParams {
+impl rt::Operation for GetAuditQueryStatusParams {
     type Output = crate::models::AuditQueryStatus;
-    type Decode = crate::runtime::Json<crate::models::AuditQueryStatus>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AuditQueryStatus>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getAuditQueryStatus",
         service: "metrics-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/metrics-server/auditMessages/queries/{executionId}/status",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/metrics-server/auditMessages/queries/",
-            ),
-            crate::runtime::PathPart::Param("executionId"),
-            crate::runtime::PathPart::Literal("/status"),
-        ],
         summary: "Query the status of an audit query.",
         permission: Some(&crate::permissions::metrics_server::GET_AUDIT_QUERY_STATUS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.execution_id).accept("application/json")
     }
 }
@@ -125,37 +114,29 @@ impl crate::runtime::Operation for GetAuditQueryStatusParams {
 /// - `500`: Internal Server Error
 ///
 /// Created by `client.metrics_server().start_audit_query(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type StartAuditQuery = crate::operations::Request<StartAuditQueryParams>;
+pub type StartAuditQuery = super::Request<StartAuditQueryParams>;
 /// The parameters of [`StartAuditQuery`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct StartAuditQueryParams {
     pub(crate) body: crate::models::AuditQueryRequest,
 }
-impl crate::runtime::Operation for StartAuditQueryParams {
+impl rt::Operation for StartAuditQueryParams {
     type Output = crate::models::AuditQueryExecution;
-    type Decode = crate::runtime::Json<crate::models::AuditQueryExecution>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AuditQueryExecution>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "startAuditQuery",
         service: "metrics-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/metrics-server/auditMessages/queries/start",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/metrics-server/auditMessages/queries/start",
-            ),
-        ],
         summary: "Create an audit query.",
         permission: Some(&crate::permissions::metrics_server::START_AUDIT_QUERY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -177,39 +158,29 @@ impl crate::runtime::Operation for StartAuditQueryParams {
 /// - `500`: Internal Server Error
 ///
 /// Created by `client.metrics_server().get_audit_query_result(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetAuditQueryResult = crate::operations::Request<GetAuditQueryResultParams>;
+pub type GetAuditQueryResult = super::Request<GetAuditQueryResultParams>;
 /// The parameters of [`GetAuditQueryResult`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetAuditQueryResultParams {
     pub(crate) execution_id: String,
 }
-impl crate::runtime::Operation for GetAuditQueryResultParams {
+impl rt::Operation for GetAuditQueryResultParams {
     type Output = crate::models::AuditQueryResult;
-    type Decode = crate::runtime::Json<crate::models::AuditQueryResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::AuditQueryResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getAuditQueryResult",
         service: "metrics-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/metrics-server/auditMessages/queries/{executionId}/result",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/metrics-server/auditMessages/queries/",
-            ),
-            crate::runtime::PathPart::Param("executionId"),
-            crate::runtime::PathPart::Literal("/result"),
-        ],
         summary: "Get a query result.",
         permission: Some(&crate::permissions::metrics_server::GET_AUDIT_QUERY_STATUS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.execution_id).accept("application/json")
     }
 }

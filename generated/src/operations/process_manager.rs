@@ -5,6 +5,8 @@
 //!
 //! Process tokens, process instances, process definitions (their versions, BPMN and tags), cloud functions, custom data forms and cloud secrets.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `process-manager` service: one method per operation. Get one with `client.process_manager()`.
 #[derive(Debug, Clone)]
 pub struct ProcessManagerClient {
@@ -21,7 +23,7 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> GetProcessToken {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessTokenParams {
                 process_token_id: process_token_id.into(),
@@ -36,7 +38,7 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> InvalidateProcessToken {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             InvalidateProcessTokenParams {
                 process_token_id: process_token_id.into(),
@@ -50,7 +52,7 @@ impl ProcessManagerClient {
         &self,
         process_token_id: impl Into<String>,
     ) -> DeleteProcessToken {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteProcessTokenParams {
                 process_token_id: process_token_id.into(),
@@ -61,7 +63,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ListProcessTokens`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_process_tokens(&self) -> ListProcessTokens {
-        crate::operations::Request::new(self.client.clone(), ListProcessTokensParams {})
+        super::Request::new(self.client.clone(), ListProcessTokensParams {})
     }
     /// Create a process token: `POST /api/process-manager/processTokens`.
     ///
@@ -70,10 +72,10 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessTokenCreateRequest,
     ) -> CreateProcessToken {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateProcessTokenParams {
-                body: crate::runtime::Sensitive::new(body),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -82,7 +84,7 @@ impl ProcessManagerClient {
     /// Returns a [`ListProcessDefinitionTags`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_process_definition_tags(&self) -> ListProcessDefinitionTags {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListProcessDefinitionTagsParams {
                 exact_match: None,
@@ -97,7 +99,7 @@ impl ProcessManagerClient {
         &self,
         name: impl Into<String>,
     ) -> DeleteTagFromProcessDefinition {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteTagFromProcessDefinitionParams {
                 name: name.into(),
@@ -113,7 +115,7 @@ impl ProcessManagerClient {
         process_definition_id: impl Into<String>,
         body: serde_json::Map<String, serde_json::Value>,
     ) -> TagProcessDefinition {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             TagProcessDefinitionParams {
                 process_definition_id: process_definition_id.into(),
@@ -128,7 +130,7 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstance {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessInstanceParams {
                 process_instance_id: process_instance_id.into(),
@@ -142,7 +144,7 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> DeleteProcessInstance {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteProcessInstanceParams {
                 process_instance_id: process_instance_id.into(),
@@ -153,7 +155,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ListProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_process_instances(&self) -> ListProcessInstances {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListProcessInstancesParams {
                 page: None,
@@ -169,7 +171,7 @@ impl ProcessManagerClient {
         &self,
         pt: impl Into<String>,
     ) -> CreateProcessInstanceAndRedirect {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateProcessInstanceAndRedirectParams {
                 pt: pt.into(),
@@ -181,7 +183,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ExportProcessInstancesToCsv`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn export_process_instances_to_csv(&self) -> ExportProcessInstancesToCsv {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ExportProcessInstancesToCsvParams {
                 body: None,
@@ -195,7 +197,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessInstanceIdsRequest,
     ) -> GetProcessInstancesByIds {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessInstancesByIdsParams {
                 body,
@@ -209,7 +211,7 @@ impl ProcessManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceWithParameters {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessInstanceWithParametersParams {
                 process_instance_id: process_instance_id.into(),
@@ -223,7 +225,7 @@ impl ProcessManagerClient {
         &self,
         pt: impl Into<String>,
     ) -> CreateProcessInstance {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateProcessInstanceParams {
                 pt: pt.into(),
@@ -235,7 +237,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`SearchProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn search_process_instances(&self) -> SearchProcessInstances {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             SearchProcessInstancesParams {
                 search_string: None,
@@ -254,7 +256,7 @@ impl ProcessManagerClient {
     ///
     /// Returns a [`ListCloudSecrets`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_cloud_secrets(&self) -> ListCloudSecrets {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListCloudSecretsParams {
                 page: None,
@@ -270,10 +272,10 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CloudSecretRequest,
     ) -> AddCloudSecret {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             AddCloudSecretParams {
-                body: crate::runtime::Sensitive::new(body),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -284,7 +286,7 @@ impl ProcessManagerClient {
         &self,
         cloud_secret_id: impl Into<String>,
     ) -> GetCloudSecret {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetCloudSecretParams {
                 cloud_secret_id: cloud_secret_id.into(),
@@ -299,11 +301,11 @@ impl ProcessManagerClient {
         cloud_secret_id: impl Into<String>,
         body: crate::models::CloudSecretRequest,
     ) -> UpdateCloudSecret {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateCloudSecretParams {
                 cloud_secret_id: cloud_secret_id.into(),
-                body: crate::runtime::Sensitive::new(body),
+                body: rt::Sensitive::new(body),
             },
         )
     }
@@ -314,7 +316,7 @@ impl ProcessManagerClient {
         &self,
         cloud_secret_id: impl Into<String>,
     ) -> DeleteCloudSecret {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteCloudSecretParams {
                 cloud_secret_id: cloud_secret_id.into(),
@@ -328,7 +330,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::ProcessDefinition,
     ) -> CreateProcessDefinition {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateProcessDefinitionParams {
                 body,
@@ -342,7 +344,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> GetProcessDefinition {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessDefinitionParams {
                 process_definition_id: process_definition_id.into(),
@@ -356,7 +358,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_name: impl Into<String>,
     ) -> ListProcessDefinitionVersions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListProcessDefinitionVersionsParams {
                 process_definition_name: process_definition_name.into(),
@@ -373,7 +375,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> GetProcessDefinitionFile {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessDefinitionFileParams {
                 process_definition_id: process_definition_id.into(),
@@ -387,7 +389,7 @@ impl ProcessManagerClient {
         &self,
         process_definition_id: impl Into<String>,
     ) -> ActivateProcessDefinition {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ActivateProcessDefinitionParams {
                 process_definition_id: process_definition_id.into(),
@@ -402,10 +404,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CloudFunction,
     ) -> CreateCloudFunction {
-        crate::operations::Request::new(
-            self.client.clone(),
-            CreateCloudFunctionParams { body },
-        )
+        super::Request::new(self.client.clone(), CreateCloudFunctionParams { body })
     }
     /// Get a cloud function version: `GET /api/process-manager/cloudFunctions/{cloudFunctionId}`.
     ///
@@ -414,7 +413,7 @@ impl ProcessManagerClient {
         &self,
         cloud_function_id: impl Into<String>,
     ) -> GetCloudFunction {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetCloudFunctionParams {
                 cloud_function_id: cloud_function_id.into(),
@@ -428,7 +427,7 @@ impl ProcessManagerClient {
         &self,
         cloud_function_name: impl Into<String>,
     ) -> ListCloudFunctionVersions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListCloudFunctionVersionsParams {
                 cloud_function_name: cloud_function_name.into(),
@@ -445,7 +444,7 @@ impl ProcessManagerClient {
         &self,
         cloud_function_id: impl Into<String>,
     ) -> ActivateCloudFunction {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ActivateCloudFunctionParams {
                 cloud_function_id: cloud_function_id.into(),
@@ -460,10 +459,7 @@ impl ProcessManagerClient {
         &self,
         body: crate::models::CustomDataForm,
     ) -> CreateCustomDataForm {
-        crate::operations::Request::new(
-            self.client.clone(),
-            CreateCustomDataFormParams { body },
-        )
+        super::Request::new(self.client.clone(), CreateCustomDataFormParams { body })
     }
     /// Get a custom data form version: `GET /api/process-manager/customDataForms/{customDataFormId}`.
     ///
@@ -472,7 +468,7 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_id: impl Into<String>,
     ) -> GetCustomDataForm {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetCustomDataFormParams {
                 custom_data_form_id: custom_data_form_id.into(),
@@ -486,7 +482,7 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_name: impl Into<String>,
     ) -> ListCustomDataFormVersions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListCustomDataFormVersionsParams {
                 custom_data_form_name: custom_data_form_name.into(),
@@ -503,7 +499,7 @@ impl ProcessManagerClient {
         &self,
         custom_data_form_id: impl Into<String>,
     ) -> ActivateCustomDataForm {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ActivateCustomDataFormParams {
                 custom_data_form_id: custom_data_form_id.into(),
@@ -528,36 +524,29 @@ impl ProcessManagerClient {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().get_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessToken = crate::operations::Request<GetProcessTokenParams>;
+pub type GetProcessToken = super::Request<GetProcessTokenParams>;
 /// The parameters of [`GetProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetProcessTokenParams {
     pub(crate) process_token_id: String,
 }
-impl crate::runtime::Operation for GetProcessTokenParams {
+impl rt::Operation for GetProcessTokenParams {
     type Output = crate::models::ProcessToken;
-    type Decode = crate::runtime::Json<crate::models::ProcessToken>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessToken>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessToken",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processTokens/{processTokenId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processTokens/"),
-            crate::runtime::PathPart::Param("processTokenId"),
-        ],
         summary: "Get Process Token.",
         permission: Some(&crate::permissions::process_manager::GET_PROCESS_TOKEN),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_token_id).accept("application/json")
     }
 }
@@ -579,38 +568,29 @@ impl crate::runtime::Operation for GetProcessTokenParams {
 ///
 /// Created by `client.process_manager().invalidate_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type InvalidateProcessToken = crate::operations::Request<
-    InvalidateProcessTokenParams,
->;
+pub type InvalidateProcessToken = super::Request<InvalidateProcessTokenParams>;
 /// The parameters of [`InvalidateProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct InvalidateProcessTokenParams {
     pub(crate) process_token_id: String,
 }
-impl crate::runtime::Operation for InvalidateProcessTokenParams {
+impl rt::Operation for InvalidateProcessTokenParams {
     type Output = crate::models::ProcessToken;
-    type Decode = crate::runtime::Json<crate::models::ProcessToken>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessToken>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "invalidateProcessToken",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Put,
+        method: rt::HttpMethod::Put,
         path_template: "/api/process-manager/processTokens/{processTokenId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processTokens/"),
-            crate::runtime::PathPart::Param("processTokenId"),
-        ],
         summary: "Invalidate a process token.",
         permission: Some(&crate::permissions::process_manager::INVALIDATE_PROCESS_TOKEN),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_token_id).accept("application/json")
     }
 }
@@ -631,36 +611,29 @@ impl crate::runtime::Operation for InvalidateProcessTokenParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().delete_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type DeleteProcessToken = crate::operations::Request<DeleteProcessTokenParams>;
+pub type DeleteProcessToken = super::Request<DeleteProcessTokenParams>;
 /// The parameters of [`DeleteProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteProcessTokenParams {
     pub(crate) process_token_id: String,
 }
-impl crate::runtime::Operation for DeleteProcessTokenParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteProcessTokenParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteProcessToken",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/process-manager/processTokens/{processTokenId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processTokens/"),
-            crate::runtime::PathPart::Param("processTokenId"),
-        ],
         summary: "Delete a process token.",
         permission: Some(&crate::permissions::process_manager::DELETE_PROCESS_TOKEN),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: true,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_token_id)
     }
 }
@@ -680,31 +653,27 @@ impl crate::runtime::Operation for DeleteProcessTokenParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().list_process_tokens(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListProcessTokens = crate::operations::Request<ListProcessTokensParams>;
+pub type ListProcessTokens = super::Request<ListProcessTokensParams>;
 /// The parameters of [`ListProcessTokens`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ListProcessTokensParams {}
-impl crate::runtime::Operation for ListProcessTokensParams {
+impl rt::Operation for ListProcessTokensParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listProcessTokens",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processTokens",
-        path: &[crate::runtime::PathPart::Literal("/api/process-manager/processTokens")],
         summary: "List Process Tokens.",
         permission: Some(&crate::permissions::process_manager::LIST_PROCESS_TOKENS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.accept("application/json")
     }
 }
@@ -724,33 +693,29 @@ impl crate::runtime::Operation for ListProcessTokensParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().create_process_token(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateProcessToken = crate::operations::Request<CreateProcessTokenParams>;
+pub type CreateProcessToken = super::Request<CreateProcessTokenParams>;
 /// The parameters of [`CreateProcessToken`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateProcessTokenParams {
-    pub(crate) body: crate::runtime::Sensitive<crate::models::ProcessTokenCreateRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::ProcessTokenCreateRequest>,
 }
-impl crate::runtime::Operation for CreateProcessTokenParams {
+impl rt::Operation for CreateProcessTokenParams {
     type Output = crate::models::ProcessToken;
-    type Decode = crate::runtime::Json<crate::models::ProcessToken>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessToken>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createProcessToken",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processTokens",
-        path: &[crate::runtime::PathPart::Literal("/api/process-manager/processTokens")],
         summary: "Create a process token.",
         permission: Some(&crate::permissions::process_manager::ADD_PROCESS_TOKEN),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").sensitive().json_body(body)
     }
@@ -773,39 +738,29 @@ impl crate::runtime::Operation for CreateProcessTokenParams {
 ///
 /// Created by `client.process_manager().list_process_definition_tags(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListProcessDefinitionTags = crate::operations::Request<
-    ListProcessDefinitionTagsParams,
->;
+pub type ListProcessDefinitionTags = super::Request<ListProcessDefinitionTagsParams>;
 /// The parameters of [`ListProcessDefinitionTags`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ListProcessDefinitionTagsParams {
     pub(crate) exact_match: Option<bool>,
 }
-impl crate::runtime::Operation for ListProcessDefinitionTagsParams {
+impl rt::Operation for ListProcessDefinitionTagsParams {
     type Output = Vec<crate::models::ProcessDefinitionTag>;
-    type Decode = crate::runtime::Json<Vec<crate::models::ProcessDefinitionTag>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<Vec<crate::models::ProcessDefinitionTag>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listProcessDefinitionTags",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processDefinitions/tags",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/tags",
-            ),
-        ],
         summary: "Get tag list",
         permission: Some(&crate::permissions::process_manager::GET_TAGS_FOR_TENANT),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.query("exactMatch", self.exact_match.as_ref()).accept("application/json")
     }
 }
@@ -836,7 +791,7 @@ impl ListProcessDefinitionTags {
 ///
 /// Created by `client.process_manager().delete_tag_from_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteTagFromProcessDefinition = crate::operations::Request<
+pub type DeleteTagFromProcessDefinition = super::Request<
     DeleteTagFromProcessDefinitionParams,
 >;
 /// The parameters of [`DeleteTagFromProcessDefinition`]: what the generic request sends.
@@ -845,33 +800,24 @@ pub type DeleteTagFromProcessDefinition = crate::operations::Request<
 pub struct DeleteTagFromProcessDefinitionParams {
     pub(crate) name: String,
 }
-impl crate::runtime::Operation for DeleteTagFromProcessDefinitionParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteTagFromProcessDefinitionParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteTagFromProcessDefinition",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/process-manager/processDefinitions/tags/{name}",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/tags/",
-            ),
-            crate::runtime::PathPart::Param("name"),
-        ],
         summary: "Delete tag",
         permission: Some(
             &crate::permissions::process_manager::DELETE_TAG_FROM_PROCESS_DEFINITION,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.name)
     }
 }
@@ -893,7 +839,7 @@ impl crate::runtime::Operation for DeleteTagFromProcessDefinitionParams {
 ///
 /// Created by `client.process_manager().tag_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type TagProcessDefinition = crate::operations::Request<TagProcessDefinitionParams>;
+pub type TagProcessDefinition = super::Request<TagProcessDefinitionParams>;
 /// The parameters of [`TagProcessDefinition`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -901,32 +847,22 @@ pub struct TagProcessDefinitionParams {
     pub(crate) process_definition_id: String,
     pub(crate) body: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::runtime::Operation for TagProcessDefinitionParams {
+impl rt::Operation for TagProcessDefinitionParams {
     type Output = Vec<crate::models::ProcessDefinitionTag>;
-    type Decode = crate::runtime::Json<Vec<crate::models::ProcessDefinitionTag>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<Vec<crate::models::ProcessDefinitionTag>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "tagProcessDefinition",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processDefinitions/{processDefinitionId}/tags",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefinitionId"),
-            crate::runtime::PathPart::Literal("/tags"),
-        ],
         summary: "Tag process definition",
         permission: Some(&crate::permissions::process_manager::TAG_PROCESS_DEFINITION),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.process_definition_id)
@@ -950,36 +886,29 @@ impl crate::runtime::Operation for TagProcessDefinitionParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().get_process_instance(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessInstance = crate::operations::Request<GetProcessInstanceParams>;
+pub type GetProcessInstance = super::Request<GetProcessInstanceParams>;
 /// The parameters of [`GetProcessInstance`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetProcessInstanceParams {
     pub(crate) process_instance_id: String,
 }
-impl crate::runtime::Operation for GetProcessInstanceParams {
+impl rt::Operation for GetProcessInstanceParams {
     type Output = crate::models::ProcessInstance;
-    type Decode = crate::runtime::Json<crate::models::ProcessInstance>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessInstance>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessInstance",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processInstances/{processInstanceId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-        ],
         summary: "Get a Process Instance.",
         permission: Some(&crate::permissions::process_manager::GET_PROCESS_INSTANCE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_instance_id).accept("application/json")
     }
 }
@@ -999,36 +928,29 @@ impl crate::runtime::Operation for GetProcessInstanceParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().delete_process_instance(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type DeleteProcessInstance = crate::operations::Request<DeleteProcessInstanceParams>;
+pub type DeleteProcessInstance = super::Request<DeleteProcessInstanceParams>;
 /// The parameters of [`DeleteProcessInstance`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteProcessInstanceParams {
     pub(crate) process_instance_id: String,
 }
-impl crate::runtime::Operation for DeleteProcessInstanceParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteProcessInstanceParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteProcessInstance",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/process-manager/processInstances/{processInstanceId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-        ],
         summary: "Delete a Process Instance.",
         permission: Some(&crate::permissions::process_manager::DELETE_PROCESS_INSTANCE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_instance_id)
     }
 }
@@ -1048,7 +970,7 @@ impl crate::runtime::Operation for DeleteProcessInstanceParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().list_process_instances(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListProcessInstances = crate::operations::Request<ListProcessInstancesParams>;
+pub type ListProcessInstances = super::Request<ListProcessInstancesParams>;
 /// The parameters of [`ListProcessInstances`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1057,30 +979,24 @@ pub struct ListProcessInstancesParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListProcessInstancesParams {
+impl rt::Operation for ListProcessInstancesParams {
     type Output = crate::models::ProcessInstancePage;
-    type Decode = crate::runtime::Json<crate::models::ProcessInstancePage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessInstancePage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listProcessInstances",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processInstances",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processInstances"),
-        ],
         summary: "List Process Instances.",
         permission: Some(
             &crate::permissions::process_manager::LIST_PROCESS_INSTANCES_BETWEEN_DATES,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref())
@@ -1088,11 +1004,9 @@ impl crate::runtime::Operation for ListProcessInstancesParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListProcessInstancesParams {
+impl rt::Paged for ListProcessInstancesParams {
     type Item = crate::models::ProcessInstance;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::ProcessInstance>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::ProcessInstance>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -1139,7 +1053,7 @@ impl ListProcessInstances {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().create_process_instance_and_redirect(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateProcessInstanceAndRedirect = crate::operations::Request<
+pub type CreateProcessInstanceAndRedirect = super::Request<
     CreateProcessInstanceAndRedirectParams,
 >;
 /// The parameters of [`CreateProcessInstanceAndRedirect`]: what the generic request sends.
@@ -1147,34 +1061,26 @@ pub type CreateProcessInstanceAndRedirect = crate::operations::Request<
 #[derive(Debug, Clone)]
 pub struct CreateProcessInstanceAndRedirectParams {
     pub(crate) pt: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<serde_json::Map<String, serde_json::Value>>>,
 }
-impl crate::runtime::Operation for CreateProcessInstanceAndRedirectParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty<300u16, 399u16>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for CreateProcessInstanceAndRedirectParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty<300u16, 399u16>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createProcessInstanceAndRedirect",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processInstances",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processInstances"),
-        ],
         summary: "Create a Process Instance (with redirect).",
         permission: Some(
             &crate::permissions::process_manager::CREATE_PROCESS_INSTANCE_AND_REDIRECT,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request.query("pt", Some(&self.pt));
         match &self.body {
             Some(body) => request.sensitive().json_body(body),
@@ -1185,7 +1091,7 @@ impl crate::runtime::Operation for CreateProcessInstanceAndRedirectParams {
 impl CreateProcessInstanceAndRedirect {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -1206,43 +1112,31 @@ impl CreateProcessInstanceAndRedirect {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().export_process_instances_to_csv(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ExportProcessInstancesToCsv = crate::operations::Request<
-    ExportProcessInstancesToCsvParams,
->;
+pub type ExportProcessInstancesToCsv = super::Request<ExportProcessInstancesToCsvParams>;
 /// The parameters of [`ExportProcessInstancesToCsv`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ExportProcessInstancesToCsvParams {
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<serde_json::Map<String, serde_json::Value>>>,
 }
-impl crate::runtime::Operation for ExportProcessInstancesToCsvParams {
-    type Output = crate::runtime::ByteStream;
-    type Decode = crate::runtime::Download;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for ExportProcessInstancesToCsvParams {
+    type Output = rt::ByteStream;
+    type Decode = rt::Download;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "exportProcessInstancesToCsv",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processInstances/csv",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processInstances/csv",
-            ),
-        ],
         summary: "Export process instance search results to CSV.",
         permission: Some(
             &crate::permissions::process_manager::EXPORT_PROCESS_INSTANCES_TO_CSV,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: true,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request.accept("text/csv");
         match &self.body {
             Some(body) => request.sensitive().json_body(body),
@@ -1253,7 +1147,7 @@ impl crate::runtime::Operation for ExportProcessInstancesToCsvParams {
 impl ExportProcessInstancesToCsv {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -1275,41 +1169,31 @@ impl ExportProcessInstancesToCsv {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().get_process_instances_by_ids(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessInstancesByIds = crate::operations::Request<
-    GetProcessInstancesByIdsParams,
->;
+pub type GetProcessInstancesByIds = super::Request<GetProcessInstancesByIdsParams>;
 /// The parameters of [`GetProcessInstancesByIds`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetProcessInstancesByIdsParams {
     pub(crate) body: crate::models::ProcessInstanceIdsRequest,
 }
-impl crate::runtime::Operation for GetProcessInstancesByIdsParams {
+impl rt::Operation for GetProcessInstancesByIdsParams {
     type Output = Vec<crate::models::ProcessInstance>;
-    type Decode = crate::runtime::Json<Vec<crate::models::ProcessInstance>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<Vec<crate::models::ProcessInstance>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessInstancesByIds",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processInstances/byIds",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processInstances/byIds",
-            ),
-        ],
         summary: "Get Process Instances by IDs.",
         permission: Some(
             &crate::permissions::process_manager::GET_PROCESS_INSTANCES_BY_IDS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -1330,7 +1214,7 @@ impl crate::runtime::Operation for GetProcessInstancesByIdsParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().get_process_instance_with_parameters(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessInstanceWithParameters = crate::operations::Request<
+pub type GetProcessInstanceWithParameters = super::Request<
     GetProcessInstanceWithParametersParams,
 >;
 /// The parameters of [`GetProcessInstanceWithParameters`]: what the generic request sends.
@@ -1339,32 +1223,24 @@ pub type GetProcessInstanceWithParameters = crate::operations::Request<
 pub struct GetProcessInstanceWithParametersParams {
     pub(crate) process_instance_id: String,
 }
-impl crate::runtime::Operation for GetProcessInstanceWithParametersParams {
+impl rt::Operation for GetProcessInstanceWithParametersParams {
     type Output = crate::models::ProcessInstanceWithParameters;
-    type Decode = crate::runtime::Json<crate::models::ProcessInstanceWithParameters>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessInstanceWithParameters>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessInstanceWithParameters",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processInstances/{processInstanceId}/withParameters",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-            crate::runtime::PathPart::Literal("/withParameters"),
-        ],
         summary: "Get a Process Instance with additional paramaters.",
         permission: Some(
             &crate::permissions::process_manager::GET_PROCESS_INSTANCE_WITH_PARAMETERS,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_instance_id).accept("application/json")
     }
 }
@@ -1384,40 +1260,30 @@ impl crate::runtime::Operation for GetProcessInstanceWithParametersParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().create_process_instance(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateProcessInstance = crate::operations::Request<CreateProcessInstanceParams>;
+pub type CreateProcessInstance = super::Request<CreateProcessInstanceParams>;
 /// The parameters of [`CreateProcessInstance`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateProcessInstanceParams {
     pub(crate) pt: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<serde_json::Map<String, serde_json::Value>>>,
 }
-impl crate::runtime::Operation for CreateProcessInstanceParams {
+impl rt::Operation for CreateProcessInstanceParams {
     type Output = crate::models::ProcessInstanceCreated;
-    type Decode = crate::runtime::Json<crate::models::ProcessInstanceCreated>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessInstanceCreated>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createProcessInstance",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processInstances/create",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processInstances/create",
-            ),
-        ],
         summary: "Create a Process Instance.",
         permission: Some(&crate::permissions::process_manager::CREATE_PROCESS_INSTANCE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request.query("pt", Some(&self.pt)).accept("application/json");
         match &self.body {
             Some(body) => request.sensitive().json_body(body),
@@ -1428,7 +1294,7 @@ impl crate::runtime::Operation for CreateProcessInstanceParams {
 impl CreateProcessInstance {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -1448,14 +1314,12 @@ impl CreateProcessInstance {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().search_process_instances(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type SearchProcessInstances = crate::operations::Request<
-    SearchProcessInstancesParams,
->;
+pub type SearchProcessInstances = super::Request<SearchProcessInstancesParams>;
 /// The parameters of [`SearchProcessInstances`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct SearchProcessInstancesParams {
-    pub(crate) search_string: Option<crate::runtime::Sensitive<String>>,
+    pub(crate) search_string: Option<rt::Sensitive<String>>,
     pub(crate) start_date_time: Option<chrono::DateTime<chrono::Utc>>,
     pub(crate) end_date_time: Option<chrono::DateTime<chrono::Utc>>,
     pub(crate) process_definition_name: Option<String>,
@@ -1465,32 +1329,24 @@ pub struct SearchProcessInstancesParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for SearchProcessInstancesParams {
+impl rt::Operation for SearchProcessInstancesParams {
     type Output = crate::models::ProcessInstancePage;
-    type Decode = crate::runtime::Json<crate::models::ProcessInstancePage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessInstancePage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "searchProcessInstances",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processInstances/search",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processInstances/search",
-            ),
-        ],
         summary: "Search Process Instances.",
         permission: Some(
             &crate::permissions::process_manager::SEARCH_PROCESS_INSTANCES_BETWEEN_DATES,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .sensitive()
             .query("searchString", self.search_string.as_ref())
@@ -1505,11 +1361,9 @@ impl crate::runtime::Operation for SearchProcessInstancesParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for SearchProcessInstancesParams {
+impl rt::Paged for SearchProcessInstancesParams {
     type Item = crate::models::ProcessInstance;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::ProcessInstance>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::ProcessInstance>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -1522,9 +1376,7 @@ impl SearchProcessInstances {
     ///
     /// The `searchString` query parameter (`String`).
     pub fn search_string(mut self, value: impl Into<String>) -> Self {
-        self.params_mut().search_string = Some(
-            crate::runtime::Sensitive::new(value.into()),
-        );
+        self.params_mut().search_string = Some(rt::Sensitive::new(value.into()));
         self
     }
     /// Start of the creation time range (ISO-8601). Seen in a Back Office search URL (NAB), not named by the reference.
@@ -1603,7 +1455,7 @@ impl SearchProcessInstances {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().list_cloud_secrets(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListCloudSecrets = crate::operations::Request<ListCloudSecretsParams>;
+pub type ListCloudSecrets = super::Request<ListCloudSecretsParams>;
 /// The parameters of [`ListCloudSecrets`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1612,26 +1464,22 @@ pub struct ListCloudSecretsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListCloudSecretsParams {
+impl rt::Operation for ListCloudSecretsParams {
     type Output = crate::models::CloudSecretPage;
-    type Decode = crate::runtime::Json<crate::models::CloudSecretPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudSecretPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listCloudSecrets",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/cloudSecrets",
-        path: &[crate::runtime::PathPart::Literal("/api/process-manager/cloudSecrets")],
         summary: "List the Cloud Secrets.",
         permission: Some(&crate::permissions::process_manager::LIST_CLOUD_SECRETS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref())
@@ -1639,9 +1487,9 @@ impl crate::runtime::Operation for ListCloudSecretsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListCloudSecretsParams {
+impl rt::Paged for ListCloudSecretsParams {
     type Item = crate::models::CloudSecret;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::CloudSecret>>;
+    type Page = crate::models::Page<rt::Item<crate::models::CloudSecret>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -1688,33 +1536,29 @@ impl ListCloudSecrets {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().add_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type AddCloudSecret = crate::operations::Request<AddCloudSecretParams>;
+pub type AddCloudSecret = super::Request<AddCloudSecretParams>;
 /// The parameters of [`AddCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct AddCloudSecretParams {
-    pub(crate) body: crate::runtime::Sensitive<crate::models::CloudSecretRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::CloudSecretRequest>,
 }
-impl crate::runtime::Operation for AddCloudSecretParams {
+impl rt::Operation for AddCloudSecretParams {
     type Output = crate::models::CloudSecret;
-    type Decode = crate::runtime::Json<crate::models::CloudSecret>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudSecret>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "addCloudSecret",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/cloudSecrets",
-        path: &[crate::runtime::PathPart::Literal("/api/process-manager/cloudSecrets")],
         summary: "Create a Cloud Secret.",
         permission: Some(&crate::permissions::process_manager::ADD_CLOUD_SECRET),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").sensitive().json_body(body)
     }
@@ -1735,36 +1579,29 @@ impl crate::runtime::Operation for AddCloudSecretParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().get_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetCloudSecret = crate::operations::Request<GetCloudSecretParams>;
+pub type GetCloudSecret = super::Request<GetCloudSecretParams>;
 /// The parameters of [`GetCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetCloudSecretParams {
     pub(crate) cloud_secret_id: String,
 }
-impl crate::runtime::Operation for GetCloudSecretParams {
+impl rt::Operation for GetCloudSecretParams {
     type Output = crate::models::CloudSecret;
-    type Decode = crate::runtime::Json<crate::models::CloudSecret>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudSecret>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getCloudSecret",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/cloudSecrets/{cloudSecretId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudSecrets/"),
-            crate::runtime::PathPart::Param("cloudSecretId"),
-        ],
         summary: "Get a Cloud Secret.",
         permission: Some(&crate::permissions::process_manager::GET_CLOUD_SECRET),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.cloud_secret_id).accept("application/json")
     }
 }
@@ -1784,37 +1621,30 @@ impl crate::runtime::Operation for GetCloudSecretParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().update_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type UpdateCloudSecret = crate::operations::Request<UpdateCloudSecretParams>;
+pub type UpdateCloudSecret = super::Request<UpdateCloudSecretParams>;
 /// The parameters of [`UpdateCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct UpdateCloudSecretParams {
     pub(crate) cloud_secret_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::CloudSecretRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::CloudSecretRequest>,
 }
-impl crate::runtime::Operation for UpdateCloudSecretParams {
+impl rt::Operation for UpdateCloudSecretParams {
     type Output = crate::models::CloudSecret;
-    type Decode = crate::runtime::Json<crate::models::CloudSecret>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudSecret>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateCloudSecret",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/cloudSecrets/{cloudSecretId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudSecrets/"),
-            crate::runtime::PathPart::Param("cloudSecretId"),
-        ],
         summary: "Update an existing Cloud Secret.",
         permission: Some(&crate::permissions::process_manager::UPDATE_CLOUD_SECRET),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.cloud_secret_id)
@@ -1839,36 +1669,29 @@ impl crate::runtime::Operation for UpdateCloudSecretParams {
 /// - `404`: Not Found
 ///
 /// Created by `client.process_manager().delete_cloud_secret(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type DeleteCloudSecret = crate::operations::Request<DeleteCloudSecretParams>;
+pub type DeleteCloudSecret = super::Request<DeleteCloudSecretParams>;
 /// The parameters of [`DeleteCloudSecret`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteCloudSecretParams {
     pub(crate) cloud_secret_id: String,
 }
-impl crate::runtime::Operation for DeleteCloudSecretParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteCloudSecretParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteCloudSecret",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/process-manager/cloudSecrets/{cloudSecretId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudSecrets/"),
-            crate::runtime::PathPart::Param("cloudSecretId"),
-        ],
         summary: "Delete a Cloud Secret.",
         permission: Some(&crate::permissions::process_manager::ADD_CLOUD_SECRET),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.cloud_secret_id)
     }
 }
@@ -1886,37 +1709,29 @@ impl crate::runtime::Operation for DeleteCloudSecretParams {
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
 /// Created by `client.process_manager().create_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateProcessDefinition = crate::operations::Request<
-    CreateProcessDefinitionParams,
->;
+pub type CreateProcessDefinition = super::Request<CreateProcessDefinitionParams>;
 /// The parameters of [`CreateProcessDefinition`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateProcessDefinitionParams {
     pub(crate) body: crate::models::ProcessDefinition,
 }
-impl crate::runtime::Operation for CreateProcessDefinitionParams {
+impl rt::Operation for CreateProcessDefinitionParams {
     type Output = crate::models::ProcessDefinition;
-    type Decode = crate::runtime::Json<crate::models::ProcessDefinition>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessDefinition>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createProcessDefinition",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processDefinitions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/processDefinitions"),
-        ],
         summary: "Create a process definition version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -1935,38 +1750,29 @@ impl crate::runtime::Operation for CreateProcessDefinitionParams {
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
 /// Created by `client.process_manager().get_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessDefinition = crate::operations::Request<GetProcessDefinitionParams>;
+pub type GetProcessDefinition = super::Request<GetProcessDefinitionParams>;
 /// The parameters of [`GetProcessDefinition`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetProcessDefinitionParams {
     pub(crate) process_definition_id: String,
 }
-impl crate::runtime::Operation for GetProcessDefinitionParams {
+impl rt::Operation for GetProcessDefinitionParams {
     type Output = crate::models::ProcessDefinition;
-    type Decode = crate::runtime::Json<crate::models::ProcessDefinition>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessDefinition>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessDefinition",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processDefinitions/{processDefinitionId}",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefinitionId"),
-        ],
         summary: "Get a process definition version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_definition_id).accept("application/json")
     }
 }
@@ -1984,7 +1790,7 @@ impl crate::runtime::Operation for GetProcessDefinitionParams {
 /// - `200`: OK ([`ProcessDefinitionVersionPage`](crate::models::ProcessDefinitionVersionPage))
 ///
 /// Created by `client.process_manager().list_process_definition_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListProcessDefinitionVersions = crate::operations::Request<
+pub type ListProcessDefinitionVersions = super::Request<
     ListProcessDefinitionVersionsParams,
 >;
 /// The parameters of [`ListProcessDefinitionVersions`]: what the generic request sends.
@@ -1996,32 +1802,22 @@ pub struct ListProcessDefinitionVersionsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListProcessDefinitionVersionsParams {
+impl rt::Operation for ListProcessDefinitionVersionsParams {
     type Output = crate::models::ProcessDefinitionVersionPage;
-    type Decode = crate::runtime::Json<crate::models::ProcessDefinitionVersionPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessDefinitionVersionPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listProcessDefinitionVersions",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processDefinitions/{processDefinitionName}/versions",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefinitionName"),
-            crate::runtime::PathPart::Literal("/versions"),
-        ],
         summary: "List the versions of a process definition",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.process_definition_name)
             .query("page", self.page.as_ref())
@@ -2030,11 +1826,9 @@ impl crate::runtime::Operation for ListProcessDefinitionVersionsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListProcessDefinitionVersionsParams {
+impl rt::Paged for ListProcessDefinitionVersionsParams {
     type Item = crate::models::ProcessDefinitionVersion;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::ProcessDefinitionVersion>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::ProcessDefinitionVersion>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -2079,43 +1873,31 @@ impl ListProcessDefinitionVersions {
 /// - `200`: OK (bytes, `*/*`)
 ///
 /// Created by `client.process_manager().get_process_definition_file(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessDefinitionFile = crate::operations::Request<
-    GetProcessDefinitionFileParams,
->;
+pub type GetProcessDefinitionFile = super::Request<GetProcessDefinitionFileParams>;
 /// The parameters of [`GetProcessDefinitionFile`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetProcessDefinitionFileParams {
     pub(crate) process_definition_id: String,
 }
-impl crate::runtime::Operation for GetProcessDefinitionFileParams {
-    type Output = crate::runtime::ByteStream;
-    type Decode = crate::runtime::Download;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for GetProcessDefinitionFileParams {
+    type Output = rt::ByteStream;
+    type Decode = rt::Download;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessDefinitionFile",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/processDefinitions/{processDefinitionId}/bpmnFile",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefinitionId"),
-            crate::runtime::PathPart::Literal("/bpmnFile"),
-        ],
         summary: "Get the BPMN file of a process definition version",
         permission: Some(
             &crate::permissions::process_manager::GET_PROCESS_DEFINITION_FILE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_definition_id).accept("*/*")
     }
 }
@@ -2133,9 +1915,7 @@ impl crate::runtime::Operation for GetProcessDefinitionFileParams {
 /// - `200`: OK ([`ProcessDefinition`](crate::models::ProcessDefinition))
 ///
 /// Created by `client.process_manager().activate_process_definition(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ActivateProcessDefinition = crate::operations::Request<
-    ActivateProcessDefinitionParams,
->;
+pub type ActivateProcessDefinition = super::Request<ActivateProcessDefinitionParams>;
 /// The parameters of [`ActivateProcessDefinition`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2143,32 +1923,22 @@ pub struct ActivateProcessDefinitionParams {
     pub(crate) process_definition_id: String,
     pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl crate::runtime::Operation for ActivateProcessDefinitionParams {
+impl rt::Operation for ActivateProcessDefinitionParams {
     type Output = crate::models::ProcessDefinition;
-    type Decode = crate::runtime::Json<crate::models::ProcessDefinition>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::ProcessDefinition>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "activateProcessDefinition",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/processDefinitions/{processDefinitionId}/status/DEPLOYED_ACTIVE",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/process-manager/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefinitionId"),
-            crate::runtime::PathPart::Literal("/status/DEPLOYED_ACTIVE"),
-        ],
         summary: "Activate a process definition version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.process_definition_id)
             .accept("application/json");
@@ -2199,35 +1969,29 @@ impl ActivateProcessDefinition {
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
 /// Created by `client.process_manager().create_cloud_function(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateCloudFunction = crate::operations::Request<CreateCloudFunctionParams>;
+pub type CreateCloudFunction = super::Request<CreateCloudFunctionParams>;
 /// The parameters of [`CreateCloudFunction`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateCloudFunctionParams {
     pub(crate) body: crate::models::CloudFunction,
 }
-impl crate::runtime::Operation for CreateCloudFunctionParams {
+impl rt::Operation for CreateCloudFunctionParams {
     type Output = crate::models::CloudFunction;
-    type Decode = crate::runtime::Json<crate::models::CloudFunction>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudFunction>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createCloudFunction",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/cloudFunctions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudFunctions"),
-        ],
         summary: "Create a cloud function version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -2246,36 +2010,29 @@ impl crate::runtime::Operation for CreateCloudFunctionParams {
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
 /// Created by `client.process_manager().get_cloud_function(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetCloudFunction = crate::operations::Request<GetCloudFunctionParams>;
+pub type GetCloudFunction = super::Request<GetCloudFunctionParams>;
 /// The parameters of [`GetCloudFunction`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetCloudFunctionParams {
     pub(crate) cloud_function_id: String,
 }
-impl crate::runtime::Operation for GetCloudFunctionParams {
+impl rt::Operation for GetCloudFunctionParams {
     type Output = crate::models::CloudFunction;
-    type Decode = crate::runtime::Json<crate::models::CloudFunction>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudFunction>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getCloudFunction",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/cloudFunctions/{cloudFunctionId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudFunctions/"),
-            crate::runtime::PathPart::Param("cloudFunctionId"),
-        ],
         summary: "Get a cloud function version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.cloud_function_id).accept("application/json")
     }
 }
@@ -2293,9 +2050,7 @@ impl crate::runtime::Operation for GetCloudFunctionParams {
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
 /// Created by `client.process_manager().list_cloud_function_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListCloudFunctionVersions = crate::operations::Request<
-    ListCloudFunctionVersionsParams,
->;
+pub type ListCloudFunctionVersions = super::Request<ListCloudFunctionVersionsParams>;
 /// The parameters of [`ListCloudFunctionVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2305,30 +2060,22 @@ pub struct ListCloudFunctionVersionsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListCloudFunctionVersionsParams {
+impl rt::Operation for ListCloudFunctionVersionsParams {
     type Output = crate::models::VersionedAssetItemPage;
-    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listCloudFunctionVersions",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/cloudFunctions/{cloudFunctionName}/versions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudFunctions/"),
-            crate::runtime::PathPart::Param("cloudFunctionName"),
-            crate::runtime::PathPart::Literal("/versions"),
-        ],
         summary: "List the versions of a cloud function",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.cloud_function_name)
             .query("page", self.page.as_ref())
@@ -2337,11 +2084,9 @@ impl crate::runtime::Operation for ListCloudFunctionVersionsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListCloudFunctionVersionsParams {
+impl rt::Paged for ListCloudFunctionVersionsParams {
     type Item = crate::models::VersionedAssetItem;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::VersionedAssetItem>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::VersionedAssetItem>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -2386,7 +2131,7 @@ impl ListCloudFunctionVersions {
 /// - `200`: OK ([`CloudFunction`](crate::models::CloudFunction))
 ///
 /// Created by `client.process_manager().activate_cloud_function(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ActivateCloudFunction = crate::operations::Request<ActivateCloudFunctionParams>;
+pub type ActivateCloudFunction = super::Request<ActivateCloudFunctionParams>;
 /// The parameters of [`ActivateCloudFunction`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2394,30 +2139,22 @@ pub struct ActivateCloudFunctionParams {
     pub(crate) cloud_function_id: String,
     pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl crate::runtime::Operation for ActivateCloudFunctionParams {
+impl rt::Operation for ActivateCloudFunctionParams {
     type Output = crate::models::CloudFunction;
-    type Decode = crate::runtime::Json<crate::models::CloudFunction>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CloudFunction>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "activateCloudFunction",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/cloudFunctions/{cloudFunctionId}/status/DEPLOYED_ACTIVE",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/cloudFunctions/"),
-            crate::runtime::PathPart::Param("cloudFunctionId"),
-            crate::runtime::PathPart::Literal("/status/DEPLOYED_ACTIVE"),
-        ],
         summary: "Activate a cloud function version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.cloud_function_id)
             .accept("application/json");
@@ -2448,35 +2185,29 @@ impl ActivateCloudFunction {
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
 /// Created by `client.process_manager().create_custom_data_form(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateCustomDataForm = crate::operations::Request<CreateCustomDataFormParams>;
+pub type CreateCustomDataForm = super::Request<CreateCustomDataFormParams>;
 /// The parameters of [`CreateCustomDataForm`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateCustomDataFormParams {
     pub(crate) body: crate::models::CustomDataForm,
 }
-impl crate::runtime::Operation for CreateCustomDataFormParams {
+impl rt::Operation for CreateCustomDataFormParams {
     type Output = crate::models::CustomDataForm;
-    type Decode = crate::runtime::Json<crate::models::CustomDataForm>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomDataForm>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createCustomDataForm",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/customDataForms",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/customDataForms"),
-        ],
         summary: "Create a custom data form version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -2495,36 +2226,29 @@ impl crate::runtime::Operation for CreateCustomDataFormParams {
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
 /// Created by `client.process_manager().get_custom_data_form(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetCustomDataForm = crate::operations::Request<GetCustomDataFormParams>;
+pub type GetCustomDataForm = super::Request<GetCustomDataFormParams>;
 /// The parameters of [`GetCustomDataForm`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetCustomDataFormParams {
     pub(crate) custom_data_form_id: String,
 }
-impl crate::runtime::Operation for GetCustomDataFormParams {
+impl rt::Operation for GetCustomDataFormParams {
     type Output = crate::models::CustomDataForm;
-    type Decode = crate::runtime::Json<crate::models::CustomDataForm>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomDataForm>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getCustomDataForm",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/customDataForms/{customDataFormId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/customDataForms/"),
-            crate::runtime::PathPart::Param("customDataFormId"),
-        ],
         summary: "Get a custom data form version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.custom_data_form_id).accept("application/json")
     }
 }
@@ -2542,9 +2266,7 @@ impl crate::runtime::Operation for GetCustomDataFormParams {
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
 /// Created by `client.process_manager().list_custom_data_form_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListCustomDataFormVersions = crate::operations::Request<
-    ListCustomDataFormVersionsParams,
->;
+pub type ListCustomDataFormVersions = super::Request<ListCustomDataFormVersionsParams>;
 /// The parameters of [`ListCustomDataFormVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2554,30 +2276,22 @@ pub struct ListCustomDataFormVersionsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListCustomDataFormVersionsParams {
+impl rt::Operation for ListCustomDataFormVersionsParams {
     type Output = crate::models::VersionedAssetItemPage;
-    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listCustomDataFormVersions",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/process-manager/customDataForms/{customDataFormName}/versions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/customDataForms/"),
-            crate::runtime::PathPart::Param("customDataFormName"),
-            crate::runtime::PathPart::Literal("/versions"),
-        ],
         summary: "List the versions of a custom data form",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.custom_data_form_name)
             .query("page", self.page.as_ref())
@@ -2586,11 +2300,9 @@ impl crate::runtime::Operation for ListCustomDataFormVersionsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListCustomDataFormVersionsParams {
+impl rt::Paged for ListCustomDataFormVersionsParams {
     type Item = crate::models::VersionedAssetItem;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::VersionedAssetItem>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::VersionedAssetItem>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -2635,9 +2347,7 @@ impl ListCustomDataFormVersions {
 /// - `200`: OK ([`CustomDataForm`](crate::models::CustomDataForm))
 ///
 /// Created by `client.process_manager().activate_custom_data_form(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ActivateCustomDataForm = crate::operations::Request<
-    ActivateCustomDataFormParams,
->;
+pub type ActivateCustomDataForm = super::Request<ActivateCustomDataFormParams>;
 /// The parameters of [`ActivateCustomDataForm`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2645,30 +2355,22 @@ pub struct ActivateCustomDataFormParams {
     pub(crate) custom_data_form_id: String,
     pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl crate::runtime::Operation for ActivateCustomDataFormParams {
+impl rt::Operation for ActivateCustomDataFormParams {
     type Output = crate::models::CustomDataForm;
-    type Decode = crate::runtime::Json<crate::models::CustomDataForm>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomDataForm>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "activateCustomDataForm",
         service: "process-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-manager/customDataForms/{customDataFormId}/status/DEPLOYED_ACTIVE",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-manager/customDataForms/"),
-            crate::runtime::PathPart::Param("customDataFormId"),
-            crate::runtime::PathPart::Literal("/status/DEPLOYED_ACTIVE"),
-        ],
         summary: "Activate a custom data form version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.custom_data_form_id)
             .accept("application/json");

@@ -5,6 +5,8 @@
 //!
 //! Runtime of process instances: starting and continuing them.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `process-server` service: one method per operation. Get one with `client.process_server()`.
 #[derive(Debug, Clone)]
 pub struct ProcessServerClient {
@@ -23,7 +25,7 @@ impl ProcessServerClient {
         business_key: impl Into<String>,
         topic_name: impl Into<String>,
     ) -> ContinueProcess {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ContinueProcessParams {
                 process_definition_name: process_definition_name.into(),
@@ -37,7 +39,7 @@ impl ProcessServerClient {
     ///
     /// Returns a [`StartProcess`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn start_process(&self, pi: impl Into<String>) -> StartProcess {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             StartProcessParams {
                 pi: pi.into(),
@@ -60,7 +62,7 @@ impl ProcessServerClient {
 /// - `200`: OK (any JSON value (personal data or a secret: `Debug` prints `[redacted]`))
 ///
 /// Created by `client.process_server().continue_process(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ContinueProcess = crate::operations::Request<ContinueProcessParams>;
+pub type ContinueProcess = super::Request<ContinueProcessParams>;
 /// The parameters of [`ContinueProcess`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -68,38 +70,24 @@ pub struct ContinueProcessParams {
     pub(crate) process_definition_name: String,
     pub(crate) business_key: String,
     pub(crate) topic_name: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<serde_json::Map<String, serde_json::Value>>>,
 }
-impl crate::runtime::Operation for ContinueProcessParams {
+impl rt::Operation for ContinueProcessParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "continueProcess",
         service: "process-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-server/processes/{processDefinitionName}/businessKeys/{businessKey}/topicName/{topicName}/continue",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/process-server/processes/"),
-            crate::runtime::PathPart::Param("processDefinitionName"),
-            crate::runtime::PathPart::Literal("/businessKeys/"),
-            crate::runtime::PathPart::Param("businessKey"),
-            crate::runtime::PathPart::Literal("/topicName/"),
-            crate::runtime::PathPart::Param("topicName"),
-            crate::runtime::PathPart::Literal("/continue"),
-        ],
         summary: "Continue process.",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.process_definition_name)
             .path_param(&self.business_key)
@@ -114,7 +102,7 @@ impl crate::runtime::Operation for ContinueProcessParams {
 impl ContinueProcess {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }
@@ -132,36 +120,30 @@ impl ContinueProcess {
 /// - `200`: OK (any JSON value (personal data or a secret: `Debug` prints `[redacted]`))
 ///
 /// Created by `client.process_server().start_process(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type StartProcess = crate::operations::Request<StartProcessParams>;
+pub type StartProcess = super::Request<StartProcessParams>;
 /// The parameters of [`StartProcess`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct StartProcessParams {
     pub(crate) pi: String,
-    pub(crate) body: Option<
-        crate::runtime::Sensitive<serde_json::Map<String, serde_json::Value>>,
-    >,
+    pub(crate) body: Option<rt::Sensitive<serde_json::Map<String, serde_json::Value>>>,
 }
-impl crate::runtime::Operation for StartProcessParams {
+impl rt::Operation for StartProcessParams {
     type Output = crate::runtime::Sensitive<serde_json::Value>;
-    type Decode = crate::runtime::Json<crate::runtime::Sensitive<serde_json::Value>>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::runtime::Sensitive<serde_json::Value>>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "startProcess",
         service: "process-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/process-server/startProcess",
-        path: &[crate::runtime::PathPart::Literal("/api/process-server/startProcess")],
         summary: "Start a process instance.",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request.query("pi", Some(&self.pi)).accept("application/json");
         match &self.body {
             Some(body) => request.sensitive().json_body(body),
@@ -172,7 +154,7 @@ impl crate::runtime::Operation for StartProcessParams {
 impl StartProcess {
     /// Sets the optional request body (JSON object).
     pub fn body(mut self, value: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.params_mut().body = Some(crate::runtime::Sensitive::new(value));
+        self.params_mut().body = Some(rt::Sensitive::new(value));
         self
     }
 }

@@ -5,6 +5,8 @@
 //!
 //! Themes and custom pages shown by the end-user UI.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `theme-server` service: one method per operation. Get one with `client.theme_server()`.
 #[derive(Debug, Clone)]
 pub struct ThemeServerClient {
@@ -19,7 +21,7 @@ impl ThemeServerClient {
     /// Returns a [`ListCustomPages`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_custom_pages(&self) -> ListCustomPages {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListCustomPagesParams {
                 name: None,
@@ -38,10 +40,7 @@ impl ThemeServerClient {
         &self,
         body: crate::models::CustomPageCreateRequest,
     ) -> CreateCustomPage {
-        crate::operations::Request::new(
-            self.client.clone(),
-            CreateCustomPageParams { body },
-        )
+        super::Request::new(self.client.clone(), CreateCustomPageParams { body })
     }
     /// Get Custom Page By Name And Version: `GET /api/theme-server/customPages/{name}/{version}`.
     ///
@@ -52,7 +51,7 @@ impl ThemeServerClient {
         name: impl Into<String>,
         version: i32,
     ) -> GetCustomPageByNameAndVersion {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetCustomPageByNameAndVersionParams {
                 name: name.into(),
@@ -68,7 +67,7 @@ impl ThemeServerClient {
         &self,
         body: serde_json::Map<String, serde_json::Value>,
     ) -> CreateCustomPagePreview {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateCustomPagePreviewParams {
                 body,
@@ -84,7 +83,7 @@ impl ThemeServerClient {
         custom_page_id: impl Into<String>,
         status: impl Into<String>,
     ) -> ChangeCustomPageStatus {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ChangeCustomPageStatusParams {
                 custom_page_id: custom_page_id.into(),
@@ -100,7 +99,7 @@ impl ThemeServerClient {
         &self,
         custom_page_id: impl Into<String>,
     ) -> DeleteCustomPageArchive {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteCustomPageArchiveParams {
                 custom_page_id: custom_page_id.into(),
@@ -112,7 +111,7 @@ impl ThemeServerClient {
     /// Returns a [`GetCustomPage`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_custom_page(&self, custom_page_id: impl Into<String>) -> GetCustomPage {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetCustomPageParams {
                 custom_page_id: custom_page_id.into(),
@@ -128,7 +127,7 @@ impl ThemeServerClient {
         custom_page_id: impl Into<String>,
         body: crate::models::CustomPage,
     ) -> UpdateCustomPage {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateCustomPageParams {
                 custom_page_id: custom_page_id.into(),
@@ -144,7 +143,7 @@ impl ThemeServerClient {
         &self,
         custom_page_id: impl Into<String>,
     ) -> DeleteCustomPage {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteCustomPageParams {
                 custom_page_id: custom_page_id.into(),
@@ -159,7 +158,7 @@ impl ThemeServerClient {
         &self,
         name: impl Into<String>,
     ) -> GetCustomPageVersions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetCustomPageVersionsParams {
                 name: name.into(),
@@ -173,19 +172,19 @@ impl ThemeServerClient {
     ///
     /// Returns a [`ListThemes`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn list_themes(&self) -> ListThemes {
-        crate::operations::Request::new(self.client.clone(), ListThemesParams {})
+        super::Request::new(self.client.clone(), ListThemesParams {})
     }
     /// Create a theme version: `POST /api/theme-server/themes`.
     ///
     /// Returns a [`CreateTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn create_theme(&self, body: crate::models::Theme) -> CreateTheme {
-        crate::operations::Request::new(self.client.clone(), CreateThemeParams { body })
+        super::Request::new(self.client.clone(), CreateThemeParams { body })
     }
     /// Get a theme version: `GET /api/theme-server/themes/{themeId}`.
     ///
     /// Returns a [`GetTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn get_theme(&self, theme_id: impl Into<String>) -> GetTheme {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetThemeParams {
                 theme_id: theme_id.into(),
@@ -200,7 +199,7 @@ impl ThemeServerClient {
         theme_id: impl Into<String>,
         body: crate::models::Theme,
     ) -> UpdateTheme {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateThemeParams {
                 theme_id: theme_id.into(),
@@ -215,7 +214,7 @@ impl ThemeServerClient {
         &self,
         theme_id: impl Into<String>,
     ) -> GetThemeWithAssets {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetThemeWithAssetsParams {
                 theme_id: theme_id.into(),
@@ -229,7 +228,7 @@ impl ThemeServerClient {
         &self,
         theme_name: impl Into<String>,
     ) -> ListThemeVersions {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListThemeVersionsParams {
                 theme_name: theme_name.into(),
@@ -247,7 +246,7 @@ impl ThemeServerClient {
         theme_id: impl Into<String>,
         body: crate::models::ThemeAssetUpload,
     ) -> UploadThemeAsset {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UploadThemeAssetParams {
                 theme_id: theme_id.into(),
@@ -259,7 +258,7 @@ impl ThemeServerClient {
     ///
     /// Returns a [`ActivateTheme`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     pub fn activate_theme(&self, theme_id: impl Into<String>) -> ActivateTheme {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ActivateThemeParams {
                 theme_id: theme_id.into(),
@@ -285,7 +284,7 @@ impl ThemeServerClient {
 ///
 /// Created by `client.theme_server().list_custom_pages(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListCustomPages = crate::operations::Request<ListCustomPagesParams>;
+pub type ListCustomPages = super::Request<ListCustomPagesParams>;
 /// The parameters of [`ListCustomPages`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -296,26 +295,22 @@ pub struct ListCustomPagesParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListCustomPagesParams {
+impl rt::Operation for ListCustomPagesParams {
     type Output = crate::models::CustomPagePage;
-    type Decode = crate::runtime::Json<crate::models::CustomPagePage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPagePage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listCustomPages",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/customPages",
-        path: &[crate::runtime::PathPart::Literal("/api/theme-server/customPages")],
         summary: "List Custom Pages",
         permission: Some(&crate::permissions::theme_server::LIST_CUSTOM_PAGES),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("name", self.name.as_ref())
             .query("status", self.status.as_ref())
@@ -325,9 +320,9 @@ impl crate::runtime::Operation for ListCustomPagesParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListCustomPagesParams {
+impl rt::Paged for ListCustomPagesParams {
     type Item = crate::models::CustomPage;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::CustomPage>>;
+    type Page = crate::models::Page<rt::Item<crate::models::CustomPage>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -389,33 +384,29 @@ impl ListCustomPages {
 ///
 /// Created by `client.theme_server().create_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateCustomPage = crate::operations::Request<CreateCustomPageParams>;
+pub type CreateCustomPage = super::Request<CreateCustomPageParams>;
 /// The parameters of [`CreateCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateCustomPageParams {
     pub(crate) body: crate::models::CustomPageCreateRequest,
 }
-impl crate::runtime::Operation for CreateCustomPageParams {
+impl rt::Operation for CreateCustomPageParams {
     type Output = crate::models::CustomPage;
-    type Decode = crate::runtime::Json<crate::models::CustomPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createCustomPage",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/customPages",
-        path: &[crate::runtime::PathPart::Literal("/api/theme-server/customPages")],
         summary: "Create Custom Page",
         permission: Some(&crate::permissions::theme_server::CREATE_CUSTOM_PAGE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -437,7 +428,7 @@ impl crate::runtime::Operation for CreateCustomPageParams {
 ///
 /// Created by `client.theme_server().get_custom_page_by_name_and_version(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetCustomPageByNameAndVersion = crate::operations::Request<
+pub type GetCustomPageByNameAndVersion = super::Request<
     GetCustomPageByNameAndVersionParams,
 >;
 /// The parameters of [`GetCustomPageByNameAndVersion`]: what the generic request sends.
@@ -447,33 +438,24 @@ pub struct GetCustomPageByNameAndVersionParams {
     pub(crate) name: String,
     pub(crate) version: i32,
 }
-impl crate::runtime::Operation for GetCustomPageByNameAndVersionParams {
+impl rt::Operation for GetCustomPageByNameAndVersionParams {
     type Output = crate::models::CustomPage;
-    type Decode = crate::runtime::Json<crate::models::CustomPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getCustomPageByNameAndVersion",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/customPages/{name}/{version}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("name"),
-            crate::runtime::PathPart::Literal("/"),
-            crate::runtime::PathPart::Param("version"),
-        ],
         summary: "Get Custom Page By Name And Version",
         permission: Some(
             &crate::permissions::theme_server::GET_CUSTOM_PAGE_BY_NAME_AND_VERSION,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.name)
             .path_param(&self.version)
@@ -497,37 +479,29 @@ impl crate::runtime::Operation for GetCustomPageByNameAndVersionParams {
 ///
 /// Created by `client.theme_server().create_custom_page_preview(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateCustomPagePreview = crate::operations::Request<
-    CreateCustomPagePreviewParams,
->;
+pub type CreateCustomPagePreview = super::Request<CreateCustomPagePreviewParams>;
 /// The parameters of [`CreateCustomPagePreview`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateCustomPagePreviewParams {
     pub(crate) body: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::runtime::Operation for CreateCustomPagePreviewParams {
+impl rt::Operation for CreateCustomPagePreviewParams {
     type Output = crate::models::CustomPagePreview;
-    type Decode = crate::runtime::Json<crate::models::CustomPagePreview>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPagePreview>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createCustomPagePreview",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/customPages/previews",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/previews"),
-        ],
         summary: "Create Custom Page Preview",
         permission: Some(&crate::permissions::theme_server::CREATE_CUSTOM_PAGE_PREVIEW),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -549,9 +523,7 @@ impl crate::runtime::Operation for CreateCustomPagePreviewParams {
 ///
 /// Created by `client.theme_server().change_custom_page_status(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ChangeCustomPageStatus = crate::operations::Request<
-    ChangeCustomPageStatusParams,
->;
+pub type ChangeCustomPageStatus = super::Request<ChangeCustomPageStatusParams>;
 /// The parameters of [`ChangeCustomPageStatus`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -559,31 +531,22 @@ pub struct ChangeCustomPageStatusParams {
     pub(crate) custom_page_id: String,
     pub(crate) status: String,
 }
-impl crate::runtime::Operation for ChangeCustomPageStatusParams {
+impl rt::Operation for ChangeCustomPageStatusParams {
     type Output = crate::models::CustomPage;
-    type Decode = crate::runtime::Json<crate::models::CustomPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "changeCustomPageStatus",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/customPages/{id}/status/{status}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/status/"),
-            crate::runtime::PathPart::Param("status"),
-        ],
         summary: "Change Custom Page Status",
         permission: Some(&crate::permissions::theme_server::CHANGE_CUSTOM_PAGE_STATUS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.custom_page_id)
             .path_param(&self.status)
@@ -607,39 +570,29 @@ impl crate::runtime::Operation for ChangeCustomPageStatusParams {
 ///
 /// Created by `client.theme_server().delete_custom_page_archive(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteCustomPageArchive = crate::operations::Request<
-    DeleteCustomPageArchiveParams,
->;
+pub type DeleteCustomPageArchive = super::Request<DeleteCustomPageArchiveParams>;
 /// The parameters of [`DeleteCustomPageArchive`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteCustomPageArchiveParams {
     pub(crate) custom_page_id: String,
 }
-impl crate::runtime::Operation for DeleteCustomPageArchiveParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteCustomPageArchiveParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteCustomPageArchive",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/theme-server/customPages/{id}/archive",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("id"),
-            crate::runtime::PathPart::Literal("/archive"),
-        ],
         summary: "Delete Custom Page Archive",
         permission: Some(&crate::permissions::theme_server::DELETE_CUSTOM_PAGE_ARCHIVE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.custom_page_id)
     }
 }
@@ -660,36 +613,29 @@ impl crate::runtime::Operation for DeleteCustomPageArchiveParams {
 ///
 /// Created by `client.theme_server().get_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetCustomPage = crate::operations::Request<GetCustomPageParams>;
+pub type GetCustomPage = super::Request<GetCustomPageParams>;
 /// The parameters of [`GetCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetCustomPageParams {
     pub(crate) custom_page_id: String,
 }
-impl crate::runtime::Operation for GetCustomPageParams {
+impl rt::Operation for GetCustomPageParams {
     type Output = crate::models::CustomPage;
-    type Decode = crate::runtime::Json<crate::models::CustomPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getCustomPage",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/customPages/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Get Custom Page",
         permission: Some(&crate::permissions::theme_server::GET_CUSTOM_PAGE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.custom_page_id).accept("application/json")
     }
 }
@@ -710,7 +656,7 @@ impl crate::runtime::Operation for GetCustomPageParams {
 ///
 /// Created by `client.theme_server().update_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateCustomPage = crate::operations::Request<UpdateCustomPageParams>;
+pub type UpdateCustomPage = super::Request<UpdateCustomPageParams>;
 /// The parameters of [`UpdateCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -718,29 +664,22 @@ pub struct UpdateCustomPageParams {
     pub(crate) custom_page_id: String,
     pub(crate) body: crate::models::CustomPage,
 }
-impl crate::runtime::Operation for UpdateCustomPageParams {
+impl rt::Operation for UpdateCustomPageParams {
     type Output = crate::models::CustomPage;
-    type Decode = crate::runtime::Json<crate::models::CustomPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::CustomPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateCustomPage",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/customPages/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Update Custom Page",
         permission: Some(&crate::permissions::theme_server::UPDATE_CUSTOM_PAGE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.custom_page_id)
@@ -765,36 +704,29 @@ impl crate::runtime::Operation for UpdateCustomPageParams {
 ///
 /// Created by `client.theme_server().delete_custom_page(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteCustomPage = crate::operations::Request<DeleteCustomPageParams>;
+pub type DeleteCustomPage = super::Request<DeleteCustomPageParams>;
 /// The parameters of [`DeleteCustomPage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteCustomPageParams {
     pub(crate) custom_page_id: String,
 }
-impl crate::runtime::Operation for DeleteCustomPageParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteCustomPageParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteCustomPage",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/theme-server/customPages/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Delete Custom Page",
         permission: Some(&crate::permissions::theme_server::DELETE_CUSTOM_PAGE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.custom_page_id)
     }
 }
@@ -815,7 +747,7 @@ impl crate::runtime::Operation for DeleteCustomPageParams {
 ///
 /// Created by `client.theme_server().get_custom_page_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetCustomPageVersions = crate::operations::Request<GetCustomPageVersionsParams>;
+pub type GetCustomPageVersions = super::Request<GetCustomPageVersionsParams>;
 /// The parameters of [`GetCustomPageVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -825,30 +757,22 @@ pub struct GetCustomPageVersionsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for GetCustomPageVersionsParams {
+impl rt::Operation for GetCustomPageVersionsParams {
     type Output = crate::models::VersionedAssetItemPage;
-    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getCustomPageVersions",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/customPages/{name}/versions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/customPages/"),
-            crate::runtime::PathPart::Param("name"),
-            crate::runtime::PathPart::Literal("/versions"),
-        ],
         summary: "Get Custom Page Versions",
         permission: Some(&crate::permissions::theme_server::GET_CUSTOM_PAGE_VERSIONS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.name)
             .query("page", self.page.as_ref())
@@ -857,11 +781,9 @@ impl crate::runtime::Operation for GetCustomPageVersionsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for GetCustomPageVersionsParams {
+impl rt::Paged for GetCustomPageVersionsParams {
     type Item = crate::models::VersionedAssetItem;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::VersionedAssetItem>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::VersionedAssetItem>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -906,31 +828,27 @@ impl GetCustomPageVersions {
 /// - `200`: OK (any JSON value)
 ///
 /// Created by `client.theme_server().list_themes(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListThemes = crate::operations::Request<ListThemesParams>;
+pub type ListThemes = super::Request<ListThemesParams>;
 /// The parameters of [`ListThemes`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ListThemesParams {}
-impl crate::runtime::Operation for ListThemesParams {
+impl rt::Operation for ListThemesParams {
     type Output = serde_json::Value;
-    type Decode = crate::runtime::Json<serde_json::Value>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<serde_json::Value>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listThemes",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/themes",
-        path: &[crate::runtime::PathPart::Literal("/api/theme-server/themes")],
         summary: "List themes",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.accept("application/json")
     }
 }
@@ -948,33 +866,29 @@ impl crate::runtime::Operation for ListThemesParams {
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
 /// Created by `client.theme_server().create_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type CreateTheme = crate::operations::Request<CreateThemeParams>;
+pub type CreateTheme = super::Request<CreateThemeParams>;
 /// The parameters of [`CreateTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateThemeParams {
     pub(crate) body: crate::models::Theme,
 }
-impl crate::runtime::Operation for CreateThemeParams {
+impl rt::Operation for CreateThemeParams {
     type Output = crate::models::Theme;
-    type Decode = crate::runtime::Json<crate::models::Theme>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Theme>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createTheme",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/themes",
-        path: &[crate::runtime::PathPart::Literal("/api/theme-server/themes")],
         summary: "Create a theme version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -993,36 +907,29 @@ impl crate::runtime::Operation for CreateThemeParams {
 /// - `200`: OK (any JSON value)
 ///
 /// Created by `client.theme_server().get_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetTheme = crate::operations::Request<GetThemeParams>;
+pub type GetTheme = super::Request<GetThemeParams>;
 /// The parameters of [`GetTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetThemeParams {
     pub(crate) theme_id: String,
 }
-impl crate::runtime::Operation for GetThemeParams {
+impl rt::Operation for GetThemeParams {
     type Output = serde_json::Value;
-    type Decode = crate::runtime::Json<serde_json::Value>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<serde_json::Value>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTheme",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/themes/{themeId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/themes/"),
-            crate::runtime::PathPart::Param("themeId"),
-        ],
         summary: "Get a theme version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.theme_id).accept("application/json")
     }
 }
@@ -1040,7 +947,7 @@ impl crate::runtime::Operation for GetThemeParams {
 /// - `200`: OK
 ///
 /// Created by `client.theme_server().update_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type UpdateTheme = crate::operations::Request<UpdateThemeParams>;
+pub type UpdateTheme = super::Request<UpdateThemeParams>;
 /// The parameters of [`UpdateTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1048,29 +955,22 @@ pub struct UpdateThemeParams {
     pub(crate) theme_id: String,
     pub(crate) body: crate::models::Theme,
 }
-impl crate::runtime::Operation for UpdateThemeParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for UpdateThemeParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateTheme",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/themes/{themeId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/themes/"),
-            crate::runtime::PathPart::Param("themeId"),
-        ],
         summary: "Update a theme version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.path_param(&self.theme_id).json_body(body)
     }
@@ -1089,37 +989,29 @@ impl crate::runtime::Operation for UpdateThemeParams {
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
 /// Created by `client.theme_server().get_theme_with_assets(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetThemeWithAssets = crate::operations::Request<GetThemeWithAssetsParams>;
+pub type GetThemeWithAssets = super::Request<GetThemeWithAssetsParams>;
 /// The parameters of [`GetThemeWithAssets`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetThemeWithAssetsParams {
     pub(crate) theme_id: String,
 }
-impl crate::runtime::Operation for GetThemeWithAssetsParams {
+impl rt::Operation for GetThemeWithAssetsParams {
     type Output = crate::models::Theme;
-    type Decode = crate::runtime::Json<crate::models::Theme>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Theme>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getThemeWithAssets",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/themes/{themeId}/all",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/themes/"),
-            crate::runtime::PathPart::Param("themeId"),
-            crate::runtime::PathPart::Literal("/all"),
-        ],
         summary: "Get a theme version with its assets",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.theme_id).accept("application/json")
     }
 }
@@ -1137,7 +1029,7 @@ impl crate::runtime::Operation for GetThemeWithAssetsParams {
 /// - `200`: OK ([`VersionedAssetItemPage`](crate::models::VersionedAssetItemPage))
 ///
 /// Created by `client.theme_server().list_theme_versions(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ListThemeVersions = crate::operations::Request<ListThemeVersionsParams>;
+pub type ListThemeVersions = super::Request<ListThemeVersionsParams>;
 /// The parameters of [`ListThemeVersions`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1147,30 +1039,22 @@ pub struct ListThemeVersionsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListThemeVersionsParams {
+impl rt::Operation for ListThemeVersionsParams {
     type Output = crate::models::VersionedAssetItemPage;
-    type Decode = crate::runtime::Json<crate::models::VersionedAssetItemPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::VersionedAssetItemPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listThemeVersions",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/theme-server/themes/{themeName}/versions",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/themes/"),
-            crate::runtime::PathPart::Param("themeName"),
-            crate::runtime::PathPart::Literal("/versions"),
-        ],
         summary: "List the versions of a theme",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.theme_name)
             .query("page", self.page.as_ref())
@@ -1179,11 +1063,9 @@ impl crate::runtime::Operation for ListThemeVersionsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListThemeVersionsParams {
+impl rt::Paged for ListThemeVersionsParams {
     type Item = crate::models::VersionedAssetItem;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::VersionedAssetItem>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::VersionedAssetItem>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -1228,7 +1110,7 @@ impl ListThemeVersions {
 /// - `200`: OK
 ///
 /// Created by `client.theme_server().upload_theme_asset(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type UploadThemeAsset = crate::operations::Request<UploadThemeAssetParams>;
+pub type UploadThemeAsset = super::Request<UploadThemeAssetParams>;
 /// The parameters of [`UploadThemeAsset`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1236,30 +1118,22 @@ pub struct UploadThemeAssetParams {
     pub(crate) theme_id: String,
     pub(crate) body: crate::models::ThemeAssetUpload,
 }
-impl crate::runtime::Operation for UploadThemeAssetParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for UploadThemeAssetParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "uploadThemeAsset",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/themes/{themeId}/assets/",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/themes/"),
-            crate::runtime::PathPart::Param("themeId"),
-            crate::runtime::PathPart::Literal("/assets/"),
-        ],
         summary: "Upload a theme asset",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.path_param(&self.theme_id).json_body(body)
     }
@@ -1278,7 +1152,7 @@ impl crate::runtime::Operation for UploadThemeAssetParams {
 /// - `200`: OK ([`Theme`](crate::models::Theme))
 ///
 /// Created by `client.theme_server().activate_theme(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type ActivateTheme = crate::operations::Request<ActivateThemeParams>;
+pub type ActivateTheme = super::Request<ActivateThemeParams>;
 /// The parameters of [`ActivateTheme`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1286,30 +1160,22 @@ pub struct ActivateThemeParams {
     pub(crate) theme_id: String,
     pub(crate) body: Option<crate::models::ActivationRequest>,
 }
-impl crate::runtime::Operation for ActivateThemeParams {
+impl rt::Operation for ActivateThemeParams {
     type Output = crate::models::Theme;
-    type Decode = crate::runtime::Json<crate::models::Theme>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Theme>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "activateTheme",
         service: "theme-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/theme-server/themes/{themeId}/status/DEPLOYED_ACTIVE",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/theme-server/themes/"),
-            crate::runtime::PathPart::Param("themeId"),
-            crate::runtime::PathPart::Literal("/status/DEPLOYED_ACTIVE"),
-        ],
         summary: "Activate a theme version",
         permission: None,
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request.path_param(&self.theme_id).accept("application/json");
         match &self.body {
             Some(body) => request.json_body(body),

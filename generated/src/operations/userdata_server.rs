@@ -5,6 +5,8 @@
 //!
 //! Data collected by process instances: user data, images, checks and archives.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `userdata-server` service: one method per operation. Get one with `client.userdata_server()`.
 #[derive(Debug, Clone)]
 pub struct UserdataServerClient {
@@ -23,7 +25,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetChecksByKey {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetChecksByKeyParams {
                 process_defn_id: process_defn_id.into(),
@@ -40,7 +42,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceImages {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessInstanceImagesParams {
                 process_defn_id: process_defn_id.into(),
@@ -56,7 +58,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceUserData {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessInstanceUserDataParams {
                 process_defn_id: process_defn_id.into(),
@@ -73,7 +75,7 @@ impl UserdataServerClient {
         process_defn_id: impl Into<String>,
         process_instance_id: impl Into<String>,
     ) -> GetProcessInstanceUserDataArchive {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetProcessInstanceUserDataArchiveParams {
                 process_defn_id: process_defn_id.into(),
@@ -101,7 +103,7 @@ impl UserdataServerClient {
 ///
 /// Created by `client.userdata_server().get_checks_by_key(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetChecksByKey = crate::operations::Request<GetChecksByKeyParams>;
+pub type GetChecksByKey = super::Request<GetChecksByKeyParams>;
 /// The parameters of [`GetChecksByKey`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -110,34 +112,22 @@ pub struct GetChecksByKeyParams {
     pub(crate) process_instance_id: String,
     pub(crate) key: Option<String>,
 }
-impl crate::runtime::Operation for GetChecksByKeyParams {
+impl rt::Operation for GetChecksByKeyParams {
     type Output = crate::models::UserDataChecks;
-    type Decode = crate::runtime::Json<crate::models::UserDataChecks>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::UserDataChecks>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getChecksByKey",
         service: "userdata-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/userdata/checks",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/userdata-server/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefnId"),
-            crate::runtime::PathPart::Literal("/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-            crate::runtime::PathPart::Literal("/userdata/checks"),
-        ],
         summary: "Get Checks.",
         permission: Some(&crate::permissions::userdata_server::GET_CHECKS_BY_KEY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.process_defn_id)
             .path_param(&self.process_instance_id)
@@ -170,9 +160,7 @@ impl GetChecksByKey {
 /// - `401`: Unauthorized
 ///
 /// Created by `client.userdata_server().get_process_instance_images(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessInstanceImages = crate::operations::Request<
-    GetProcessInstanceImagesParams,
->;
+pub type GetProcessInstanceImages = super::Request<GetProcessInstanceImagesParams>;
 /// The parameters of [`GetProcessInstanceImages`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -180,36 +168,24 @@ pub struct GetProcessInstanceImagesParams {
     pub(crate) process_defn_id: String,
     pub(crate) process_instance_id: String,
 }
-impl crate::runtime::Operation for GetProcessInstanceImagesParams {
+impl rt::Operation for GetProcessInstanceImagesParams {
     type Output = crate::models::UserDataImage;
-    type Decode = crate::runtime::Json<crate::models::UserDataImage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::UserDataImage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessInstanceImages",
         service: "userdata-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/getdata",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/userdata-server/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefnId"),
-            crate::runtime::PathPart::Literal("/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-            crate::runtime::PathPart::Literal("/getdata"),
-        ],
         summary: "Get Image.",
         permission: Some(
             &crate::permissions::userdata_server::GET_PROCESS_INSTANCE_IMAGES,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.process_defn_id)
             .path_param(&self.process_instance_id)
@@ -232,9 +208,7 @@ impl crate::runtime::Operation for GetProcessInstanceImagesParams {
 /// - `401`: Unauthorized
 ///
 /// Created by `client.userdata_server().get_process_instance_user_data(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessInstanceUserData = crate::operations::Request<
-    GetProcessInstanceUserDataParams,
->;
+pub type GetProcessInstanceUserData = super::Request<GetProcessInstanceUserDataParams>;
 /// The parameters of [`GetProcessInstanceUserData`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -243,36 +217,24 @@ pub struct GetProcessInstanceUserDataParams {
     pub(crate) process_instance_id: String,
     pub(crate) optimized: Option<bool>,
 }
-impl crate::runtime::Operation for GetProcessInstanceUserDataParams {
+impl rt::Operation for GetProcessInstanceUserDataParams {
     type Output = crate::models::UserData;
-    type Decode = crate::runtime::Json<crate::models::UserData>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::UserData>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessInstanceUserData",
         service: "userdata-server",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/userdata",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/userdata-server/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefnId"),
-            crate::runtime::PathPart::Literal("/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-            crate::runtime::PathPart::Literal("/userdata"),
-        ],
         summary: "Get User Data.",
         permission: Some(
             &crate::permissions::userdata_server::GET_PROCESS_INSTANCE_USER_DATA,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.process_defn_id)
             .path_param(&self.process_instance_id)
@@ -305,7 +267,7 @@ impl GetProcessInstanceUserData {
 /// - `401`: Unauthorized
 ///
 /// Created by `client.userdata_server().get_process_instance_user_data_archive(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
-pub type GetProcessInstanceUserDataArchive = crate::operations::Request<
+pub type GetProcessInstanceUserDataArchive = super::Request<
     GetProcessInstanceUserDataArchiveParams,
 >;
 /// The parameters of [`GetProcessInstanceUserDataArchive`]: what the generic request sends.
@@ -316,36 +278,24 @@ pub struct GetProcessInstanceUserDataArchiveParams {
     pub(crate) process_instance_id: String,
     pub(crate) body: Option<serde_json::Map<String, serde_json::Value>>,
 }
-impl crate::runtime::Operation for GetProcessInstanceUserDataArchiveParams {
-    type Output = crate::runtime::ByteStream;
-    type Decode = crate::runtime::Download;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for GetProcessInstanceUserDataArchiveParams {
+    type Output = rt::ByteStream;
+    type Decode = rt::Download;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getProcessInstanceUserDataArchive",
         service: "userdata-server",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/userdata-server/processDefinitions/{processDefnId}/processInstances/{processInstanceId}/userdataarchive",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/userdata-server/processDefinitions/",
-            ),
-            crate::runtime::PathPart::Param("processDefnId"),
-            crate::runtime::PathPart::Literal("/processInstances/"),
-            crate::runtime::PathPart::Param("processInstanceId"),
-            crate::runtime::PathPart::Literal("/userdataarchive"),
-        ],
         summary: "Get Summary Archive.",
         permission: Some(
             &crate::permissions::userdata_server::GET_PROCESS_INSTANCE_USER_DATA_ARCHIVE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: None,
         deprecated: false,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let request = request
             .path_param(&self.process_defn_id)
             .path_param(&self.process_instance_id)

@@ -5,6 +5,8 @@
 //!
 //! Watchlists, their entries, usage statistics and trend records.
 #![allow(deprecated)]
+#[allow(unused_imports)]
+use crate::runtime as rt;
 /// Client for the `watchlist-manager` service: one method per operation. Get one with `client.watchlist_manager()`.
 #[derive(Debug, Clone)]
 pub struct WatchlistManagerClient {
@@ -19,7 +21,7 @@ impl WatchlistManagerClient {
     /// Returns a [`GetWatchlist`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_watchlist(&self, watchlist_id: impl Into<String>) -> GetWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -35,7 +37,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: crate::models::WatchlistRequest,
     ) -> UpdateWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -48,7 +50,7 @@ impl WatchlistManagerClient {
     /// Returns a [`DeleteWatchlist`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn delete_watchlist(&self, watchlist_id: impl Into<String>) -> DeleteWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -60,7 +62,7 @@ impl WatchlistManagerClient {
     /// Returns a [`GetLargestWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_largest_watchlists(&self) -> GetLargestWatchlists {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetLargestWatchlistsParams {
                 limit: None,
@@ -75,7 +77,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> GetWatchlistUsage {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetWatchlistUsageParams {
                 watchlist_id: watchlist_id.into(),
@@ -87,7 +89,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_watchlists(&self) -> ListWatchlists {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListWatchlistsParams {
                 name: None,
@@ -106,20 +108,14 @@ impl WatchlistManagerClient {
         &self,
         body: crate::models::WatchlistRequest,
     ) -> CreateWatchlist {
-        crate::operations::Request::new(
-            self.client.clone(),
-            CreateWatchlistParams { body },
-        )
+        super::Request::new(self.client.clone(), CreateWatchlistParams { body })
     }
     /// Get watchlist usage statistics: `GET /api/watchlist-manager/watchlists/usage`.
     ///
     /// Returns a [`GetTenantWatchlistUsage`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_tenant_watchlist_usage(&self) -> GetTenantWatchlistUsage {
-        crate::operations::Request::new(
-            self.client.clone(),
-            GetTenantWatchlistUsageParams {},
-        )
+        super::Request::new(self.client.clone(), GetTenantWatchlistUsageParams {})
     }
     /// Query a watchlist: `POST /api/watchlist-manager/watchlists/{watchlistId}/queries`.
     ///
@@ -130,11 +126,11 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::WatchlistQuery>,
     ) -> QueryWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             QueryWatchlistParams {
                 watchlist_id: watchlist_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -143,7 +139,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListTrendRecords`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_trend_records(&self) -> ListTrendRecords {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListTrendRecordsParams {
                 type_: None,
@@ -161,10 +157,10 @@ impl WatchlistManagerClient {
         &self,
         body: impl Into<crate::models::TrendRecordRequest>,
     ) -> AddTrendRecord {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             AddTrendRecordParams {
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -176,7 +172,7 @@ impl WatchlistManagerClient {
         &self,
         process_instance_id: impl Into<String>,
     ) -> DeleteTrendsByProcessInstanceId {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteTrendsByProcessInstanceIdParams {
                 process_instance_id: process_instance_id.into(),
@@ -188,7 +184,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListTrendProcessInstances`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_trend_process_instances(&self) -> ListTrendProcessInstances {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListTrendProcessInstancesParams {
                 type_: None,
@@ -205,7 +201,7 @@ impl WatchlistManagerClient {
         &self,
         trend_record_id: impl Into<String>,
     ) -> GetTrendRecord {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetTrendRecordParams {
                 trend_record_id: trend_record_id.into(),
@@ -217,7 +213,7 @@ impl WatchlistManagerClient {
     /// Returns a [`GetTrendStatistics`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn get_trend_statistics(&self) -> GetTrendStatistics {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetTrendStatisticsParams {
                 type_: None,
@@ -232,7 +228,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> ListFaceWatchlistMembers {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListFaceWatchlistMembersParams {
                 watchlist_id: watchlist_id.into(),
@@ -251,11 +247,11 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::FaceWatchlistMember>,
     ) -> CreateFaceWatchlistMember {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateFaceWatchlistMemberParams {
                 watchlist_id: watchlist_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -268,7 +264,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> GetFaceWatchlistMember {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetFaceWatchlistMemberParams {
                 watchlist_id: watchlist_id.into(),
@@ -285,7 +281,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> DeleteFaceWatchlistMember {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteFaceWatchlistMemberParams {
                 watchlist_id: watchlist_id.into(),
@@ -302,7 +298,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         watchlist_member_id: impl Into<String>,
     ) -> GetFaceWatchlistMemberImage {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetFaceWatchlistMemberImageParams {
                 watchlist_id: watchlist_id.into(),
@@ -315,7 +311,7 @@ impl WatchlistManagerClient {
     /// Returns a [`ListFaceWatchlists`] request (its docs say the permission, auth and error codes): set optional parameters, then `.send().await`.
     #[deprecated(note = "deprecated in the API description")]
     pub fn list_face_watchlists(&self) -> ListFaceWatchlists {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListFaceWatchlistsParams {
                 page: None,
@@ -332,10 +328,7 @@ impl WatchlistManagerClient {
         &self,
         body: crate::models::FaceWatchlistRequest,
     ) -> CreateFaceWatchlist {
-        crate::operations::Request::new(
-            self.client.clone(),
-            CreateFaceWatchlistParams { body },
-        )
+        super::Request::new(self.client.clone(), CreateFaceWatchlistParams { body })
     }
     /// Get a watchlist. (DEPRECATED): `GET /api/watchlist-manager/facewatchlists/{watchlistId}`.
     ///
@@ -345,7 +338,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> GetFaceWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetFaceWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -361,7 +354,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: crate::models::FaceWatchlistRequest,
     ) -> UpdateFaceWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             UpdateFaceWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -377,7 +370,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> DeleteFaceWatchlist {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteFaceWatchlistParams {
                 watchlist_id: watchlist_id.into(),
@@ -393,7 +386,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         entry_id: impl Into<String>,
     ) -> GetWatchlistEntry {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             GetWatchlistEntryParams {
                 watchlist_id: watchlist_id.into(),
@@ -410,7 +403,7 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         entry_id: impl Into<String>,
     ) -> DeleteWatchlistEntry {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             DeleteWatchlistEntryParams {
                 watchlist_id: watchlist_id.into(),
@@ -426,7 +419,7 @@ impl WatchlistManagerClient {
         &self,
         watchlist_id: impl Into<String>,
     ) -> ListWatchlistEntries {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             ListWatchlistEntriesParams {
                 watchlist_id: watchlist_id.into(),
@@ -445,11 +438,11 @@ impl WatchlistManagerClient {
         watchlist_id: impl Into<String>,
         body: impl Into<crate::models::WatchlistEntry>,
     ) -> CreateWatchlistEntry {
-        crate::operations::Request::new(
+        super::Request::new(
             self.client.clone(),
             CreateWatchlistEntryParams {
                 watchlist_id: watchlist_id.into(),
-                body: crate::runtime::Sensitive::new(body.into()),
+                body: rt::Sensitive::new(body.into()),
             },
         )
     }
@@ -478,36 +471,29 @@ impl WatchlistManagerClient {
 ///
 /// Created by `client.watchlist_manager().get_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetWatchlist = crate::operations::Request<GetWatchlistParams>;
+pub type GetWatchlist = super::Request<GetWatchlistParams>;
 /// The parameters of [`GetWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetWatchlistParams {
     pub(crate) watchlist_id: String,
 }
-impl crate::runtime::Operation for GetWatchlistParams {
+impl rt::Operation for GetWatchlistParams {
     type Output = crate::models::Watchlist;
-    type Decode = crate::runtime::Json<crate::models::Watchlist>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Watchlist>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-        ],
         summary: "Get a watchlist by ID",
         permission: Some(&crate::permissions::watchlist_manager::GET_WATCHLIST_V2),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id).accept("application/json")
     }
 }
@@ -535,7 +521,7 @@ impl crate::runtime::Operation for GetWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().update_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateWatchlist = crate::operations::Request<UpdateWatchlistParams>;
+pub type UpdateWatchlist = super::Request<UpdateWatchlistParams>;
 /// The parameters of [`UpdateWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -543,29 +529,22 @@ pub struct UpdateWatchlistParams {
     pub(crate) watchlist_id: String,
     pub(crate) body: crate::models::WatchlistRequest,
 }
-impl crate::runtime::Operation for UpdateWatchlistParams {
+impl rt::Operation for UpdateWatchlistParams {
     type Output = crate::models::Watchlist;
-    type Decode = crate::runtime::Json<crate::models::Watchlist>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Watchlist>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-        ],
         summary: "Update a watchlist",
         permission: Some(&crate::permissions::watchlist_manager::UPDATE_WATCHLIST_V2),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.path_param(&self.watchlist_id).accept("application/json").json_body(body)
     }
@@ -594,36 +573,29 @@ impl crate::runtime::Operation for UpdateWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().delete_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteWatchlist = crate::operations::Request<DeleteWatchlistParams>;
+pub type DeleteWatchlist = super::Request<DeleteWatchlistParams>;
 /// The parameters of [`DeleteWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteWatchlistParams {
     pub(crate) watchlist_id: String,
 }
-impl crate::runtime::Operation for DeleteWatchlistParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteWatchlistParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-        ],
         summary: "Delete a watchlist",
         permission: Some(&crate::permissions::watchlist_manager::DELETE_WATCHLIST_V2),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id)
     }
 }
@@ -651,37 +623,29 @@ impl crate::runtime::Operation for DeleteWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().get_largest_watchlists(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetLargestWatchlists = crate::operations::Request<GetLargestWatchlistsParams>;
+pub type GetLargestWatchlists = super::Request<GetLargestWatchlistsParams>;
 /// The parameters of [`GetLargestWatchlists`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetLargestWatchlistsParams {
     pub(crate) limit: Option<u32>,
 }
-impl crate::runtime::Operation for GetLargestWatchlistsParams {
+impl rt::Operation for GetLargestWatchlistsParams {
     type Output = crate::models::LargestWatchlists;
-    type Decode = crate::runtime::Json<crate::models::LargestWatchlists>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::LargestWatchlists>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getLargestWatchlists",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists/usage/largest",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/watchlist-manager/watchlists/usage/largest",
-            ),
-        ],
         summary: "Get largest watchlists by entry count",
         permission: Some(&crate::permissions::watchlist_manager::GET_LARGEST_WATCHLISTS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.query("limit", self.limit.as_ref()).accept("application/json")
     }
 }
@@ -718,37 +682,29 @@ impl GetLargestWatchlists {
 ///
 /// Created by `client.watchlist_manager().get_watchlist_usage(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetWatchlistUsage = crate::operations::Request<GetWatchlistUsageParams>;
+pub type GetWatchlistUsage = super::Request<GetWatchlistUsageParams>;
 /// The parameters of [`GetWatchlistUsage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetWatchlistUsageParams {
     pub(crate) watchlist_id: String,
 }
-impl crate::runtime::Operation for GetWatchlistUsageParams {
+impl rt::Operation for GetWatchlistUsageParams {
     type Output = crate::models::WatchlistUsage;
-    type Decode = crate::runtime::Json<crate::models::WatchlistUsage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::WatchlistUsage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getWatchlistUsage",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}/usage",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/usage"),
-        ],
         summary: "Get individual watchlist usage statistics",
         permission: Some(&crate::permissions::watchlist_manager::GET_WATCHLIST_USAGE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id).accept("application/json")
     }
 }
@@ -776,7 +732,7 @@ impl crate::runtime::Operation for GetWatchlistUsageParams {
 ///
 /// Created by `client.watchlist_manager().list_watchlists(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListWatchlists = crate::operations::Request<ListWatchlistsParams>;
+pub type ListWatchlists = super::Request<ListWatchlistsParams>;
 /// The parameters of [`ListWatchlists`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -787,26 +743,22 @@ pub struct ListWatchlistsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListWatchlistsParams {
+impl rt::Operation for ListWatchlistsParams {
     type Output = crate::models::WatchlistPage;
-    type Decode = crate::runtime::Json<crate::models::WatchlistPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::WatchlistPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listWatchlists",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists",
-        path: &[crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists")],
         summary: "List watchlists",
         permission: Some(&crate::permissions::watchlist_manager::LIST_WATCHLISTS_V2),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("name", self.name.as_ref())
             .query("nameLike", self.name_like.as_ref())
@@ -816,9 +768,9 @@ impl crate::runtime::Operation for ListWatchlistsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListWatchlistsParams {
+impl rt::Paged for ListWatchlistsParams {
     type Item = crate::models::Watchlist;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::Watchlist>>;
+    type Page = crate::models::Page<rt::Item<crate::models::Watchlist>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -887,33 +839,29 @@ impl ListWatchlists {
 ///
 /// Created by `client.watchlist_manager().create_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateWatchlist = crate::operations::Request<CreateWatchlistParams>;
+pub type CreateWatchlist = super::Request<CreateWatchlistParams>;
 /// The parameters of [`CreateWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateWatchlistParams {
     pub(crate) body: crate::models::WatchlistRequest,
 }
-impl crate::runtime::Operation for CreateWatchlistParams {
+impl rt::Operation for CreateWatchlistParams {
     type Output = crate::models::Watchlist;
-    type Decode = crate::runtime::Json<crate::models::Watchlist>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::Watchlist>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/watchlists",
-        path: &[crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists")],
         summary: "Create a new watchlist",
         permission: Some(&crate::permissions::watchlist_manager::CREATE_WATCHLIST_V2),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -942,35 +890,27 @@ impl crate::runtime::Operation for CreateWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().get_tenant_watchlist_usage(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTenantWatchlistUsage = crate::operations::Request<
-    GetTenantWatchlistUsageParams,
->;
+pub type GetTenantWatchlistUsage = super::Request<GetTenantWatchlistUsageParams>;
 /// The parameters of [`GetTenantWatchlistUsage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetTenantWatchlistUsageParams {}
-impl crate::runtime::Operation for GetTenantWatchlistUsageParams {
+impl rt::Operation for GetTenantWatchlistUsageParams {
     type Output = crate::models::TenantWatchlistUsage;
-    type Decode = crate::runtime::Json<crate::models::TenantWatchlistUsage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TenantWatchlistUsage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTenantWatchlistUsage",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists/usage",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/usage"),
-        ],
         summary: "Get watchlist usage statistics",
         permission: Some(&crate::permissions::watchlist_manager::GET_WATCHLIST_V2_USAGE),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.accept("application/json")
     }
 }
@@ -998,38 +938,30 @@ impl crate::runtime::Operation for GetTenantWatchlistUsageParams {
 ///
 /// Created by `client.watchlist_manager().query_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type QueryWatchlist = crate::operations::Request<QueryWatchlistParams>;
+pub type QueryWatchlist = super::Request<QueryWatchlistParams>;
 /// The parameters of [`QueryWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct QueryWatchlistParams {
     pub(crate) watchlist_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::WatchlistQuery>,
+    pub(crate) body: rt::Sensitive<crate::models::WatchlistQuery>,
 }
-impl crate::runtime::Operation for QueryWatchlistParams {
+impl rt::Operation for QueryWatchlistParams {
     type Output = crate::models::WatchlistQueryResult;
-    type Decode = crate::runtime::Json<crate::models::WatchlistQueryResult>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::WatchlistQueryResult>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "queryWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}/queries",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/queries"),
-        ],
         summary: "Query a watchlist",
         permission: Some(&crate::permissions::watchlist_manager::QUERY_WATCHLIST_V2),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.watchlist_id)
@@ -1062,7 +994,7 @@ impl crate::runtime::Operation for QueryWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().list_trend_records(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListTrendRecords = crate::operations::Request<ListTrendRecordsParams>;
+pub type ListTrendRecords = super::Request<ListTrendRecordsParams>;
 /// The parameters of [`ListTrendRecords`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1072,26 +1004,22 @@ pub struct ListTrendRecordsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListTrendRecordsParams {
+impl rt::Operation for ListTrendRecordsParams {
     type Output = crate::models::TrendRecordList;
-    type Decode = crate::runtime::Json<crate::models::TrendRecordList>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TrendRecordList>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listTrendRecords",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/trends",
-        path: &[crate::runtime::PathPart::Literal("/api/watchlist-manager/trends")],
         summary: "List trend records",
         permission: Some(&crate::permissions::watchlist_manager::LIST_TREND_RECORDS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("type", self.type_.as_ref())
             .query("page", self.page.as_ref())
@@ -1154,33 +1082,29 @@ impl ListTrendRecords {
 ///
 /// Created by `client.watchlist_manager().add_trend_record(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type AddTrendRecord = crate::operations::Request<AddTrendRecordParams>;
+pub type AddTrendRecord = super::Request<AddTrendRecordParams>;
 /// The parameters of [`AddTrendRecord`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct AddTrendRecordParams {
-    pub(crate) body: crate::runtime::Sensitive<crate::models::TrendRecordRequest>,
+    pub(crate) body: rt::Sensitive<crate::models::TrendRecordRequest>,
 }
-impl crate::runtime::Operation for AddTrendRecordParams {
+impl rt::Operation for AddTrendRecordParams {
     type Output = crate::models::TrendRecord;
-    type Decode = crate::runtime::Json<crate::models::TrendRecord>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TrendRecord>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "addTrendRecord",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/trends",
-        path: &[crate::runtime::PathPart::Literal("/api/watchlist-manager/trends")],
         summary: "Add trend record",
         permission: Some(&crate::permissions::watchlist_manager::ADD_TREND_RECORD),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").sensitive().json_body(body)
     }
@@ -1209,7 +1133,7 @@ impl crate::runtime::Operation for AddTrendRecordParams {
 ///
 /// Created by `client.watchlist_manager().delete_trends_by_process_instance_id(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteTrendsByProcessInstanceId = crate::operations::Request<
+pub type DeleteTrendsByProcessInstanceId = super::Request<
     DeleteTrendsByProcessInstanceIdParams,
 >;
 /// The parameters of [`DeleteTrendsByProcessInstanceId`]: what the generic request sends.
@@ -1218,33 +1142,24 @@ pub type DeleteTrendsByProcessInstanceId = crate::operations::Request<
 pub struct DeleteTrendsByProcessInstanceIdParams {
     pub(crate) process_instance_id: String,
 }
-impl crate::runtime::Operation for DeleteTrendsByProcessInstanceIdParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteTrendsByProcessInstanceIdParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteTrendsByProcessInstanceId",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/watchlist-manager/trends/processInstances/{processInstanceId}",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/watchlist-manager/trends/processInstances/",
-            ),
-            crate::runtime::PathPart::Param("processInstanceId"),
-        ],
         summary: "Delete trend records by process instance ID",
         permission: Some(
             &crate::permissions::watchlist_manager::DELETE_TRENDS_BY_PROCESS_INSTANCE_ID,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.process_instance_id)
     }
 }
@@ -1272,9 +1187,7 @@ impl crate::runtime::Operation for DeleteTrendsByProcessInstanceIdParams {
 ///
 /// Created by `client.watchlist_manager().list_trend_process_instances(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListTrendProcessInstances = crate::operations::Request<
-    ListTrendProcessInstancesParams,
->;
+pub type ListTrendProcessInstances = super::Request<ListTrendProcessInstancesParams>;
 /// The parameters of [`ListTrendProcessInstances`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1283,32 +1196,24 @@ pub struct ListTrendProcessInstancesParams {
     pub(crate) page: Option<u32>,
     pub(crate) size: Option<u32>,
 }
-impl crate::runtime::Operation for ListTrendProcessInstancesParams {
+impl rt::Operation for ListTrendProcessInstancesParams {
     type Output = crate::models::TrendProcessInstanceList;
-    type Decode = crate::runtime::Json<crate::models::TrendProcessInstanceList>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TrendProcessInstanceList>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listTrendProcessInstances",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/trends/processInstances",
-        path: &[
-            crate::runtime::PathPart::Literal(
-                "/api/watchlist-manager/trends/processInstances",
-            ),
-        ],
         summary: "List process instances for a trend value",
         permission: Some(
             &crate::permissions::watchlist_manager::LIST_TREND_PROCESS_INSTANCES,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("type", self.type_.as_ref())
             .query("page", self.page.as_ref())
@@ -1363,36 +1268,29 @@ impl ListTrendProcessInstances {
 ///
 /// Created by `client.watchlist_manager().get_trend_record(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTrendRecord = crate::operations::Request<GetTrendRecordParams>;
+pub type GetTrendRecord = super::Request<GetTrendRecordParams>;
 /// The parameters of [`GetTrendRecord`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetTrendRecordParams {
     pub(crate) trend_record_id: String,
 }
-impl crate::runtime::Operation for GetTrendRecordParams {
+impl rt::Operation for GetTrendRecordParams {
     type Output = crate::models::TrendRecord;
-    type Decode = crate::runtime::Json<crate::models::TrendRecord>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TrendRecord>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTrendRecord",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/trends/{id}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/trends/"),
-            crate::runtime::PathPart::Param("id"),
-        ],
         summary: "Get trend record by ID",
         permission: Some(&crate::permissions::watchlist_manager::GET_TREND_RECORD),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.trend_record_id).accept("application/json")
     }
 }
@@ -1420,35 +1318,29 @@ impl crate::runtime::Operation for GetTrendRecordParams {
 ///
 /// Created by `client.watchlist_manager().get_trend_statistics(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetTrendStatistics = crate::operations::Request<GetTrendStatisticsParams>;
+pub type GetTrendStatistics = super::Request<GetTrendStatisticsParams>;
 /// The parameters of [`GetTrendStatistics`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetTrendStatisticsParams {
     pub(crate) type_: Option<String>,
 }
-impl crate::runtime::Operation for GetTrendStatisticsParams {
+impl rt::Operation for GetTrendStatisticsParams {
     type Output = crate::models::TrendStatistics;
-    type Decode = crate::runtime::Json<crate::models::TrendStatistics>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::TrendStatistics>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getTrendStatistics",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/trends/stats",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/trends/stats"),
-        ],
         summary: "Query trend statistics",
         permission: Some(&crate::permissions::watchlist_manager::GET_TREND_STATISTICS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.query("type", self.type_.as_ref()).accept("application/json")
     }
 }
@@ -1482,9 +1374,7 @@ impl GetTrendStatistics {
 ///
 /// Created by `client.watchlist_manager().list_face_watchlist_members(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListFaceWatchlistMembers = crate::operations::Request<
-    ListFaceWatchlistMembersParams,
->;
+pub type ListFaceWatchlistMembers = super::Request<ListFaceWatchlistMembersParams>;
 /// The parameters of [`ListFaceWatchlistMembers`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1494,30 +1384,22 @@ pub struct ListFaceWatchlistMembersParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListFaceWatchlistMembersParams {
+impl rt::Operation for ListFaceWatchlistMembersParams {
     type Output = crate::models::FaceWatchlistMemberPage;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlistMemberPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlistMemberPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listFaceWatchlistMembers",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/watchlist-members"),
-        ],
         summary: "List watchlist members. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::LIST_WATCHLIST_MEMBERS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.watchlist_id)
             .query("page", self.page.as_ref())
@@ -1526,11 +1408,9 @@ impl crate::runtime::Operation for ListFaceWatchlistMembersParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListFaceWatchlistMembersParams {
+impl rt::Paged for ListFaceWatchlistMembersParams {
     type Item = crate::models::FaceWatchlistMember;
-    type Page = crate::models::Page<
-        crate::runtime::Item<crate::models::FaceWatchlistMember>,
-    >;
+    type Page = crate::models::Page<rt::Item<crate::models::FaceWatchlistMember>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -1582,42 +1462,32 @@ impl ListFaceWatchlistMembers {
 ///
 /// Created by `client.watchlist_manager().create_face_watchlist_member(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateFaceWatchlistMember = crate::operations::Request<
-    CreateFaceWatchlistMemberParams,
->;
+pub type CreateFaceWatchlistMember = super::Request<CreateFaceWatchlistMemberParams>;
 /// The parameters of [`CreateFaceWatchlistMember`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateFaceWatchlistMemberParams {
     pub(crate) watchlist_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::FaceWatchlistMember>,
+    pub(crate) body: rt::Sensitive<crate::models::FaceWatchlistMember>,
 }
-impl crate::runtime::Operation for CreateFaceWatchlistMemberParams {
+impl rt::Operation for CreateFaceWatchlistMemberParams {
     type Output = crate::models::FaceWatchlistMember;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlistMember>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlistMember>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createFaceWatchlistMember",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/watchlist-members"),
-        ],
         summary: "Add watchlist member. (DEPRECATED)",
         permission: Some(
             &crate::permissions::watchlist_manager::CREATE_WATCHLIST_MEMBER,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.watchlist_id)
@@ -1647,9 +1517,7 @@ impl crate::runtime::Operation for CreateFaceWatchlistMemberParams {
 ///
 /// Created by `client.watchlist_manager().get_face_watchlist_member(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetFaceWatchlistMember = crate::operations::Request<
-    GetFaceWatchlistMemberParams,
->;
+pub type GetFaceWatchlistMember = super::Request<GetFaceWatchlistMemberParams>;
 /// The parameters of [`GetFaceWatchlistMember`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1657,31 +1525,22 @@ pub struct GetFaceWatchlistMemberParams {
     pub(crate) watchlist_id: String,
     pub(crate) watchlist_member_id: String,
 }
-impl crate::runtime::Operation for GetFaceWatchlistMemberParams {
+impl rt::Operation for GetFaceWatchlistMemberParams {
     type Output = crate::models::FaceWatchlistMember;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlistMember>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlistMember>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getFaceWatchlistMember",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/watchlist-members/"),
-            crate::runtime::PathPart::Param("watchlistMemberId"),
-        ],
         summary: "Get a watchlist member. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::GET_WATCHLIST_MEMBER),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.watchlist_id)
             .path_param(&self.watchlist_member_id)
@@ -1709,9 +1568,7 @@ impl crate::runtime::Operation for GetFaceWatchlistMemberParams {
 ///
 /// Created by `client.watchlist_manager().delete_face_watchlist_member(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteFaceWatchlistMember = crate::operations::Request<
-    DeleteFaceWatchlistMemberParams,
->;
+pub type DeleteFaceWatchlistMember = super::Request<DeleteFaceWatchlistMemberParams>;
 /// The parameters of [`DeleteFaceWatchlistMember`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1719,33 +1576,24 @@ pub struct DeleteFaceWatchlistMemberParams {
     pub(crate) watchlist_id: String,
     pub(crate) watchlist_member_id: String,
 }
-impl crate::runtime::Operation for DeleteFaceWatchlistMemberParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteFaceWatchlistMemberParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteFaceWatchlistMember",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/watchlist-members/"),
-            crate::runtime::PathPart::Param("watchlistMemberId"),
-        ],
         summary: "Delete a watchlist member. (DEPRECATED)",
         permission: Some(
             &crate::permissions::watchlist_manager::DELETE_WATCHLIST_MEMBER,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id).path_param(&self.watchlist_member_id)
     }
 }
@@ -1770,9 +1618,7 @@ impl crate::runtime::Operation for DeleteFaceWatchlistMemberParams {
 ///
 /// Created by `client.watchlist_manager().get_face_watchlist_member_image(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetFaceWatchlistMemberImage = crate::operations::Request<
-    GetFaceWatchlistMemberImageParams,
->;
+pub type GetFaceWatchlistMemberImage = super::Request<GetFaceWatchlistMemberImageParams>;
 /// The parameters of [`GetFaceWatchlistMemberImage`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1780,34 +1626,24 @@ pub struct GetFaceWatchlistMemberImageParams {
     pub(crate) watchlist_id: String,
     pub(crate) watchlist_member_id: String,
 }
-impl crate::runtime::Operation for GetFaceWatchlistMemberImageParams {
-    type Output = crate::runtime::ByteStream;
-    type Decode = crate::runtime::Download;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for GetFaceWatchlistMemberImageParams {
+    type Output = rt::ByteStream;
+    type Decode = rt::Download;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getFaceWatchlistMemberImage",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}/watchlist-members/{watchlistMemberId}/image",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/watchlist-members/"),
-            crate::runtime::PathPart::Param("watchlistMemberId"),
-            crate::runtime::PathPart::Literal("/image"),
-        ],
         summary: "Get a watchlist member's face image if available (DEPRECATED)",
         permission: Some(
             &crate::permissions::watchlist_manager::GET_WATCHLIST_MEMBER_IMAGE,
         ),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.watchlist_id)
             .path_param(&self.watchlist_member_id)
@@ -1835,7 +1671,7 @@ impl crate::runtime::Operation for GetFaceWatchlistMemberImageParams {
 ///
 /// Created by `client.watchlist_manager().list_face_watchlists(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListFaceWatchlists = crate::operations::Request<ListFaceWatchlistsParams>;
+pub type ListFaceWatchlists = super::Request<ListFaceWatchlistsParams>;
 /// The parameters of [`ListFaceWatchlists`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -1844,28 +1680,22 @@ pub struct ListFaceWatchlistsParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListFaceWatchlistsParams {
+impl rt::Operation for ListFaceWatchlistsParams {
     type Output = crate::models::FaceWatchlistPage;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlistPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlistPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listFaceWatchlists",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/facewatchlists",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists"),
-        ],
         summary: "List watchlist. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::LIST_WATCH_LISTS),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .query("page", self.page.as_ref())
             .query("size", self.size.as_ref())
@@ -1873,9 +1703,9 @@ impl crate::runtime::Operation for ListFaceWatchlistsParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListFaceWatchlistsParams {
+impl rt::Paged for ListFaceWatchlistsParams {
     type Item = crate::models::FaceWatchlist;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::FaceWatchlist>>;
+    type Page = crate::models::Page<rt::Item<crate::models::FaceWatchlist>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -1927,35 +1757,29 @@ impl ListFaceWatchlists {
 ///
 /// Created by `client.watchlist_manager().create_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateFaceWatchlist = crate::operations::Request<CreateFaceWatchlistParams>;
+pub type CreateFaceWatchlist = super::Request<CreateFaceWatchlistParams>;
 /// The parameters of [`CreateFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateFaceWatchlistParams {
     pub(crate) body: crate::models::FaceWatchlistRequest,
 }
-impl crate::runtime::Operation for CreateFaceWatchlistParams {
+impl rt::Operation for CreateFaceWatchlistParams {
     type Output = crate::models::FaceWatchlist;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlist>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlist>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createFaceWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/facewatchlists",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists"),
-        ],
         summary: "Create a watchlist. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::CREATE_WATCHLIST),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.accept("application/json").json_body(body)
     }
@@ -1981,36 +1805,29 @@ impl crate::runtime::Operation for CreateFaceWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().get_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetFaceWatchlist = crate::operations::Request<GetFaceWatchlistParams>;
+pub type GetFaceWatchlist = super::Request<GetFaceWatchlistParams>;
 /// The parameters of [`GetFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct GetFaceWatchlistParams {
     pub(crate) watchlist_id: String,
 }
-impl crate::runtime::Operation for GetFaceWatchlistParams {
+impl rt::Operation for GetFaceWatchlistParams {
     type Output = crate::models::FaceWatchlist;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlist>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlist>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getFaceWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-        ],
         summary: "Get a watchlist. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::GET_WATCHLIST),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id).accept("application/json")
     }
 }
@@ -2035,7 +1852,7 @@ impl crate::runtime::Operation for GetFaceWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().update_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type UpdateFaceWatchlist = crate::operations::Request<UpdateFaceWatchlistParams>;
+pub type UpdateFaceWatchlist = super::Request<UpdateFaceWatchlistParams>;
 /// The parameters of [`UpdateFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2043,29 +1860,22 @@ pub struct UpdateFaceWatchlistParams {
     pub(crate) watchlist_id: String,
     pub(crate) body: crate::models::FaceWatchlistRequest,
 }
-impl crate::runtime::Operation for UpdateFaceWatchlistParams {
+impl rt::Operation for UpdateFaceWatchlistParams {
     type Output = crate::models::FaceWatchlist;
-    type Decode = crate::runtime::Json<crate::models::FaceWatchlist>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::FaceWatchlist>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "updateFaceWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-        ],
         summary: "Update a watchlist. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::UPDATE_WATCHLIST),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request.path_param(&self.watchlist_id).accept("application/json").json_body(body)
     }
@@ -2091,36 +1901,29 @@ impl crate::runtime::Operation for UpdateFaceWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().delete_face_watchlist(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteFaceWatchlist = crate::operations::Request<DeleteFaceWatchlistParams>;
+pub type DeleteFaceWatchlist = super::Request<DeleteFaceWatchlistParams>;
 /// The parameters of [`DeleteFaceWatchlist`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeleteFaceWatchlistParams {
     pub(crate) watchlist_id: String,
 }
-impl crate::runtime::Operation for DeleteFaceWatchlistParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteFaceWatchlistParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteFaceWatchlist",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/watchlist-manager/facewatchlists/{watchlistId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/facewatchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-        ],
         summary: "Delete a watchlist. (DEPRECATED)",
         permission: Some(&crate::permissions::watchlist_manager::DELETE_WATCHLIST),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id)
     }
 }
@@ -2148,7 +1951,7 @@ impl crate::runtime::Operation for DeleteFaceWatchlistParams {
 ///
 /// Created by `client.watchlist_manager().get_watchlist_entry(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type GetWatchlistEntry = crate::operations::Request<GetWatchlistEntryParams>;
+pub type GetWatchlistEntry = super::Request<GetWatchlistEntryParams>;
 /// The parameters of [`GetWatchlistEntry`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2156,31 +1959,22 @@ pub struct GetWatchlistEntryParams {
     pub(crate) watchlist_id: String,
     pub(crate) entry_id: String,
 }
-impl crate::runtime::Operation for GetWatchlistEntryParams {
+impl rt::Operation for GetWatchlistEntryParams {
     type Output = crate::models::WatchlistEntry;
-    type Decode = crate::runtime::Json<crate::models::WatchlistEntry>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::WatchlistEntry>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "getWatchlistEntry",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}/entries/{entryId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/entries/"),
-            crate::runtime::PathPart::Param("entryId"),
-        ],
         summary: "Get a watchlist entry by ID",
         permission: Some(&crate::permissions::watchlist_manager::GET_WATCHLIST_ENTRY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.watchlist_id)
             .path_param(&self.entry_id)
@@ -2211,7 +2005,7 @@ impl crate::runtime::Operation for GetWatchlistEntryParams {
 ///
 /// Created by `client.watchlist_manager().delete_watchlist_entry(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type DeleteWatchlistEntry = crate::operations::Request<DeleteWatchlistEntryParams>;
+pub type DeleteWatchlistEntry = super::Request<DeleteWatchlistEntryParams>;
 /// The parameters of [`DeleteWatchlistEntry`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2219,31 +2013,22 @@ pub struct DeleteWatchlistEntryParams {
     pub(crate) watchlist_id: String,
     pub(crate) entry_id: String,
 }
-impl crate::runtime::Operation for DeleteWatchlistEntryParams {
-    type Output = crate::runtime::EmptyResponse;
-    type Decode = crate::runtime::Empty;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+impl rt::Operation for DeleteWatchlistEntryParams {
+    type Output = rt::EmptyResponse;
+    type Decode = rt::Empty;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "deleteWatchlistEntry",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Delete,
+        method: rt::HttpMethod::Delete,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}/entries/{entryId}",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/entries/"),
-            crate::runtime::PathPart::Param("entryId"),
-        ],
         summary: "Delete a watchlist entry",
         permission: Some(&crate::permissions::watchlist_manager::DELETE_WATCHLIST_ENTRY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request.path_param(&self.watchlist_id).path_param(&self.entry_id)
     }
 }
@@ -2271,7 +2056,7 @@ impl crate::runtime::Operation for DeleteWatchlistEntryParams {
 ///
 /// Created by `client.watchlist_manager().list_watchlist_entries(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers), [`into_stream`](crate::operations::Request::into_stream) (every item across pages) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type ListWatchlistEntries = crate::operations::Request<ListWatchlistEntriesParams>;
+pub type ListWatchlistEntries = super::Request<ListWatchlistEntriesParams>;
 /// The parameters of [`ListWatchlistEntries`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -2281,30 +2066,22 @@ pub struct ListWatchlistEntriesParams {
     pub(crate) size: Option<u32>,
     pub(crate) sort: Option<Vec<String>>,
 }
-impl crate::runtime::Operation for ListWatchlistEntriesParams {
+impl rt::Operation for ListWatchlistEntriesParams {
     type Output = crate::models::WatchlistEntryPage;
-    type Decode = crate::runtime::Json<crate::models::WatchlistEntryPage>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::WatchlistEntryPage>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "listWatchlistEntries",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Get,
+        method: rt::HttpMethod::Get,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}/entries",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/entries"),
-        ],
         summary: "List watchlist entries",
         permission: Some(&crate::permissions::watchlist_manager::LIST_WATCHLIST_ENTRIES),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         request
             .path_param(&self.watchlist_id)
             .query("page", self.page.as_ref())
@@ -2313,9 +2090,9 @@ impl crate::runtime::Operation for ListWatchlistEntriesParams {
             .accept("application/json")
     }
 }
-impl crate::runtime::Paged for ListWatchlistEntriesParams {
+impl rt::Paged for ListWatchlistEntriesParams {
     type Item = crate::models::WatchlistEntry;
-    type Page = crate::models::Page<crate::runtime::Item<crate::models::WatchlistEntry>>;
+    type Page = crate::models::Page<rt::Item<crate::models::WatchlistEntry>>;
     fn page(&self) -> i64 {
         self.page.map(i64::from).unwrap_or(0)
     }
@@ -2370,38 +2147,30 @@ impl ListWatchlistEntries {
 ///
 /// Created by `client.watchlist_manager().create_watchlist_entry(..)`; send it with [`send`](crate::operations::Request::send), [`send_with_meta`](crate::operations::Request::send_with_meta) (with status and headers) or [`prepare`](crate::operations::Request::prepare) (a dry run). Per request: [`query_param`](crate::operations::Request::query_param), [`header`](crate::operations::Request::header), [`request_timeout`](crate::operations::Request::request_timeout).
 #[deprecated(note = "deprecated in the API description")]
-pub type CreateWatchlistEntry = crate::operations::Request<CreateWatchlistEntryParams>;
+pub type CreateWatchlistEntry = super::Request<CreateWatchlistEntryParams>;
 /// The parameters of [`CreateWatchlistEntry`]: what the generic request sends.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct CreateWatchlistEntryParams {
     pub(crate) watchlist_id: String,
-    pub(crate) body: crate::runtime::Sensitive<crate::models::WatchlistEntry>,
+    pub(crate) body: rt::Sensitive<crate::models::WatchlistEntry>,
 }
-impl crate::runtime::Operation for CreateWatchlistEntryParams {
+impl rt::Operation for CreateWatchlistEntryParams {
     type Output = crate::models::WatchlistEntry;
-    type Decode = crate::runtime::Json<crate::models::WatchlistEntry>;
-    const META: &'static crate::runtime::OperationMeta = &crate::runtime::OperationMeta {
+    type Decode = rt::Json<crate::models::WatchlistEntry>;
+    const META: &'static rt::OperationMeta = &rt::OperationMeta {
         operation_id: "createWatchlistEntry",
         service: "watchlist-manager",
-        method: crate::runtime::HttpMethod::Post,
+        method: rt::HttpMethod::Post,
         path_template: "/api/watchlist-manager/watchlists/{watchlistId}/entries",
-        path: &[
-            crate::runtime::PathPart::Literal("/api/watchlist-manager/watchlists/"),
-            crate::runtime::PathPart::Param("watchlistId"),
-            crate::runtime::PathPart::Literal("/entries"),
-        ],
         summary: "Create a new watchlist entry",
         permission: Some(&crate::permissions::watchlist_manager::CREATE_WATCHLIST_ENTRY),
-        auth: crate::runtime::AuthKind::Bearer,
+        auth: rt::AuthKind::Bearer,
         error_codes: Some(&crate::error_codes::watchlist_manager::TABLE),
         deprecated: true,
         beta: false,
     };
-    fn encode(
-        &self,
-        request: crate::runtime::RequestBuilder,
-    ) -> crate::runtime::RequestBuilder {
+    fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
         let body = &self.body;
         request
             .path_param(&self.watchlist_id)

@@ -548,7 +548,7 @@ fn validate_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::api::{ErrorBodyFields, ServerTemplate, ServerVariable};
-    use super::super::meta::{AuthKind, HttpMethod, PathPart};
+    use super::super::meta::{AuthKind, HttpMethod};
     use super::*;
 
     pub(crate) static SERVER: ServerTemplate = ServerTemplate {
@@ -612,7 +612,6 @@ pub(crate) mod tests {
             service: "svc",
             method: HttpMethod::Get,
             path_template: "/x",
-            path: &[PathPart::Literal("/x")],
             summary: "",
             permission: None,
             auth: AuthKind::None,

@@ -20,7 +20,6 @@ pub static DOWNLOAD: OperationMeta = OperationMeta {
     service: "",
     method: HttpMethod::Get,
     path_template: "",
-    path: &[],
     summary: "Download a file the API points at",
     permission: None,
     auth: AuthKind::None,

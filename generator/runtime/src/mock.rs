@@ -133,7 +133,9 @@ impl RequestMatcher {
         if request.method.as_str() != self.operation.method.as_str() {
             return false;
         }
-        let Some(values) = match_path(self.operation.path, request.url.path()) else { return false };
+        let Some(values) = match_path(&self.operation.path_parts().collect::<Vec<_>>(), request.url.path()) else {
+            return false;
+        };
         let params_ok = self.path_params.iter().all(|(name, want)| {
             values
                 .iter()
@@ -359,7 +361,7 @@ pub struct Received<Req> {
 impl<Req: DeserializeOwned> Received<Req> {
     fn new(operation: &'static OperationMeta, request: wiremock::Request) -> Self {
         let path = request.url.path().to_owned();
-        let path_params = match_path(operation.path, &path)
+        let path_params = match_path(&operation.path_parts().collect::<Vec<_>>(), &path)
             .unwrap_or_default()
             .into_iter()
             .map(|(n, v)| (n, percent_encoding::percent_decode_str(&v).decode_utf8_lossy().into_owned()))

@@ -213,8 +213,7 @@ fn read(api: &Api, flag: &str, p: &Param, required: bool) -> TokenStream {
         (_, Parse::Json) => quote!(inv.json::<#t>(#flag)?),
     };
     if required {
-        let missing = format!("--{flag} is required");
-        quote!(#optional.ok_or_else(|| crate::runtime::Error::config(#missing))?)
+        quote!(#optional.required(#flag)?)
     } else {
         optional
     }
@@ -222,10 +221,10 @@ fn read(api: &Api, flag: &str, p: &Param, required: bool) -> TokenStream {
 
 fn output_of(r: Option<&crate::model::ResponseBody>, value: TokenStream) -> TokenStream {
     match r.map(|b| &b.kind) {
-        Some(BodyKind::Json(_)) => quote!(crate::runtime::cli::Output::json(&#value)),
-        Some(BodyKind::Binary) => quote!(Ok(crate::runtime::cli::Output::Bytes(#value))),
-        Some(BodyKind::Text) => quote!(Ok(crate::runtime::cli::Output::Text(#value))),
-        None => quote!(Ok(crate::runtime::cli::Output::Empty(#value))),
+        Some(BodyKind::Json(_)) => quote!(rt::cli::Output::json(&#value)),
+        Some(BodyKind::Binary) => quote!(Ok(rt::cli::Output::Bytes(#value))),
+        Some(BodyKind::Text) => quote!(Ok(rt::cli::Output::Text(#value))),
+        None => quote!(Ok(rt::cli::Output::Empty(#value))),
     }
 }
 
@@ -239,8 +238,8 @@ fn from_invocation(api: &Api, op: &Operation, flags: &[(String, &Param)]) -> Tok
             let n = ident(&p.rust_name);
             let value = read(api, flag, p, p.required);
             match (p.sensitive, p.required) {
-                (true, true) => quote!(#n: crate::runtime::Sensitive::new(#value)),
-                (true, false) => quote!(#n: #value.map(crate::runtime::Sensitive::new)),
+                (true, true) => quote!(#n: rt::Sensitive::new(#value)),
+                (true, false) => quote!(#n: #value.map(rt::Sensitive::new)),
                 (false, _) => quote!(#n: #value),
             }
         })
@@ -254,21 +253,17 @@ fn from_invocation(api: &Api, op: &Operation, flags: &[(String, &Param)]) -> Tok
             BodyKind::Binary => quote!(inv.body_bytes()),
             BodyKind::Text => quote!(inv.body_text()),
         };
-        let read = if body.required {
-            quote!(#read.ok_or_else(|| crate::runtime::Error::config("--body is required"))?)
-        } else {
-            read
-        };
+        let read = if body.required { quote!(#read.required("body")?) } else { read };
         fields.push(match (body.sensitive, body.required) {
-            (true, true) => quote!(body: crate::runtime::Sensitive::new(#read)),
-            (true, false) => quote!(body: #read.map(crate::runtime::Sensitive::new)),
+            (true, true) => quote!(body: rt::Sensitive::new(#read)),
+            (true, false) => quote!(body: #read.map(rt::Sensitive::new)),
             (false, _) => quote!(body: #read),
         });
     }
     let inv = if fields.is_empty() { quote!(_inv) } else { quote!(inv) };
     quote! {
-        impl crate::runtime::cli::FromInvocation for ops::#pn {
-            fn from_invocation(#inv: &crate::runtime::cli::Invocation) -> Result<Self, crate::runtime::Error> {
+        impl rt::cli::FromInvocation for ops::#pn {
+            fn from_invocation(#inv: &rt::cli::Invocation) -> Result<Self, rt::Error> {
                 Ok(Self { #(#fields),* })
             }
         }
@@ -286,8 +281,8 @@ fn enum_output(op: &Operation) -> TokenStream {
         quote!(ops::#e::#v(inner) => #out,)
     });
     quote! {
-        impl crate::runtime::cli::CliOutput for ops::#e {
-            fn output(value: Self) -> Result<crate::runtime::cli::Output, crate::runtime::Error> {
+        impl rt::cli::CliOutput for ops::#e {
+            fn output(value: Self) -> Result<rt::cli::Output, rt::Error> {
                 match value { #(#arms)* }
             }
         }
@@ -368,12 +363,17 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
         let any_paged = s.operations.iter().any(|op| op.pagination.is_some() && api.page.is_some());
         let any_unpaged = s.operations.iter().any(|op| !(op.pagination.is_some() && api.page.is_some()));
         let any_param = s.operations.iter().any(|op| !op.params.is_empty());
+        let any_required = s
+            .operations
+            .iter()
+            .any(|op| op.params.iter().any(|p| p.required) || op.body.as_ref().is_some_and(|b| b.required));
         let imports = [
             (any_unpaged, "run_operation_of"),
             (any_paged, "run_paged_operation_of"),
             (true, "CliBody"),
             (any_param, "CliParam"),
             (true, "OperationCommand"),
+            (any_required, "Required"),
         ]
         .into_iter()
         .filter(|(used, _)| *used)
@@ -387,6 +387,7 @@ pub fn files(api: &Api) -> Vec<(String, TokenStream)> {
                 #![allow(deprecated)]
 
                 use crate::operations::#m as ops;
+                use crate::runtime as rt;
                 use crate::runtime::cli::{#(#imports),*};
 
                 #commands_doc

@@ -3,9 +3,7 @@
 
 use super::docs::{code, deprecated, doc, end_sentence, inner_doc, sanitize};
 use super::types::{describe, ident, is_scalar, rust_type};
-use crate::model::{
-    Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, PathPiece, Response, Service, TypeRef,
-};
+use crate::model::{Api, Auth, BodyKind, ErrorRegistry, Operation, Param, ParamLocation, Response, Service, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -141,6 +139,8 @@ fn service_file(api: &Api, s: &Service) -> TokenStream {
     quote! {
         #header
         #![allow(deprecated)]
+        #[allow(unused_imports)]
+        use crate::runtime as rt;
         #client_doc
         #client_gate
         #[derive(Debug, Clone)]
@@ -290,7 +290,7 @@ fn token_exchange_fn(api: &Api, s: &Service) -> TokenStream {
         n => {
             let flatten = if n == 2 { quote!(.flatten()) } else { quote!() };
             let missing = format!("the `{}` response has no token", t.operation_id);
-            quote!(issued.#tok #flatten .ok_or_else(|| crate::runtime::Error::auth(#missing))?)
+            quote!(issued.#tok #flatten .ok_or_else(|| rt::Error::auth(#missing))?)
         }
     };
     let lifetime = match &t.lifetime {
@@ -320,11 +320,11 @@ fn token_exchange_fn(api: &Api, s: &Service) -> TokenStream {
     quote! {
         #d
         pub(crate) fn exchange_token(
-            client: crate::runtime::Client,
-        ) -> crate::runtime::BoxFuture<'static, Result<crate::runtime::IssuedCredential, crate::runtime::Error>> {
+            client: rt::Client,
+        ) -> rt::BoxFuture<'static, Result<rt::IssuedCredential, rt::Error>> {
             Box::pin(async move {
-                let issued = crate::runtime::Request::new(client, #params).send().await?;
-                Ok(crate::runtime::IssuedCredential { token: #token, lifetime: #lifetime })
+                let issued = rt::Request::new(client, #params).send().await?;
+                Ok(rt::IssuedCredential { token: #token, lifetime: #lifetime })
             })
         }
     }
@@ -367,7 +367,7 @@ fn body_arg(api: &Api, op: &Operation) -> Option<(TokenStream, TokenStream)> {
             let t = rust_type(t);
             (quote!(body: #t), quote!(body))
         }
-        BodyKind::Binary => (quote!(body: impl Into<crate::runtime::bytes::Bytes>), quote!(body.into())),
+        BodyKind::Binary => (quote!(body: impl Into<rt::bytes::Bytes>), quote!(body.into())),
         BodyKind::Text => (quote!(body: impl Into<String>), quote!(body.into())),
     })
 }
@@ -395,7 +395,7 @@ struct BodyParts {
 fn stored_type(p: &crate::model::Param) -> TokenStream {
     let t = rust_type(&p.ty);
     if p.sensitive {
-        quote!(crate::runtime::Sensitive<#t>)
+        quote!(rt::Sensitive<#t>)
     } else {
         t
     }
@@ -405,15 +405,15 @@ fn body_parts(op: &Operation) -> BodyParts {
     let Some(body) = &op.body else { return BodyParts::default() };
     let t = match &body.kind {
         BodyKind::Json(t) => rust_type(t),
-        BodyKind::Binary => quote!(crate::runtime::bytes::Bytes),
+        BodyKind::Binary => quote!(rt::bytes::Bytes),
         BodyKind::Text => quote!(String),
     };
     // A body of personal data is kept as `Sensitive<T>`, so the request's `Debug` hides it.
-    let stored = if body.sensitive { quote!(crate::runtime::Sensitive<#t>) } else { t.clone() };
+    let stored = if body.sensitive { quote!(rt::Sensitive<#t>) } else { t.clone() };
     if body.required {
         return BodyParts { field: quote!(pub(crate) body: #stored,), setter: quote!() };
     }
-    let set = if body.sensitive { quote!(crate::runtime::Sensitive::new(value)) } else { quote!(value) };
+    let set = if body.sensitive { quote!(rt::Sensitive::new(value)) } else { quote!(value) };
     let d = doc(&format!(
         "Sets the optional request body ({}).",
         match &body.kind {
@@ -460,7 +460,7 @@ fn client_method(api: &Api, op: &Operation) -> TokenStream {
         #docs
         #dep
         pub fn #f(&self, #(#args),*) -> #b {
-            crate::operations::Request::new(self.client.clone(), #params)
+            super::Request::new(self.client.clone(), #params)
         }
     }
 }
@@ -476,7 +476,7 @@ fn method_tokens(m: &str) -> TokenStream {
         "PATCH" => "Patch",
         _ => "Trace",
     });
-    quote!(crate::runtime::HttpMethod::#v)
+    quote!(rt::HttpMethod::#v)
 }
 
 fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
@@ -484,10 +484,6 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
     let service = &s.tag;
     let method = method_tokens(&op.method);
     let path = &op.path;
-    let parts = op.path_parts.iter().map(|part| match part {
-        PathPiece::Literal(text) => quote!(crate::runtime::PathPart::Literal(#text)),
-        PathPiece::Param(name) => quote!(crate::runtime::PathPart::Param(#name)),
-    });
     let summary = op.summary.clone().unwrap_or_default();
     let permission = match op.permission.as_ref().and_then(|p| api.permissions.iter().find(|d| &d.permission == p)) {
         Some(def) => {
@@ -497,9 +493,9 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let auth = match &op.auth {
-        Auth::None => quote!(crate::runtime::AuthKind::None),
-        Auth::ApiKey { header } => quote!(crate::runtime::AuthKind::ApiKey { header: #header }),
-        Auth::Bearer => quote!(crate::runtime::AuthKind::Bearer),
+        Auth::None => quote!(rt::AuthKind::None),
+        Auth::ApiKey { header } => quote!(rt::AuthKind::ApiKey { header: #header }),
+        Auth::Bearer => quote!(rt::AuthKind::Bearer),
     };
     let error_codes = match api.error_registries.iter().find(|r| r.tag == s.tag) {
         Some(r) => {
@@ -510,12 +506,11 @@ fn meta_tokens(api: &Api, s: &Service, op: &Operation) -> TokenStream {
     };
     let (deprecated, beta) = (op.deprecated, op.beta);
     quote! {
-        &crate::runtime::OperationMeta {
+        &rt::OperationMeta {
             operation_id: #id,
             service: #service,
             method: #method,
             path_template: #path,
-            path: &[#(#parts),*],
             summary: #summary,
             permission: #permission,
             auth: #auth,
@@ -544,7 +539,7 @@ fn params_literal(op: &Operation, values: &[TokenStream]) -> TokenStream {
             let n = ident(&p.rust_name);
             let value = if p.required { values.next() } else { None };
             match (p.required, value) {
-                (true, Some(v)) if p.sensitive => quote!(#n: crate::runtime::Sensitive::new(#v)),
+                (true, Some(v)) if p.sensitive => quote!(#n: rt::Sensitive::new(#v)),
                 (true, Some(v)) if n == v.to_string() => quote!(#n),
                 (true, Some(v)) => quote!(#n: #v),
                 _ => quote!(#n: None),
@@ -553,7 +548,7 @@ fn params_literal(op: &Operation, values: &[TokenStream]) -> TokenStream {
         .collect();
     if let Some(body) = &op.body {
         inits.push(match (body.required, values.next()) {
-            (true, Some(v)) if body.sensitive => quote!(body: crate::runtime::Sensitive::new(#v)),
+            (true, Some(v)) if body.sensitive => quote!(body: rt::Sensitive::new(#v)),
             (true, Some(v)) if v.to_string() == "body" => quote!(body),
             (true, Some(v)) => quote!(body: #v),
             _ => quote!(body: None),
@@ -602,7 +597,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
             }
             let d = doc(&text);
             let dep = deprecated(p.deprecated);
-            let wrap = |v: TokenStream| if p.sensitive { quote!(crate::runtime::Sensitive::new(#v)) } else { v };
+            let wrap = |v: TokenStream| if p.sensitive { quote!(rt::Sensitive::new(#v)) } else { v };
             if is_stringy(&p.ty) {
                 let v = wrap(quote!(value.into()));
                 quote! { #d #dep pub fn #n(mut self, value: impl Into<String>) -> Self { self.params_mut().#n = Some(#v); self } }
@@ -639,7 +634,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         match &body.kind {
             BodyKind::Json(_) => quote!(#mark .json_body(body)),
             BodyKind::Binary => quote!(#mark .bytes_body(#inner, #mt)),
-            BodyKind::Text => quote!(#mark .bytes_body(crate::runtime::bytes::Bytes::from(#inner), #mt)),
+            BodyKind::Text => quote!(#mark .bytes_body(rt::bytes::Bytes::from(#inner), #mt)),
         }
     });
     let success: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
@@ -671,10 +666,10 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         };
         quote! {
             #gate
-            impl crate::runtime::Paged for #pn {
+            impl rt::Paged for #pn {
                 type Item = #item;
                 // Items are read one by one, so one that does not decode does not spoil its page.
-                type Page = crate::models::#page_name<crate::runtime::Item<#item>>;
+                type Page = crate::models::#page_name<rt::Item<#item>>;
                 fn page(&self) -> i64 {
                     #first
                 }
@@ -728,7 +723,7 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         #docs
         #dep
         #gate
-        pub type #b = crate::operations::Request<#pn>;
+        pub type #b = super::Request<#pn>;
 
         #params_doc
         #[doc(hidden)]
@@ -740,11 +735,11 @@ fn builder(api: &Api, s: &Service, op: &Operation, registry: Option<&ErrorRegist
         }
 
         #gate
-        impl crate::runtime::Operation for #pn {
+        impl rt::Operation for #pn {
             type Output = #ret;
             type Decode = #decoder;
-            const META: &'static crate::runtime::OperationMeta = #meta;
-            fn encode(&self, request: crate::runtime::RequestBuilder) -> crate::runtime::RequestBuilder {
+            const META: &'static rt::OperationMeta = #meta;
+            fn encode(&self, request: rt::RequestBuilder) -> rt::RequestBuilder {
                 #encode
             }
         }
@@ -761,19 +756,19 @@ fn decoder(body: Option<&crate::model::ResponseBody>, lo: u16, hi: u16) -> (Toke
     match body.map(|b| &b.kind) {
         Some(BodyKind::Json(t)) => {
             let t = rust_type(t);
-            (t.clone(), quote!(crate::runtime::Json<#t #range>))
+            (t.clone(), quote!(rt::Json<#t #range>))
         }
         Some(BodyKind::Binary) => {
             let range = if range.is_empty() { quote!() } else { quote!(<#lo, #hi>) };
-            (quote!(crate::runtime::ByteStream), quote!(crate::runtime::Download #range))
+            (quote!(rt::ByteStream), quote!(rt::Download #range))
         }
         Some(BodyKind::Text) => {
             let range = if range.is_empty() { quote!() } else { quote!(<#lo, #hi>) };
-            (quote!(String), quote!(crate::runtime::Text #range))
+            (quote!(String), quote!(rt::Text #range))
         }
         None => {
             let range = if range.is_empty() { quote!() } else { quote!(<#lo, #hi>) };
-            (quote!(crate::runtime::EmptyResponse), quote!(crate::runtime::Empty #range))
+            (quote!(rt::EmptyResponse), quote!(rt::Empty #range))
         }
     }
 }
@@ -827,9 +822,9 @@ fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, Tok
                     pub enum #e {
                         #(#variants)*
                     }
-                    impl crate::runtime::Decode for #e {
+                    impl rt::Decode for #e {
                         type Output = Self;
-                        async fn decode(response: crate::runtime::Response) -> Result<Self, crate::runtime::Error> {
+                        async fn decode(response: rt::Response) -> Result<Self, rt::Error> {
                             match response.status() {
                                 #(#arms)*
                                 _ => Err(response.unexpected().await),
@@ -840,7 +835,7 @@ fn response_handling(op: &Operation, success: &[&Response]) -> (TokenStream, Tok
             )
         }
         // No documented success (or no enum): any status below 400, body discarded.
-        _ => (quote!(crate::runtime::EmptyResponse), quote!(crate::runtime::Empty<200, 399>), quote!()),
+        _ => (quote!(rt::EmptyResponse), quote!(rt::Empty<200, 399>), quote!()),
     }
 }
 
