@@ -19,8 +19,9 @@ commands:
   api-diff [--deny-breaking] (OLD NEW | --since REV)
                                          changes to the generated Rust API between two specs,
                                          classified breaking / additive / documentation-only
-  bench <generation|compile|progenitor|scale [--ops N]>
-                                         measurements with ratios (see BENCHMARKS.md)
+  bench <generation|compile|progenitor|instructions|scale [--ops N]>
+                                         measurements with ratios (see BENCHMARKS.md); compile
+                                         and progenitor: ROUNDS=N, BENCH_CLOCK=cpu for CPU time
   fuzz [--seed N] [--budget-secs S] [--max-docs N] [--check-crates K] [--only I]
                                          the generator under structural mutation of the spec and
                                          fixtures: no panic, every error located, no operation
