@@ -1457,6 +1457,13 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_required_value_names_its_flag() {
+        assert_eq!(Some(3).required("size").ok(), Some(3));
+        let err = None::<String>.required("process-token-id").unwrap_err();
+        assert_eq!(err.to_string(), Error::config("--process-token-id is required").to_string());
+    }
+
+    #[test]
     fn fields_build_a_typed_nested_body() {
         let v =
             body(&["-F", "n=3", "-F", "f=-1.5", "-F", "t=true", "-F", "z=null", "-F", "s=abc", "-f", "r=42"]).unwrap();
