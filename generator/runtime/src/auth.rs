@@ -131,7 +131,7 @@ pub(crate) struct Wait {
     pub(crate) until: Instant,
     pub(crate) kind: TimeoutKind,
     pub(crate) after: Duration,
-    pub(crate) host: String,
+    pub(crate) host: Arc<str>,
 }
 
 impl Wait {
@@ -140,7 +140,7 @@ impl Wait {
             Ok(v) => Ok(v),
             Err(_) => Err(Error::auth_caused(
                 "no bearer token within the caller's timeout",
-                Arc::new(Error::Timeout { kind: self.kind, after: self.after, host: self.host.clone() }),
+                Arc::new(Error::Timeout { kind: self.kind, after: self.after, host: self.host.to_string() }),
             )),
         }
     }
