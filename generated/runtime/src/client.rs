@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::api::ApiDescription;
-use super::auth::{check_token, ExchangedTokens, TokenProvider, TokenSource};
+use super::auth::{ExchangedTokens, SendableToken, TokenProvider, TokenSource};
 use super::error::Error;
 use super::intercept::Interceptor;
 use super::meta::OperationMeta;
@@ -427,8 +427,8 @@ impl ClientBuilder {
         let (api_key, token_source) = match self.credentials {
             Credentials::None => (None, None),
             Credentials::Bearer(t) => {
-                check_token(t.expose_secret()).map_err(|e| Error::config(e.to_string()))?;
-                (None, Some(TokenSource::Fixed(t)))
+                let token = SendableToken::new(t).map_err(|e| Error::config(e.to_string()))?;
+                (None, Some(TokenSource::Fixed(token)))
             }
             Credentials::Provider(p) => (None, Some(TokenSource::Provider(p))),
             Credentials::ApiKey(key) => {

@@ -14,7 +14,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use tracing::Instrument as _;
 
-use super::auth::{TokenSource, Wait};
+use super::auth::{SendableToken, TokenSource, Wait};
 use super::client::Client;
 use super::error::{host_of, Error, TimeoutKind};
 use super::meta::{AuthKind, OperationMeta, PathPart};
@@ -402,7 +402,12 @@ impl RequestBuilder {
 
     /// Sets the `Accept` header.
     pub fn accept(mut self, media_type: &str) -> Self {
-        match HeaderValue::from_str(media_type) {
+        // The usual type without a copy.
+        let value = match media_type {
+            "application/json" => Ok(HeaderValue::from_static("application/json")),
+            other => HeaderValue::from_str(other),
+        };
+        match value {
             Ok(v) => {
                 self.headers.insert(reqwest::header::ACCEPT, v);
             }
@@ -590,6 +595,9 @@ impl RequestBuilder {
                 .map_err(|_| Error::encode("the cookies are not a valid header value"))?;
             headers.insert(reqwest::header::COOKIE, value);
         }
+        if self.options.headers.is_empty() {
+            return Ok(headers);
+        }
         let mut extra = HeaderMap::new();
         for (name, value) in &self.options.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -628,7 +636,7 @@ impl RequestBuilder {
         let inner = &self.client.inner;
         let cached = match &inner.tokens {
             TokenSource::Exchange(e) => e.cached(),
-            TokenSource::Fixed(t) => Some(t.clone()),
+            TokenSource::Fixed(t) => Some(t.token.clone()),
             _ => None,
         };
         Secrets::shared(
@@ -714,7 +722,7 @@ impl RequestBuilder {
                 if let Some(rejected) = state.token.take() {
                     state.refreshed_after_401 = true;
                     drop(response);
-                    match inner.tokens.refresh(&rejected, wait).await? {
+                    match inner.tokens.refresh(&rejected.token, wait).await? {
                         Some(fresh) => {
                             tracing::debug!(attempt = state.attempt, "refreshed the token after 401, retrying");
                             state.token = Some(fresh);
@@ -816,12 +824,11 @@ impl RequestBuilder {
                 }
                 let Some(token) = &state.token else { return Ok(None) };
                 if inner.permission_preflight && !state.checked_permission {
-                    self.check_permission(token)?;
+                    self.check_permission(&token.token)?;
                     state.checked_permission = true;
                 }
-                let value = sensitive_header(&format!("Bearer {}", token.expose_secret()))
-                    .ok_or_else(|| Error::auth("the token is not a valid header value"))?;
-                Ok(Some((reqwest::header::AUTHORIZATION, value)))
+                // Made (and checked) once per token.
+                Ok(Some((reqwest::header::AUTHORIZATION, token.header.clone())))
             }
         }
     }
@@ -887,7 +894,9 @@ impl RequestBuilder {
         let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
         let headers = request.headers_mut();
         *headers = call.headers.clone();
-        headers.extend(added);
+        if !added.is_empty() {
+            headers.extend(added);
+        }
         if let Some((name, value)) = auth {
             headers.insert(name, value);
         }
@@ -918,7 +927,7 @@ impl RequestBuilder {
             error_limit: inner.limits.error_body,
             deadline: Some((window.end, window.kind, window.after)),
             read_timeout: inner.read_timeout,
-            secrets: self.secrets(state.token.as_ref()),
+            secrets: self.secrets(state.token.as_ref().map(|t| &t.token)),
             show_message: inner.show_server_messages,
         };
         if response.status().as_u16() >= 400 {
@@ -964,7 +973,7 @@ struct AttemptState {
     attempt: u32,
     retries: u32,
     refreshed_after_401: bool,
-    token: Option<BearerToken>,
+    token: Option<SendableToken>,
     checked_permission: bool,
 }
 
