@@ -928,7 +928,8 @@ impl RequestBuilder {
             show_message: inner.show_server_messages,
         };
         if response.status().as_u16() >= 400 {
-            let error = rules.http_error(response, self.meta, inner.api.error_body).await;
+            // Boxed: the future of reading an error body is large, and every call's would carry it.
+            let error = Box::pin(rules.http_error(response, self.meta, inner.api.error_body)).await;
             return Err(Error::Http(Box::new(error.with_sent_request_id(call.request_id.clone()))));
         }
         Ok(Response::new(response, self.meta, inner.api.error_body, rules))
