@@ -205,7 +205,10 @@ impl std::fmt::Debug for RequestBuilder {
 
 /// Appends `name=value` to an encoded query, noting the value's place when it is sensitive.
 fn push_query_pair(query: &mut String, hidden: Option<&mut Vec<Range<usize>>>, name: &str, value: &str) {
-    if !query.is_empty() {
+    if query.is_empty() {
+        // Room for a few parameters at once.
+        query.reserve(64);
+    } else {
         query.push('&');
     }
     path::push_component(query, name);
