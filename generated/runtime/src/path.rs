@@ -80,6 +80,19 @@ mod tests {
             out,
             "a%20b%26c%3Dd%2Be%2Ff%3Fg%23h%25i%3Bj%2Ck%3Al%40m%21n%24o%27p%28q%29r%2As%5Bt%5Du%5Cv%22w%3Cx%3Ey%7Bz%7D%7C%5E%60%7F%0A"
         );
+        // Each ASCII character alone (the fast path for values with nothing to encode).
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let want =
+                if c.is_ascii_alphanumeric() || "-._~".contains(c) { c.to_string() } else { format!("%{b:02X}") };
+            out.clear();
+            push_component(&mut out, &c.to_string());
+            assert_eq!(out, want);
+            assert_eq!(encode_component(&c.to_string()), want);
+            if !matches!(c, '.') {
+                assert_eq!(segment(&c.to_string()).unwrap(), want);
+            }
+        }
         out.clear();
         push_component(&mut out, "é€😀");
         assert_eq!(out, "%C3%A9%E2%82%AC%F0%9F%98%80");
