@@ -155,11 +155,12 @@ impl AttemptOutcome<'_> {
 pub(crate) fn new_request_id() -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bits = (u128::from(fastrand::u64(..)) << 64) | u128::from(fastrand::u64(..));
-    let mut out = String::with_capacity(32);
-    for i in (0..32).rev() {
-        out.push(char::from(HEX[((bits >> (i * 4)) & 0xf) as usize]));
+    let mut digits = [0u8; 32];
+    for (i, digit) in digits.iter_mut().enumerate() {
+        *digit = HEX[((bits >> ((31 - i) * 4)) & 0xf) as usize];
     }
-    out
+    // Only ASCII digits and letters.
+    std::str::from_utf8(&digits).map(str::to_owned).unwrap_or_default()
 }
 
 #[cfg(test)]

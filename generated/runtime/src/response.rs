@@ -24,7 +24,7 @@ use super::text::Secrets;
 #[derive(Debug, Clone)]
 pub(crate) struct BodyRules {
     /// The host (and port), for error messages.
-    pub(crate) host: String,
+    pub(crate) host: std::sync::Arc<str>,
     /// The largest buffered body, in bytes.
     pub(crate) limit: u64,
     /// The builder setting of that limit, for the error message.
@@ -63,7 +63,7 @@ impl BodyRules {
         match tokio::time::timeout_at(at.into(), response.chunk()).await {
             Ok(Ok(chunk)) => Ok(chunk),
             Ok(Err(e)) => Err(Error::from_reqwest(e, &self.host, after)),
-            Err(_) => Err(Error::Timeout { kind, after, host: self.host.clone() }),
+            Err(_) => Err(Error::Timeout { kind, after, host: self.host.to_string() }),
         }
     }
 
@@ -95,7 +95,7 @@ impl BodyRules {
                 Either::Left((Ok(Some(chunk)), _)) => chunk,
                 Either::Left((Ok(None), _)) => break,
                 Either::Left((Err(e), _)) => return Err(Error::from_reqwest(e, &self.host, after)),
-                Either::Right(((), _)) => return Err(Error::Timeout { kind, after, host: self.host.clone() }),
+                Either::Right(((), _)) => return Err(Error::Timeout { kind, after, host: self.host.to_string() }),
             };
             let have = buf.as_ref().map_or(0, Vec::len) + single.as_ref().map_or(0, Bytes::len);
             if (have + chunk.len()) as u64 > self.limit {
@@ -332,7 +332,7 @@ struct IdleTimed {
     read_timeout: Duration,
     /// When the last chunk arrived.
     last_progress: tokio::time::Instant,
-    host: String,
+    host: std::sync::Arc<str>,
     done: bool,
 }
 
@@ -368,7 +368,7 @@ impl Stream for IdleTimed {
                             continue;
                         }
                         this.done = true;
-                        let host = std::mem::take(&mut this.host);
+                        let host = this.host.to_string();
                         return Poll::Ready(Some(Err(Error::Timeout {
                             kind: TimeoutKind::Read,
                             after: this.read_timeout,

@@ -60,8 +60,8 @@ pub trait TokenProvider: Send + Sync + 'static {
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Checks that a token can be sent: not empty or blank, at most [`MAX_TOKEN_BYTES`], and a valid
-/// header value.
-pub(crate) fn check_token(token: &str) -> Result<(), Error> {
+/// header value; its `Authorization` header value (`Bearer <token>`, marked sensitive).
+pub(crate) fn check_token(token: &str) -> Result<reqwest::header::HeaderValue, Error> {
     if token.trim().is_empty() {
         return Err(Error::auth("the bearer token is empty"));
     }
@@ -71,10 +71,30 @@ pub(crate) fn check_token(token: &str) -> Result<(), Error> {
             token.len()
         )));
     }
-    if reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).is_err() || token.trim() != token {
-        return Err(Error::auth("the bearer token is not a valid header value"));
+    match reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")) {
+        Ok(mut header) if token.trim() == token => {
+            header.set_sensitive(true);
+            Ok(header)
+        }
+        _ => Err(Error::auth("the bearer token is not a valid header value")),
     }
-    Ok(())
+}
+
+/// A checked bearer token with its `Authorization` header value, made once per token (not per
+/// request).
+#[derive(Clone)]
+pub(crate) struct SendableToken {
+    pub(crate) token: BearerToken,
+    /// `Bearer <token>`, marked sensitive.
+    pub(crate) header: reqwest::header::HeaderValue,
+}
+
+impl SendableToken {
+    /// Checks `token` (see [`check_token`]) and makes its header value.
+    pub(crate) fn new(token: BearerToken) -> Result<Self, Error> {
+        let header = check_token(token.expose_secret())?;
+        Ok(SendableToken { token, header })
+    }
 }
 
 /// How the client obtains bearer tokens.
@@ -83,7 +103,7 @@ pub(crate) enum TokenSource {
     /// No bearer credentials configured.
     None,
     /// A fixed token that cannot be refreshed.
-    Fixed(BearerToken),
+    Fixed(SendableToken),
     /// A user-supplied provider.
     Provider(Arc<dyn TokenProvider>),
     /// The API key exchange described by the API.
@@ -92,15 +112,14 @@ pub(crate) enum TokenSource {
 
 impl TokenSource {
     /// A token, waiting at most `wait` for it (the caller's own timeout).
-    pub(crate) async fn token(&self, wait: Wait) -> Result<Option<BearerToken>, Error> {
-        let token = match self {
-            TokenSource::None => return Ok(None),
-            TokenSource::Fixed(t) => return Ok(Some(t.clone())),
-            TokenSource::Provider(p) => wait.bound(p.token()).await??,
-            TokenSource::Exchange(e) => e.current(None, wait).await?,
-        };
-        check_token(token.expose_secret())?;
-        Ok(Some(token))
+    pub(crate) async fn token(&self, wait: Wait) -> Result<Option<SendableToken>, Error> {
+        match self {
+            TokenSource::None => Ok(None),
+            TokenSource::Fixed(t) => Ok(Some(t.clone())),
+            TokenSource::Provider(p) => Ok(Some(SendableToken::new(wait.bound(p.token()).await??)?)),
+            // Checked when it was issued.
+            TokenSource::Exchange(e) => Ok(Some(e.current(None, wait).await?)),
+        }
     }
 
     /// Whether [`refresh`](Self::refresh) can return a new token.
@@ -114,14 +133,12 @@ impl TokenSource {
     }
 
     /// A new token after a 401, or `None` when the token cannot be refreshed.
-    pub(crate) async fn refresh(&self, rejected: &BearerToken, wait: Wait) -> Result<Option<BearerToken>, Error> {
-        let token = match self {
-            TokenSource::Provider(p) => wait.bound(p.refresh(rejected)).await??,
-            TokenSource::Exchange(e) => e.current(Some(rejected), wait).await?,
-            _ => return Ok(None),
-        };
-        check_token(token.expose_secret())?;
-        Ok(Some(token))
+    pub(crate) async fn refresh(&self, rejected: &BearerToken, wait: Wait) -> Result<Option<SendableToken>, Error> {
+        match self {
+            TokenSource::Provider(p) => Ok(Some(SendableToken::new(wait.bound(p.refresh(rejected)).await??)?)),
+            TokenSource::Exchange(e) => Ok(Some(e.current(Some(rejected), wait).await?)),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -131,7 +148,7 @@ pub(crate) struct Wait {
     pub(crate) until: Instant,
     pub(crate) kind: TimeoutKind,
     pub(crate) after: Duration,
-    pub(crate) host: String,
+    pub(crate) host: Arc<str>,
 }
 
 impl Wait {
@@ -140,21 +157,21 @@ impl Wait {
             Ok(v) => Ok(v),
             Err(_) => Err(Error::auth_caused(
                 "no bearer token within the caller's timeout",
-                Arc::new(Error::Timeout { kind: self.kind, after: self.after, host: self.host.clone() }),
+                Arc::new(Error::Timeout { kind: self.kind, after: self.after, host: self.host.to_string() }),
             )),
         }
     }
 }
 
 struct CachedToken {
-    token: BearerToken,
+    token: SendableToken,
     refresh_at: Instant,
 }
 
 /// The lifetime assumed when the exchange response gives none.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
-type Outcome = Result<BearerToken, Arc<Error>>;
+type Outcome = Result<SendableToken, Arc<Error>>;
 
 #[derive(Default)]
 struct TokenState {
@@ -200,14 +217,14 @@ impl ExchangedTokens {
 
     /// The cached token, if any (to hide it in error messages).
     pub(crate) fn cached(&self) -> Option<BearerToken> {
-        lock(&self.state).cached.as_ref().map(|c| c.token.clone())
+        lock(&self.state).cached.as_ref().map(|c| c.token.token.clone())
     }
 
-    async fn current(&self, rejected: Option<&BearerToken>, wait: Wait) -> Result<BearerToken, Error> {
+    async fn current(&self, rejected: Option<&BearerToken>, wait: Wait) -> Result<SendableToken, Error> {
         let mut rx = {
             let mut state = lock(&self.state);
             if let Some(cached) = state.cached.as_ref() {
-                let is_rejected = rejected.is_some_and(|r| *r == cached.token);
+                let is_rejected = rejected.is_some_and(|r| *r == cached.token.token);
                 if !is_rejected && Instant::now() < cached.refresh_at {
                     return Ok(cached.token.clone());
                 }
@@ -249,17 +266,16 @@ impl ExchangedTokens {
             }
             let started = Instant::now();
             let outcome = match (exchange.exchange)(client).await {
-                Ok(issued) => check_token(&issued.token).map(|()| issued),
+                Ok(issued) => SendableToken::new(BearerToken::new(issued.token)).map(|token| (token, issued.lifetime)),
                 Err(e) => Err(e),
             };
             let mut st = lock(&state);
             st.inflight = None;
             let outcome = match outcome {
-                Ok(issued) => {
-                    let lifetime = issued.lifetime.filter(|l| !l.is_zero()).unwrap_or(DEFAULT_LIFETIME);
+                Ok((token, lifetime)) => {
+                    let lifetime = lifetime.filter(|l| !l.is_zero()).unwrap_or(DEFAULT_LIFETIME);
                     let margin = margin.unwrap_or_else(|| (lifetime / 10).min(Duration::from_secs(30)));
                     tracing::debug!(lifetime_secs = lifetime.as_secs_f64(), "exchanged the API key for a bearer token");
-                    let token = BearerToken::new(issued.token);
                     st.cached = Some(CachedToken {
                         token: token.clone(),
                         refresh_at: started + lifetime.saturating_sub(margin),
@@ -287,7 +303,10 @@ mod tests {
 
     #[test]
     fn checks_tokens() {
-        assert!(check_token("abc.def.ghi").is_ok());
+        let header = check_token("abc.def.ghi").unwrap();
+        assert_eq!(header, "Bearer abc.def.ghi");
+        assert!(header.is_sensitive());
+        assert!(check_token(" abc").is_err());
         assert!(check_token("").is_err());
         assert!(check_token("   ").is_err());
         assert!(check_token("a\r\nX-Injected: 1").is_err());

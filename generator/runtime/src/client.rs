@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::api::ApiDescription;
-use super::auth::{check_token, ExchangedTokens, TokenProvider, TokenSource};
+use super::auth::{ExchangedTokens, SendableToken, TokenProvider, TokenSource};
 use super::error::Error;
 use super::intercept::Interceptor;
 use super::meta::OperationMeta;
@@ -36,6 +36,10 @@ pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
     /// Without a trailing slash.
     pub(crate) base_url: String,
+    /// `base_url` parsed: each request's URL is this one with its path and query set.
+    pub(crate) base: reqwest::Url,
+    /// The base URL's host (and port), for errors and spans.
+    pub(crate) host: Arc<str>,
     /// Server variable values given to the builder (name as in the template, value).
     pub(crate) variables: Vec<(&'static str, String)>,
     pub(crate) user_agent: reqwest::header::HeaderValue,
@@ -400,6 +404,9 @@ impl ClientBuilder {
             }
             None => render_server(self.api, &self.variables)?,
         };
+        let base =
+            reqwest::Url::parse(&base_url).map_err(|e| Error::config(format!("invalid base URL `{base_url}`: {e}")))?;
+        let host: Arc<str> = super::error::host_of(&base).into();
         if self.permission_preflight && self.variables.is_empty() {
             return Err(Error::config("the permission preflight needs the server variables (e.g. the tenant)"));
         }
@@ -417,8 +424,8 @@ impl ClientBuilder {
         let (api_key, token_source) = match self.credentials {
             Credentials::None => (None, None),
             Credentials::Bearer(t) => {
-                check_token(t.expose_secret()).map_err(|e| Error::config(e.to_string()))?;
-                (None, Some(TokenSource::Fixed(t)))
+                let token = SendableToken::new(t).map_err(|e| Error::config(e.to_string()))?;
+                (None, Some(TokenSource::Fixed(token)))
             }
             Credentials::Provider(p) => (None, Some(TokenSource::Provider(p))),
             Credentials::ApiKey(key) => {
@@ -438,6 +445,8 @@ impl ClientBuilder {
             api: self.api,
             http: http.clone(),
             base_url: base_url.clone(),
+            base: base.clone(),
+            host: Arc::clone(&host),
             variables: self.variables.clone(),
             user_agent: user_agent.clone(),
             api_key: api_key.clone(),

@@ -66,7 +66,7 @@ impl Client {
                 Err(_) => return Err(Error::Timeout { kind: TimeoutKind::Attempt, after, host }),
             };
             let rules = BodyRules {
-                host,
+                host: host.into(),
                 limit: inner.limits.response,
                 limit_setting: "max_response_bytes",
                 error_limit: inner.limits.error_body,

@@ -27,6 +27,7 @@ pub mod meta;
 pub mod mock;
 pub mod operation;
 pub mod pagination;
+mod param;
 mod path;
 pub mod permission;
 pub mod profile;

@@ -2,6 +2,8 @@
 //! the permission preflight and the `sdk.request` tracing span.
 
 use std::fmt::Display;
+use std::ops::Range;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -9,10 +11,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use tracing::Instrument as _;
 
-use super::auth::{TokenSource, Wait};
+use super::auth::{SendableToken, TokenSource, Wait};
 use super::client::Client;
 use super::error::{host_of, Error, TimeoutKind};
 use super::meta::{AuthKind, OperationMeta, PathPart};
+use super::param;
 use super::path;
 use super::permission;
 use super::redact;
@@ -167,7 +170,8 @@ pub struct RequestBuilder {
     meta: &'static OperationMeta,
     /// Encoded path parameter values, in the order of the path's parameters.
     path_values: Vec<String>,
-    query: Vec<(String, String)>,
+    /// The query as sent, without the caller's extras: encoded `name=value` pairs joined by `&`.
+    query: String,
     headers: HeaderMap,
     /// `name=value` pairs for the `Cookie` header, values percent-encoded.
     cookies: Vec<String>,
@@ -176,9 +180,10 @@ pub struct RequestBuilder {
     error: Option<Error>,
     /// The next value added is sensitive.
     hide_next: bool,
-    /// Indexes of sensitive values in `path_values` and `query`; whether cookies and the body are.
+    /// Indexes of sensitive values in `path_values`, the places of sensitive values in `query`;
+    /// whether cookies and the body are.
     hidden_path: Vec<usize>,
-    hidden_query: Vec<usize>,
+    hidden_query: Vec<Range<usize>>,
     hidden_cookies: bool,
     body_hidden: bool,
 }
@@ -195,28 +200,21 @@ impl std::fmt::Debug for RequestBuilder {
     }
 }
 
-/// Renders a serialized parameter value as strings: strings as-is, numbers and booleans as
-/// text, arrays one string per element, `null` none, objects as JSON text.
-fn param_values<T: Serialize + ?Sized>(value: &T) -> Result<Vec<String>, serde_json::Error> {
-    fn scalar(v: serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Null => {}
-            serde_json::Value::String(s) => out.push(s),
-            serde_json::Value::Bool(b) => out.push(b.to_string()),
-            serde_json::Value::Number(n) => out.push(n.to_string()),
-            other => out.push(other.to_string()),
-        }
+/// Appends `name=value` to an encoded query, noting the value's place when it is sensitive.
+fn push_query_pair(query: &mut String, hidden: Option<&mut Vec<Range<usize>>>, name: &str, value: &str) {
+    if query.is_empty() {
+        // Room for a few parameters at once.
+        query.reserve(64);
+    } else {
+        query.push('&');
     }
-    let mut out = Vec::new();
-    match serde_json::to_value(value)? {
-        serde_json::Value::Array(items) => {
-            for item in items {
-                scalar(item, &mut out);
-            }
-        }
-        other => scalar(other, &mut out),
+    path::push_component(query, name);
+    query.push('=');
+    let start = query.len();
+    path::push_component(query, value);
+    if let Some(hidden) = hidden {
+        hidden.push(start..query.len());
     }
-    Ok(out)
 }
 
 impl RequestBuilder {
@@ -225,7 +223,7 @@ impl RequestBuilder {
             client,
             meta,
             path_values: Vec::new(),
-            query: Vec::new(),
+            query: String::new(),
             headers: HeaderMap::new(),
             cookies: Vec::new(),
             body: None,
@@ -267,7 +265,7 @@ impl RequestBuilder {
     /// Like [`path_param`](Self::path_param) for a value without `Display` (a union, say): its
     /// JSON form as text (a string as is, a number as digits).
     pub fn path_param_json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
-        match param_values(value) {
+        match param::values(value) {
             Ok(values) if values.len() == 1 => {
                 let raw = values.into_iter().next().unwrap_or_default();
                 self.push_path_value(raw)
@@ -289,7 +287,7 @@ impl RequestBuilder {
         if self.take_hidden() {
             self.hidden_path.push(self.path_values.len());
         }
-        match path::encode_segment(&raw) {
+        match path::encode_segment(raw) {
             Ok(encoded) => self.path_values.push(encoded),
             Err(why) => {
                 let name = self
@@ -312,14 +310,19 @@ impl RequestBuilder {
     /// objects are sent as JSON text.
     pub fn query<T: Serialize + ?Sized>(mut self, name: &str, value: Option<&T>) -> Self {
         let hidden = self.take_hidden();
-        if let Some(value) = value {
-            match param_values(value) {
+        let Some(value) = value else { return self };
+        let (query, hidden_query) = (&mut self.query, &mut self.hidden_query);
+        let (len, hidden_len) = (query.len(), hidden_query.len());
+        let direct = param::each_value(value, |v| {
+            push_query_pair(query, hidden.then_some(&mut *hidden_query), name, v);
+        });
+        if !direct {
+            self.query.truncate(len);
+            self.hidden_query.truncate(hidden_len);
+            match param::through_json(value) {
                 Ok(values) => {
                     for v in values {
-                        if hidden {
-                            self.hidden_query.push(self.query.len());
-                        }
-                        self.query.push((name.to_owned(), v));
+                        push_query_pair(&mut self.query, hidden.then_some(&mut self.hidden_query), name, &v);
                     }
                 }
                 Err(e) => self.fail(format!("query parameter `{name}`: {e}")),
@@ -339,7 +342,7 @@ impl RequestBuilder {
                 return self;
             }
         };
-        match param_values(value) {
+        match param::values(value) {
             Ok(values) => {
                 for v in values {
                     match HeaderValue::from_str(&v) {
@@ -366,7 +369,7 @@ impl RequestBuilder {
             self.fail(format!("`{name}` is not a valid cookie name"));
             return self;
         }
-        match param_values(value) {
+        match param::values(value) {
             Ok(values) => {
                 for v in values {
                     self.cookies.push(format!("{name}={}", path::encode_component(&v)));
@@ -399,7 +402,12 @@ impl RequestBuilder {
 
     /// Sets the `Accept` header.
     pub fn accept(mut self, media_type: &str) -> Self {
-        match HeaderValue::from_str(media_type) {
+        // The usual type without a copy.
+        let value = match media_type {
+            "application/json" => Ok(HeaderValue::from_static("application/json")),
+            other => HeaderValue::from_str(other),
+        };
+        match value {
             Ok(v) => {
                 self.headers.insert(reqwest::header::ACCEPT, v);
             }
@@ -443,40 +451,92 @@ impl RequestBuilder {
         result
     }
 
+    /// The request's URL: the client's parsed base URL with this request's path and query set (its
+    /// host is not parsed again), or the whole text parsed when the path is not plain.
     fn build_url(&self) -> Result<reqwest::Url, Error> {
-        let url = self.url_text(false)?;
-        reqwest::Url::parse(&url).map_err(|e| Error::encode(format!("invalid request URL: {e}")))
+        let inner = &self.client.inner;
+        let base = &inner.base;
+        let mut text = String::with_capacity(base.path().len() + self.meta.path_template.len() + self.query.len() + 64);
+        text.push_str(base.path().trim_end_matches('/'));
+        self.push_path(&mut text, false)?;
+        let path_end = text.len();
+        text.push('?');
+        self.push_query(&mut text, false);
+        // Setting the path and query runs the parser's path and query steps on them, as parsing
+        // the whole URL does once it has read the host; the whole URL is parsed when they could
+        // be read otherwise: a path not starting with `/`, or with `?` or `#`, and spaces or
+        // control characters (trimmed at the end of a whole URL).
+        let plain = text.starts_with('/')
+            && !text[..path_end].bytes().any(|b| b == b'?' || b == b'#')
+            && !text.bytes().any(|b| b <= b' ');
+        if !plain {
+            let url = self.url_text(false)?;
+            return reqwest::Url::parse(&url).map_err(|e| Error::encode(format!("invalid request URL: {e}")));
+        }
+        let mut url = base.clone();
+        url.set_path(&text[..path_end]);
+        let query = &text[path_end + 1..];
+        if !query.is_empty() {
+            url.set_query(Some(query));
+        }
+        Ok(url)
     }
 
     /// The URL as text; with `shown`, sensitive path and query values are `[redacted]`.
     fn url_text(&self, shown: bool) -> Result<String, Error> {
         let base = &self.client.inner.base_url;
-        let mut url = String::with_capacity(base.len() + self.meta.path_template.len() + 64);
+        let mut url = String::with_capacity(base.len() + self.meta.path_template.len() + self.query.len() + 64);
         url.push_str(base);
+        self.push_path(&mut url, shown)?;
+        let query_start = url.len();
+        url.push('?');
+        self.push_query(&mut url, shown);
+        if url.len() == query_start + 1 {
+            url.truncate(query_start);
+        }
+        Ok(url)
+    }
+
+    /// Appends the path (after the base URL's) to `out`; with `shown`, sensitive values are
+    /// `[redacted]`.
+    fn push_path(&self, out: &mut String, shown: bool) -> Result<(), Error> {
         let mut values = self.path_values.iter().enumerate();
         for part in self.meta.path_parts() {
             match part {
-                PathPart::Literal(text) => url.push_str(text),
+                PathPart::Literal(text) => out.push_str(text),
                 PathPart::Param(name) => match values.next() {
-                    Some((i, _)) if shown && self.hidden_path.contains(&i) => url.push_str(redact::REDACTED),
-                    Some((_, value)) => url.push_str(value),
+                    Some((i, _)) if shown && self.hidden_path.contains(&i) => out.push_str(redact::REDACTED),
+                    Some((_, value)) => out.push_str(value),
                     None => return Err(Error::encode(format!("path parameter `{name}` is missing"))),
                 },
             }
         }
-        let mut sep = '?';
-        for (i, (name, value)) in self.query.iter().chain(self.options.query.iter()).enumerate() {
-            url.push(sep);
-            sep = '&';
-            url.push_str(&path::encode_component(name));
-            url.push('=');
-            if shown && self.hidden_query.contains(&i) {
-                url.push_str(redact::REDACTED);
-            } else {
-                url.push_str(&path::encode_component(value));
+        Ok(())
+    }
+
+    /// Appends the query (without `?`), the caller's extras last, to `out`; with `shown`,
+    /// sensitive values are `[redacted]`.
+    fn push_query(&self, out: &mut String, shown: bool) {
+        let start = out.len();
+        if shown && !self.hidden_query.is_empty() {
+            let mut at = 0;
+            for hidden in &self.hidden_query {
+                out.push_str(&self.query[at..hidden.start]);
+                out.push_str(redact::REDACTED);
+                at = hidden.end;
             }
+            out.push_str(&self.query[at..]);
+        } else {
+            out.push_str(&self.query);
         }
-        Ok(url)
+        for (name, value) in &self.options.query {
+            if out.len() > start {
+                out.push('&');
+            }
+            path::push_component(out, name);
+            out.push('=');
+            path::push_component(out, value);
+        }
     }
 
     /// Builds the request without sending it (for a dry run): method, URL, headers and body, with
@@ -535,6 +595,9 @@ impl RequestBuilder {
                 .map_err(|_| Error::encode("the cookies are not a valid header value"))?;
             headers.insert(reqwest::header::COOKIE, value);
         }
+        if self.options.headers.is_empty() {
+            return Ok(headers);
+        }
         let mut extra = HeaderMap::new();
         for (name, value) in &self.options.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -573,7 +636,7 @@ impl RequestBuilder {
         let inner = &self.client.inner;
         let cached = match &inner.tokens {
             TokenSource::Exchange(e) => e.cached(),
-            TokenSource::Fixed(t) => Some(t.clone()),
+            TokenSource::Fixed(t) => Some(t.token.clone()),
             _ => None,
         };
         Secrets::shared(
@@ -601,7 +664,7 @@ impl RequestBuilder {
         let inner = &client.inner;
         let policy = &inner.retry;
         let span = tracing::Span::current();
-        span.record("server.address", call.host.as_str());
+        span.record("server.address", &*call.host);
         span.record("request_id", call.request_id.as_str());
         let mut state = AttemptState::default();
         loop {
@@ -611,7 +674,7 @@ impl RequestBuilder {
             }
             let can_retry = state.retries + 1 < policy.attempts();
             let window = call.window()?;
-            let wait = Wait { until: window.end, kind: window.kind, after: window.after, host: call.host.clone() };
+            let wait = Wait { until: window.end, kind: window.kind, after: window.after, host: Arc::clone(&call.host) };
 
             let auth = match self.credentials(&mut state, &wait).await {
                 Ok(auth) => auth,
@@ -659,7 +722,7 @@ impl RequestBuilder {
                 if let Some(rejected) = state.token.take() {
                     state.refreshed_after_401 = true;
                     drop(response);
-                    match inner.tokens.refresh(&rejected, wait).await? {
+                    match inner.tokens.refresh(&rejected.token, wait).await? {
                         Some(fresh) => {
                             tracing::debug!(attempt = state.attempt, "refreshed the token after 401, retrying");
                             state.token = Some(fresh);
@@ -693,7 +756,12 @@ impl RequestBuilder {
             )));
         }
         let url = self.build_url()?;
-        let host = host_of(&url);
+        // The base URL's host, unless the path changed it (see `build_url`).
+        let host = if url.host_str() == inner.base.host_str() && url.port() == inner.base.port() {
+            Arc::clone(&inner.host)
+        } else {
+            host_of(&url).into()
+        };
         let mut headers = self.build_headers()?;
         // One id for the call, sent on every attempt; a caller's own `x-request-id` is kept.
         let request_id = match headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()) {
@@ -756,12 +824,11 @@ impl RequestBuilder {
                 }
                 let Some(token) = &state.token else { return Ok(None) };
                 if inner.permission_preflight && !state.checked_permission {
-                    self.check_permission(token)?;
+                    self.check_permission(&token.token)?;
                     state.checked_permission = true;
                 }
-                let value = sensitive_header(&format!("Bearer {}", token.expose_secret()))
-                    .ok_or_else(|| Error::auth("the token is not a valid header value"))?;
-                Ok(Some((reqwest::header::AUTHORIZATION, value)))
+                // Made (and checked) once per token.
+                Ok(Some((reqwest::header::AUTHORIZATION, token.header.clone())))
             }
         }
     }
@@ -827,7 +894,9 @@ impl RequestBuilder {
         let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
         let headers = request.headers_mut();
         *headers = call.headers.clone();
-        headers.extend(added);
+        if !added.is_empty() {
+            headers.extend(added);
+        }
         if let Some((name, value)) = auth {
             headers.insert(name, value);
         }
@@ -837,7 +906,7 @@ impl RequestBuilder {
         match tokio::time::timeout_at(window.end.into(), inner.http.execute(request)).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(e)) => Err(Error::from_reqwest(e, &call.host, window.after)),
-            Err(_) => Err(Error::Timeout { kind: window.kind, after: window.after, host: call.host.clone() }),
+            Err(_) => Err(Error::Timeout { kind: window.kind, after: window.after, host: call.host.to_string() }),
         }
     }
 
@@ -852,17 +921,18 @@ impl RequestBuilder {
     ) -> Result<Response, Error> {
         let inner = &self.client.inner;
         let rules = BodyRules {
-            host: call.host.clone(),
+            host: Arc::clone(&call.host),
             limit: call.limit,
             limit_setting: call.limit_setting,
             error_limit: inner.limits.error_body,
             deadline: Some((window.end, window.kind, window.after)),
             read_timeout: inner.read_timeout,
-            secrets: self.secrets(state.token.as_ref()),
+            secrets: self.secrets(state.token.as_ref().map(|t| &t.token)),
             show_message: inner.show_server_messages,
         };
         if response.status().as_u16() >= 400 {
-            let error = rules.http_error(response, self.meta, inner.api.error_body).await;
+            // Boxed: the future of reading an error body is large, and every call's would carry it.
+            let error = Box::pin(rules.http_error(response, self.meta, inner.api.error_body)).await;
             return Err(Error::Http(Box::new(error.with_sent_request_id(call.request_id.clone()))));
         }
         Ok(Response::new(response, self.meta, inner.api.error_body, rules))
@@ -879,7 +949,8 @@ struct Call {
     /// The URL with personal parameters redacted, for interceptors (empty without any).
     shown_url: String,
     url: reqwest::Url,
-    host: String,
+    /// The host (and port), for errors and the span.
+    host: Arc<str>,
     headers: HeaderMap,
     method: reqwest::Method,
     idempotent: bool,
@@ -903,7 +974,7 @@ struct AttemptState {
     attempt: u32,
     retries: u32,
     refreshed_after_401: bool,
-    token: Option<BearerToken>,
+    token: Option<SendableToken>,
     checked_permission: bool,
 }
 
@@ -919,7 +990,7 @@ impl Call {
             _ => Window { end: attempt_end, kind: TimeoutKind::Attempt, after: self.attempt_timeout },
         };
         if window.end <= Instant::now() {
-            return Err(Error::Timeout { kind: window.kind, after: window.after, host: self.host.clone() });
+            return Err(Error::Timeout { kind: window.kind, after: window.after, host: self.host.to_string() });
         }
         Ok(window)
     }
@@ -1006,6 +1077,82 @@ mod tests {
             .query("q", Some(&vec!["x&y", "z"]));
         let url = request.build_url().unwrap();
         assert_eq!(url.as_str(), "https://h.example/v1/repos/a%20b/compare/main%2Fx...v1.0?q=x%26y&q=z");
+    }
+
+    #[test]
+    fn the_url_set_on_the_parsed_base_is_the_parse_of_its_text() {
+        let bases =
+            ["https://h.example/v1/", "https://h.example", "http://127.0.0.1:8080/a%20b//", "https://H.Example:443/x"];
+        let templates = [
+            "/repos/{owner}/compare/{base}...{head}",
+            "/",
+            "",
+            "/a/../b/./c/{owner}",
+            "/ü %7e/{owner}",
+            "/q?x={owner}",
+            "/f#{owner}",
+            "x/{owner}",
+            "/back\\slash/{owner}",
+        ];
+        for base in bases {
+            let client =
+                super::super::ClientBuilder::new(&API).base_url(base).allow_insecure_http(true).build().unwrap();
+            for template in templates {
+                let meta: &'static OperationMeta =
+                    Box::leak(Box::new(OperationMeta { path_template: template, ..META }));
+                let request = client
+                    .request(meta)
+                    .path_param(&"a b")
+                    .path_param(&"main/x")
+                    .path_param(&"v1.0")
+                    .query("q", Some(&vec!["x&y", "z"]))
+                    .query("n", Some(&-3))
+                    .query("e", Some(""))
+                    .options(RequestOptions::new().with_query("extra", "ü v"));
+                let url = request.build_url().unwrap();
+                let text = request.url_text(false).unwrap();
+                assert_eq!(url, reqwest::Url::parse(&text).unwrap(), "{base} {template}");
+                assert_eq!(url.as_str(), reqwest::Url::parse(&text).unwrap().as_str());
+            }
+            let bare = client.request(&META).path_param(&"o").path_param(&"b").path_param(&"h");
+            assert_eq!(bare.build_url().unwrap(), reqwest::Url::parse(&bare.url_text(false).unwrap()).unwrap());
+            assert_eq!(bare.build_url().unwrap().query(), None);
+        }
+    }
+
+    #[test]
+    fn queries_of_each_json_type_and_redacted_values() {
+        let request = client()
+            .request(&META)
+            .path_param(&"o")
+            .sensitive()
+            .path_param(&"secret")
+            .path_param(&"h")
+            .query("s", Some("a b"))
+            .sensitive()
+            .query("hidden", Some(&["x", "y"]))
+            .query("i", Some(&7u64))
+            .query("b", Some(&false))
+            .query("f", Some(&1.5))
+            .query("none", None::<&u8>)
+            .query("null", Some(&None::<u8>))
+            .query("obj", Some(&serde_json::json!({"k": "v w"})))
+            .query("ü", Some(&vec![Some(1), None]))
+            .options(RequestOptions::new().with_query("extra", "1"));
+        assert!(request.error.is_none());
+        assert_eq!(
+            request.url_text(false).unwrap(),
+            "https://h.example/v1/repos/o/compare/secret...h?s=a%20b&hidden=x&hidden=y&i=7&b=false&f=1.5\
+             &obj=%7B%22k%22%3A%22v%20w%22%7D&%C3%BC=1&extra=1"
+        );
+        assert_eq!(
+            request.url_text(true).unwrap(),
+            "https://h.example/v1/repos/o/compare/[redacted]...h?s=a%20b&hidden=[redacted]&hidden=[redacted]&i=7\
+             &b=false&f=1.5&obj=%7B%22k%22%3A%22v%20w%22%7D&%C3%BC=1&extra=1"
+        );
+        // A value that does not serialize is an encoding error naming the parameter.
+        let bad = client().request(&META).query("m", Some(&std::collections::BTreeMap::from([((1, 2), 3)])));
+        assert!(bad.error.expect("an encode error").to_string().contains("`m`"));
     }
 
     #[test]

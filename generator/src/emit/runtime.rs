@@ -37,6 +37,7 @@ const FILES: &[(&str, &str)] = runtime_files![
     "operation.rs",
     "mock.rs",
     "pagination.rs",
+    "param.rs",
     "path.rs",
     "permission.rs",
     "profile.rs",
