@@ -216,7 +216,7 @@ impl Response {
     /// slow but live download can run; the read timeout bounds the wait for each chunk.
     pub fn into_byte_stream(self) -> ByteStream {
         let status = self.status();
-        let headers = self.inner.headers().clone();
+        let headers = detached(self.inner.headers());
         let read_timeout = self.rules.read_timeout;
         let stream = IdleTimed {
             body: Box::pin(self.inner.bytes_stream()),
@@ -239,6 +239,19 @@ impl Response {
     pub async fn unexpected(self) -> Error {
         Error::UnexpectedStatus(Box::new(self.rules.http_error(self.inner, self.meta, self.error_body).await))
     }
+}
+
+/// A copy of `headers` whose values own their bytes. hyper's header values are slices of its read
+/// buffer, which usually also holds the start of the body: a stream that kept them would keep that
+/// buffer from being reused, and hyper would copy every later read into a new one.
+fn detached(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let Ok(mut owned) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) else { continue };
+        owned.set_sensitive(value.is_sensitive());
+        out.append(name.clone(), owned);
+    }
+    out
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
@@ -430,5 +443,32 @@ impl Stream for ByteStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.stream.as_mut().poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn detached_headers_keep_every_value_and_mark_but_not_the_buffer() {
+        let buffer = Bytes::from_static(b"HTTP/1.1 200 OK\r\nx-a: 1\r\n\r\nbody");
+        let shared = HeaderValue::from_maybe_shared(buffer.slice(22..23)).unwrap();
+        let mut secret = HeaderValue::from_static("s3cr3t");
+        secret.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.append("x-a", shared.clone());
+        headers.append("x-a", HeaderValue::from_static("2"));
+        headers.insert("set-cookie", secret);
+        let copy = detached(&headers);
+        assert_eq!(copy, headers);
+        assert!(copy.get("set-cookie").unwrap().is_sensitive());
+        // The copy's value lives in its own allocation, not in the read buffer.
+        let value = copy.get("x-a").unwrap().as_bytes();
+        let range = buffer.as_ptr() as usize..buffer.as_ptr() as usize + buffer.len();
+        assert_eq!(value, b"1");
+        assert!(!range.contains(&(value.as_ptr() as usize)));
+        assert!(range.contains(&(shared.as_bytes().as_ptr() as usize)));
     }
 }

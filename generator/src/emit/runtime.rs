@@ -84,11 +84,14 @@ pub fn cargo_toml(crate_name: &str, version: &str) -> String {
          description = \"The runtime of the `{crate_name}` SDK: HTTP client, authentication, retries, errors, pages, streams.\"\n\
          license = \"Apache-2.0\"\nreadme = \"README.md\"\ndocumentation = \"https://docs.rs/{name}\"\n\
          keywords = [\"sdk\", \"api-client\", \"http\"]\ncategories = [\"api-bindings\", \"web-programming::http-client\"]\n\n\
-         [package.metadata.docs.rs]\nfeatures = [\"test-util\", \"cli\"]\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[dependencies]\n{deps}\n\n[features]\n{features}",
+         [package.metadata.docs.rs]\nfeatures = [\"test-util\", \"cli\"]\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[dependencies]\n{deps}\n\n[features]\n{features}\n\
+         [dev-dependencies]\n{dev}",
         name = package(crate_name),
         rust = super::crate_files::RUST_VERSION,
         deps = dependencies().trim_end(),
         features = features(),
+        // Its unit tests (`cargo test -p <crate>-runtime`) run async tests with tokio's macros.
+        dev = table("[dev-dependencies]"),
     )
 }
 
