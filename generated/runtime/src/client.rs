@@ -560,7 +560,6 @@ fn validate_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::api::{ErrorBodyFields, ServerTemplate, ServerVariable};
-    use super::super::meta::{AuthKind, HttpMethod};
     use super::*;
 
     pub(crate) static SERVER: ServerTemplate = ServerTemplate {
@@ -619,18 +618,7 @@ pub(crate) mod tests {
         send::<super::super::ByteStream>();
         send::<super::super::PageStream<String>>();
         fn send_future<F: std::future::Future + Send>(_: F) {}
-        static META: OperationMeta = OperationMeta {
-            operation_id: "op",
-            service: "svc",
-            method: HttpMethod::Get,
-            path_template: "/x",
-            summary: "",
-            permission: None,
-            auth: AuthKind::None,
-            error_codes: None,
-            deprecated: false,
-            beta: false,
-        };
+        static META: OperationMeta = OperationMeta::for_test("/x");
         let client = builder().base_url("https://x.example").build().unwrap();
         send_future(client.request(&META).send());
     }

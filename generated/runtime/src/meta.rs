@@ -118,6 +118,24 @@ pub struct OperationMeta {
 }
 
 impl OperationMeta {
+    /// An operation `op` of service `svc` with this path template and nothing else set: the
+    /// runtime's unit tests' stand-in for a generated one.
+    #[cfg(test)]
+    pub(crate) const fn for_test(path_template: &'static str) -> Self {
+        OperationMeta {
+            operation_id: "op",
+            service: "svc",
+            method: HttpMethod::Get,
+            path_template,
+            summary: "",
+            permission: None,
+            auth: AuthKind::None,
+            error_codes: None,
+            deprecated: false,
+            beta: false,
+        }
+    }
+
     /// The path template split into literal text and `{name}` placeholders, in order. An
     /// unbalanced `{` (which the generator refuses) makes the rest literal.
     pub fn path_parts(&self) -> PathParts {
@@ -160,19 +178,7 @@ mod tests {
     use super::*;
 
     fn parts(template: &'static str) -> Vec<PathPart> {
-        let meta = OperationMeta {
-            operation_id: "op",
-            service: "svc",
-            method: HttpMethod::Get,
-            path_template: template,
-            summary: "",
-            permission: None,
-            auth: AuthKind::None,
-            error_codes: None,
-            deprecated: false,
-            beta: false,
-        };
-        meta.path_parts().collect()
+        OperationMeta::for_test(template).path_parts().collect()
     }
 
     #[test]

@@ -1047,21 +1047,10 @@ fn transport_retryable(err: &Error, method_allowed: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::client::tests::API;
-    use super::super::meta::HttpMethod;
     use super::*;
 
-    static META: OperationMeta = OperationMeta {
-        operation_id: "compare",
-        service: "svc",
-        method: HttpMethod::Get,
-        path_template: "/repos/{owner}/compare/{base}...{head}",
-        summary: "",
-        permission: None,
-        auth: AuthKind::None,
-        error_codes: None,
-        deprecated: false,
-        beta: false,
-    };
+    static META: OperationMeta =
+        OperationMeta { operation_id: "compare", ..OperationMeta::for_test("/repos/{owner}/compare/{base}...{head}") };
 
     fn client() -> Client {
         super::super::ClientBuilder::new(&API).base_url("https://h.example/v1/").build().unwrap()
