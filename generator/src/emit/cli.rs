@@ -60,7 +60,7 @@ fn enum_values<'a>(api: &'a Api, t: &TypeRef) -> Vec<&'a str> {
 fn enum_values_at<'a>(api: &'a Api, t: &TypeRef, depth: usize) -> Vec<&'a str> {
     match t {
         TypeRef::Vec(inner) | TypeRef::Sensitive(inner) if depth < 8 => enum_values_at(api, inner, depth + 1),
-        TypeRef::Named(name) => match api.types.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+        TypeRef::Named(name) => match api.type_def(name).map(|d| &d.kind) {
             Some(TypeKind::Enum { values }) => values.iter().map(|(wire, _)| wire.as_str()).collect(),
             Some(TypeKind::Alias(inner @ TypeRef::Named(_))) if depth < 8 => enum_values_at(api, inner, depth + 1),
             _ => Vec::new(),
@@ -78,7 +78,7 @@ fn page_items(api: &Api, op: &Operation) -> Option<String> {
         match t {
             TypeRef::Page(..) => true,
             TypeRef::Named(name) if depth < 8 => matches!(
-                api.types.iter().find(|d| &d.name == name).map(|d| &d.kind),
+                api.type_def(name).map(|d| &d.kind),
                 Some(TypeKind::Alias(inner)) if is_page(api, inner, depth + 1)
             ),
             _ => false,
@@ -91,7 +91,7 @@ fn page_items(api: &Api, op: &Operation) -> Option<String> {
     if !is_page {
         return None;
     }
-    match &api.types.iter().find(|d| d.name == page.type_name)?.kind {
+    match &api.type_def(&page.type_name)?.kind {
         TypeKind::Struct { fields, .. } => {
             fields.iter().find(|f| f.rust_name == page.items).map(|f| f.wire_name.clone())
         }
@@ -134,7 +134,7 @@ fn skeleton(api: &Api, t: &TypeRef, required: bool, seen: &mut Vec<String>) -> s
         TypeRef::Sensitive(inner) => skeleton(api, inner, required, seen),
         TypeRef::Page(name, _) => scalar(name),
         TypeRef::Named(name) => {
-            let Some(def) = api.types.iter().find(|d| &d.name == name) else { return scalar(name) };
+            let Some(def) = api.type_def(name) else { return scalar(name) };
             if seen.contains(name) || seen.len() >= TEMPLATE_DEPTH {
                 return scalar(&def.spec_name);
             }

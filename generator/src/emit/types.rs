@@ -52,7 +52,7 @@ pub fn rust_type(t: &TypeRef) -> TokenStream {
 /// Scalars implement `Display` and `FromStr`; other types travel as JSON text in paths and flags.
 pub fn is_scalar(api: &Api, t: &TypeRef) -> bool {
     match t {
-        TypeRef::Named(name) => match api.types.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+        TypeRef::Named(name) => match api.type_def(name).map(|d| &d.kind) {
             Some(TypeKind::Enum { .. }) => true,
             Some(TypeKind::Alias(inner)) => is_scalar(api, inner),
             _ => false,

@@ -212,6 +212,13 @@ pub struct Api {
     pub error_registries: Vec<ErrorRegistry>,
 }
 
+impl Api {
+    /// The named model type `name` (a [`TypeRef::Named`]'s name).
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|d| d.name == name)
+    }
+}
+
 /// A group of operations sharing a tag; one client struct and one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Service {
