@@ -726,6 +726,13 @@ fn error_code(tables: &'static [&'static ErrorCodeTable], m: &ArgMatches) -> Exi
     }
 }
 
+/// The profile named by `--profile`, else by a non-blank `<PREFIX>_PROFILE`.
+fn profile_name(api: &ApiDescription, root: &ArgMatches, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    root.get_one::<String>("profile")
+        .cloned()
+        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()))
+}
+
 /// The profile in use: named by `--profile` or `<PREFIX>_PROFILE` (then it wins over the
 /// environment), else `default` when the configuration file has it (then the environment wins).
 /// Its settings as environment variables (see [`super::profile::variables`]), and whether it was named.
@@ -735,11 +742,7 @@ fn chosen_profile(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(BTreeMap<String, Option<String>>, bool), Error> {
     use super::profile::{config_path, variables, Profiles};
-    let named = root
-        .get_one::<String>("profile")
-        .cloned()
-        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()));
-    if let Some(name) = named {
+    if let Some(name) = profile_name(api, root, env) {
         return Ok((super::profile::named(api, &name, env)?, true));
     }
     let Some(path) = config_path(api, env) else { return Ok((BTreeMap::new(), false)) };
@@ -811,11 +814,7 @@ fn configure(
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let name = root
-        .get_one::<String>("profile")
-        .cloned()
-        .or_else(|| env(&format!("{}_PROFILE", api.env_prefix)).filter(|p| !p.trim().is_empty()))
-        .unwrap_or_else(|| "default".to_owned());
+    let name = profile_name(api, root, env).unwrap_or_else(|| "default".to_owned());
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         eprintln!("error: a profile's name is letters, digits, `_` and `-`");
         return ExitCode::from(EXIT_USAGE);
