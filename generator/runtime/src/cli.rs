@@ -848,13 +848,7 @@ fn configure(
             return fail(Error::config("no key on standard input"));
         }
         let file = path.with_file_name(format!("{name}.key"));
-        if let Err(e) = write_private(
-            &file,
-            &format!(
-                "{key}
-"
-            ),
-        ) {
+        if let Err(e) = write_private(&file, &format!("{key}\n")) {
             return fail(e);
         }
         Some(("api_key_file", file.display().to_string()))
