@@ -21,6 +21,16 @@ fn binary() -> &'static Path {
 }
 
 /// Runs the tool with `args`, pointed at `mock` through the environment, `stdin` on standard input.
+/// The `id` of each JSON line of `stdout` (`?` for a line without one).
+fn line_ids(stdout: &[u8]) -> Vec<String> {
+    text(stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["id"].as_str().unwrap_or("?").to_owned()
+        })
+        .collect()
+}
+
 async fn run(mock: &MockServer, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(binary())
         .args(args)
@@ -50,10 +60,7 @@ async fn all_pages_streams_every_item_as_json_lines() {
     }
     let out = run(&mock, &["process-manager", "list-process-instances", "--size", "2", "--all-pages"], b"").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
-    let ids: Vec<&str> = lines.iter().filter_map(|v| v["id"].as_str()).collect();
-    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(line_ids(&out.stdout), ["a", "b", "c"]);
 }
 
 /// A Spring Data page (sort and pageable as objects) with an item that does not decode: the other
@@ -79,13 +86,7 @@ async fn all_pages_reads_spring_pages_and_skips_an_undecodable_item() {
             .await;
     }
     let out = run(&mock, &["process-manager", "list-process-instances", "--all-pages"], b"").await;
-    let ids: Vec<String> = text(&out.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["id"].as_str().unwrap_or("?").to_owned()
-        })
-        .collect();
-    assert_eq!(ids, ["a", "c", "d"]);
+    assert_eq!(line_ids(&out.stdout), ["a", "c", "d"]);
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("skipped: ") && stderr.contains("item 1 of page 0") && stderr.contains("at `id`"),
@@ -438,13 +439,7 @@ async fn output_table_shows_the_items_of_a_page() {
     assert!(narrow.status.success() && narrow_text.lines().count() == 4, "{narrow_text}");
     assert!(narrow_text.lines().all(|l| l.chars().count() <= 30), "{narrow_text}");
     let jsonl = run(&mock, &["process-manager", "list-process-instances", "--output", "jsonl"], b"").await;
-    let ids: Vec<String> = text(&jsonl.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["id"].as_str().unwrap_or("?").to_owned()
-        })
-        .collect();
-    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(line_ids(&jsonl.stdout), ["a", "b", "c"]);
 }
 
 /// An enumerated flag lists its values in `--help`, refuses a typo with a suggestion (exit 2, nothing

@@ -72,6 +72,24 @@ async fn bulk_process_tokens_creates_one_token_per_id_and_writes_the_csv() {
     }
 }
 
+/// Stubs instance `id`: its process token's `ID` parameter is `token_id`, and its user data holds
+/// `document_number` (see [`user_data`]).
+async fn stub_instance(mock: &MockServer, id: &str, token_id: &str, document_number: Option<&str>) {
+    let params = trustx::serde_json::Map::from_iter([("ID".to_owned(), token_id.into())]);
+    let details =
+        trustx::models::ProcessInstanceWithParameters::default().with_id(id).with_process_token_parameters(params);
+    mock.process_manager()
+        .get_process_instance_with_parameters()
+        .path_param("processInstanceId", id)
+        .respond(200, &details)
+        .await;
+    mock.userdata_server()
+        .get_process_instance_user_data()
+        .path_param("processInstanceId", id)
+        .respond(200, &user_data(document_number))
+        .await;
+}
+
 fn user_data(document_number: Option<&str>) -> trustx::models::UserData {
     use trustx::models::{BiographicDataField, BiographicFieldValues, UserData, UserDataDocument};
     let fields = match document_number {
@@ -91,7 +109,7 @@ fn user_data(document_number: Option<&str>) -> trustx::models::UserData {
 
 #[tokio::test]
 async fn verify_completed_instances_reports_which_document_numbers_match() {
-    use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus, ProcessInstanceWithParameters};
+    use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus};
     let mock = MockServer::start().await;
     let instance = |id: &str, status: ProcessInstanceStatus| {
         ProcessInstance::default().with_id(id).with_process_defn_id("pd-1").with_status(status)
@@ -117,18 +135,7 @@ async fn verify_completed_instances_reports_which_document_numbers_match() {
     }
     // a: the document matches the token's ID; b: it does not; c: no document number was read.
     for (id, token_id, number) in [("pi-a", "42", Some("42")), ("pi-b", "43", Some("99")), ("pi-c", "44", None)] {
-        let params = trustx::serde_json::Map::from_iter([("ID".to_owned(), token_id.into())]);
-        let details = ProcessInstanceWithParameters::default().with_id(id).with_process_token_parameters(params);
-        mock.process_manager()
-            .get_process_instance_with_parameters()
-            .path_param("processInstanceId", id)
-            .respond(200, &details)
-            .await;
-        mock.userdata_server()
-            .get_process_instance_user_data()
-            .path_param("processInstanceId", id)
-            .respond(200, &user_data(number))
-            .await;
+        stub_instance(&mock, id, token_id, number).await;
     }
 
     let out = run(&example("verify_completed_instances"), &mock, &[]).await;
@@ -343,7 +350,7 @@ async fn bulk_process_tokens_quotes_and_neutralizes_what_the_server_sends() {
 
 #[tokio::test]
 async fn verify_completed_instances_resumed_reads_only_what_the_output_lacks() {
-    use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus, ProcessInstanceWithParameters};
+    use trustx::models::{Page, ProcessInstance, ProcessInstanceStatus};
     let mock = MockServer::start().await;
     let done = ProcessInstanceStatus::CompletedEndedSuccess;
     let items: Vec<_> = ["pi-a", "pi-b", "pi-c"]
@@ -355,18 +362,7 @@ async fn verify_completed_instances_resumed_reads_only_what_the_output_lacks() {
         .respond(200, &Page::default().with_content(items).with_number(0).with_last(true))
         .await;
     for id in ["pi-a", "pi-b", "pi-c"] {
-        let params = trustx::serde_json::Map::from_iter([("ID".to_owned(), "42".into())]);
-        let details = ProcessInstanceWithParameters::default().with_id(id).with_process_token_parameters(params);
-        mock.process_manager()
-            .get_process_instance_with_parameters()
-            .path_param("processInstanceId", id)
-            .respond(200, &details)
-            .await;
-        mock.userdata_server()
-            .get_process_instance_user_data()
-            .path_param("processInstanceId", id)
-            .respond(200, &user_data(Some("42")))
-            .await;
+        stub_instance(&mock, id, "42", Some("42")).await;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let output = dir.path().join("report.csv");
