@@ -206,6 +206,15 @@ fn cpu_clock() -> bool {
     std::env::var("BENCH_CLOCK").is_ok_and(|c| c == "cpu")
 }
 
+/// What [`cargo`] times, for the reports.
+fn clock_name() -> &'static str {
+    if cpu_clock() {
+        "CPU time (user + system) of cargo and rustc"
+    } else {
+        "wall-clock time"
+    }
+}
+
 /// The CPU time of this process's finished children (and theirs, once waited for): `cutime` and
 /// `cstime` of `/proc/self/stat`, in ticks of 1/100 s (Linux's `USER_HZ`); zero elsewhere.
 fn children_cpu() -> Duration {
@@ -298,8 +307,7 @@ fn compile() -> Result<(), String> {
     let above = |t: Duration, none: Duration, all: Duration| {
         (t.as_secs_f64() - none.as_secs_f64()) / (all.as_secs_f64() - none.as_secs_f64()).max(1e-9)
     };
-    let clock = if cpu_clock() { "CPU time (user + system)" } else { "wall-clock time" };
-    println!("best of {rounds} rounds per configuration, each from a clean `trustx`, {clock}");
+    println!("best of {rounds} rounds per configuration, each from a clean `trustx`, {}", clock_name());
     println!(
         "| configuration | share of operations | cargo check | (x − none) / (all − none) | target | cargo build | (x − none) / (all − none) |"
     );
@@ -446,7 +454,7 @@ fn progenitor() -> Result<(), String> {
     let o_lines = lines(&dir.join("generated"));
     let rt_lines = lines(&dir.join("generated/runtime"));
     let p_lines = lines(&out);
-    println!("{}", if cpu_clock() { "CPU time (user + system) of cargo and rustc" } else { "wall-clock time" });
+    println!("{}", clock_name());
     println!("| crate | lines | generation | cargo check | cargo build |\n|---|---:|---:|---:|---:|");
     println!("| trustx (ours) | {o_lines} | {} | {} | {} |", secs(ours_gen), secs(o_check), secs(o_build));
     println!(
